@@ -1,0 +1,99 @@
+"""``inc validate``: every problem in every incident file, with file and line.
+
+Finds what hand edits and merges leave behind: YAML errors, git conflict
+markers, missing or unknown fields, unknown severities, times out of order, a
+status its times contradict, a file named differently from the id inside it,
+and the same id in two files.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from incli.domain import lifecycle
+from incli.domain.model import EXTENSION_ORDER, IncidentFormatError, incident_from_dict
+from incli.storage import yamlio
+from incli.storage.repo import Repository
+from incli.storage.store import SUFFIX, Store
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        line = f":{self.line}" if self.line else ""
+        return f"{self.path}{line}: {self.message}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": str(self.path), "line": self.line, "message": self.message}
+
+
+def check_file(path: Path, data: bytes, repo: Repository) -> tuple[str | None, list[Finding]]:
+    """The findings for one file, and the id it holds (None when unreadable)."""
+    findings: list[Finding] = []
+    markers = yamlio.conflict_lines(data)
+    for line in markers:
+        findings.append(Finding(path, line, "git conflict marker left by a merge; resolve the conflict"))
+    if markers:
+        return None, findings
+    try:
+        raw = yamlio.load(data)
+    except yamlio.YamlError as exc:
+        return None, [Finding(path, exc.line, str(exc))]
+    lines = yamlio.key_lines(data)
+
+    def at(key: str) -> int | None:
+        return lines.get(key) or lines.get(key.split(".")[0]) or lines.get(key.split("[")[0])
+
+    try:
+        incident = incident_from_dict(raw)
+    except IncidentFormatError as exc:
+        return (raw.get("id") if isinstance(raw, dict) else None), [
+            Finding(path, at(key), f"{key}: {message}" if key else message) for key, message in exc.problems
+        ]
+    for key in incident.extra:
+        if key not in EXTENSION_ORDER:
+            findings.append(Finding(path, at(key), f"unknown field {key!r}"))
+    if repo.config.find_severity(incident.severity) is None:
+        known = ", ".join(s.id for s in repo.config.severities)
+        findings.append(Finding(path, at("severity"), f"unknown severity {incident.severity!r}; known: {known}"))
+    for key, message in lifecycle.order_problems(incident) + lifecycle.status_problems(incident):
+        findings.append(Finding(path, at(key), f"{key}: {message}"))
+    if incident.id != path.stem:
+        findings.append(
+            Finding(path, at("id"), f"the id {incident.id} does not match the file name; rename it {incident.id}{SUFFIX}")
+        )
+    return incident.id, findings
+
+
+def validate(repo: Repository) -> tuple[int, list[Finding]]:
+    """Check every incident file; return how many files were read and what was found."""
+    store = Store(repo)
+    findings: list[Finding] = []
+    holders: dict[str, list[Path]] = defaultdict(list)
+    paths = store.paths()
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            findings.append(Finding(path, None, f"cannot read: {exc.strerror or exc}"))
+            continue
+        incident_id, found = check_file(path, data, repo)
+        findings.extend(found)
+        if incident_id:
+            holders[str(incident_id)].append(path)
+    for incident_id, where in sorted(holders.items()):
+        if len(where) > 1:
+            names = ", ".join(p.name for p in where)
+            for path in where:
+                findings.append(Finding(path, None, f"duplicate id {incident_id}: also in {names}"))
+    folder = repo.incidents_dir
+    if folder.is_dir():
+        for stray in sorted(folder.glob("*.yml")):
+            findings.append(Finding(stray, None, f"not read: incident files end in {SUFFIX}"))
+    return len(paths), findings

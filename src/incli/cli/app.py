@@ -1,0 +1,120 @@
+"""The ``inc`` command: the top-level Typer app and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+try:  # Typer 0.2x vendors Click; older releases use the click package.
+    from typer import _click as click  # type: ignore[attr-defined,unused-ignore]
+except ImportError:  # pragma: no cover - depends on the installed Typer
+    import click  # type: ignore[no-redef,unused-ignore]
+
+from incli import __version__, output
+from incli.cli import common
+from incli.errors import ExitCode, IncError
+
+
+class IncGroup(TyperGroup):
+    """Runs a command and turns every known error into one line on stderr and an exit code.
+
+    Set INC_DEBUG=1 to see the traceback instead.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        debug = bool(os.environ.get("INC_DEBUG"))
+        code: int
+        try:
+            result = super().main(
+                args=args, prog_name=prog_name or "inc", complete_var=complete_var, standalone_mode=False, **extra
+            )
+            code = result if isinstance(result, int) else 0
+        except IncError as exc:
+            if debug:
+                raise
+            output.error(exc.message)
+            code = exc.exit_code
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "inc"
+            output.error(f"{exc.format_message()} (see {where} --help)")
+            code = ExitCode.USAGE
+        except click.ClickException as exc:
+            output.error(exc.format_message())
+            code = exc.exit_code
+        except click.Abort:
+            output.error("aborted")
+            code = 130
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                code = 0
+            else:
+                if debug:
+                    raise
+                output.error(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
+                code = ExitCode.STORAGE
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(
+    cls=IncGroup,
+    name="inc",
+    help="Incident response from the command line: incidents, timelines and postmortems as YAML files in git.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        output.data(f"incli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    directory: Annotated[
+        str | None,
+        typer.Option("--dir", "-C", help="The incident repository (default: $INC_DIR, then the nearest folder "
+                     "upwards holding incli.yaml).", metavar="PATH", show_default=False),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Incident response from the command line: incidents, timelines and postmortems as YAML files in git."""
+    state = common.State(directory)
+    ctx.obj = state
+    ctx.call_on_close(state.report_warnings)
+
+
+def _register() -> None:
+    from incli.cli import lifecycle, reading, repo
+
+    repo.register(app)
+    lifecycle.register(app)
+    reading.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app()

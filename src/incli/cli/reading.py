@@ -1,0 +1,145 @@
+"""Commands that read: list, show, status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+from incli import output
+from incli.cli.common import JsonOption, RequiredId, service
+from incli.domain import durations
+from incli.domain.config import Config
+from incli.domain.model import Incident
+from incli.domain.times import describe_duration, short_duration, to_iso
+
+
+def _styles(incident: Incident, config: Config) -> tuple[str, str]:
+    return output.severity_style(config.rank(incident.severity)), output.STATUS_STYLES.get(incident.status, "")
+
+
+def list_incidents(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="open, acknowledged, mitigated, resolved, reopened or active.", metavar="STATUS"),
+    ] = None,
+    severity: Annotated[str | None, typer.Option("--severity", "-s", help="Only this severity.", metavar="SEV")] = None,
+    service_name: Annotated[str | None, typer.Option("--service", help="Only this service.", metavar="NAME")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only incidents opened since TIME.", metavar="TIME")] = None,
+    json: JsonOption = False,
+) -> None:
+    """List incidents, newest first."""
+    svc = service(ctx)
+    found = svc.list(status=status, severity=severity, service=service_name, since=since)
+    if json:
+        output.json_out([i.to_json() for i in found])
+        return
+    now = svc.now()
+    rows, styles = [], []
+    for incident in found:
+        sev_style, status_style = _styles(incident, svc.config)
+        title = incident.title + (" (drill)" if incident.drill else "")
+        rows.append([incident.id, output.local(incident.opened_at), incident.severity, incident.status,
+                     incident.service or "-", short_duration(durations.impact_duration(incident, now)), title])
+        styles.append([None, None, sev_style, status_style, None, None, None])
+    output.table(["ID", "Opened", "Sev", "Status", "Service", "Duration", "Title"], rows, styles=styles,
+                 empty="No incidents match.")  # fmt: skip
+
+
+def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) -> None:
+    """Show an incident with its timeline and the durations so far."""
+    svc = service(ctx)
+    incident = svc.get(incident_id)
+    if json:
+        output.json_out(incident.to_json())
+        return
+    now = svc.now()
+    sev_style, status_style = _styles(incident, svc.config)
+    level = svc.config.find_severity(incident.severity)
+    severity = incident.severity + (f" ({level.name}: {level.description})" if level else " (not in the config)")
+    pairs: list[tuple[str, str, str | None]] = [
+        ("Title", incident.title, "bold"),
+        ("Severity", severity, sev_style),
+        ("Status", incident.status + (" (drill)" if incident.drill else ""), status_style),
+        ("Service", incident.service or "-", None),
+        ("Commander", incident.commander or "-", None),
+    ]
+    for role, person in sorted(incident.roles.items()):
+        pairs.append((role.capitalize(), person, None))
+    if incident.tags:
+        pairs.append(("Tags", ", ".join(incident.tags), None))
+    if incident.summary:
+        pairs.append(("Summary", incident.summary, None))
+    for name, label in (("started_at", "Impact started"), ("detected_at", "Detected"), ("opened_at", "Declared"),
+                        ("acknowledged_at", "Acknowledged"), ("mitigated_at", "Mitigated"),
+                        ("resolved_at", "Resolved")):  # fmt: skip
+        pairs.append((label, output.local(incident.time(name), "%Y-%m-%d %H:%M:%S %z"), None))
+    output.fields(pairs, title=incident.id)
+
+    output.heading("Durations")
+    spans = durations.spans(incident)
+    span_pairs: list[tuple[str, str, str | None]] = [
+        (label, describe_duration(spans[key]) if spans[key] is not None else "-", None)  # type: ignore[arg-type]
+        for key, label, _start, _end in durations.SPANS
+    ]
+    impact = durations.impact_duration(incident, now)
+    span_pairs.append(("Impact so far" if incident.active else "Impact", describe_duration(impact), None))
+    for item in durations.overdue(incident, svc.config, now):
+        span_pairs.append((f"Overdue {item.what}", f"due {output.local(item.due_at)}, "
+                                                   f"{describe_duration(item.late_by)} late", "bold red"))  # fmt: skip
+    output.fields(span_pairs)
+
+    output.heading("Timeline")
+    rows = [[output.local(e.at), e.kind, e.by or "-", e.text] for e in incident.timeline]
+    output.table(["When", "What", "Who", "Text"], rows, empty="(empty)")
+
+
+def _status_row(incident: Incident, config: Config, now: datetime) -> dict[str, Any]:
+    due = durations.next_update_due(incident, config)
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status,
+        "commander": incident.commander,
+        "age_seconds": int(durations.impact_duration(incident, now).total_seconds()),
+        "next_update_due": to_iso(due) if due else None,
+        "overdue": [
+            {"what": o.what, "due_at": to_iso(o.due_at), "late_by_seconds": int(o.late_by.total_seconds())}
+            for o in durations.overdue(incident, config, now)
+        ],
+    }
+
+
+def status(ctx: typer.Context, json: JsonOption = False) -> None:
+    """The active incidents at a glance: age, severity, commander and what is overdue."""
+    svc = service(ctx)
+    now = svc.now()
+    active = sorted(svc.active(), key=lambda i: (svc.config.rank(i.severity), i.opened_at))
+    if json:
+        output.json_out([_status_row(i, svc.config, now) for i in active])
+        return
+    if not active:
+        output.data("No active incidents.")
+        return
+    rows, styles = [], []
+    for incident in active:
+        sev_style, status_style = _styles(incident, svc.config)
+        late = durations.overdue(incident, svc.config, now)
+        due = durations.next_update_due(incident, svc.config)
+        owed = "; ".join(f"{o.what} {short_duration(o.late_by)} late" for o in late)
+        next_update = output.local(due, "%H:%M") if due else "-"
+        rows.append([incident.id, incident.severity, incident.status,
+                     short_duration(durations.impact_duration(incident, now)), incident.commander or "-",
+                     next_update, owed or "-", incident.title])  # fmt: skip
+        styles.append([None, sev_style, status_style, None, None, None, "bold red" if late else None, None])
+    output.table(["ID", "Sev", "Status", "Age", "Commander", "Next update", "Overdue", "Title"], rows,
+                 styles=styles, title=f"{len(active)} active incident{'s' if len(active) != 1 else ''}")  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_incidents)
+    app.command("show")(show)
+    app.command("status")(status)

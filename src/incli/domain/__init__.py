@@ -1,0 +1,1 @@
+"""Pure domain logic: incidents, the lifecycle, ids, durations. No I/O."""

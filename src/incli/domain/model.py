@@ -1,0 +1,304 @@
+"""Incidents and their timelines, and the one mapping between them and plain data.
+
+The same keys are used in the YAML file, in ``--json`` output and in the code:
+``to_dict`` gives them in a fixed order so that diffs stay small, and
+``incident_from_dict`` reads them back, collecting every problem it sees so that
+``inc validate`` can report them all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from incli.domain.times import parse_stored, to_iso
+
+SCHEMA = 1
+
+STATUSES = ("open", "acknowledged", "mitigated", "resolved", "reopened")
+ACTIVE_STATUSES = ("open", "acknowledged", "mitigated", "reopened")
+ENTRY_KINDS = (
+    "opened",
+    "acknowledged",
+    "mitigated",
+    "resolved",
+    "reopened",
+    "note",
+    "update",
+    "severity_changed",
+    "assigned",
+)
+ROLES = ("commander", "comms", "scribe")
+# The lifecycle times, in the order they must keep.
+MILESTONES = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
+TIME_FIELDS = ("opened_at", *MILESTONES)
+
+# Keys in the order they are written. Keys that later features own (a
+# postmortem, action items) come after the timeline, in this order; keys nobody
+# knows come last and are kept as they are.
+FIELD_ORDER = (
+    "schema",
+    "id",
+    "title",
+    "severity",
+    "status",
+    "service",
+    "summary",
+    "commander",
+    "roles",
+    "tags",
+    "drill",
+    *TIME_FIELDS,
+    "timeline",
+)
+EXTENSION_ORDER: list[str] = []
+REQUIRED = ("id", "title", "severity", "status", "opened_at", "started_at", "detected_at", "timeline")
+ENTRY_KEYS = ("at", "kind", "by", "text")
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str
+    text: str
+    by: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"at": to_iso(self.at), "kind": self.kind, "by": self.by, "text": self.text}
+        data.update(self.extra)
+        return data
+
+    def key(self) -> tuple[str, str, str, str]:
+        """What makes two entries the same entry (used to merge timelines)."""
+        return (to_iso(self.at), self.kind, self.by or "", self.text)
+
+
+@dataclass
+class Incident:
+    id: str
+    title: str
+    severity: str
+    opened_at: datetime
+    started_at: datetime
+    detected_at: datetime
+    status: str = "open"
+    service: str | None = None
+    summary: str | None = None
+    commander: str | None = None
+    roles: dict[str, str] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    drill: bool = False
+    acknowledged_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    schema: int = SCHEMA
+
+    @property
+    def active(self) -> bool:
+        return self.status != "resolved"
+
+    def time(self, name: str) -> datetime | None:
+        value = getattr(self, name)
+        assert value is None or isinstance(value, datetime)
+        return value
+
+    def add_entry(self, entry: TimelineEntry) -> None:
+        """Append, keeping the timeline in time order (stable for equal times)."""
+        self.timeline.append(entry)
+        self.timeline.sort(key=lambda e: e.at)
+
+    def last_entry(self, kind: str) -> TimelineEntry | None:
+        for entry in reversed(self.timeline):
+            if entry.kind == kind:
+                return entry
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The incident as stored and as ``--json`` shows it."""
+        data: dict[str, Any] = {
+            "schema": self.schema,
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity,
+            "status": self.status,
+            "service": self.service,
+            "summary": self.summary,
+            "commander": self.commander,
+            "roles": dict(self.roles),
+            "tags": list(self.tags),
+            "drill": self.drill,
+        }
+        for name in TIME_FIELDS:
+            moment = self.time(name)
+            data[name] = to_iso(moment) if moment else None
+        data["timeline"] = [entry.to_dict() for entry in self.timeline]
+        for key in EXTENSION_ORDER:
+            if key in self.extra:
+                data[key] = self.extra[key]
+        for key in sorted(k for k in self.extra if k not in EXTENSION_ORDER):
+            data[key] = self.extra[key]
+        return data
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.to_dict()
+        del data["schema"]
+        return data
+
+
+class IncidentFormatError(ValueError):
+    """The data does not describe an incident; ``problems`` lists (key, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{k}: {m}" if k else m for k, m in problems))
+        self.problems = problems
+
+
+def _text(data: dict[str, Any], key: str, problems: list[tuple[str, str]], *, required: bool) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            problems.append((key, "missing"))
+        return None
+    if isinstance(value, bool):
+        problems.append((key, f"expected text, found {str(value).lower()} (quote it: YAML reads yes/no/on/off as booleans)"))
+        return None
+    if isinstance(value, (int, float)):
+        problems.append((key, f"expected text, found the number {value} (quote it)"))
+        return None
+    if not isinstance(value, str):
+        problems.append((key, f"expected text, found {type(value).__name__}"))
+        return None
+    if required and not value.strip():
+        problems.append((key, "is empty"))
+    return value
+
+
+def _time(data: dict[str, Any], key: str, problems: list[tuple[str, str]], *, required: bool) -> datetime | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            problems.append((key, "missing"))
+        return None
+    try:
+        return parse_stored(value)
+    except ValueError as exc:
+        problems.append((key, str(exc)))
+        return None
+
+
+def _entry_from_dict(raw: Any, index: int, problems: list[tuple[str, str]]) -> TimelineEntry | None:
+    where = f"timeline[{index}]"
+    if not isinstance(raw, dict):
+        problems.append((where, "expected a mapping with at, kind, by, text"))
+        return None
+    local: list[tuple[str, str]] = []
+    at = _time(raw, "at", local, required=True)
+    kind = _text(raw, "kind", local, required=True)
+    text = _text(raw, "text", local, required=False)
+    by = _text(raw, "by", local, required=False)
+    if kind is not None and kind not in ENTRY_KINDS:
+        local.append(("kind", f"unknown kind {kind!r}; one of {', '.join(ENTRY_KINDS)}"))
+    problems.extend((f"{where}.{key}", message) for key, message in local)
+    if local or at is None or kind is None:
+        return None
+    extra = {k: v for k, v in raw.items() if k not in ENTRY_KEYS}
+    return TimelineEntry(at=at, kind=kind, text=text or "", by=by, extra=extra)
+
+
+def incident_from_dict(data: Any) -> Incident:
+    """Read an incident; raise IncidentFormatError listing every problem found."""
+    if not isinstance(data, dict):
+        raise IncidentFormatError([("", "expected a mapping of incident fields at the top level")])
+    problems: list[tuple[str, str]] = []
+    schema = data.get("schema", SCHEMA)
+    if not isinstance(schema, int) or isinstance(schema, bool):
+        problems.append(("schema", f"expected a whole number, found {schema!r}"))
+        schema = SCHEMA
+    elif schema > SCHEMA:
+        problems.append(("schema", f"version {schema} is newer than this incli understands ({SCHEMA}); upgrade incli"))
+    ident = _text(data, "id", problems, required=True)
+    title = _text(data, "title", problems, required=True)
+    severity = _text(data, "severity", problems, required=True)
+    status = _text(data, "status", problems, required=True)
+    if status is not None and status not in STATUSES:
+        problems.append(("status", f"unknown status {status!r}; one of {', '.join(STATUSES)}"))
+    service = _text(data, "service", problems, required=False)
+    summary = _text(data, "summary", problems, required=False)
+    commander = _text(data, "commander", problems, required=False)
+
+    roles_raw = data.get("roles") or {}
+    roles: dict[str, str] = {}
+    if not isinstance(roles_raw, dict):
+        problems.append(("roles", "expected a mapping of role to person"))
+    else:
+        for role, person in roles_raw.items():
+            if person is None:
+                continue
+            if not isinstance(person, str):
+                problems.append((f"roles.{role}", "expected a name"))
+            else:
+                roles[str(role)] = person
+
+    tags_raw = data.get("tags") or []
+    tags: list[str] = []
+    if not isinstance(tags_raw, list):
+        problems.append(("tags", "expected a list"))
+    else:
+        for tag in tags_raw:
+            if isinstance(tag, bool) or not isinstance(tag, (str, int, float)):
+                problems.append(("tags", f"expected text, found {tag!r}"))
+            else:
+                tags.append(str(tag))
+
+    drill = data.get("drill", False)
+    if drill is None:
+        drill = False
+    if not isinstance(drill, bool):
+        problems.append(("drill", f"expected true or false, found {drill!r}"))
+        drill = False
+
+    times = {name: _time(data, name, problems, required=name in REQUIRED) for name in TIME_FIELDS}
+
+    timeline: list[TimelineEntry] = []
+    raw_timeline = data.get("timeline")
+    if raw_timeline is None:
+        problems.append(("timeline", "missing"))
+    elif not isinstance(raw_timeline, list):
+        problems.append(("timeline", "expected a list of entries"))
+    else:
+        for index, raw in enumerate(raw_timeline):
+            entry = _entry_from_dict(raw, index, problems)
+            if entry is not None:
+                timeline.append(entry)
+
+    if problems:
+        raise IncidentFormatError(problems)
+    assert ident and title and severity and status
+    opened_at, started_at, detected_at = times["opened_at"], times["started_at"], times["detected_at"]
+    assert opened_at and started_at and detected_at
+    known = set(FIELD_ORDER)
+    return Incident(
+        schema=schema,
+        id=ident,
+        title=title,
+        severity=severity,
+        status=status,
+        service=service,
+        summary=summary,
+        commander=commander,
+        roles=roles,
+        tags=tags,
+        drill=drill,
+        opened_at=opened_at,
+        started_at=started_at,
+        detected_at=detected_at,
+        acknowledged_at=times["acknowledged_at"],
+        mitigated_at=times["mitigated_at"],
+        resolved_at=times["resolved_at"],
+        timeline=sorted(timeline, key=lambda e: e.at),
+        extra={k: v for k, v in data.items() if k not in known},
+    )

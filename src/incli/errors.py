@@ -1,0 +1,65 @@
+"""One exception hierarchy; each error carries the exit code the command ends with.
+
+Exit codes (documented in the README):
+
+    0  success
+    1  an unexpected error (a bug: please report it with INC_DEBUG=1)
+    2  bad usage (an unknown option, a missing argument)
+    3  not found: no repository, no incident with that id
+    4  invalid input: a time, severity, title or value that cannot be used
+    5  conflict: an impossible transition, an ambiguous id, times out of order
+    6  the repository has problems (``inc validate`` findings, a broken file)
+    7  storage: the repository cannot be written, a lock cannot be taken
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    NOT_FOUND = 3
+    INVALID = 4
+    CONFLICT = 5
+    PROBLEMS = 6
+    STORAGE = 7
+
+
+class IncError(Exception):
+    """An error the user can act on: one line of text and an exit code."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFound(IncError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class RepositoryNotFound(NotFound):
+    pass
+
+
+class InvalidInput(IncError):
+    exit_code = ExitCode.INVALID
+
+
+class Conflict(IncError):
+    exit_code = ExitCode.CONFLICT
+
+
+class Problems(IncError):
+    exit_code = ExitCode.PROBLEMS
+
+
+class StorageError(IncError):
+    exit_code = ExitCode.STORAGE

@@ -1,0 +1,260 @@
+"""The use cases: what each command does, without printing.
+
+A Service works on one repository with a clock (so tests and backfills can
+fix "now") and a way to learn who is acting. Every change is a read-modify-write
+under the repository lock, validated before it is written: a refused change
+leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from incli.domain import ids as idmod
+from incli.domain import lifecycle
+from incli.domain.model import ACTIVE_STATUSES, ROLES, Incident, TimelineEntry
+from incli.domain.times import check_not_future, now_utc, parse_time
+from incli.errors import Conflict, InvalidInput, NotFound
+from incli.storage import gitinfo
+from incli.storage.repo import Repository
+from incli.storage.store import Store
+
+STATUS_FILTERS = ("open", "acknowledged", "mitigated", "resolved", "reopened", "active")
+
+
+@dataclass
+class Change:
+    """What a write did: the incident after it, and the timeline entry it added."""
+
+    incident: Incident
+    entry: TimelineEntry
+
+
+class Service:
+    def __init__(
+        self,
+        repo: Repository,
+        clock: Callable[[], datetime] = now_utc,
+        user: Callable[[], str | None] | None = None,
+    ) -> None:
+        self.repo = repo
+        self.config = repo.config
+        self.store = Store(repo)
+        self._clock = clock
+        self._user = user or (lambda: gitinfo.user_name(repo.root))
+
+    # -- helpers ---------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self._clock().replace(microsecond=0)
+
+    def when(self, text: str | None, now: datetime, what: str = "time") -> datetime:
+        """A typed time (default now), refused when it is in the future."""
+        if text is None:
+            return now
+        moment = parse_time(text, now)
+        check_not_future(moment, now, what)
+        return moment
+
+    def actor(self, by: str | None) -> str | None:
+        if by is not None:
+            by = by.strip()
+            if not by:
+                raise InvalidInput("--by is empty; give a name")
+            return by
+        return self._user()
+
+    def resolve_id(self, query: str | None) -> str:
+        """An id from any unambiguous part of it, or the one active incident."""
+        if query is not None and query.strip():
+            return self.store.resolve_id(query)
+        active = self.active()
+        if len(active) == 1:
+            return active[0].id
+        if not active:
+            raise NotFound("no incident is active; give an incident id (see inc list)")
+        listed = ", ".join(f"{i.id} ({i.title})" for i in active[:10])
+        raise Conflict(f"{len(active)} incidents are active; give one of: {listed}")
+
+    @contextmanager
+    def _editing(self, query: str | None) -> Iterator[Incident]:
+        """Lock, read, let the caller change the incident, write it back."""
+        incident_id = self.resolve_id(query)
+        with self.store.locked():
+            incident = self.store.load(incident_id)
+            yield incident
+            self.store.save(incident)
+
+    # -- reading ---------------------------------------------------------
+
+    def all(self) -> list[Incident]:
+        return self.store.load_all()
+
+    def active(self) -> list[Incident]:
+        return [i for i in self.all() if i.active]
+
+    def get(self, query: str | None) -> Incident:
+        return self.store.load(self.resolve_id(query))
+
+    def list(
+        self,
+        status: str | None = None,
+        severity: str | None = None,
+        service: str | None = None,
+        since: str | None = None,
+    ) -> list[Incident]:
+        """Incidents, newest first, filtered."""
+        if status is not None and status not in STATUS_FILTERS:
+            raise InvalidInput(f"unknown status {status!r}; one of {', '.join(STATUS_FILTERS)}")
+        sev_id = self.config.severity(severity).id if severity else None
+        since_at = parse_time(since, self.now()) if since else None
+        found = []
+        for incident in self.all():
+            if status == "active" and incident.status not in ACTIVE_STATUSES:
+                continue
+            if status not in (None, "active") and incident.status != status:
+                continue
+            if sev_id and incident.severity != sev_id:
+                continue
+            if service and (incident.service or "").lower() != service.lower():
+                continue
+            if since_at and incident.opened_at < since_at:
+                continue
+            found.append(incident)
+        found.sort(key=lambda i: (i.opened_at, i.id), reverse=True)
+        return found
+
+    # -- writing ---------------------------------------------------------
+
+    def open(
+        self,
+        title: str,
+        severity: str,
+        *,
+        service: str | None = None,
+        summary: str | None = None,
+        at: str | None = None,
+        started_at: str | None = None,
+        detected_at: str | None = None,
+        by: str | None = None,
+        commander: str | None = None,
+        tags: Iterable[str] = (),
+        drill: bool = False,
+    ) -> Incident:
+        title = title.strip()
+        if not title:
+            raise InvalidInput("the title is empty; say in a few words what is wrong")
+        level = self.config.severity(severity)
+        now = self.now()
+        opened = self.when(at, now, "--at")
+        started = self.when(started_at, now, "--started-at") if started_at else None
+        detected = self.when(detected_at, now, "--detected-at") if detected_at else None
+        if started is not None and started > opened:
+            raise Conflict(
+                f"impact started at {started.isoformat()}, after the incident was declared at {opened.isoformat()}"
+            )
+        detected = detected or opened
+        started = started or min(detected, opened)
+        if detected < started:
+            raise Conflict(f"detected at {detected.isoformat()} is before impact started at {started.isoformat()}")
+        if opened < detected:
+            raise Conflict(
+                f"declared at {opened.isoformat()} is before it was detected at {detected.isoformat()}"
+            )
+        actor = self.actor(by)
+        clean_tags = [t.strip() for t in tags if t.strip()]
+        incident = Incident(
+            id="",
+            title=title,
+            severity=level.id,
+            opened_at=opened,
+            started_at=started,
+            detected_at=detected,
+            service=(service or "").strip() or None,
+            summary=(summary or "").strip() or None,
+            commander=(commander or "").strip() or None,
+            tags=list(dict.fromkeys(clean_tags)),
+            drill=drill,
+        )
+        label = "Drill opened" if drill else "Opened"
+        incident.add_entry(TimelineEntry(at=opened, kind="opened", by=actor, text=f"{label} as {level.id}: {title}"))
+        if incident.commander:
+            incident.add_entry(
+                TimelineEntry(at=opened, kind="assigned", by=actor, text=f"{incident.commander} is commander")
+            )
+        for _attempt in range(20):
+            incident.id = idmod.new_id(opened)
+            if self.store.create(incident):
+                return incident
+        raise Conflict("could not find a free incident id after 20 tries")  # pragma: no cover
+
+    def transition(
+        self, query: str | None, action: str, *, at: str | None = None, by: str | None = None, note: str | None = None
+    ) -> Change:
+        now = self.now()
+        moment = self.when(at, now, "--at")
+        actor = self.actor(by)
+        with self._editing(query) as incident:
+            entry = lifecycle.apply(incident, action, moment, now, actor, note)
+        return Change(incident, entry)
+
+    def add_entry(
+        self, query: str | None, kind: str, text: str, *, at: str | None = None, by: str | None = None
+    ) -> Change:
+        """A note, or a stakeholder update (kind ``update``)."""
+        text = text.strip()
+        if not text:
+            raise InvalidInput(f"the {kind} is empty; write what happened")
+        now = self.now()
+        moment = self.when(at, now, "--at")
+        actor = self.actor(by)
+        with self._editing(query) as incident:
+            entry = TimelineEntry(at=moment, kind=kind, by=actor, text=text)
+            incident.add_entry(entry)
+        return Change(incident, entry)
+
+    def change_severity(
+        self, query: str, severity: str, *, at: str | None = None, by: str | None = None, note: str | None = None
+    ) -> Change:
+        level = self.config.severity(severity)
+        now = self.now()
+        moment = self.when(at, now, "--at")
+        actor = self.actor(by)
+        with self._editing(query) as incident:
+            if incident.severity == level.id:
+                raise Conflict(f"{incident.id} is already {level.id}")
+            text = f"Severity {incident.severity} -> {level.id}"
+            if note and note.strip():
+                text += f": {note.strip()}"
+            incident.severity = level.id
+            entry = TimelineEntry(at=moment, kind="severity_changed", by=actor, text=text)
+            incident.add_entry(entry)
+        return Change(incident, entry)
+
+    def assign(
+        self, query: str, role: str, name: str, *, at: str | None = None, by: str | None = None
+    ) -> Change:
+        role = role.strip().lower()
+        if role not in ROLES:
+            raise InvalidInput(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+        name = name.strip()
+        if not name:
+            raise InvalidInput("the name is empty; say who takes the role")
+        now = self.now()
+        moment = self.when(at, now, "--at")
+        actor = self.actor(by)
+        with self._editing(query) as incident:
+            previous = incident.commander if role == "commander" else incident.roles.get(role)
+            if previous == name:
+                raise Conflict(f"{name} is already {role} of {incident.id}")
+            if role == "commander":
+                incident.commander = name
+            else:
+                incident.roles[role] = name
+            text = f"{name} is {role}" + (f" (was {previous})" if previous else "")
+            entry = TimelineEntry(at=moment, kind="assigned", by=actor, text=text)
+            incident.add_entry(entry)
+        return Change(incident, entry)

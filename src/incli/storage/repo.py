@@ -1,0 +1,138 @@
+"""Finding and creating an incident repository.
+
+A repository is a folder holding ``incli.yaml`` (the config) and an
+``incidents/`` folder with one YAML file per incident. Local state that is never
+committed (the lock, the derived index) lives in ``.incli/``, which ignores itself.
+
+Commands find the repository from ``--dir``, then ``INC_DIR``, then by walking up
+from the current folder, like git.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from incli.domain.config import Config, config_from_dict, default_config_dict
+from incli.errors import InvalidInput, Problems, RepositoryNotFound, StorageError
+from incli.storage import yamlio
+from incli.storage.atomic import atomic_write
+
+CONFIG_NAME = "incli.yaml"
+STATE_DIR = ".incli"
+ENV_DIR = "INC_DIR"
+
+CONFIG_HEADER = """\
+# incli configuration (see README.md: Configuration).
+# Severity levels, most severe first. A team may rename, add or remove levels.
+# response_time: acknowledge within this; update_every: stakeholder update cadence.
+# Durations: 90s, 15m, 1h, 4h, 1d. timezone: how postmortems show times (e.g. Europe/Berlin);
+# empty means the local time zone of whoever renders.
+"""
+
+INCIDENTS_GITIGNORE = "# temporary files of interrupted writes\n.*.tmp\n"
+
+
+@dataclass
+class Repository:
+    root: Path
+    config: Config = field(default_factory=Config)
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def incidents_dir(self) -> Path:
+        return self.root / self.config.incidents_dir
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / self.config.templates_dir
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    def ensure_state_dir(self) -> Path:
+        """Create ``.incli/`` (ignored by git) on first use, e.g. in a fresh clone."""
+        state = self.state_dir
+        if not state.is_dir():
+            try:
+                state.mkdir(exist_ok=True)
+                (state / ".gitignore").write_text("# local state of incli; never committed\n*\n")
+            except OSError as exc:
+                raise StorageError(f"cannot write to {self.root}: {exc.strerror or exc}") from None
+        return state
+
+
+def load_repository(root: Path) -> Repository:
+    path = root / CONFIG_NAME
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = yamlio.load(text)
+    except yamlio.YamlError as exc:
+        line = f":{exc.line}" if exc.line else ""
+        raise Problems(f"{path}{line}: {exc}") from None
+    try:
+        config = config_from_dict(data, str(path))
+    except InvalidInput as exc:
+        raise Problems(str(exc)) from None
+    return Repository(root=root, config=config)
+
+
+def find_root(explicit: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Path:
+    """The repository root, or RepositoryNotFound saying where we looked."""
+    for source, value in (("--dir", explicit), (ENV_DIR, os.environ.get(ENV_DIR) or None)):
+        if value:
+            root = Path(value).expanduser().absolute()
+            if (root / CONFIG_NAME).is_file():
+                return root
+            raise RepositoryNotFound(
+                f"no incident repository at {root} (from {source}: no {CONFIG_NAME}); "
+                f"create one with: inc init {value}"
+            )
+    start = (cwd or Path.cwd()).absolute()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise RepositoryNotFound(
+        f"no incident repository found: looked for {CONFIG_NAME} in {start} and every folder above it; "
+        "create one with: inc init (or point at one with --dir or INC_DIR)"
+    )
+
+
+def find_repository(explicit: str | os.PathLike[str] | None = None) -> Repository:
+    return load_repository(find_root(explicit))
+
+
+def init_repository(path: Path) -> tuple[Repository, list[str]]:
+    """Create what is missing of a repository at ``path``; never touch existing data.
+
+    Returns the repository and what was created (empty when it already existed).
+    """
+    root = path.expanduser().absolute()
+    created: list[str] = []
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        config_path = root / CONFIG_NAME
+        if not config_path.exists():
+            body = CONFIG_HEADER + yamlio.dump(default_config_dict())
+            atomic_write(config_path, body.encode())
+            created.append(CONFIG_NAME)
+        repo = load_repository(root)
+        incidents = repo.incidents_dir
+        if not incidents.is_dir():
+            incidents.mkdir(parents=True)
+            created.append(f"{repo.config.incidents_dir}/")
+        ignore = incidents / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text(INCIDENTS_GITIGNORE)
+            created.append(f"{repo.config.incidents_dir}/.gitignore")
+    except OSError as exc:
+        raise StorageError(f"cannot create a repository at {root}: {exc.strerror or exc}") from None
+    return repo, created

@@ -1,0 +1,115 @@
+"""YAML as incli reads and writes it.
+
+Reading uses a resolver without YAML 1.1's traps: ``14:30`` stays the text
+"14:30" (not the number 870), ``no``/``on``/``yes`` stay text, and timestamps stay
+text (the domain parses them, offset included). Only ``true``/``false``, ``null``,
+plain integers and floats are resolved, as in YAML 1.2's core schema.
+
+Writing uses PyYAML's ordinary safe dumper, which quotes every string that any
+YAML 1.1 reader would mistake for something else, so other tools read our files
+the same way. Multi-line text is written as a literal block.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class Loader(_BaseLoader):  # type: ignore[misc]
+    pass
+
+
+Loader.yaml_implicit_resolvers = {}
+Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."),
+)
+
+
+class Dumper(_BaseDumper):  # type: ignore[misc]
+    pass
+
+
+def _represent_str(dumper: Any, value: str) -> Any:
+    if "\n" in value:
+        # A literal block keeps the text as typed; trailing spaces on a line
+        # would force a quoted style, so only use it when it round-trips.
+        if not any(line != line.rstrip() for line in value.splitlines()):
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+def _represent_none(dumper: Any, _value: None) -> Any:
+    return dumper.represent_scalar("tag:yaml.org,2002:null", "")
+
+
+Dumper.add_representer(str, _represent_str)
+Dumper.add_representer(type(None), _represent_none)
+
+
+class YamlError(ValueError):
+    """Text that is not YAML, with the 1-based line where the parser stopped."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+CONFLICT_MARKER = re.compile(rb"^(?:<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
+
+
+def conflict_lines(data: bytes) -> list[int]:
+    """1-based lines holding git conflict markers."""
+    return [data.count(b"\n", 0, m.start()) + 1 for m in CONFLICT_MARKER.finditer(data)]
+
+
+def load(data: bytes | str) -> Any:
+    try:
+        return yaml.load(data, Loader=Loader)  # noqa: S506 - Loader is a safe loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "not valid YAML"
+        raise YamlError(f"not valid YAML: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"not valid YAML: {exc}", None) from None
+
+
+def dump(data: Any) -> str:
+    text: str = yaml.dump(
+        data,
+        Dumper=Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+        indent=2,
+    )
+    return text
+
+
+def key_lines(data: bytes | str) -> dict[str, int]:
+    """1-based line of each top-level key, for pointing at a field in a finding."""
+    try:
+        node = yaml.compose(data, Loader=Loader)  # noqa: S506
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    lines: dict[str, int] = {}
+    for key, value in node.value:
+        lines[str(key.value)] = key.start_mark.line + 1
+        if key.value == "timeline" and isinstance(value, yaml.SequenceNode):
+            for index, item in enumerate(value.value):
+                lines[f"timeline[{index}]"] = item.start_mark.line + 1
+    return lines
