@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from incli.domain import ids as idmod
 from incli.domain import lifecycle
@@ -23,6 +24,9 @@ from incli.storage.repo import Repository
 from incli.storage.store import Store
 
 STATUS_FILTERS = ("open", "acknowledged", "mitigated", "resolved", "reopened", "active")
+
+
+Listener = Callable[[str, Incident, list[Path]], None]
 
 
 @dataclass
@@ -45,6 +49,15 @@ class Service:
         self.store = Store(repo)
         self._clock = clock
         self._user = user or (lambda: gitinfo.user_name(repo.root))
+        # Called after every successful write with (event, incident, paths written).
+        # Events are the timeline kinds (opened, acknowledged, note, ...). The CLI
+        # wires notification hooks and git auto-commit here; a listener's failure
+        # must never undo the write (the incident is already saved).
+        self.listeners: list[Listener] = []
+
+    def emit(self, event: str, incident: Incident, paths: list[Path]) -> None:
+        for listener in self.listeners:
+            listener(event, incident, paths)
 
     # -- helpers ---------------------------------------------------------
 
@@ -80,13 +93,17 @@ class Service:
         raise Conflict(f"{len(active)} incidents are active; give one of: {listed}")
 
     @contextmanager
-    def _editing(self, query: str | None) -> Iterator[Incident]:
-        """Lock, read, let the caller change the incident, write it back."""
+    def _editing(self, query: str | None, event: str) -> Iterator[Incident]:
+        """Lock, read, let the caller change the incident, write it back, then emit ``event``.
+
+        If the caller raises, nothing is written.
+        """
         incident_id = self.resolve_id(query)
         with self.store.locked():
             incident = self.store.load(incident_id)
             yield incident
-            self.store.save(incident)
+            path = self.store.save(incident)
+        self.emit(event, incident, [path])
 
     # -- reading ---------------------------------------------------------
 
@@ -188,6 +205,7 @@ class Service:
         for _attempt in range(20):
             incident.id = idmod.new_id(opened)
             if self.store.create(incident):
+                self.emit("opened", incident, [self.store.path_for(incident.id)])
                 return incident
         raise Conflict("could not find a free incident id after 20 tries")  # pragma: no cover
 
@@ -197,7 +215,7 @@ class Service:
         now = self.now()
         moment = self.when(at, now, "--at")
         actor = self.actor(by)
-        with self._editing(query) as incident:
+        with self._editing(query, lifecycle.TRANSITIONS[action].kind) as incident:
             entry = lifecycle.apply(incident, action, moment, now, actor, note)
         return Change(incident, entry)
 
@@ -211,7 +229,7 @@ class Service:
         now = self.now()
         moment = self.when(at, now, "--at")
         actor = self.actor(by)
-        with self._editing(query) as incident:
+        with self._editing(query, kind) as incident:
             entry = TimelineEntry(at=moment, kind=kind, by=actor, text=text)
             incident.add_entry(entry)
         return Change(incident, entry)
@@ -223,7 +241,7 @@ class Service:
         now = self.now()
         moment = self.when(at, now, "--at")
         actor = self.actor(by)
-        with self._editing(query) as incident:
+        with self._editing(query, "severity_changed") as incident:
             if incident.severity == level.id:
                 raise Conflict(f"{incident.id} is already {level.id}")
             text = f"Severity {incident.severity} -> {level.id}"
@@ -246,7 +264,7 @@ class Service:
         now = self.now()
         moment = self.when(at, now, "--at")
         actor = self.actor(by)
-        with self._editing(query) as incident:
+        with self._editing(query, "assigned") as incident:
             previous = incident.commander if role == "commander" else incident.roles.get(role)
             if previous == name:
                 raise Conflict(f"{name} is already {role} of {incident.id}")

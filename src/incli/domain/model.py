@@ -52,7 +52,11 @@ FIELD_ORDER = (
     *TIME_FIELDS,
     "timeline",
 )
-EXTENSION_ORDER: list[str] = []
+# Keys owned by later features, written after the timeline in this order:
+#   postmortem  the blameless postmortem (a mapping; see domain/postmortem.py)
+#   actions     action items (a list of mappings with an id each)
+#   source      where the incident came from (an alert group, an import)
+EXTENSION_ORDER: list[str] = ["postmortem", "actions", "source"]
 REQUIRED = ("id", "title", "severity", "status", "opened_at", "started_at", "detected_at", "timeline")
 ENTRY_KEYS = ("at", "kind", "by", "text")
 
