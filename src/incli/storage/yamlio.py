@@ -40,12 +40,26 @@ class Dumper(_BaseDumper):  # type: ignore[misc]
     pass
 
 
+def _resolves_to_other_type(value: str) -> bool:
+    """Would our loader read this plain scalar as something other than text?
+
+    PyYAML's dumper quotes what YAML 1.1 would misread, but YAML 1.2 reads a few
+    more forms as numbers (``1e3``): quote those too, or the text comes back a float.
+    """
+    for tag, pattern in Loader.yaml_implicit_resolvers.get(value[:1], []):
+        if tag != "tag:yaml.org,2002:str" and pattern.match(value):
+            return True
+    return False
+
+
 def _represent_str(dumper: Any, value: str) -> Any:
     if "\n" in value:
         # A literal block keeps the text as typed; trailing spaces on a line
         # would force a quoted style, so only use it when it round-trips.
         if not any(line != line.rstrip() for line in value.splitlines()):
             return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    elif _resolves_to_other_type(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 
