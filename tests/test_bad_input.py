@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import T0, Run, take_snapshot
 
+from conftest import T0, Run, take_snapshot
 from incli.errors import ExitCode
 
 RESOLVED_AT = "2025-01-15T14:45:00+00:00"

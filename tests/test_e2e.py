@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import take_snapshot
 
+from conftest import take_snapshot
 from incli.errors import ExitCode
 
 KEYS = ["id", "title", "severity", "status", "service", "summary", "commander", "roles", "tags", "drill",
-        "opened_at", "started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at", "timeline"]  # fmt: skip
+        "opened_at", "started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at",
+        "timeline"]  # fmt: skip
 
 
 def inc(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

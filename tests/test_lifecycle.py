@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import T0, Run
 
+from conftest import T0, Run
 from incli.errors import ExitCode
 
 INCIDENT_KEYS = [

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import T0, Run, take_snapshot
 
+from conftest import T0, Run, take_snapshot
 from incli.errors import ExitCode
 
 DEFAULT_SEVERITIES = [

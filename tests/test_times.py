@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from incli.domain.times import describe_duration, parse_duration, parse_time, to_iso
 from incli.errors import InvalidInput
 
-UTC = timezone.utc
+UTC = UTC
 # The command's clock: 2025-01-15 16:00 UTC (TZ=UTC from conftest).
 NOW = datetime(2025, 1, 15, 16, 0, 0, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import T0, Run, take_snapshot
 
+from conftest import T0, Run, take_snapshot
 from incli.errors import ExitCode
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from incli.storage import yamlio
 from conftest import T0, Run
+from incli.storage import yamlio
 
 TRAPS = [
     "14:30",

@@ -12,11 +12,9 @@ fallback, so the common forms cost nothing at start-up.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from incli.errors import InvalidInput
-
-UTC = timezone.utc
 
 _CLOCK = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?$")
 _DAYWORD = re.compile(r"^(?P<day>today|yesterday)\s+(?P<clock>\S+)$", re.IGNORECASE)

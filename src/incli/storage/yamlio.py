@@ -21,12 +21,14 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class Loader(_BaseLoader):  # type: ignore[misc]
+class Loader(_BaseLoader):  # type: ignore[misc,unused-ignore]
     pass
 
 
 Loader.yaml_implicit_resolvers = {}
-Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
 Loader.add_implicit_resolver(
@@ -36,7 +38,7 @@ Loader.add_implicit_resolver(
 )
 
 
-class Dumper(_BaseDumper):  # type: ignore[misc]
+class Dumper(_BaseDumper):  # type: ignore[misc,unused-ignore]
     pass
 
 
