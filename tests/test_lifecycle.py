@@ -360,3 +360,43 @@ def test_list_filters(repo: Path, run: Run) -> None:
     assert ids("--service", "DB") == [b]
     assert ids("--since", at("10:30")) == [b]
     assert run("list", "--status", "bogus").code == ExitCode.INVALID
+
+
+def test_by_uses_the_repositorys_own_git_config(repo: Path, run: Run, git_home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("USER", "shell-user")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "config", "user.name", "Repo Person"], check=True)
+    incident_id = run("open", "x", "-s", "2", "--at", T0).stdout.strip()
+    assert read(repo, incident_id)["timeline"][0]["by"] == "Repo Person"
+
+
+def test_naive_times_get_the_local_offset_of_their_date(repo: Path, run: Run, monkeypatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    summer = run("open", "summer", "-s", "3", "--at", "2025-07-15 14:30", "--json").json
+    winter = run("open", "winter", "-s", "3", "--at", "2025-01-15T14:30", "--json").json
+    assert summer["opened_at"] == "2025-07-15T14:30:00+02:00"
+    assert winter["opened_at"] == "2025-01-15T14:30:00+01:00"
+    # an ack typed with another offset is compared as an instant: 13:31Z is after 14:30+01:00
+    ack = run("ack", winter["id"], "--at", "2025-01-15T13:31:00Z", "--json")
+    assert ack.code == 0, ack.stderr
+    assert ack.json["acknowledged_at"] == "2025-01-15T13:31:00+00:00"
+    early = run("mitigate", winter["id"], "--at", "2025-01-15T13:30:30Z")
+    assert early.code == ExitCode.CONFLICT
+
+
+def test_every_command_has_working_help(run: Run) -> None:
+    from incli.cli.app import app
+
+    top = run("--help")
+    assert top.code == 0
+    names = [c.name for c in app.registered_commands]
+    assert {"init", "open", "ack", "mitigate", "resolve", "reopen", "note", "update", "severity", "assign",
+            "list", "show", "status", "validate", "edit"} <= set(names)  # fmt: skip
+    for name in names:
+        result = run(name, "--help")
+        assert result.code == 0, (name, result.stderr)
+        assert "Usage" in result.stdout and name in result.stdout
+    assert run("--version").stdout.startswith("incli ")
