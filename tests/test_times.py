@@ -177,3 +177,34 @@ def test_dst_clock_time_gets_that_days_offset() -> None:
         yesterday = parse_time("yesterday 11:00", now)
     assert to_iso(today) == "2025-03-30T11:00:00+02:00"
     assert to_iso(yesterday) == "2025-03-29T11:00:00+01:00"
+
+
+@pytest.mark.parametrize("text", ["10m", "2h", "90s", "1h30m"])
+def test_duration_without_ago_is_refused_with_a_hint(text: str) -> None:
+    # dateutil alone would read "10m" as 00:10 today.
+    with pytest.raises(InvalidInput, match=f"did you mean '{text} ago'"):
+        parse_time(text, NOW)
+
+
+@pytest.mark.parametrize("text", ["5", "15", "1430", "2025"])
+def test_bare_numbers_are_refused(text: str) -> None:
+    # dateutil alone would read "1430" as the year 1430 and "15" as the 15th.
+    with pytest.raises(InvalidInput):
+        parse_time(text, NOW)
+
+
+def test_unknown_zone_name_is_refused_not_dropped() -> None:
+    with pytest.raises(InvalidInput, match="offset"):
+        parse_time("2025-01-15 14:30 CET", NOW)
+    assert iso("2025-01-15 14:30 UTC") == "2025-01-15T14:30:00+00:00"
+
+
+@pytest.mark.parametrize("text", ["99999999999h ago", "999999999999999 ago", "99999999999w ago"])
+def test_absurdly_long_ago_is_invalid_input_not_a_crash(text: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_time(text, NOW)
+
+
+def test_free_forms() -> None:
+    assert iso("2pm") == "2025-01-15T14:00:00+00:00"
+    assert iso("2025-01-15 14:30 +0530") == "2025-01-15T14:30:00+05:30"
