@@ -212,3 +212,27 @@ def test_broken_files_never_rewritten_by_the_whole_lifecycle(repo: Path, run: Ru
         assert len(result.stderr.splitlines()) == 1
     for name, data in broken.items():
         assert (repo / "incidents" / name).read_bytes() == data
+
+
+def test_edit_repairs_a_conflicted_file(repo: Path, run: Run, good: tuple[str, str], tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import sys
+
+    incident_id, text = good
+    conflicted = text.replace(
+        "title: Pool exhausted\n",
+        "<<<<<<< HEAD\ntitle: Pool exhausted\n=======\ntitle: DB pool exhausted\n>>>>>>> feature\n",
+    )
+    drop(repo, f"{incident_id}.yaml", conflicted)
+    script = tmp_path / "resolve_conflict.py"
+    script.write_text(
+        "import sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
+        "lines = p.read_text().splitlines(keepends=True)\n"
+        "keep = [l for l in lines if not l.startswith(('<<<<<<<', '=======', '>>>>>>>', 'title: Pool'))]\n"
+        "p.write_text(''.join(keep))\n"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    result = run("edit", incident_id)
+    assert result.code == 0, result.stderr
+    assert validate(run)[0] == 0
+    assert run("show", incident_id, "--json").json["title"] == "DB pool exhausted"
