@@ -65,7 +65,9 @@ def warn(text: str) -> None:
 
 
 def error(text: str) -> None:
-    sys.stderr.write(f"{PROG}: error: {text}\n")
+    """One line, always: a title or a YAML message with a line break must not split it."""
+    one_line = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    sys.stderr.write(f"{PROG}: error: {one_line}\n")
 
 
 def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
