@@ -232,3 +232,12 @@ def test_unwritable_incidents_folder_only(writable_first: dict[str, str], repo: 
         folder.chmod(0o755)
     check_refused(result_as_ran(result), ExitCode.STORAGE, "cannot write", writable_first["id"])
     assert after == before
+
+
+def test_error_stays_one_line_with_a_multiline_title(repo: Path, run: Run) -> None:
+    first = run("open", "first line\nsecond line", "-s", "2", "--at", T0).stdout.strip()
+    second = run("open", "other", "-s", "2", "--at", T0).stdout.strip()
+    before = take_snapshot(repo)
+    result = run("ack")
+    check_refused(result, ExitCode.CONFLICT, first, second, "first line second line")
+    assert take_snapshot(repo) == before
