@@ -28,20 +28,38 @@ severity: SEV2
 """
 
 
-@pytest.fixture
-def populated(repo: Path, run: Run) -> dict[str, str]:
-    """Two active incidents (so the id cannot be left out), one resolved, two broken files."""
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """Built once: two active incidents (so the id cannot be left out), one resolved, two broken files."""
+    from typer.testing import CliRunner
+
+    from incli.cli.app import app
+
+    root = tmp_path_factory.mktemp("template") / "repo"
+
+    def inc(*args: str) -> str:
+        result = CliRunner().invoke(app, ["--dir", str(root), *args], env={"TZ": "UTC"})
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip()
+
+    CliRunner().invoke(app, ["init", str(root)])
     ids = {}
     for name, title in (("active", "Database connection pool exhausted"), ("other", "Cache misses")):
-        result = run("open", title, "-s", "SEV2", "--at", T0, "--by", "ann")
-        assert result.code == 0, result.stderr
-        ids[name] = result.stdout.strip()
-    assert run("ack", ids["active"], "--at", "2025-01-15T14:32:00+00:00").code == 0
-    resolved = run("open", "Old outage", "-s", "1", "--at", T0).stdout.strip()
-    assert run("resolve", resolved, "--at", RESOLVED_AT).code == 0
-    ids["resolved"] = resolved
-    (repo / "incidents" / "INC-20250101-brkn1.yaml").write_bytes(BROKEN_YAML)
-    (repo / "incidents" / "INC-20250102-cnfl1.yaml").write_bytes(CONFLICTED)
+        ids[name] = inc("open", title, "-s", "SEV2", "--at", T0, "--by", "ann")
+    inc("ack", ids["active"], "--at", "2025-01-15T14:32:00+00:00", "--by", "ann")
+    ids["resolved"] = inc("open", "Old outage", "-s", "1", "--at", T0, "--by", "ann")
+    inc("resolve", ids["resolved"], "--at", RESOLVED_AT, "--by", "ann")
+    (root / "incidents" / "INC-20250101-brkn1.yaml").write_bytes(BROKEN_YAML)
+    (root / "incidents" / "INC-20250102-cnfl1.yaml").write_bytes(CONFLICTED)
+    return root, ids
+
+
+@pytest.fixture
+def populated(repo: Path, template: tuple[Path, dict[str, str]]) -> dict[str, str]:
+    """A copy of the template in ``repo`` (INC_DIR points at it)."""
+    source, ids = template
+    shutil.rmtree(repo)
+    shutil.copytree(source, repo)
     return ids
 
 
