@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -309,6 +310,10 @@ def test_update_is_a_stakeholder_update(repo: Path, run: Run) -> None:
     assert empty.code == ExitCode.INVALID
 
 
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+@needs_git
 def test_by_defaults_to_git_user_name(repo: Path, run: Run, git_home: Path, monkeypatch) -> None:
     monkeypatch.setenv("USER", "shell-user")
     subprocess.run(["git", "config", "--global", "user.name", "Grace Hopper"], check=True)
@@ -362,6 +367,7 @@ def test_list_filters(repo: Path, run: Run) -> None:
     assert run("list", "--status", "bogus").code == ExitCode.INVALID
 
 
+@needs_git
 def test_by_uses_the_repositorys_own_git_config(repo: Path, run: Run, git_home: Path, monkeypatch) -> None:
     monkeypatch.setenv("USER", "shell-user")
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
