@@ -10,6 +10,7 @@ from the current folder, like git.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,9 +137,11 @@ def init_repository(path: Path) -> tuple[Repository, list[str]]:
             created.append(f"{repo.config.incidents_dir}/.gitignore")
         # Local state (ignored by git, so not reported): made now, so that the
         # first command, even a refused one, adds no file to the repository.
-        lock = repo.ensure_state_dir() / LOCK_NAME
-        if not lock.exists():
-            lock.touch()
+        # Best effort: a read-only clone is still a repository to read.
+        with contextlib.suppress(StorageError, OSError):
+            lock = repo.ensure_state_dir() / LOCK_NAME
+            if not lock.exists():
+                lock.touch()
     except OSError as exc:
         raise StorageError(f"cannot create a repository at {root}: {exc.strerror or exc}") from None
     return repo, created
