@@ -259,3 +259,15 @@ def test_error_stays_one_line_with_a_multiline_title(repo: Path, run: Run) -> No
     result = run("ack")
     check_refused(result, ExitCode.CONFLICT, first, second, "first line second line")
     assert take_snapshot(repo) == before
+
+
+def test_init_again_in_a_read_only_clone_still_says_nothing_changed(repo: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    shutil.copytree(repo, clone, ignore=shutil.ignore_patterns(".incli"))
+    clone.chmod(0o555)
+    try:
+        result = inc_unprivileged("init", str(clone))
+    finally:
+        clone.chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert "nothing changed" in result.stderr
