@@ -66,7 +66,9 @@ def check_file(path: Path, data: bytes, repo: Repository) -> tuple[str | None, l
         findings.append(Finding(path, at(key), f"{key}: {message}"))
     if incident.id != path.stem:
         findings.append(
-            Finding(path, at("id"), f"the id {incident.id} does not match the file name; rename it {incident.id}{SUFFIX}")
+            Finding(
+                path, at("id"), f"the id {incident.id} does not match the file name; rename it {incident.id}{SUFFIX}"
+            )
         )
     return incident.id, findings
 

@@ -27,17 +27,21 @@ STATUS_STYLES = {
     "resolved": "green",
 }
 
-_consoles: dict[bool, Console] = {}
+_consoles: dict[bool, tuple[Any, Console]] = {}
 
 
 def console(stderr: bool = False) -> Console:
-    if stderr not in _consoles:
+    # Keyed on the stream too: when sys.stdout is replaced (tests, embedding), a
+    # console made for the old stream would write to a closed file.
+    stream = sys.stderr if stderr else sys.stdout
+    cached = _consoles.get(stderr)
+    if cached is None or cached[0] is not stream:
         from rich.console import Console
 
-        stream = sys.stderr if stderr else sys.stdout
         width = None if stream.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 160
-        _consoles[stderr] = Console(file=stream, width=width, highlight=False, soft_wrap=False)
-    return _consoles[stderr]
+        cached = (stream, Console(file=stream, width=width, highlight=False, soft_wrap=False))
+        _consoles[stderr] = cached
+    return cached[1]
 
 
 def data(text: str) -> None:
@@ -61,7 +65,9 @@ def warn(text: str) -> None:
 
 
 def error(text: str) -> None:
-    sys.stderr.write(f"{PROG}: error: {text}\n")
+    """One line, always: a title or a YAML message with a line break must not split it."""
+    one_line = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    sys.stderr.write(f"{PROG}: error: {one_line}\n")
 
 
 def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

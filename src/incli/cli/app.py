@@ -11,10 +11,13 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-try:  # Typer 0.2x vendors Click; older releases use the click package.
-    from typer import _click as click  # type: ignore[attr-defined,unused-ignore]
+try:  # Typer 0.2x vendors Click (its exceptions live in typer._click.exceptions); older releases use click.
+    from typer._click.exceptions import (  # type: ignore[import-not-found,unused-ignore]
+        ClickException,
+        UsageError,
+    )
 except ImportError:  # pragma: no cover - depends on the installed Typer
-    import click  # type: ignore[no-redef,unused-ignore]
+    from click.exceptions import ClickException, UsageError  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 from incli import __version__, output
 from incli.cli import common
@@ -47,14 +50,17 @@ class IncGroup(TyperGroup):
                 raise
             output.error(exc.message)
             code = exc.exit_code
-        except click.UsageError as exc:
-            where = exc.ctx.command_path if exc.ctx else "inc"
-            output.error(f"{exc.format_message()} (see {where} --help)")
+        except UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `inc` alone: the help, not an error line
+                output.info(exc.format_message())
+            else:
+                where = exc.ctx.command_path if exc.ctx else "inc"
+                output.error(f"{exc.format_message()} (see {where} --help)")
             code = ExitCode.USAGE
-        except click.ClickException as exc:
+        except ClickException as exc:
             output.error(exc.format_message())
             code = exc.exit_code
-        except click.Abort:
+        except typer.Abort:
             output.error("aborted")
             code = 130
         except OSError as exc:

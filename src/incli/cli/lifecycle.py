@@ -29,7 +29,9 @@ def open_incident(
                      show_default=False),
     ],
     service_name: Annotated[str | None, typer.Option("--service", help="The affected service.", metavar="NAME")] = None,
-    summary: Annotated[str | None, typer.Option("--summary", help="A sentence or two on the impact.", metavar="TEXT")] = None,
+    summary: Annotated[
+        str | None, typer.Option("--summary", help="A sentence or two on the impact.", metavar="TEXT")
+    ] = None,
     at: AtOption = None,
     started_at: Annotated[
         str | None, typer.Option("--started-at", help="When impact began (default: --at).", metavar="TIME")
@@ -38,7 +40,9 @@ def open_incident(
         str | None, typer.Option("--detected-at", help="When it was noticed (default: --at).", metavar="TIME")
     ] = None,
     by: ByOption = None,
-    commander: Annotated[str | None, typer.Option("--commander", help="The incident commander.", metavar="NAME")] = None,
+    commander: Annotated[
+        str | None, typer.Option("--commander", help="The incident commander.", metavar="NAME")
+    ] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag; repeat for more.", metavar="TAG")] = None,
     drill: Annotated[bool, typer.Option("--drill", help="A game day or exercise, left out of metrics.")] = False,
     json: JsonOption = False,
@@ -137,6 +141,8 @@ def register(app: typer.Typer) -> None:
     )
     app.command("reopen")(reopen)
     app.command("note")(_entry_command("note", "Add a note to the timeline."))
-    app.command("update")(_entry_command("update", "Post a status update for stakeholders (it resets the update cadence)."))
+    app.command("update")(
+        _entry_command("update", "Post a status update for stakeholders (it resets the update cadence).")
+    )
     app.command("severity")(severity)
     app.command("assign")(assign)

@@ -27,7 +27,9 @@ def list_incidents(
     ] = None,
     severity: Annotated[str | None, typer.Option("--severity", "-s", help="Only this severity.", metavar="SEV")] = None,
     service_name: Annotated[str | None, typer.Option("--service", help="Only this service.", metavar="NAME")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only incidents opened since TIME.", metavar="TIME")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only incidents opened since TIME.", metavar="TIME")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """List incidents, newest first."""

@@ -71,7 +71,11 @@ def edit(ctx: typer.Context, incident_id: RequiredId) -> None:
     draft_dir = svc.repo.ensure_state_dir() / "drafts"
     draft_dir.mkdir(exist_ok=True)
     draft = draft_dir / path.name
-    draft.write_bytes(original)
+    if draft.is_file() and draft.read_bytes() != original:
+        # A refused edit left the user's text here: go on from it, never overwrite it.
+        output.info(f"{target}: resuming your unsaved draft {draft} (delete it to start from the saved file)")
+    else:
+        draft.write_bytes(original)
     while True:
         try:
             subprocess.run([*_editor(), str(draft)], check=True)

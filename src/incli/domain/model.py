@@ -168,7 +168,8 @@ def _text(data: dict[str, Any], key: str, problems: list[tuple[str, str]], *, re
             problems.append((key, "missing"))
         return None
     if isinstance(value, bool):
-        problems.append((key, f"expected text, found {str(value).lower()} (quote it: YAML reads yes/no/on/off as booleans)"))
+        found = str(value).lower()
+        problems.append((key, f"expected text, found {found} (quote it: YAML reads yes/no/on/off as booleans)"))
         return None
     if isinstance(value, (int, float)):
         problems.append((key, f"expected text, found the number {value} (quote it)"))

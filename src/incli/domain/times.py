@@ -12,11 +12,9 @@ fallback, so the common forms cost nothing at start-up.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from incli.errors import InvalidInput
-
-UTC = timezone.utc
 
 _CLOCK = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?$")
 _DAYWORD = re.compile(r"^(?P<day>today|yesterday)\s+(?P<clock>\S+)$", re.IGNORECASE)
@@ -46,7 +44,10 @@ def parse_duration(text: str) -> timedelta:
     """``90s``, ``15m``, ``1h30m``, ``4h``, ``3d``, ``1w``; a bare number is minutes."""
     raw = str(text).strip().lower()
     if raw.isdigit():
-        return timedelta(minutes=int(raw))
+        try:
+            return timedelta(minutes=int(raw))
+        except OverflowError:
+            raise InvalidInput(f"the duration {text!r} is too long") from None
     compact = raw.replace(" ", "")
     parts = _DURATION_PART.findall(compact)
     if not parts or "".join(n + u for n, u in parts) != compact:
@@ -56,7 +57,10 @@ def parse_duration(text: str) -> timedelta:
         if unit not in _UNITS:
             raise InvalidInput(f"unknown unit {unit!r} in duration {text!r}; use s, m, h, d or w")
         total += int(number) * _UNITS[unit]
-    return timedelta(seconds=total)
+    try:
+        return timedelta(seconds=total)
+    except OverflowError:
+        raise InvalidInput(f"the duration {text!r} is too long") from None
 
 
 def format_duration_spec(delta: timedelta) -> str:
@@ -107,7 +111,10 @@ def parse_time(text: str, now: datetime) -> datetime:
 
     ago = _AGO.match(raw)
     if ago:
-        return (now - parse_duration(ago["amount"])).astimezone().replace(microsecond=0)
+        try:
+            return (now - parse_duration(ago["amount"])).astimezone().replace(microsecond=0)
+        except OverflowError:
+            raise InvalidInput(f"{raw!r} is too long ago") from None
 
     parsed = _parse_iso(raw)
     if parsed is None:
@@ -129,13 +136,31 @@ def _parse_iso(raw: str) -> datetime | None:
 
 def _parse_free(raw: str, local_now: datetime) -> datetime | None:
     # Free forms such as "2025-01-15 14:30 -05:00" or "Jan 15 2025 2:30pm".
-    if not any(ch.isdigit() for ch in raw):
+    # dateutil guesses wildly at fragments, so refuse what it would misread:
+    # a bare number ("1430" is the year 1430, "15" the 15th) and a duration
+    # without "ago" ("10m" would be 00:10 today).
+    if not any(ch.isdigit() for ch in raw) or raw.isdigit():
         return None
+    try:
+        parse_duration(raw)
+    except InvalidInput:
+        pass
+    else:
+        raise InvalidInput(f"{raw!r} is a duration, not a time; did you mean '{raw} ago'?")
+    import warnings
+
     from dateutil import parser as dateparser
 
     default = local_now.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     try:
-        return dateparser.parse(raw, default=default)
+        with warnings.catch_warnings():
+            # A zone name dateutil does not know ("CET") would be dropped silently.
+            warnings.simplefilter("error", dateparser.UnknownTimezoneWarning)
+            return dateparser.parse(raw, default=default)
+    except dateparser.UnknownTimezoneWarning:
+        raise InvalidInput(
+            f"cannot read the time zone in {raw!r}; give an offset instead, e.g. 2025-01-15 14:30 +01:00"
+        ) from None
     except (ValueError, OverflowError):
         return None
 

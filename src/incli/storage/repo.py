@@ -10,6 +10,7 @@ from the current folder, like git.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from incli.storage.atomic import atomic_write
 
 CONFIG_NAME = "incli.yaml"
 STATE_DIR = ".incli"
+LOCK_NAME = "lock"  # in STATE_DIR: the repository write lock
 ENV_DIR = "INC_DIR"
 
 CONFIG_HEADER = """\
@@ -133,6 +135,13 @@ def init_repository(path: Path) -> tuple[Repository, list[str]]:
         if not ignore.exists():
             ignore.write_text(INCIDENTS_GITIGNORE)
             created.append(f"{repo.config.incidents_dir}/.gitignore")
+        # Local state (ignored by git, so not reported): made now, so that the
+        # first command, even a refused one, adds no file to the repository.
+        # Best effort: a read-only clone is still a repository to read.
+        with contextlib.suppress(StorageError, OSError):
+            lock = repo.ensure_state_dir() / LOCK_NAME
+            if not lock.exists():
+                lock.touch()
     except OSError as exc:
         raise StorageError(f"cannot create a repository at {root}: {exc.strerror or exc}") from None
     return repo, created

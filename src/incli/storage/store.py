@@ -14,7 +14,7 @@ from incli.domain.model import Incident, IncidentFormatError, incident_from_dict
 from incli.errors import Problems, StorageError
 from incli.storage import yamlio
 from incli.storage.atomic import atomic_write, create_new, file_lock
-from incli.storage.repo import Repository
+from incli.storage.repo import LOCK_NAME, Repository
 
 SUFFIX = ".yaml"
 
@@ -120,7 +120,7 @@ class Store:
     def locked(self) -> Iterator[None]:
         """Hold the repository's write lock for a read-modify-write."""
         state = self.repo.ensure_state_dir()
-        with file_lock(state / "lock"):
+        with file_lock(state / LOCK_NAME):
             yield
 
     @staticmethod

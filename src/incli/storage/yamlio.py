@@ -21,12 +21,14 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class Loader(_BaseLoader):  # type: ignore[misc]
+class Loader(_BaseLoader):  # type: ignore[misc,unused-ignore]
     pass
 
 
 Loader.yaml_implicit_resolvers = {}
-Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
 Loader.add_implicit_resolver(
@@ -36,8 +38,20 @@ Loader.add_implicit_resolver(
 )
 
 
-class Dumper(_BaseDumper):  # type: ignore[misc]
+class Dumper(_BaseDumper):  # type: ignore[misc,unused-ignore]
     pass
+
+
+def _resolves_to_other_type(value: str) -> bool:
+    """Would our loader read this plain scalar as something other than text?
+
+    PyYAML's dumper quotes what YAML 1.1 would misread, but YAML 1.2 reads a few
+    more forms as numbers (``1e3``): quote those too, or the text comes back a float.
+    """
+    for tag, pattern in Loader.yaml_implicit_resolvers.get(value[:1], []):
+        if tag != "tag:yaml.org,2002:str" and pattern.match(value):
+            return True
+    return False
 
 
 def _represent_str(dumper: Any, value: str) -> Any:
@@ -46,6 +60,8 @@ def _represent_str(dumper: Any, value: str) -> Any:
         # would force a quoted style, so only use it when it round-trips.
         if not any(line != line.rstrip() for line in value.splitlines()):
             return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    elif _resolves_to_other_type(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 

@@ -1,0 +1,110 @@
+"""Shared fixtures for every test file: keep this small and generic.
+
+- Every test runs with TZ=UTC and without INC_DIR/INC_DEBUG/EDITOR from the
+  developer's shell (autouse ``_clean_env``).
+- ``run("open", "Title", "-s", "SEV2")`` invokes ``inc`` in-process and returns a
+  ``Ran`` with ``code``, ``stdout`` and ``stderr`` kept apart.
+- ``repo`` is a fresh repository made by ``inc init`` (INC_DIR points at it).
+- ``snapshot(path)`` maps every file under ``path`` to its bytes, to assert that a
+  refused command changed nothing.
+- ``git_home`` gives git an empty HOME (no user.name) so ``--by`` defaults can be tested.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from incli.cli.app import app
+
+# A fixed time for backfilled incidents (the example case of issue 2).
+T0 = "2025-01-15T14:30:00+00:00"
+
+
+@dataclass
+class Ran:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.stderr.splitlines()
+
+
+Run = Callable[..., Ran]
+
+
+def _runner() -> CliRunner:
+    try:  # Click < 8.2 mixes stderr into stdout unless told not to.
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("INC_DIR", "INC_DEBUG", "EDITOR", "VISUAL", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setenv("COLUMNS", "200")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def run() -> Run:
+    """``run(*args, input=None, env=None)``: ``inc ARGS`` in-process."""
+    runner = _runner()
+
+    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Ran:
+        result = runner.invoke(app, [str(a) for a in args], input=input, env=env, catch_exceptions=False)
+        return Ran(result.exit_code, result.stdout, result.stderr)
+
+    return invoke
+
+
+@pytest.fixture
+def repo(tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh repository made by ``inc init``; INC_DIR points at it."""
+    root = tmp_path / "repo"
+    result = run("init", str(root))
+    assert result.code == 0, result.stderr
+    monkeypatch.setenv("INC_DIR", str(root))
+    return root
+
+
+def take_snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture
+def snapshot() -> Callable[[Path], dict[str, bytes]]:
+    """``snapshot(root)``: every file under root and its bytes."""
+    return take_snapshot
+
+
+@pytest.fixture
+def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty HOME and no system git config: git has no user.name."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    return home

@@ -1,0 +1,238 @@
+"""``inc validate`` finds every kind of problem (with file and line); other commands
+skip a broken file with a warning, go on with the rest, and never rewrite it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import T0, Run, take_snapshot
+from incli.errors import ExitCode
+
+
+@pytest.fixture
+def good(repo: Path, run: Run) -> tuple[str, str]:
+    """An acknowledged, mitigated incident; its id and its file's text."""
+    incident_id = run("open", "Pool exhausted", "-s", "SEV2", "--at", T0, "--by", "ann").stdout.strip()
+    run("ack", "--at", "2025-01-15T14:32:00+00:00", "--by", "bob")
+    run("mitigate", "--at", "2025-01-15T14:40:00+00:00", "--by", "bob")
+    return incident_id, (repo / "incidents" / f"{incident_id}.yaml").read_text()
+
+
+def line_of(text: str, start: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith(start):
+            return number
+    raise AssertionError(start)
+
+
+def drop(repo: Path, name: str, text: str) -> Path:
+    path = repo / "incidents" / name
+    path.write_text(text)
+    return path
+
+
+def validate(run: Run) -> tuple[int, list[str], str]:
+    result = run("validate")
+    return result.code, result.stdout.splitlines(), result.stderr
+
+
+def test_clean_repository(repo: Path, run: Run, good: tuple[str, str]) -> None:
+    code, out, err = validate(run)
+    assert code == 0
+    assert out == []
+    assert "1 incident file checked: no problems" in err
+
+
+def with_id(text: str, old: str, new: str) -> str:
+    return text.replace(old, new)
+
+
+def test_yaml_syntax_error_with_file_and_line(repo: Path, run: Run, good: tuple[str, str]) -> None:
+    incident_id, text = good
+    new_id = "INC-20250115-yaml2"
+    broken = with_id(text, incident_id, new_id).replace("title: Pool exhausted", "title: [Pool exhausted")
+    drop(repo, f"{new_id}.yaml", broken)
+    code, out, _ = validate(run)
+    assert code == ExitCode.PROBLEMS
+    assert len(out) == 1
+    assert out[0].startswith(f"{repo / 'incidents' / new_id}.yaml:")
+    line = int(out[0].split(".yaml:")[1].split(":")[0])
+    assert line_of(broken, "title:") <= line <= line_of(broken, "title:") + 2
+    assert "YAML" in out[0]
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "words"),
+    [
+        (lambda t: t.replace("service:", "colour: red\nservice:"), "colour:", "unknown field 'colour'"),
+        (lambda t: t.replace("severity: SEV2", "severity: SEV9"), "severity:", "unknown severity 'SEV9'"),
+        (lambda t: t.replace("mitigated_at: '2025-01-15T14:40:00+00:00'",
+                             "mitigated_at: '2025-01-15T14:31:00+00:00'"), "mitigated_at:", "order"),
+        (lambda t: t.replace("status: mitigated", "status: closed"), "status:", "unknown status 'closed'"),
+        (lambda t: t.replace("drill: false", "drill: maybe"), "drill:", "drill"),
+        (lambda t: t.replace("started_at: '2025-01-15T14:30:00+00:00'", "started_at: '14:30'"),
+         "started_at:", "started_at"),
+    ],
+    ids=["unknown field", "unknown severity", "times out of order", "unknown status", "bad drill",
+         "time without date"],
+)
+def test_finding_with_line(repo: Path, run: Run, good: tuple[str, str], change, key: str,  # type: ignore[no-untyped-def]
+                           words: str) -> None:  # fmt: skip
+    incident_id, text = good
+    changed = change(text)
+    assert changed != text, "the test's edit did not apply"
+    path = drop(repo, f"{incident_id}.yaml", changed)
+    code, out, _ = validate(run)
+    assert code == ExitCode.PROBLEMS
+    assert any(line.startswith(f"{path}:{line_of(changed, key)}: ") and words in line for line in out), out
+
+
+def test_missing_field(repo: Path, run: Run, good: tuple[str, str]) -> None:
+    incident_id, text = good
+    changed = "\n".join(line for line in text.splitlines() if not line.startswith("title:")) + "\n"
+    path = drop(repo, f"{incident_id}.yaml", changed)
+    code, out, _ = validate(run)
+    assert code == ExitCode.PROBLEMS
+    assert out == [f"{path}: title: missing"]
+
+
+def test_file_name_not_matching_id(repo: Path, run: Run, good: tuple[str, str]) -> None:
+    incident_id, text = good
+    (repo / "incidents" / f"{incident_id}.yaml").unlink()
+    path = drop(repo, "INC-20250115-other.yaml", text)
+    code, out, _ = validate(run)
+    assert code == ExitCode.PROBLEMS
+    assert len(out) == 1
+    assert out[0].startswith(f"{path}:{line_of(text, 'id:')}: ")
+    assert incident_id in out[0] and "file name" in out[0]
+
+
+def test_duplicate_ids(repo: Path, run: Run, good: tuple[str, str]) -> None:
+    incident_id, text = good
+    copy = drop(repo, "INC-20250115-copy2.yaml", text)
+    code, out, _ = validate(run)
+    assert code == ExitCode.PROBLEMS
+    duplicates = [line for line in out if "duplicate id" in line]
+    assert len(duplicates) == 2
+    assert any(line.startswith(str(copy)) for line in duplicates)
+    assert any(line.startswith(str(repo / "incidents" / f"{incident_id}.yaml")) for line in duplicates)
+
+
+def test_conflict_markers(repo: Path, run: Run, good: tuple[str, str]) -> None:
+    incident_id, text = good
+    conflicted = text.replace(
+        "title: Pool exhausted\n",
+        "<<<<<<< HEAD\ntitle: Pool exhausted\n=======\ntitle: DB pool exhausted\n>>>>>>> feature\n",
+    )
+    path = drop(repo, f"{incident_id}.yaml", conflicted)
+    code, out, _ = validate(run)
+    assert code == ExitCode.PROBLEMS
+    start = line_of(conflicted, "<<<<<<<")
+    assert [line.split(": ")[0] for line in out] == [f"{path}:{start}", f"{path}:{start + 2}",
+                                                     f"{path}:{start + 4}"]  # fmt: skip
+    assert all("conflict" in line for line in out)
+
+
+def test_validate_json(repo: Path, run: Run, good: tuple[str, str]) -> None:
+    drop(repo, "INC-20250115-yaml3.yaml", "id: [\n")
+    result = run("validate", "--json")
+    assert result.code == ExitCode.PROBLEMS
+    assert result.json["files"] == 2
+    [finding] = result.json["findings"]
+    assert set(finding) == {"path", "line", "message"}
+    assert finding["path"].endswith("INC-20250115-yaml3.yaml")
+
+
+def test_validate_never_writes(repo: Path, run: Run, good: tuple[str, str]) -> None:
+    drop(repo, "INC-20250115-yaml4.yaml", "title: [\n")
+    before = take_snapshot(repo)
+    validate(run)
+    assert take_snapshot(repo) == before
+
+
+# -- other commands with a broken file in the repository -------------------------
+
+BROKEN = {
+    "INC-20250110-synta.yaml": "id: INC-20250110-synta\ntitle: [oops\n",
+    "INC-20250111-confl.yaml": "<<<<<<< HEAD\nid: INC-20250111-confl\n=======\n>>>>>>> x\n",
+    "INC-20250112-field.yaml": "id: INC-20250112-field\nseverity: SEV2\n",
+}
+
+
+@pytest.fixture
+def broken(repo: Path, good: tuple[str, str]) -> dict[str, bytes]:
+    for name, text in BROKEN.items():
+        drop(repo, name, text)
+    return {name: (repo / "incidents" / name).read_bytes() for name in BROKEN}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["list"],
+        ["list", "--json"],
+        ["status"],
+        ["status", "--json"],
+        ["resolve", "--at", "2025-01-15T14:45:00+00:00"],  # the id left out: the one readable active one
+        ["note", "still here", "--at", "2025-01-15T14:41:00+00:00"],
+        ["open", "Another", "-s", "3", "--at", T0],
+    ],
+    ids=lambda argv: " ".join(argv[:2]),
+)
+def test_other_commands_skip_broken_files(repo: Path, run: Run, good: tuple[str, str],
+                                          broken: dict[str, bytes], argv: list[str]) -> None:  # fmt: skip
+    result = run(*argv)
+    assert result.code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("inc: warning: skipped")]
+    if argv[0] != "open":  # open reads no other incident
+        assert len(warnings) == len(BROKEN)
+        for name in BROKEN:
+            assert any(name in line and "inc validate" in line for line in warnings), result.stderr
+    for name, data in broken.items():
+        assert (repo / "incidents" / name).read_bytes() == data
+    if argv == ["list", "--json"]:
+        assert [i["id"] for i in result.json] == [good[0]]
+
+
+def test_broken_files_never_rewritten_by_the_whole_lifecycle(repo: Path, run: Run, good: tuple[str, str],
+                                                             broken: dict[str, bytes]) -> None:  # fmt: skip
+    for argv in (["note", "n", "--at", "2025-01-15T14:41:00+00:00"],
+                 ["resolve", "--at", "2025-01-15T14:45:00+00:00"],
+                 ["reopen", good[0], "--at", "2025-01-15T14:50:00+00:00"],
+                 ["severity", good[0], "1", "--at", "2025-01-15T14:51:00+00:00"],
+                 ["assign", good[0], "scribe", "dee", "--at", "2025-01-15T14:52:00+00:00"]):  # fmt: skip
+        assert run(*argv).code == 0
+    for name, data in broken.items():
+        assert (repo / "incidents" / name).read_bytes() == data
+    for argv in (["ack", "synta"], ["note", "confl", "x"], ["show", "field"], ["resolve", "field"]):
+        result = run(*argv)
+        assert result.code == ExitCode.PROBLEMS
+        assert len(result.stderr.splitlines()) == 1
+    for name, data in broken.items():
+        assert (repo / "incidents" / name).read_bytes() == data
+
+
+def test_edit_repairs_a_conflicted_file(repo: Path, run: Run, good: tuple[str, str], tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import sys
+
+    incident_id, text = good
+    conflicted = text.replace(
+        "title: Pool exhausted\n",
+        "<<<<<<< HEAD\ntitle: Pool exhausted\n=======\ntitle: DB pool exhausted\n>>>>>>> feature\n",
+    )
+    drop(repo, f"{incident_id}.yaml", conflicted)
+    script = tmp_path / "resolve_conflict.py"
+    script.write_text(
+        "import sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
+        "lines = p.read_text().splitlines(keepends=True)\n"
+        "keep = [l for l in lines if not l.startswith(('<<<<<<<', '=======', '>>>>>>>', 'title: Pool'))]\n"
+        "p.write_text(''.join(keep))\n"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    result = run("edit", incident_id)
+    assert result.code == 0, result.stderr
+    assert validate(run)[0] == 0
+    assert run("show", incident_id, "--json").json["title"] == "DB pool exhausted"
