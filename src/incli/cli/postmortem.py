@@ -208,10 +208,9 @@ def render(
 def templates(ctx: typer.Context, json: JsonOption = False) -> None:
     """List the templates and where each comes from (repository ones win over built-ins)."""
     from incli import render as renderer
+    from incli.cli.common import state
     from incli.errors import RepositoryNotFound
     from incli.storage.repo import find_repository
-
-    from incli.cli.common import state
 
     try:
         folder: Path | None = find_repository(state(ctx).directory).templates_dir
@@ -300,3 +299,46 @@ def schedule(
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="postmortem")
+
+
+def followups(svc: Any, incident: Any) -> list[tuple[str, str, str | None]]:
+    """For ``inc show``: the postmortem's state and due date, and the open and overdue action items."""
+    from incli.domain import postmortem as pm
+    from incli.postmortems import Postmortems
+
+    pms = Postmortems(svc)
+    pairs: list[tuple[str, str, str | None]] = []
+    post = incident.extra.get("postmortem")
+    settings = pms.settings
+    due = pm.due_at(incident, settings)
+    late = pm.is_overdue(incident, settings, svc.now())
+    if isinstance(post, dict) or due is not None:
+        state = str(post.get("state")) if isinstance(post, dict) else "not started"
+        if due is not None:
+            state += f", due {output.local(due)}" + (" (overdue)" if late else "")
+        pairs.append(("Postmortem", state, "bold red" if late else None))
+    today = pms.today()
+    for action in pm.actions_of(incident):
+        if action.get("status") != "open":
+            continue
+        overdue = pm.action_overdue(action, today)
+        text = (f"{action.get('title')} (Owner: {action.get('owner') or '-'}, Due: {action.get('due') or '-'})"
+                + (" overdue" if overdue else ""))  # fmt: skip
+        pairs.append((str(action.get("id")), text, "bold red" if overdue else None))
+    opened, overdue_count = pms.action_counts(incident)
+    if pm.actions_of(incident):
+        pairs.append(("Action items", f"{opened} open, {overdue_count} overdue, "
+                      f"{len(pm.actions_of(incident)) - opened} done", None))  # fmt: skip
+    return pairs
+
+
+def action_summary(svc: Any) -> None:
+    """For ``inc status``: one line on open and overdue action items across every incident."""
+    from incli.postmortems import Postmortems
+
+    rows = Postmortems(svc).actions(only_open=True)
+    if not rows:
+        return
+    late = sum(1 for r in rows if r.overdue)
+    line = f"Action items: {len(rows)} open, {late} overdue"
+    output.data(line + (" (inc action list --overdue)" if late else " (inc action list --open)"))
