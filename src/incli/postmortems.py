@@ -135,8 +135,8 @@ class Postmortems:
             post = self._postmortem(incident)
             old = pm.move_review(post, state, moment)
             names = [r.strip() for r in reviewers or [] if r.strip()]
-            if state in ("reviewed", "published") and by and actor:
-                names.append(actor)
+            if state == "reviewed" and by and actor and actor not in (post.get("authors") or []):
+                names.append(actor)  # whoever marks it reviewed reviewed it
             post["reviewers"] = list(dict.fromkeys([*(post.get("reviewers") or []), *names]))
             incident.extra["postmortem"] = pm.ordered(post)
             text = f"Postmortem review: {old} -> {state}"

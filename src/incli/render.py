@@ -103,7 +103,8 @@ def find(name_or_path: str | None, fmt: str, repo_templates: Path | None) -> Tem
             if template.format == "md":
                 return template
     names = sorted({f"{t.name}.{t.format}" for t in available(repo_templates) if not t.shadowed})
-    raise NotFound(f"no template {wanted!r} for {fmt}; available: {', '.join(names) or 'none'} (see inc postmortem templates)")
+    shown = ", ".join(names) or "none"
+    raise NotFound(f"no template {wanted!r} for {fmt}; available: {shown} (see inc postmortem templates)")
 
 
 # -- the data a template sees ---------------------------------------------
@@ -119,7 +120,9 @@ def zone(config: Config) -> tzinfo | None:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"incli.yaml: unknown timezone {name!r}; use an IANA name such as Europe/Berlin or UTC") from None
+        raise InvalidInput(
+            f"incli.yaml: unknown timezone {name!r}; use an IANA name such as Europe/Berlin or UTC"
+        ) from None
 
 
 def _local(moment: datetime, tz: tzinfo | None) -> datetime:

@@ -150,10 +150,7 @@ def why(
     subject = incident.title
     for index in range(len(given) if given else limit):
         ask = question if (index == 0 and question) else why_question(subject)
-        if given:
-            reply = given[index]
-        else:
-            reply = typer.prompt(f"{index + 1}. {ask}", default="", show_default=False, err=True)
+        reply = given[index] if given else typer.prompt(f"{index + 1}. {ask}", default="", show_default=False, err=True)
         if not reply.strip():
             break
         steps.append((ask, reply))

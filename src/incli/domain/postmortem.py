@@ -496,7 +496,8 @@ def check(incident: Incident, settings: Settings) -> list[Finding]:
     findings: list[Finding] = []
     postmortem = incident.extra.get("postmortem")
     if not isinstance(postmortem, dict):
-        return [Finding(incident.id, "postmortem", "", f"no postmortem yet (start one: inc postmortem new {incident.id})")]
+        hint = f"no postmortem yet (start one: inc postmortem new {incident.id})"
+        return [Finding(incident.id, "postmortem", "", hint)]
     actions = actions_of(incident)
     for key in settings.required_sections:
         if key == "action_items":
@@ -513,9 +514,8 @@ def check(incident: Incident, settings: Settings) -> list[Finding]:
         missing = [k for k in ("owner", "due") if not action.get(k)]
         if missing:
             what = " and ".join("an owner" if k == "owner" else "a due date" for k in missing)
-            findings.append(
-                Finding(incident.id, "action_items", str(action.get("title") or ""), f"{action.get('id')} has no {what}")
-            )
+            title = str(action.get("title") or "")
+            findings.append(Finding(incident.id, "action_items", title, f"{action.get('id')} has no {what}"))
     compiled = [(label, re.compile(pattern, re.IGNORECASE)) for label, pattern in settings.blame_phrases]
     for section, text in _texts(postmortem):
         for label, pattern in compiled:
