@@ -27,7 +27,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def inc(root: Path, *args: str, input: str | None = None, code: int | None = 0) -> Result:
     result = CliRunner().invoke(app, ["--dir", str(root), *args], input=input)
     if code is not None:
-        assert result.exit_code == code, f"exit {result.exit_code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+        assert result.exit_code == code, f"exit {result.exit_code} {result.exception!r}\nstdout: {result.stdout}\nstderr: {result.stderr}"
     return result
 
 

@@ -31,10 +31,11 @@ _consoles: dict[bool, Console] = {}
 
 
 def console(stderr: bool = False) -> Console:
-    if stderr not in _consoles:
+    stream = sys.stderr if stderr else sys.stdout
+    cached = _consoles.get(stderr)
+    if cached is None or cached.file is not stream:  # the stream changes under a test runner
         from rich.console import Console
 
-        stream = sys.stderr if stderr else sys.stdout
         width = None if stream.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 160
         _consoles[stderr] = Console(file=stream, width=width, highlight=False, soft_wrap=False)
     return _consoles[stderr]

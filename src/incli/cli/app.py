@@ -11,10 +11,10 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-try:  # Typer 0.2x vendors Click; older releases use the click package.
-    from typer import _click as click  # type: ignore[attr-defined,unused-ignore]
+try:  # Typer 0.2x vendors Click (its exceptions module); older releases use the click package.
+    from typer._click.exceptions import ClickException, UsageError  # type: ignore[import-not-found,unused-ignore]
 except ImportError:  # pragma: no cover - depends on the installed Typer
-    import click  # type: ignore[no-redef,unused-ignore]
+    from click.exceptions import ClickException, UsageError  # type: ignore[import-not-found,no-redef,unused-ignore]
 
 from incli import __version__, output
 from incli.cli import common
@@ -47,14 +47,14 @@ class IncGroup(TyperGroup):
                 raise
             output.error(exc.message)
             code = exc.exit_code
-        except click.UsageError as exc:
+        except UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "inc"
             output.error(f"{exc.format_message()} (see {where} --help)")
             code = ExitCode.USAGE
-        except click.ClickException as exc:
+        except ClickException as exc:
             output.error(exc.format_message())
             code = exc.exit_code
-        except click.Abort:
+        except typer.Abort:
             output.error("aborted")
             code = 130
         except OSError as exc:
