@@ -13,9 +13,10 @@ from incli.cli.app import app
 from incli.storage import yamlio
 
 
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def make_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh repository; times in UTC and tables wide enough to read whole."""
     monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setenv("COLUMNS", "200")
     time.tzset()
     monkeypatch.delenv("INC_DIR", raising=False)
     root = tmp_path / "repo"
@@ -27,7 +28,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def inc(root: Path, *args: str, input: str | None = None, code: int | None = 0) -> Result:
     result = CliRunner().invoke(app, ["--dir", str(root), *args], input=input)
     if code is not None:
-        assert result.exit_code == code, f"exit {result.exit_code} {result.exception!r}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+        shown = f"exit {result.exit_code} {result.exception!r}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+        assert result.exit_code == code, shown
     return result
 
 

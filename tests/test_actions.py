@@ -7,7 +7,14 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-from postmortem_helpers import cloudflare_waf, inc, load, repo  # noqa: F401
+import pytest
+
+from postmortem_helpers import cloudflare_waf, inc, load, make_repo
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return make_repo(tmp_path, monkeypatch)
 
 
 def _add(root: Path, incident_id: str, title: str, owner: str, due: str, *extra: str) -> str:

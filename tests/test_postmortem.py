@@ -8,7 +8,9 @@ import stat
 import sys
 from pathlib import Path
 
-from postmortem_helpers import cloudflare_waf, inc, load, repo, set_config, write_up  # noqa: F401
+import pytest
+
+from postmortem_helpers import cloudflare_waf, inc, load, make_repo, set_config, write_up
 
 OUTLINE = [
     "## Incident Summary",
@@ -20,6 +22,10 @@ OUTLINE = [
     "## Action Items",
     "## Lessons Learned",
 ]
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return make_repo(tmp_path, monkeypatch)
 
 
 def test_the_default_postmortem_has_every_section_in_order(repo: Path) -> None:
