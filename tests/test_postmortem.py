@@ -200,8 +200,13 @@ def test_list_shows_due_dates_and_what_is_overdue(repo: Path) -> None:
     assert json.loads(inc(repo, "postmortem", "list", "--overdue", "--json").stdout)[0]["state"] == "draft"
     assert json.loads(inc(repo, "postmortem", "list", "--state", "published", "--json").stdout) == []
     for state in ("in-review", "reviewed", "published"):
-        inc(repo, "postmortem", "review", late, "--state", state)
+        inc(repo, "postmortem", "review", late, "--state", state, "--at", "2019-07-04T10:00:00+00:00")
     assert json.loads(inc(repo, "postmortem", "list", "--overdue", "--json").stdout) == []
+    row = json.loads(inc(repo, "postmortem", "list", "--state", "published", "--json").stdout)[0]
+    assert row["published_at"] == "2019-07-04T10:00:00+00:00" and row["on_time"] is True
+    inc(repo, "postmortem", "review", late, "--state", "draft")
+    for state in ("in-review", "reviewed", "published"):
+        inc(repo, "postmortem", "review", late, "--state", state)
     row = json.loads(inc(repo, "postmortem", "list", "--state", "published", "--json").stdout)[0]
     assert row["on_time"] is False
     assert "2019-07-04 15:12" in inc(repo, "postmortem", "list").stdout

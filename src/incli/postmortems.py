@@ -86,8 +86,10 @@ class Postmortems:
 
     # -- the postmortem ---------------------------------------------------
 
-    def start(self, query: str, *, by: str | None = None, authors: list[str] | None = None) -> Incident:
-        now = self.service.now()
+    def start(
+        self, query: str, *, by: str | None = None, authors: list[str] | None = None, at: str | None = None
+    ) -> Incident:
+        now = self.service.when(at, self.service.now(), "--at")
         actor = self.service.actor(by)
         with self.service._editing(query, POSTMORTEM_EVENT) as incident:
             if incident.status not in ("mitigated", "resolved"):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from incli import output
-from incli.cli.common import ByOption, JsonOption, RequiredId, service
+from incli.cli.common import AtOption, ByOption, JsonOption, RequiredId, service
 from incli.errors import ExitCode
 
 app = typer.Typer(
@@ -50,9 +50,10 @@ def new(
         list[str] | None, typer.Option("--author", help="An author (default: --by); repeat for more.", metavar="NAME")
     ] = None,
     by: ByOption = None,
+    at: AtOption = None,
 ) -> None:
     """Start a postmortem (draft) for a mitigated or resolved incident."""
-    incident = _pms(ctx).start(incident_id, by=by, authors=author or [])
+    incident = _pms(ctx).start(incident_id, by=by, authors=author or [], at=at)
     output.info(f"{incident.id}: postmortem started (draft)")
     output.info(f'Next: inc postmortem add {incident.id} root-cause "..." or inc postmortem edit {incident.id}')
 
@@ -171,9 +172,10 @@ def review(
     reviewer: Annotated[
         list[str] | None, typer.Option("--reviewer", help="Add a reviewer; repeat for more.", metavar="NAME")
     ] = None,
+    at: AtOption = None,
 ) -> None:  # fmt: skip
     """Move the postmortem's review state (recorded in the timeline)."""
-    incident, old = _pms(ctx).review(incident_id, state, by=by, reviewers=reviewer or [])
+    incident, old = _pms(ctx).review(incident_id, state, by=by, reviewers=reviewer or [], at=at)
     output.info(f"{incident.id}: postmortem {old} -> {incident.extra['postmortem']['state']}")
 
 
