@@ -149,9 +149,13 @@ def why(
         raise InvalidInput(f"{len(given)} answers given; at most {limit} (postmortem.whys in incli.yaml)")
     steps: list[tuple[str, str]] = []
     subject = incident.title
+    if not given:
+        output.info(f"Five whys for {incident.id}: answer each question; an empty answer stops (at most {limit}).")
     for index in range(len(given) if given else limit):
         ask = question if (index == 0 and question) else why_question(subject)
-        reply = given[index] if given else typer.prompt(f"{index + 1}. {ask}", default="", show_default=False, err=True)
+        reply = given[index] if given else typer.prompt(
+            f"{index + 1}. {ask}", default="", show_default=False, err=True, prompt_suffix="\n   > "
+        )
         if not reply.strip():
             break
         steps.append((ask, reply))
