@@ -6,6 +6,7 @@ a refused change leaves the file as it was. No printing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -62,6 +63,17 @@ class ActionRow:
 
     def to_json(self) -> dict[str, Any]:
         return {**pm.ordered_action(self.action), "incident": self.incident.id, "overdue": self.overdue}
+
+
+def meeting_time(text: str, now: datetime) -> datetime:
+    """A meeting is in the future: ``HH:MM`` is the next such time, ``tomorrow HH:MM`` works too."""
+    raw = text.strip()
+    if raw.lower().startswith("tomorrow "):
+        return parse_time(f"today {raw[9:].strip()}", now) + timedelta(days=1)
+    if re.fullmatch(r"\d{1,2}:\d{2}", raw):
+        moment = parse_time(f"today {raw}", now)
+        return moment if moment >= now else moment + timedelta(days=1)
+    return parse_time(raw, now)
 
 
 class Postmortems:
@@ -210,7 +222,7 @@ class Postmortems:
 
         incident = self.service.get(query)
         now = self.service.now()
-        start = parse_time(at, now)
+        start = meeting_time(at, now)
         length = parse_duration(duration)
         if length <= timedelta(0):
             raise InvalidInput("--duration must be longer than zero")

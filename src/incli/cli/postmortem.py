@@ -235,8 +235,9 @@ def check(
     every: Annotated[bool, typer.Option("--all", help="Check every postmortem in the repository.")] = False,
     json: JsonOption = False,
 ) -> None:  # fmt: skip
-    """Check postmortems: empty required sections, action items without owner or due date,
-    blaming language. Exits non-zero on any finding (fit for CI)."""
+    """Check postmortems for empty required sections, action items without owner or due date, and blame.
+
+    Exits non-zero on any finding, so it works as a CI gate on a pull request."""
     count, findings = _pms(ctx).check(incident_id, every=every)
     if json:
         output.json_out({"checked": count, "findings": [f.to_json() for f in findings]})
@@ -279,8 +280,9 @@ def list_postmortems(
 def schedule(
     ctx: typer.Context,
     incident_id: RequiredId,
-    at: Annotated[str, typer.Option("--at", help="When the review meeting starts: ISO 8601, 'tomorrow' forms "
-                                    "as for other times (2025-01-17T10:00).", metavar="TIME", show_default=False)],
+    at: Annotated[str, typer.Option("--at", help="When the review meeting starts: ISO 8601 (2025-01-17T10:00), "
+                                    "'tomorrow 10:00', 'today 15:00' or HH:MM (the next one).", metavar="TIME",
+                                    show_default=False)],
     duration: Annotated[str, typer.Option("--duration", help="How long: 30m, 60m, 1h30m.", metavar="DURATION")] = "60m",
     attendee: Annotated[list[str] | None, typer.Option("--attendee", help="An attendee's email; repeat for more.",
                                                        metavar="EMAIL")] = None,
