@@ -14,6 +14,7 @@ from pathlib import Path
 
 from incli.domain import lifecycle
 from incli.domain.model import EXTENSION_ORDER, IncidentFormatError, incident_from_dict
+from incli.domain.postmortem import action_problems, postmortem_problems
 from incli.storage import yamlio
 from incli.storage.repo import Repository
 from incli.storage.store import SUFFIX, Store
@@ -59,6 +60,10 @@ def check_file(path: Path, data: bytes, repo: Repository) -> tuple[str | None, l
     for key in incident.extra:
         if key not in EXTENSION_ORDER:
             findings.append(Finding(path, at(key), f"unknown field {key!r}"))
+    for key, message in postmortem_problems(incident.extra.get("postmortem")) + action_problems(
+        incident.extra.get("actions")
+    ):
+        findings.append(Finding(path, at(key), f"{key}: {message}"))
     if repo.config.find_severity(incident.severity) is None:
         known = ", ".join(s.id for s in repo.config.severities)
         findings.append(Finding(path, at("severity"), f"unknown severity {incident.severity!r}; known: {known}"))

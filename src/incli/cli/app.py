@@ -112,11 +112,13 @@ def root(
 
 
 def _register() -> None:
-    from incli.cli import lifecycle, reading, repo
+    from incli.cli import actions, lifecycle, postmortem, reading, repo
 
     repo.register(app)
     lifecycle.register(app)
     reading.register(app)
+    postmortem.register(app)
+    actions.register(app)
 
 
 _register()

@@ -97,6 +97,13 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
     rows = [[output.local(e.at), e.kind, e.by or "-", e.text] for e in incident.timeline]
     output.table(["When", "What", "Who", "Text"], rows, empty="(empty)")
 
+    from incli.cli.postmortem import followups
+
+    pairs = followups(svc, incident)
+    if pairs:
+        output.heading("Postmortem and action items")
+        output.fields(pairs)
+
 
 def _status_row(incident: Incident, config: Config, now: datetime) -> dict[str, Any]:
     due = durations.next_update_due(incident, config)
@@ -123,8 +130,11 @@ def status(ctx: typer.Context, json: JsonOption = False) -> None:
     if json:
         output.json_out([_status_row(i, svc.config, now) for i in active])
         return
+    from incli.cli.postmortem import action_summary
+
     if not active:
         output.data("No active incidents.")
+        action_summary(svc)
         return
     rows, styles = [], []
     for incident in active:
@@ -139,6 +149,7 @@ def status(ctx: typer.Context, json: JsonOption = False) -> None:
         styles.append([None, sev_style, status_style, None, None, None, "bold red" if late else None, None])
     output.table(["ID", "Sev", "Status", "Age", "Commander", "Next update", "Overdue", "Title"], rows,
                  styles=styles, title=f"{len(active)} active incident{'s' if len(active) != 1 else ''}")  # fmt: skip
+    action_summary(svc)
 
 
 def register(app: typer.Typer) -> None:

@@ -28,6 +28,7 @@ ENTRY_KINDS = (
     "update",
     "severity_changed",
     "assigned",
+    "postmortem",  # the postmortem was started or its review state moved
 )
 ROLES = ("commander", "comms", "scribe")
 # The lifecycle times, in the order they must keep.

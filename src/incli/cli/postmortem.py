@@ -1,0 +1,354 @@
+"""``inc postmortem``: start, write, review, check, render and schedule blameless postmortems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from incli import output
+from incli.cli.common import AtOption, ByOption, JsonOption, RequiredId, service
+from incli.errors import ExitCode
+
+app = typer.Typer(
+    name="postmortem",
+    help="Blameless postmortems: write them next to the incident, check them, render them from templates.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+SECTION_HELP = ("summary, impact, root-cause, contributing-factor, went-well, could-improve, lesson "
+                "(also trigger, detection, resolution, lucky).")  # fmt: skip
+
+
+def _pms(ctx: typer.Context) -> Any:
+    from incli.postmortems import Postmortems
+
+    return Postmortems(service(ctx))
+
+
+def _write(text: str, out: Path | None, what: str) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    from incli.errors import StorageError
+    from incli.storage.atomic import atomic_write
+
+    try:
+        atomic_write(out, text.encode("utf-8"))
+    except OSError as exc:
+        raise StorageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    output.info(f"{what} written to {out}")
+
+
+@app.command("new")
+def new(
+    ctx: typer.Context,
+    incident_id: RequiredId,
+    author: Annotated[
+        list[str] | None, typer.Option("--author", help="An author (default: --by); repeat for more.", metavar="NAME")
+    ] = None,
+    by: ByOption = None,
+    at: AtOption = None,
+) -> None:
+    """Start a postmortem (draft) for a mitigated or resolved incident."""
+    incident = _pms(ctx).start(incident_id, by=by, authors=author or [], at=at)
+    output.info(f"{incident.id}: postmortem started (draft)")
+    output.info(f'Next: inc postmortem add {incident.id} root-cause "..." or inc postmortem edit {incident.id}')
+
+
+@app.command("edit")
+def edit(ctx: typer.Context, incident_id: RequiredId) -> None:
+    """Open the postmortem in $EDITOR; what does not validate is not saved (your text is kept)."""
+    import subprocess
+    import sys
+
+    from incli.cli.repo import _editor
+    from incli.errors import Problems, StorageError
+    from incli.storage import yamlio
+
+    pms = _pms(ctx)
+    incident = pms.service.get(incident_id)
+    original = pms._postmortem(incident)
+    text = (f"# Postmortem of {incident.id}: {incident.title}\n"
+            "# Save and quit to keep your changes; a version that does not validate is not saved.\n"
+            + yamlio.dump(original))  # fmt: skip
+    drafts = pms.service.repo.ensure_state_dir() / "drafts"
+    drafts.mkdir(exist_ok=True)
+    draft = drafts / f"{incident.id}.postmortem.yaml"
+    draft.write_text(text, encoding="utf-8")
+    while True:
+        try:
+            subprocess.run([*_editor(), str(draft)], check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise StorageError(f"the editor failed ({exc}); your text is in {draft}") from None
+        edited_text = draft.read_text(encoding="utf-8")
+        if edited_text == text:
+            draft.unlink()
+            output.info(f"{incident.id}: no changes")
+            return
+        try:
+            edited = yamlio.load(edited_text)
+            pms.replace(incident.id, original, edited)
+        except yamlio.YamlError as exc:
+            problem = f"line {exc.line}: {exc}" if exc.line else str(exc)
+        except Exception as exc:
+            from incli.errors import InvalidInput
+
+            if not isinstance(exc, InvalidInput):
+                raise
+            problem = exc.message
+        else:
+            break
+        output.info(f"  {draft}: {problem}")
+        if sys.stdin.isatty() and typer.confirm("The postmortem does not validate. Edit it again?", default=True):
+            continue
+        raise Problems(f"not saved: {problem}; your text is kept in {draft}")
+    draft.unlink()
+    output.info(f"{incident.id}: postmortem saved")
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    incident_id: RequiredId,
+    section: Annotated[str, typer.Argument(help=SECTION_HELP, metavar="SECTION", show_default=False)],
+    text: Annotated[str, typer.Argument(help="The text, quoted.", metavar="TEXT", show_default=False)],
+) -> None:
+    """Append text to a section of the postmortem, without an editor."""
+    incident, key = _pms(ctx).add(incident_id, section, text)
+    output.info(f"{incident.id}: added to {key}")
+
+
+@app.command("why")
+def why(
+    ctx: typer.Context,
+    incident_id: RequiredId,
+    answer: Annotated[
+        list[str] | None,
+        typer.Option("--answer", "-a", help="An answer, in order; repeat for each. Without it you are asked.",
+                     metavar="TEXT"),
+    ] = None,
+    question: Annotated[
+        str | None, typer.Option("--question", help="The first question (default: why did the incident happen?).",
+                                 metavar="TEXT"),
+    ] = None,
+) -> None:  # fmt: skip
+    """The five whys: ask why about each answer in turn (an empty answer stops early)."""
+    from incli.domain.postmortem import why_question
+
+    pms = _pms(ctx)
+    incident = pms.service.get(incident_id)
+    pms._postmortem(incident)
+    limit = pms.settings.whys
+    given = list(answer or [])
+    if len(given) > limit:
+        from incli.errors import InvalidInput
+
+        raise InvalidInput(f"{len(given)} answers given; at most {limit} (postmortem.whys in incli.yaml)")
+    steps: list[tuple[str, str]] = []
+    subject = incident.title
+    if not given:
+        output.info(f"Five whys for {incident.id}: answer each question; an empty answer stops (at most {limit}).")
+    for index in range(len(given) if given else limit):
+        ask = question if (index == 0 and question) else why_question(subject)
+        reply = given[index] if given else typer.prompt(
+            f"{index + 1}. {ask}", default="", show_default=False, err=True, prompt_suffix="\n   > "
+        )
+        if not reply.strip():
+            break
+        steps.append((ask, reply))
+        subject = reply
+    pms.add_whys(incident.id, steps)
+    output.info(f"{incident.id}: five-whys chain of {len(steps)} saved")
+
+
+@app.command("review")
+def review(
+    ctx: typer.Context,
+    incident_id: RequiredId,
+    state: Annotated[
+        str, typer.Option("--state", help="draft, in-review, reviewed or published.", metavar="STATE",
+                          show_default=False),
+    ],
+    by: ByOption = None,
+    reviewer: Annotated[
+        list[str] | None, typer.Option("--reviewer", help="Add a reviewer; repeat for more.", metavar="NAME")
+    ] = None,
+    at: AtOption = None,
+) -> None:  # fmt: skip
+    """Move the postmortem's review state (recorded in the timeline)."""
+    incident, old = _pms(ctx).review(incident_id, state, by=by, reviewers=reviewer or [], at=at)
+    output.info(f"{incident.id}: postmortem {old} -> {incident.extra['postmortem']['state']}")
+
+
+@app.command("render")
+def render(
+    ctx: typer.Context,
+    incident_id: RequiredId,
+    template: Annotated[
+        str | None,
+        typer.Option("--template", "-t", help="A template name (postmortem, sre, or one in the repository's "
+                     "templates/ folder) or a path to a .j2 file.", metavar="NAME_OR_PATH"),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md or html.", metavar="FORMAT")] = "md",
+    out: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.",
+                                             metavar="FILE")] = None,
+) -> None:  # fmt: skip
+    """Render the postmortem from a template (Markdown by default) to stdout or FILE."""
+    from incli import render as renderer
+
+    svc = service(ctx)
+    incident = svc.get(incident_id)
+    repo_templates = svc.repo.templates_dir
+    chosen = renderer.find(template, fmt.lower(), repo_templates)
+    text = renderer.render(chosen, fmt.lower(), renderer.context(incident, svc.config, svc.now()), repo_templates)
+    _write(text, out, "postmortem")
+
+
+@app.command("templates")
+def templates(ctx: typer.Context, json: JsonOption = False) -> None:
+    """List the templates and where each comes from (repository ones win over built-ins)."""
+    from incli import render as renderer
+    from incli.cli.common import state
+    from incli.errors import RepositoryNotFound
+    from incli.storage.repo import find_repository
+
+    try:
+        folder: Path | None = find_repository(state(ctx).directory).templates_dir
+    except RepositoryNotFound:
+        folder = None
+    found = renderer.available(folder)
+    if json:
+        output.json_out([t.to_json() for t in found])
+        return
+    rows = [[t.name, t.format, t.source + (" (overridden)" if t.shadowed else ""), str(t.path)] for t in found]
+    output.table(["Name", "Format", "Source", "Path"], rows, empty="No templates found.")
+
+
+@app.command("check")
+def check(
+    ctx: typer.Context,
+    incident_id: Annotated[str | None, typer.Argument(help="The incident whose postmortem to check.",
+                                                      metavar="[ID]", show_default=False)] = None,
+    every: Annotated[bool, typer.Option("--all", help="Check every postmortem in the repository.")] = False,
+    json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Check postmortems for empty required sections, action items without owner or due date, and blame.
+
+    Exits non-zero on any finding, so it works as a CI gate on a pull request."""
+    count, findings = _pms(ctx).check(incident_id, every=every)
+    if json:
+        output.json_out({"checked": count, "findings": [f.to_json() for f in findings]})
+    else:
+        for finding in findings:
+            output.data(str(finding))
+    if findings:
+        output.info(f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {count} "
+                    f"postmortem{'s' if count != 1 else ''}")  # fmt: skip
+        raise typer.Exit(ExitCode.PROBLEMS)
+    output.info(f"{count} postmortem{'s' if count != 1 else ''} checked: no findings")
+
+
+@app.command("list")
+def list_postmortems(
+    ctx: typer.Context,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only those past their due date, not published.")] = False,
+    state: Annotated[
+        str | None, typer.Option("--state", help="draft, in-review, reviewed, published or missing.", metavar="STATE")
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Postmortems, and resolved incidents that owe one, with their due dates."""
+    pms = _pms(ctx)
+    rows = pms.overview(state=state, overdue=overdue)
+    if json:
+        output.json_out([r.to_json() for r in rows])
+        return
+    table, styles = [], []
+    for row in rows:
+        due = output.local(row.due_at) if row.due_at else "-"
+        late = "overdue" if row.overdue else ("on time" if row.on_time else ("late" if row.on_time is False else ""))
+        table.append([row.incident.id, row.incident.severity, row.state, due, late or "-", row.incident.title])
+        styles.append([None, None, None, None, "bold red" if row.overdue else None, None])
+    output.table(["Incident", "Sev", "State", "Due", "", "Title"], table, styles=styles,
+                 empty="No postmortems match.")  # fmt: skip
+
+
+@app.command("schedule")
+def schedule(
+    ctx: typer.Context,
+    incident_id: RequiredId,
+    at: Annotated[str, typer.Option("--at", help="When the review meeting starts: ISO 8601 (2025-01-17T10:00), "
+                                    "'tomorrow 10:00', 'today 15:00' or HH:MM (the next one).", metavar="TIME",
+                                    show_default=False)],
+    duration: Annotated[str, typer.Option("--duration", help="How long: 30m, 60m, 1h30m.", metavar="DURATION")] = "60m",
+    attendee: Annotated[list[str] | None, typer.Option("--attendee", help="An attendee's email; repeat for more.",
+                                                       metavar="EMAIL")] = None,
+    organizer: Annotated[str | None, typer.Option("--organizer", help="The organizer's email.",
+                                                  metavar="EMAIL")] = None,
+    out: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.",
+                                             metavar="FILE")] = None,
+) -> None:  # fmt: skip
+    """Write an iCalendar (.ics) invitation for the postmortem review meeting."""
+    text = _pms(ctx).invitation(incident_id, at=at, duration=duration, attendees=attendee or [], organizer=organizer)
+    if out is None:
+        import sys
+
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+        return
+    _write(text, out, "invitation")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="postmortem")
+
+
+def followups(svc: Any, incident: Any) -> list[tuple[str, str, str | None]]:
+    """For ``inc show``: the postmortem's state and due date, and the open and overdue action items."""
+    from incli.domain import postmortem as pm
+    from incli.errors import InvalidInput
+    from incli.postmortems import Postmortems
+
+    pms = Postmortems(svc)
+    pairs: list[tuple[str, str, str | None]] = []
+    post = incident.extra.get("postmortem")
+    try:
+        settings = pms.settings
+    except InvalidInput as exc:  # a typo in the postmortem settings must not break inc show
+        output.warn(str(exc))
+        settings = pm.Settings(due=pm.settings_from_config(None).due)
+    due = pm.due_at(incident, settings)
+    late = pm.is_overdue(incident, settings, svc.now())
+    if isinstance(post, dict) or due is not None:
+        state = str(post.get("state")) if isinstance(post, dict) else "not started"
+        if due is not None:
+            state += f", due {output.local(due)}" + (" (overdue)" if late else "")
+        pairs.append(("Postmortem", state, "bold red" if late else None))
+    today = pms.today()
+    for action in pm.actions_of(incident):
+        if action.get("status") != "open":
+            continue
+        overdue = pm.action_overdue(action, today)
+        text = (f"{action.get('title')} (Owner: {action.get('owner') or '-'}, Due: {action.get('due') or '-'})"
+                + (" overdue" if overdue else ""))  # fmt: skip
+        pairs.append((str(action.get("id")), text, "bold red" if overdue else None))
+    opened, overdue_count = pms.action_counts(incident)
+    if pm.actions_of(incident):
+        pairs.append(("Action items", f"{opened} open, {overdue_count} overdue, "
+                      f"{len(pm.actions_of(incident)) - opened} done", None))  # fmt: skip
+    return pairs
+
+
+def action_summary(svc: Any) -> None:
+    """For ``inc status``: one line on open and overdue action items across every incident."""
+    from incli.postmortems import Postmortems
+
+    rows = Postmortems(svc).actions(only_open=True)
+    if not rows:
+        return
+    late = sum(1 for r in rows if r.overdue)
+    line = f"Action items: {len(rows)} open, {late} overdue"
+    output.data(line + (" (inc action list --overdue)" if late else " (inc action list --open)"))

@@ -1,0 +1,270 @@
+"""Rendering postmortems from Jinja2 templates: the only module that imports jinja2.
+
+Templates are found in this order: a ``--template`` path, the repository's own
+``templates/`` folder, then the built-ins shipped with incli. A template is named
+``NAME.FORMAT.j2`` (``postmortem.md.j2``, ``sre.md.j2``, ``postmortem.html.j2``).
+
+Incident text is data, never template code: it reaches a template only as
+variables, so ``{{ 7*7 }}`` in a title renders as typed. HTML output escapes
+every value (autoescape); Markdown output leaves text as written.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from incli.domain import postmortem as pm
+from incli.domain.config import Config
+from incli.domain.model import Incident
+from incli.domain.times import describe_duration, to_iso
+from incli.errors import InvalidInput, NotFound
+
+FORMATS = ("md", "html")
+DEFAULT_TEMPLATE = "postmortem"
+SUFFIX = ".j2"
+NONE_RECORDED = "None recorded."
+
+
+def builtin_dir() -> Path:
+    """The built-in templates: inside the installed package (a wheel), else the
+    ``templates/`` folder next to ``src/`` (an editable install or a checkout)."""
+    packaged = Path(__file__).parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    name: str  # postmortem, sre, ...
+    format: str  # md or html
+    source: str  # path, repository or built-in
+    path: Path
+    shadowed: bool = False  # a repository template of the same name and format wins
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "format": self.format, "source": self.source, "path": str(self.path),
+                "active": not self.shadowed}  # fmt: skip
+
+
+def _split(filename: str) -> tuple[str, str] | None:
+    if not filename.endswith(SUFFIX):
+        return None
+    stem = filename[: -len(SUFFIX)]
+    name, dot, fmt = stem.rpartition(".")
+    if not dot or fmt not in FORMATS or not name or name.startswith(("_", ".")):
+        return None
+    return name, fmt
+
+
+def available(repo_templates: Path | None) -> list[TemplateInfo]:
+    """Every template, repository ones first, with built-ins a repository one shadows marked."""
+    found: list[TemplateInfo] = []
+    seen: set[tuple[str, str]] = set()
+    for source, folder in (("repository", repo_templates), ("built-in", builtin_dir())):
+        if folder is None or not folder.is_dir():
+            continue
+        for path in sorted(folder.glob(f"*{SUFFIX}")):
+            parts = _split(path.name)
+            if parts is None:
+                continue
+            found.append(TemplateInfo(parts[0], parts[1], source, path, shadowed=parts in seen))
+            seen.add(parts)
+    return found
+
+
+def find(name_or_path: str | None, fmt: str, repo_templates: Path | None) -> TemplateInfo:
+    """The template to use; NotFound lists what there is."""
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    wanted = (name_or_path or DEFAULT_TEMPLATE).strip()
+    as_path = Path(wanted).expanduser()
+    if "/" in wanted or wanted.endswith(SUFFIX) or as_path.is_file():
+        if as_path.is_file():
+            parts = _split(as_path.name)
+            return TemplateInfo(parts[0] if parts else as_path.name, fmt, "path", as_path.absolute())
+        if "/" in wanted:
+            raise NotFound(f"no template file at {as_path}")
+    if wanted.endswith(SUFFIX):
+        wanted = wanted[: -len(SUFFIX)]
+    if wanted.endswith(tuple(f".{f}" for f in FORMATS)):
+        wanted, _dot, fmt = wanted.rpartition(".")
+    candidates = [t for t in available(repo_templates) if t.name == wanted and not t.shadowed]
+    for template in candidates:
+        if template.format == fmt:
+            return template
+    if fmt == "html":
+        # No HTML variant: the Markdown one, escaped, inside an HTML page.
+        for template in candidates:
+            if template.format == "md":
+                return template
+    names = sorted({f"{t.name}.{t.format}" for t in available(repo_templates) if not t.shadowed})
+    shown = ", ".join(names) or "none"
+    raise NotFound(f"no template {wanted!r} for {fmt}; available: {shown} (see inc postmortem templates)")
+
+
+# -- the data a template sees ---------------------------------------------
+
+
+def zone(config: Config) -> tzinfo | None:
+    """The repository's time zone (config ``timezone``); None means the local one."""
+    name = (config.timezone or "").strip()
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"incli.yaml: unknown timezone {name!r}; use an IANA name such as Europe/Berlin or UTC"
+        ) from None
+
+
+def _local(moment: datetime, tz: tzinfo | None) -> datetime:
+    return moment.astimezone(tz) if tz is not None else moment.astimezone()
+
+
+def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]:
+    """Plain data for a template: strings, lists and mappings, nothing to execute."""
+    tz = zone(config)
+    post = pm.ordered(incident.extra.get("postmortem") or pm.new_postmortem(now, None))
+    level = config.find_severity(incident.severity)
+    start = _local(incident.started_at, tz)
+
+    entries = [e for e in incident.timeline if e.kind != "postmortem"]
+    days = {_local(e.at, tz).date() for e in entries}
+    if incident.resolved_at:
+        days.add(_local(incident.resolved_at, tz).date())
+    days.add(start.date())
+    spans_days = len(days) > 1
+    timeline = []
+    for entry in entries:
+        local = _local(entry.at, tz)
+        stamp = local.strftime("%Y-%m-%d %H:%M" if spans_days else "%H:%M")
+        timeline.append({"time": stamp, "date": local.strftime("%Y-%m-%d"), "clock": local.strftime("%H:%M"),
+                         "text": entry.text, "kind": entry.kind, "by": entry.by or "", "at": to_iso(entry.at),
+                         "line": f"{stamp} - {entry.text}"})  # fmt: skip
+
+    if incident.resolved_at:
+        duration = describe_duration(incident.resolved_at - incident.started_at)
+    elif incident.mitigated_at:
+        duration = f"{describe_duration(incident.mitigated_at - incident.started_at)} to mitigation (not resolved yet)"
+    else:
+        duration = f"{describe_duration(now - incident.started_at)} so far (not resolved yet)"
+
+    today = _local(now, tz).date()
+    actions = []
+    for action in pm.actions_of(incident):
+        actions.append({
+            "id": str(action.get("id") or ""),
+            "title": str(action.get("title") or ""),
+            "owner": str(action.get("owner") or "unassigned"),
+            "due": str(action.get("due") or "none"),
+            "priority": str(action.get("priority") or ""),
+            "status": str(action.get("status") or "open"),
+            "overdue": pm.action_overdue(action, today),
+            "note": str(action.get("note") or ""),
+        })  # fmt: skip
+
+    whys = []
+    for chain in post.get("whys") or []:
+        if isinstance(chain, list):
+            whys.append([{"question": str(s.get("question", "")), "answer": str(s.get("answer", ""))}
+                         for s in chain if isinstance(s, dict)])  # fmt: skip
+
+    settings = pm.settings_from_config(config.section("postmortem"))
+    due = pm.due_at(incident, settings)
+    sections = {key: pm.items(post, key) for key in pm.LIST_FIELDS}
+    texts = {key: str(post.get(key) or "").strip() for key in pm.TEXT_FIELDS}
+    return {
+        "incident": incident.to_json(),
+        "id": incident.id,
+        "title": incident.title,
+        "severity": incident.severity,
+        "severity_name": level.name if level else "",
+        "severity_description": level.description if level else "",
+        "status": incident.status,
+        "service": incident.service or "",
+        "commander": incident.commander or "",
+        "roles": dict(incident.roles),
+        "date": start.strftime("%Y-%m-%d"),
+        "started": start.strftime("%Y-%m-%d %H:%M"),
+        "resolved": _local(incident.resolved_at, tz).strftime("%Y-%m-%d %H:%M") if incident.resolved_at else "",
+        "duration": duration,
+        "timezone": getattr(tz, "key", None) or start.strftime("%Z") or start.strftime("%z"),
+        "timeline": timeline,
+        "spans_days": spans_days,
+        "state": str(post.get("state") or "draft"),
+        "authors": [str(a) for a in post.get("authors") or []],
+        "reviewers": [str(r) for r in post.get("reviewers") or []],
+        "published_at": str(post.get("published_at") or ""),
+        "due_at": _local(due, tz).strftime("%Y-%m-%d %H:%M") if due else "",
+        "whys": whys,
+        "actions": actions,
+        "none_recorded": NONE_RECORDED,
+        "generated_at": _local(now, tz).strftime("%Y-%m-%d %H:%M"),
+        **texts,
+        **sections,
+        "postmortem": post,
+    }
+
+
+# -- rendering ------------------------------------------------------------
+
+
+def _item(text: Any) -> str:
+    """A list item's text: continuation lines indented so Markdown keeps them in the item."""
+    return "\n  ".join(str(text).strip().splitlines())
+
+
+def _template_line(exc: BaseException, filename: str) -> int | None:
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename == filename:
+            return frame.lineno
+    return None
+
+
+def render(template: TemplateInfo, fmt: str, data: dict[str, Any], repo_templates: Path | None) -> str:
+    """Render; a broken template gives InvalidInput naming the template and the line."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    folders = [template.path.parent]
+    for extra in (repo_templates, builtin_dir()):
+        if extra is not None and extra.is_dir() and extra not in folders:
+            folders.append(extra)
+    wrap = fmt == "html" and template.format == "md" and template.source != "path"
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+        autoescape=fmt == "html",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["item"] = _item
+    label = f"{template.path.name} ({template.source})"
+    try:
+        compiled = env.get_template(template.path.name)
+        text = compiled.render(**data)
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{Path(exc.filename).name if exc.filename else template.path.name} line {exc.lineno}"
+        raise InvalidInput(f"broken template {where}: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise InvalidInput(f"template {label}: includes {exc.name}, which does not exist") from None
+    except Exception as exc:  # noqa: BLE001 - any error inside a template is the template's
+        line = _template_line(exc, str(template.path))
+        where = f"{template.path.name} line {line}" if line else label
+        raise InvalidInput(f"broken template {where}: {exc}") from None
+    if wrap:
+        from markupsafe import escape
+
+        title = escape(f"Postmortem: {data['title']}")
+        text = (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{title}</title></head>\n"
+                f"<body>\n<pre>\n{text}</pre>\n</body>\n</html>\n")  # fmt: skip
+    return text
