@@ -27,17 +27,20 @@ STATUS_STYLES = {
     "resolved": "green",
 }
 
-_consoles: dict[bool, Console] = {}
+_consoles: dict[tuple[bool, int], Console] = {}
 
 
 def console(stderr: bool = False) -> Console:
-    if stderr not in _consoles:
+    # Keyed by the stream too: tests (and embedders) swap sys.stdout between runs.
+    stream = sys.stderr if stderr else sys.stdout
+    key = (stderr, id(stream))
+    if key not in _consoles:
         from rich.console import Console
 
-        stream = sys.stderr if stderr else sys.stdout
         width = None if stream.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 160
-        _consoles[stderr] = Console(file=stream, width=width, highlight=False, soft_wrap=False)
-    return _consoles[stderr]
+        _consoles.clear()
+        _consoles[key] = Console(file=stream, width=width, highlight=False, soft_wrap=False)
+    return _consoles[key]
 
 
 def data(text: str) -> None:
@@ -124,3 +127,40 @@ def heading(text: str) -> None:
 
     console().print()
     console().print(Text(text, style="bold underline"))
+
+
+def bar_chart(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None], Sequence[str]]],
+    *,
+    title: str | None = None,
+    width: int = 28,
+    empty: str = "nothing to show",
+) -> None:
+    """Horizontal bars on stdout: one row per label, one column per series.
+
+    Each series is (heading, values, texts); a bar's length is its value over the
+    series' largest value, and the text (e.g. "12" or "1h 5m") follows the bar.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    if not labels:
+        info(empty)
+        return
+    grid = Table(title=title, title_justify="left", header_style="bold", box=None, padding=(0, 2))
+    grid.add_column("")
+    for heading, _values, _texts in series:
+        grid.add_column(heading, no_wrap=True)
+    peaks = [max((v for v in values if v is not None), default=0.0) for _h, values, _t in series]
+    styles = ("cyan", "magenta", "green", "yellow")
+    for row, label in enumerate(labels):
+        cells: list[Text] = [Text(label)]
+        for column, (_heading, values, texts) in enumerate(series):
+            value, peak = values[row], peaks[column]
+            length = 0 if value is None or peak <= 0 else max(1, round(width * value / peak)) if value > 0 else 0
+            cell = Text("█" * length, style=styles[column % len(styles)])
+            cell.append(" " * (width - length) + " " + texts[row])
+            cells.append(cell)
+        grid.add_row(*cells)
+    console().print(grid)

@@ -107,10 +107,14 @@ def root(
 
 def _register() -> None:
     from incli.cli import lifecycle, reading, repo
+    from incli.cli import metrics as metrics_cli
+    from incli.cli import transfer as transfer_cli
 
     repo.register(app)
     lifecycle.register(app)
     reading.register(app)
+    metrics_cli.register(app)
+    transfer_cli.register(app)
 
 
 _register()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from incli.domain import ids as idmod
+from incli.domain.metrics import Facts, facts_from_incident
 from incli.domain.model import Incident, IncidentFormatError, incident_from_dict
 from incli.errors import Problems, StorageError
 from incli.storage import yamlio
@@ -113,6 +114,10 @@ class Store:
             except StorageError as exc:
                 self.warnings.append(Broken(path, None, str(exc)))
         return incidents
+
+    def facts(self) -> list[Facts]:
+        """What metrics need of every readable incident (broken files go to ``self.warnings``)."""
+        return [facts_from_incident(incident) for incident in self.load_all()]
 
     # -- writing ---------------------------------------------------------
 
