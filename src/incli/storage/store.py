@@ -100,6 +100,12 @@ class Store:
             raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
         return parse_incident_bytes(data, path)
 
+    def read_bytes_or_none(self, incident_id: str) -> bytes | None:
+        try:
+            return self.path_for(incident_id).read_bytes()
+        except OSError:
+            return None
+
     def load(self, incident_id: str) -> Incident:
         return self.read(self.path_for(incident_id))
 
