@@ -28,6 +28,7 @@ STATUS_FILTERS = ("open", "acknowledged", "mitigated", "resolved", "reopened", "
 
 
 Listener = Callable[[str, Incident, list[Path]], None]
+Listing = list[tuple[Facts, str | None]]
 
 
 @dataclass
@@ -154,7 +155,7 @@ class Service:
         since: str | None = None,
         *,
         with_json: bool = False,
-    ) -> list[tuple[Facts, str | None]]:
+    ) -> Listing:
         """Like ``list`` (same filters, newest first), from the index: each incident's facts,
         and its ``--json`` text when asked for. Fast on thousands of incidents."""
         if status is not None and status not in STATUS_FILTERS:
@@ -162,7 +163,7 @@ class Service:
         sev_id = self.config.severity(severity).id if severity else None
         since_at = parse_time(since, self.now()).timestamp() if since else None
         wanted = service.lower() if service else None
-        rows: list[tuple[Facts, str | None]] = (
+        rows: Listing = (
             list(self.store.facts_and_json()) if with_json else [(f, None) for f in self.store.facts()]
         )
         opened = TIME_INDEX["opened_at"]
