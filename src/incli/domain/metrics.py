@@ -366,14 +366,14 @@ def report(
     if by is not None and by not in GROUP_BY:
         raise InvalidInput(f"cannot group by {by!r}; one of {', '.join(GROUP_BY)}")
     chosen = [f for f in facts if scope.admits(f)]
-    counts: dict[str, int] = {}
+    per_severity: dict[str, list[Facts]] = {}
     for item in chosen:
-        counts[item.severity] = counts.get(item.severity, 0) + 1
+        per_severity.setdefault(item.severity, []).append(item)
     by_severity = []
-    for sev in sorted(counts, key=lambda s: (severity_order(s), s)):
-        members = [f for f in chosen if f.severity == sev]
+    for sev in sorted(per_severity, key=lambda s: (severity_order(s), s)):
+        members = per_severity[sev]
         by_severity.append(
-            {"severity": sev, "count": counts[sev], "acknowledged_in_time": acknowledged_in_time(members, response, now)}
+            {"severity": sev, "count": len(members), "acknowledged_in_time": acknowledged_in_time(members, response, now)}
         )
     result: dict[str, Any] = {
         "count": len(chosen),

@@ -163,35 +163,42 @@ class Index:
         use_index: bool,
     ) -> tuple[dict[str, list[Any]], list[tuple[Path, int | None, str]]]:
         names = sorted(keys)
-        new: dict[str, dict[str, Entry]] = {part: {} for part in parts}
-        changed = {part: len(old[part]) != len(keys) for part in parts}
-        for name in names:
-            key = keys[name]
-            stale = [part for part in parts if (e := old[part].get(name)) is None or tuple(e[0]) != key]
-            if stale:
-                parsed = self._parse(self.folder / name, key, stale, parse)
-                for part in stale:
-                    changed[part] = True
-                    new[part][name] = parsed[part]
-            for part in parts:
-                if part not in stale:
-                    new[part][name] = old[part][name]
-        result: dict[str, list[Any]] = {part: [] for part in parts}
+        # Which files must be read again: new ones, and any whose stat key changed.
+        stale: dict[str, list[str]] = {}
+        for part in parts:
+            recorded = old[part]
+            for name in names:
+                entry = recorded.get(name)
+                if entry is None or entry[0] != keys[name]:
+                    stale.setdefault(name, []).append(part)
+        parsed = {name: self._parse(self.folder / name, keys[name], wanted, parse) for name, wanted in stale.items()}
+        result: dict[str, list[Any]] = {}
         broken: list[tuple[Path, int | None, str]] = []
-        first = parts[0]
-        for name in names:
-            entry = new[first][name]
-            if not entry[1]:
-                line, reason = entry[2]
-                broken.append((self.folder / name, line, reason))
-                continue
-            for part in parts:
-                result[part].append(new[part][name][2])
+        for index, part in enumerate(parts):
+            recorded = old[part]
+            values: list[Any] = []
+            for name in names:
+                fresh = parsed.get(name)
+                entry = fresh[part] if fresh is not None and part in fresh else recorded[name]
+                if entry[1]:
+                    values.append(entry[2])
+                elif index == 0:
+                    line, reason = entry[2]
+                    broken.append((self.folder / name, line, reason))
+            result[part] = values
         if use_index:
             settled_before = (time.time() - SETTLE_SECONDS) * 1e9
             for part in parts:
-                if changed[part]:
-                    self._write(part, {n: e for n, e in new[part].items() if e[0][0] < settled_before})
+                recorded = old[part]
+                if not any(part in wanted for wanted in stale.values()) and len(recorded) == len(keys):
+                    continue  # nothing changed for this part
+                entries = {}
+                for name in names:
+                    fresh = parsed.get(name)
+                    entry = fresh[part] if fresh is not None and part in fresh else recorded[name]
+                    if entry[0][0] < settled_before:
+                        entries[name] = entry
+                self._write(part, entries)
         return result, broken
 
     @staticmethod
