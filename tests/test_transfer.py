@@ -118,9 +118,39 @@ def test_null_times_stay_null_and_missing_id_status(tmp_path: Path) -> None:
     assert first["id"].startswith("INC-20240501-")
     assert second["status"] == "resolved" and second["severity"] == "SEV4"
     assert second["resolved_at"] == "2024-05-02T11:00:00+00:00" and second["acknowledged_at"] is None
-    # metrics leave the null times out instead of counting them as zero
+    # the filled-in times are recorded, and metrics leave them (and null times) out
+    assert first["source"] == {"kind": "import", "derived": ["detected_at", "opened_at"]}
+    assert second["source"] == {"kind": "import", "derived": ["opened_at", "started_at"]}
     m = json.loads(run(root, "metrics", "--json").stdout)["metrics"]
-    assert m["mttr"]["n"] == 1 and m["mtta"]["n"] == 0
+    assert m["mttd"]["n"] == 0 and m["mtta"]["n"] == 0 and m["mttr"]["n"] == 0
+    assert m["mtbf"]["n"] == 1
+
+
+def test_another_tools_csv_with_map_set_ignore_unknown(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r")
+    path = tmp_path / "other.csv"
+    path.write_text(
+        "uuid,company,title,start_time,end_time,categories,url\n"
+        "6f1c2a9e-0000-4000-8000-000000000001,Acme,Queue backlog,2021-03-01T10:00:00Z,2021-03-01T12:30:00Z,"
+        "config;cascading-failure,https://example.org/a\n"
+        "6f1c2a9e-0000-4000-8000-000000000002,Initech,DNS outage,2021-06-01T00:00:00Z,2021-06-01T00:45:00Z,,\n"
+        "6f1c2a9e-0000-4000-8000-000000000003,Globex,Still unknown,2022-01-01T00:00:00Z,,hardware,\n"
+    )
+    args = ["import", str(path), "--map", "id=uuid", "--map", "service=company", "--map", "started_at=start_time",
+            "--map", "resolved_at=end_time", "--map", "tags=categories", "--set", "severity=SEV3"]  # fmt: skip
+    assert "unknown field url" in run(root, *args, code=4).stderr
+    run(root, *args, "--ignore-unknown")
+    listed = {i["id"]: i for i in json.loads(run(root, "list", "--json").stdout)}
+    first = listed["6f1c2a9e-0000-4000-8000-000000000001"]
+    assert first["service"] == "Acme" and first["tags"] == ["config", "cascading-failure"]
+    assert first["severity"] == "SEV3" and first["status"] == "resolved"
+    assert listed["6f1c2a9e-0000-4000-8000-000000000003"]["status"] == "open"
+    m = json.loads(run(root, "metrics", "--json").stdout)["metrics"]
+    assert m["mttr"] == {"n": 2, "mean_seconds": (9000 + 2700) / 2, "median_seconds": (9000 + 2700) / 2,
+                         "p90_seconds": 9000.0}  # fmt: skip
+    assert m["mttd"]["n"] == 0  # detected_at was filled in from started_at: not measured
+    bad = run(root, "import", str(path), "--map", "colour=company", code=4)
+    assert "'colour' is not an incident field" in bad.stderr
 
 
 def test_invalid_row_reported_and_nothing_written(tmp_path: Path) -> None:

@@ -119,10 +119,58 @@ def guess_format(name: str) -> str:
     return "json"
 
 
-def read_rows(text: str, fmt: str, source: str = "incli") -> list[Row]:
+@dataclass
+class Mapping:
+    """How another tool's records become incli's: ``--map KEY=COLUMN``, ``--set KEY=VALUE``,
+    ``--ignore-unknown``."""
+
+    columns: dict[str, str] = field(default_factory=dict)  # incli key -> the file's column
+    defaults: dict[str, str] = field(default_factory=dict)  # incli key -> value when missing or empty
+    ignore_unknown: bool = False
+
+    @classmethod
+    def parse(cls, maps: list[str], sets: list[str], ignore_unknown: bool) -> Mapping:
+        def pairs(items: list[str], option: str) -> dict[str, str]:
+            found = {}
+            for item in items:
+                key, sep, value = item.partition("=")
+                key = key.strip()
+                if not sep or not key or not value.strip():
+                    raise InvalidInput(f"{option} {item!r}: expected KEY=VALUE, e.g. {option} started_at=start_time")
+                if key not in KNOWN_KEYS or key in ("schema", "timeline"):
+                    raise InvalidInput(f"{option} {item!r}: {key!r} is not an incident field")
+                found[key] = value.strip()
+            return found
+
+        return cls(pairs(maps, "--map"), pairs(sets, "--set"), ignore_unknown)
+
+    def apply(self, record: Any) -> Any:
+        if not isinstance(record, dict) or not (self.columns or self.defaults or self.ignore_unknown):
+            return record
+        result = dict(record)
+        for key, column in self.columns.items():
+            result[key] = record.get(column)
+        mapped = set(self.columns.values())
+        for key in list(result):
+            if key not in KNOWN_KEYS and (key in mapped or self.ignore_unknown):
+                del result[key]
+        for key, value in self.defaults.items():
+            if result.get(key) in (None, ""):
+                result[key] = value
+        return result
+
+
+def read_rows(text: str, fmt: str, source: str = "incli", mapping: Mapping | None = None) -> list[Row]:
     """The records of an import file, numbered; InvalidInput when the file itself is unreadable."""
     if source == "pagerduty":
         return _pagerduty_rows(text)
+    if mapping is not None and fmt != "csv":
+        rows = read_rows(text, fmt, source)
+        for row in rows:
+            row.data = mapping.apply(row.data)
+            if isinstance(row.data, dict) and isinstance(row.data.get("tags"), str):
+                row.data["tags"] = [t.strip() for t in row.data["tags"].split(LIST_SEPARATOR) if t.strip()]
+        return rows
     if fmt == "json":
         try:
             data = json.loads(text)
@@ -153,6 +201,8 @@ def read_rows(text: str, fmt: str, source: str = "incli") -> list[Row]:
         reader = csv.DictReader(io.StringIO(text))
         rows = []
         for record in reader:
+            if mapping is not None:
+                record = mapping.apply(record)
             rows.append(Row(len(rows) + 1, reader.line_num, _from_csv(record)))
         if reader.fieldnames is None:
             return []
@@ -290,6 +340,13 @@ def prepare(data: Any, config: Config, now: datetime) -> tuple[Incident, list[st
         derived[derived.index("detected_at from opened_at")] = "detected_at from started_at"
     for key, moment in times.items():
         record[key] = to_iso(moment) if moment is not None else None
+    if derived:
+        # Say which times were filled in, so metrics leave them out (a derived detected_at
+        # would make every time to detect zero).
+        source = record.get("source")
+        source = dict(source) if isinstance(source, dict) else {"kind": "import"}
+        source["derived"] = sorted({text.split(" ")[0] for text in derived})
+        record["source"] = source
 
     severity = record.get("severity")
     if severity is None or (isinstance(severity, str) and not severity.strip()):
@@ -489,13 +546,13 @@ def convert_pagerduty(rows: list[Row], config: Config) -> Iterator[Row]:
 # -- the use cases --------------------------------------------------------------
 
 
-def plan_import(svc: Any, text: str, fmt: str, source: str = "incli") -> Plan:
+def plan_import(svc: Any, text: str, fmt: str, source: str = "incli", mapping: Mapping | None = None) -> Plan:
     """Read and check a whole import file against the repository; writes nothing."""
     if source not in SOURCES:
         raise InvalidInput(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    rows = read_rows(text, fmt, source)
+    rows = read_rows(text, fmt, source, mapping)
     if source == "pagerduty":
         rows = list(convert_pagerduty(rows, svc.config))
     store = svc.store

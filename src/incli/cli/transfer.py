@@ -51,6 +51,14 @@ def import_(
                                         metavar="SOURCE")] = "incli",
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the valid rows and report the "
                                                "others, instead of importing nothing.")] = False,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="KEY=COLUMN: read incli's KEY from the file's "
+                                                   "COLUMN (e.g. started_at=start_time); repeat for more.",
+                                                   metavar="KEY=COLUMN")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE: use VALUE where KEY is missing or "
+                                                   "empty (e.g. severity=SEV3); repeat for more.",
+                                                   metavar="KEY=VALUE")] = None,
+    ignore_unknown: Annotated[bool, typer.Option("--ignore-unknown", help="Leave out columns that are not "
+                                                 "incident fields instead of refusing the row.")] = False,
 ) -> None:  # fmt: skip
     """Import incidents from a file written by inc export (or another tool, with the same keys).
 
@@ -59,9 +67,12 @@ def import_(
     started_at, detected_at or opened_at is taken from the others (the import says which).
     Every row is checked first: an invalid row is reported with its number and nothing is
     imported, unless --skip-invalid. Incidents whose id is already present are left as they are.
+
+    Another tool's export: --map started_at=start_time --map resolved_at=end_time
+    --set severity=SEV3 --ignore-unknown.
     """
     from incli.errors import InvalidInput, StorageError
-    from incli.transfer import guess_format, plan_import, write_import
+    from incli.transfer import Mapping, guess_format, plan_import, write_import
 
     source = source.strip().lower()
     try:
@@ -74,7 +85,8 @@ def import_(
         raise InvalidInput(f"{file} is not UTF-8 text") from None
     chosen = (fmt or ("json" if source == "pagerduty" else guess_format(str(file)))).strip().lower()
     svc = service(ctx)
-    planned = plan_import(svc, text, chosen, source)
+    mapping = Mapping.parse(map_ or [], set_ or [], ignore_unknown)
+    planned = plan_import(svc, text, chosen, source, mapping)
     for row, reason in planned.invalid:
         output.info(f"{file}: {row.where()}: {reason}")
     if planned.invalid and not skip_invalid:

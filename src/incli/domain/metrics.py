@@ -10,7 +10,8 @@ because incident durations are heavily skewed and a mean alone misleads.
   that actually happened.
 
 An incident missing either milestone of a metric is left out of that metric
-only (n says how many counted). Durations never use "now" for a missing end, so
+only (n says how many counted); so is a milestone an import had to fill in
+(listed in ``source.derived``). Durations never use "now" for a missing end, so
 an active incident never counts as zero or as a negative duration; a pair of
 milestones out of order is left out too.
 
@@ -85,13 +86,22 @@ class Facts:
     postmortem_state: str | None
     postmortem_published_at: float | None
     actions: tuple[tuple[str, str | None], ...]  # (status, due date text)
+    # Times an import filled in (source.derived): real for listing, left out of metrics.
+    derived: tuple[str, ...] = ()
 
     def time(self, name: str) -> float | None:
         return self.times[TIME_INDEX[name]]
 
+    def measured(self) -> tuple[float | None, ...]:
+        """The times metrics may use: derived ones are None."""
+        if not self.derived:
+            return self.times
+        return tuple(None if name in self.derived else t for name, t in zip(TIME_FIELDS, self.times, strict=True))
+
     def to_tuple(self) -> tuple[Any, ...]:
         return (self.id, self.title, self.severity, self.status, self.service, self.tags, self.drill,
-                self.times, self.postmortem_state, self.postmortem_published_at, self.actions)  # fmt: skip
+                self.times, self.postmortem_state, self.postmortem_published_at, self.actions,
+                self.derived)  # fmt: skip
 
 
 def _epoch(value: Any) -> float | None:
@@ -127,6 +137,9 @@ def facts_from_incident(incident: Incident) -> Facts:
     times = tuple(
         moment.timestamp() if (moment := incident.time(name)) is not None else None for name in TIME_FIELDS
     )
+    source = incident.extra.get("source")
+    derived_raw = source.get("derived") if isinstance(source, dict) else None
+    derived = tuple(str(n) for n in derived_raw if n in TIME_INDEX) if isinstance(derived_raw, list) else ()
     return Facts(
         id=incident.id,
         title=incident.title,
@@ -139,6 +152,7 @@ def facts_from_incident(incident: Incident) -> Facts:
         postmortem_state=pm_state,
         postmortem_published_at=pm_published,
         actions=tuple(actions),
+        derived=derived,
     )
 
 
@@ -213,7 +227,8 @@ def _durations(facts: Iterable[Facts], start: str, end: str) -> list[float]:
     si, ei = TIME_INDEX[start], TIME_INDEX[end]
     found = []
     for item in facts:
-        a, b = item.times[si], item.times[ei]
+        times = item.measured() if item.derived else item.times
+        a, b = times[si], times[ei]
         if a is not None and b is not None and b >= a:
             found.append(b - a)
     return found
@@ -285,7 +300,7 @@ def acknowledged_in_time(facts: Iterable[Facts], response: dict[str, float], now
     within = decided = 0
     for item in facts:
         limit = response.get(item.severity)
-        detected = item.times[det_i]
+        detected = (item.measured() if item.derived else item.times)[det_i]
         if limit is None or detected is None:
             continue
         ack = item.times[ack_i]

@@ -36,7 +36,7 @@ from typing import Any
 from incli.domain.metrics import facts_from_incident
 from incli.domain.model import Incident
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = "incli-index"
 SUFFIX = ".yaml"
 SETTLE_SECONDS = 2.0
