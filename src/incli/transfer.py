@@ -165,12 +165,12 @@ def read_rows(text: str, fmt: str, source: str = "incli", mapping: Mapping | Non
     if source == "pagerduty":
         return _pagerduty_rows(text)
     if mapping is not None and fmt != "csv":
-        rows = read_rows(text, fmt, source)
-        for row in rows:
+        mapped = read_rows(text, fmt, source)
+        for row in mapped:
             row.data = mapping.apply(row.data)
             if isinstance(row.data, dict) and isinstance(row.data.get("tags"), str):
                 row.data["tags"] = [t.strip() for t in row.data["tags"].split(LIST_SEPARATOR) if t.strip()]
-        return rows
+        return mapped
     if fmt == "json":
         try:
             data = json.loads(text)
