@@ -169,3 +169,14 @@ def test_fast_reader_hands_other_yaml_to_pyyaml() -> None:
     for text in ("a: 1\n# comment\n", "a: |\n  x\n", "a:\n  b:\n    c: 1\n", "---\na: 1\n", "a: 1", "- 1\n",
                  "a: 1\na: 2\n", "true: 1\n", "a: 'x\n  y'\n", "a:\n- b: 1\n    c: 2\n"):  # fmt: skip
         assert fastyaml.load(text.encode()) is None, text
+
+
+def test_index_of_the_wrong_shape_is_not_trusted(repo: Path) -> None:
+    import marshal
+
+    expected = outputs(repo)
+    facts = repo / ".incli" / "index-facts.marshal"
+    header, entries = marshal.loads(facts.read_bytes())
+    entries = {name: (key, ok, ("only", "three", "fields")) for name, (key, ok, _payload) in entries.items()}
+    facts.write_bytes(marshal.dumps((header, entries)))
+    assert outputs(repo) == expected

@@ -22,8 +22,8 @@ median and p90 side by side: incident durations are skewed, so never read the me
   MTTR  time to resolve      resolved_at - started_at
   MTBF  time between failures: the gap between the starts of consecutive incidents (n = gaps)
 
-An incident missing a milestone is left out of that metric only; an active incident
-never counts as zero. Median: the middle value (mean of the two middle ones for even n).
+An incident missing a milestone (or whose milestone an import had to fill in) is left
+out of that metric only; an active incident never counts as zero. Median: the middle value (mean of the two middle ones for even n).
 p90: nearest rank, the ceil(0.9 n)-th smallest value. Each metric's milestones can be
 changed in incli.yaml, e.g. metrics: {mttr: {start: detected_at, end: resolved_at}}.
 

@@ -100,6 +100,13 @@ class Index:
         except Exception:  # the state folder cannot be made: work without an index
             return None
 
+    def drop(self, part: str) -> None:
+        """Forget one part (it is rebuilt from the files on the next read)."""
+        path = self._path(part)
+        if path is not None:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
     def _header(self, part: str) -> tuple[Any, ...]:
         return (MAGIC, FORMAT, tuple(sys.version_info[:2]), part, str(self.folder))
 

@@ -19,6 +19,7 @@ from incli.storage.atomic import atomic_write, create_new, file_lock
 from incli.storage.repo import Repository
 
 SUFFIX = ".yaml"
+FACTS_FIELDS = len(Facts.__slots__)
 
 
 @dataclass(frozen=True)
@@ -127,12 +128,7 @@ class Store:
 
     def facts(self) -> list[Facts]:
         """What metrics need of every readable incident (broken files go to ``self.warnings``)."""
-        values = self._indexed(("facts",))["facts"]
-        try:
-            return [Facts(*item) for item in values]
-        except TypeError:  # an index of the right version but the wrong shape: never trust it
-            os.environ["INC_NO_INDEX"] = "1"
-            return [Facts(*item) for item in self._indexed(("facts",))["facts"]]
+        return [Facts(*values) for values in self._indexed(("facts",))["facts"]]
 
     def facts_and_json(self) -> list[tuple[Facts, str]]:
         """Every readable incident's facts and its ``--json`` text (as an element of a JSON array)."""
@@ -153,6 +149,11 @@ class Store:
         index = Index(self.repo.ensure_state_dir, self.folder)
         try:
             result, broken = index.read(parts, self._parse_for_index)
+            if "facts" in parts and not all(
+                type(item) is tuple and len(item) == FACTS_FIELDS for item in result["facts"]
+            ):  # an index of the right version but the wrong shape: never trust it
+                index.drop("facts")
+                result, broken = index.read(parts, self._parse_for_index)
         except FileNotFoundError:
             return {part: [] for part in parts}
         except OSError as exc:
