@@ -222,8 +222,11 @@ def main() -> None:
                 seconds, rss = median_of(runs, lambda r, a=argv: [*inc, "--dir", str(root), *a])
                 ok = seconds <= 2 * bare_read and seconds * 5 <= loop
                 target = f"<= 2 x read = {2 * bare_read:.3f} and <= loop/5 = {loop / 5:.3f}"
-                if size >= 100000 and argv == ["metrics"]:
-                    ok, target = seconds < 3 and rss < 400 * 1024, "< 3 s and < 400 MB"
+                if size >= 100000:
+                    if argv == ["metrics"]:
+                        ok, target = seconds < 3 and rss < 400 * 1024, "< 3 s and < 400 MB"
+                    else:
+                        target += " (the issue sets this target at 10,000 only)"
                 rows.append((f"{label}, indexed", seconds, rss, target, ok))
                 show(rows[-1])
             for label, extra in (("inc ack ID --by NAME", ["--by", "bench"]), ("inc ack ID (git user)", [])):

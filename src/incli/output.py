@@ -55,6 +55,22 @@ def json_out(value: Any) -> None:
     sys.stdout.flush()
 
 
+def json_array_out(elements: Sequence[str]) -> None:
+    """Print a JSON array from ready element texts (each already indented by two spaces),
+    byte for byte what json_out would print for the list; written piece by piece so a
+    listing of 100,000 incidents is never held twice in memory."""
+    out = sys.stdout
+    if not elements:
+        out.write("[]\n")
+    else:
+        out.write("[\n")
+        last = len(elements) - 1
+        for index, text in enumerate(elements):
+            out.write(text)
+            out.write(",\n" if index < last else "\n]\n")
+    out.flush()
+
+
 def info(text: str) -> None:
     """A message for the person at the terminal, on stderr."""
     sys.stderr.write(text + "\n")

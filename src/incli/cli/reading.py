@@ -35,9 +35,7 @@ def list_incidents(
     # From the derived index: the few fields a listing needs, and the ready --json text.
     found = svc.list_facts(status=status, severity=severity, service=service_name, since=since, with_json=json)
     if json:
-        from incli.storage.index import json_array
-
-        output.data(json_array([text for _facts, text in found if text is not None]))
+        output.json_array_out([text for _facts, text in found if text is not None])
         return
     now = svc.now()
     rows, styles = [], []
