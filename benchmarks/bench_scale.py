@@ -17,6 +17,7 @@ first run (no index) <= 1.2x the loop; inc ack ID <= 1.3x bare Typer. At 100,000
 metrics after a first run < 3 s and < 400 MB peak RSS. Not part of the test run.
 """
 
+# ruff: noqa: B023 - the lambdas run at once, inside the loop that defines them
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -86,21 +87,29 @@ def incident_yaml(rng: random.Random, index: int, start: datetime, active: bool)
     entries.append((acked, "acknowledged", "Acknowledged"))
     notes = 6 if active else 5
     for n in range(notes):
-        entries.append((acked + timedelta(minutes=n + 1), "note", f"Looked at dashboard {n}; error rate {rng.randint(1, 99)}%"))
+        entries.append(
+            (
+                acked + timedelta(minutes=n + 1),
+                "note",
+                f"Looked at dashboard {n}; error rate {rng.randint(1, 99)}%",
+            )
+        )
     if not active:
         entries.append((mitigated, "mitigated", "Mitigated: rolled back the deploy"))
         entries.append((resolved, "resolved", "Resolved: fixed the config"))
     else:
         entries.append((acked + timedelta(minutes=9), "update", "Still investigating"))
     timeline = "".join(
-        f"- at: '{iso(at)}'\n  kind: {kind}\n  by: {by}\n  text: '{text}'\n" for at, kind, text in entries
+        f"- at: '{iso(at)}'\n  kind: {kind}\n  by: {by}\n  text: '{text}'\n"
+        for at, kind, text in entries
     )
     status = "open" if active else "resolved"
     body = (
         f"schema: 1\nid: {ident}\ntitle: Elevated errors on service {index}\nseverity: {sev}\n"
         f"status: {status}\nservice: {rng.choice(SERVICES)}\nsummary: Customers saw errors\n"
         f"commander: {by}\nroles: {{}}\ntags:\n- generated\ndrill: false\n"
-        f"opened_at: '{iso(detected)}'\nstarted_at: '{iso(start)}'\ndetected_at: '{iso(detected)}'\n"
+        f"opened_at: '{iso(detected)}'\nstarted_at: '{iso(start)}'\n"
+        f"detected_at: '{iso(detected)}'\n"
         f"acknowledged_at: {'' if active else repr(iso(acked))}\n"
         f"mitigated_at: {'' if active else repr(iso(mitigated))}\n"
         f"resolved_at: {'' if active else repr(iso(resolved))}\ntimeline:\n{timeline}"
@@ -116,11 +125,13 @@ def generate(root: Path, count: int) -> list[str]:
             shutil.copy2(root / "originals" / f"{ident}.yaml", root / "incidents" / f"{ident}.yaml")
         return active_ids
     root.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "incli", "init", str(root)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "incli", "init", str(root)], check=True, capture_output=True
+    )
     folder = root / "incidents"
     rng = random.Random(count)
-    start = datetime(2015, 1, 1, tzinfo=timezone.utc)
-    step = (datetime(2025, 1, 1, tzinfo=timezone.utc) - start) / count
+    start = datetime(2015, 1, 1, tzinfo=UTC)
+    step = (datetime(2025, 1, 1, tzinfo=UTC) - start) / count
     active_ids = []
     for index in range(count):
         is_active = index >= count - ACTIVE
@@ -166,7 +177,9 @@ def median_of(runs: int, make_cmd, before=None) -> tuple[float, int]:  # type: i
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated incident counts")
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
     parser.add_argument("--keep", help="folder to keep (and reuse) generated repositories in")
@@ -185,7 +198,10 @@ def main() -> None:
     import incli
 
     compileall.compile_dir(Path(incli.__file__).parent, quiet=1)  # as pip does on install
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, median of {runs} runs; repositories in {base}")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, median of {runs} runs; "
+        f"repositories in {base}"
+    )
     try:
         for size in (int(s) for s in args.sizes.split(",") if s.strip()):
             root = base / f"repo-{size}"
@@ -195,9 +211,13 @@ def main() -> None:
             index_files = lambda: list((root / ".incli").glob("index*"))  # noqa: E731
             print(f"\n== {size:,} incidents (generated in {time.perf_counter() - began:.1f} s) ==")
             bare, _ = median_of(runs, lambda r: [py, str(scripts / "bare.py")])
-            bare_read, _ = median_of(runs, lambda r: [py, str(scripts / "bare_read.py"), str(folder)])
+            bare_read, _ = median_of(
+                runs, lambda r: [py, str(scripts / "bare_read.py"), str(folder)]
+            )
             loop_runs = max(1, min(runs, 3 if size <= 20000 else 1))
-            loop, _ = median_of(loop_runs, lambda r: [py, str(scripts / "yaml_loop.py"), str(folder)])
+            loop, _ = median_of(
+                loop_runs, lambda r: [py, str(scripts / "yaml_loop.py"), str(folder)]
+            )
             print(f"baseline bare Typer start          {bare:7.3f} s")
             print(f"baseline bare Typer + read bytes   {bare_read:7.3f} s")
             print(f"baseline CSafeLoader loop          {loop:7.3f} s", flush=True)
@@ -205,20 +225,37 @@ def main() -> None:
 
             def show(row: tuple) -> None:
                 label, seconds, rss, target, ok = row
-                print(f"{label:34} {seconds:7.3f} s  {rss / 1024:6.0f} MB peak   target {target}   "
-                      f"{'ok' if ok else 'MISSED'}", flush=True)  # fmt: skip
+                print(
+                    f"{label:34} {seconds:7.3f} s  {rss / 1024:6.0f} MB peak   target {target}   "
+                    f"{'ok' if ok else 'MISSED'}",
+                    flush=True,
+                )
 
             def drop_index(_run: int) -> None:
                 for path in index_files():
                     path.unlink()
 
             first_runs = max(1, min(runs, 3 if size <= 20000 else 1))
-            first, first_rss = median_of(first_runs, lambda r: [*inc, "--dir", str(root), "metrics"], drop_index)
-            rows.append(("inc metrics, first run (no index)", first, first_rss,
-                         f"<= 1.2 x loop = {1.2 * loop:.3f}", first <= 1.2 * loop))  # fmt: skip
+            first, first_rss = median_of(
+                first_runs, lambda r: [*inc, "--dir", str(root), "metrics"], drop_index
+            )
+            rows.append(
+                (
+                    "inc metrics, first run (no index)",
+                    first,
+                    first_rss,
+                    f"<= 1.2 x loop = {1.2 * loop:.3f}",
+                    first <= 1.2 * loop,
+                )
+            )
             show(rows[-1])
-            timed([*inc, "--dir", str(root), "list", "--json"])  # let list build its part of the index
-            for label, argv in (("inc metrics", ["metrics"]), ("inc list --json", ["list", "--json"])):
+            timed(
+                [*inc, "--dir", str(root), "list", "--json"]
+            )  # let list build its part of the index
+            for label, argv in (
+                ("inc metrics", ["metrics"]),
+                ("inc list --json", ["list", "--json"]),
+            ):
                 seconds, rss = median_of(runs, lambda r, a=argv: [*inc, "--dir", str(root), *a])
                 ok = seconds <= 2 * bare_read and seconds * 5 <= loop
                 target = f"<= 2 x read = {2 * bare_read:.3f} and <= loop/5 = {loop / 5:.3f}"
@@ -229,12 +266,24 @@ def main() -> None:
                         target += " (the issue sets this target at 10,000 only)"
                 rows.append((f"{label}, indexed", seconds, rss, target, ok))
                 show(rows[-1])
-            for label, extra in (("inc ack ID --by NAME", ["--by", "bench"]), ("inc ack ID (git user)", [])):
-                pool = active[:runs] if extra else active[runs:2 * runs]
+            for label, extra in (
+                ("inc ack ID --by NAME", ["--by", "bench"]),
+                ("inc ack ID (git user)", []),
+            ):
+                pool = active[:runs] if extra else active[runs : 2 * runs]
                 seconds, rss = median_of(
-                    min(runs, len(pool)), lambda r, p=pool, e=extra: [*inc, "--dir", str(root), "ack", p[r], *e]
+                    min(runs, len(pool)),
+                    lambda r, p=pool, e=extra: [*inc, "--dir", str(root), "ack", p[r], *e],
                 )
-                rows.append((label, seconds, rss, f"<= 1.3 x bare = {1.3 * bare:.3f}", seconds <= 1.3 * bare))
+                rows.append(
+                    (
+                        label,
+                        seconds,
+                        rss,
+                        f"<= 1.3 x bare = {1.3 * bare:.3f}",
+                        seconds <= 1.3 * bare,
+                    )
+                )
                 show(rows[-1])
     finally:
         if not args.keep:

@@ -41,8 +41,19 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "r"
     runner.invoke(app, ["init", str(root)])
     for day in range(1, 6):
-        ident = run(root, "open", f"Incident {day}", "-s", str(1 + day % 4), "--service", "api",
-                    "--at", f"2025-01-0{day}T10:00:00+00:00", "--by", "t").stdout.strip()  # fmt: skip
+        ident = run(
+            root,
+            "open",
+            f"Incident {day}",
+            "-s",
+            str(1 + day % 4),
+            "--service",
+            "api",
+            "--at",
+            f"2025-01-0{day}T10:00:00+00:00",
+            "--by",
+            "t",
+        ).stdout.strip()
         if day % 2:
             run(root, "resolve", ident, "--at", f"2025-01-0{day}T11:0{day}:00+00:00", "--by", "t")
     age(root)
@@ -50,8 +61,12 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def outputs(root: Path) -> tuple[str, str, str, str]:
-    return (run(root, "list", "--json").stdout, run(root, "metrics", "--json").stdout,
-            run(root, "export").stdout, run(root, "list").stdout)  # fmt: skip
+    return (
+        run(root, "list", "--json").stdout,
+        run(root, "metrics", "--json").stdout,
+        run(root, "export").stdout,
+        run(root, "list").stdout,
+    )
 
 
 def test_same_results_with_and_without_index(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,18 +161,71 @@ def test_unwritable_state_folder_still_works(repo: Path, monkeypatch: pytest.Mon
 
 
 TRICKY = [
-    "plain", "x: y", "yes", "no", "on", "14:30", "1e3", "0x1F", "007", "-5", "+5", ".5", "null", "~", "",
-    " lead", "trail ", "it's", "'quoted'", '"dq"', "a #b", "a#b", "é ü 日本", "multi\nline", "tab\there",
-    "x" * 150, "[x]", "{x}", "- dash", "?q", "%p", "@a", "`b", "!t", "&a", "*a", "|", ">", "a: b: c", "True", "1.5",
-    ".inf", "-.inf", ".nan", "1_000", "2025-01-15T14:30:00+00:00", "2025-01-15", "back\\slash", "semi;colon",
-]  # fmt: skip
+    "plain",
+    "x: y",
+    "yes",
+    "no",
+    "on",
+    "14:30",
+    "1e3",
+    "0x1F",
+    "007",
+    "-5",
+    "+5",
+    ".5",
+    "null",
+    "~",
+    "",
+    " lead",
+    "trail ",
+    "it's",
+    "'quoted'",
+    '"dq"',
+    "a #b",
+    "a#b",
+    "é ü 日本",
+    "multi\nline",
+    "tab\there",
+    "x" * 150,
+    "[x]",
+    "{x}",
+    "- dash",
+    "?q",
+    "%p",
+    "@a",
+    "`b",
+    "!t",
+    "&a",
+    "*a",
+    "|",
+    ">",
+    "a: b: c",
+    "True",
+    "1.5",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "1_000",
+    "2025-01-15T14:30:00+00:00",
+    "2025-01-15",
+    "back\\slash",
+    "semi;colon",
+]
 
 
 @pytest.mark.parametrize("text", TRICKY)
 def test_fast_reader_agrees_with_pyyaml(text: str) -> None:
-    doc = {"schema": 1, "id": "INC-1", "title": text, "roles": {"comms": text} if text else {},
-           "tags": [text, "b"], "drill": False, "n": None, "num": 3,
-           "timeline": [{"at": "2025-01-15T14:30:00+00:00", "kind": "note", "by": None, "text": text}]}  # fmt: skip
+    doc = {
+        "schema": 1,
+        "id": "INC-1",
+        "title": text,
+        "roles": {"comms": text} if text else {},
+        "tags": [text, "b"],
+        "drill": False,
+        "n": None,
+        "num": 3,
+        "timeline": [{"at": "2025-01-15T14:30:00+00:00", "kind": "note", "by": None, "text": text}],
+    }
     data = yamlio.dump(doc).encode()
     fast = fastyaml.load(data)
     assert fast is None or fast == yamlio.load(data)
@@ -166,8 +234,18 @@ def test_fast_reader_agrees_with_pyyaml(text: str) -> None:
 
 
 def test_fast_reader_hands_other_yaml_to_pyyaml() -> None:
-    for text in ("a: 1\n# comment\n", "a: |\n  x\n", "a:\n  b:\n    c: 1\n", "---\na: 1\n", "a: 1", "- 1\n",
-                 "a: 1\na: 2\n", "true: 1\n", "a: 'x\n  y'\n", "a:\n- b: 1\n    c: 2\n"):  # fmt: skip
+    for text in (
+        "a: 1\n# comment\n",
+        "a: |\n  x\n",
+        "a:\n  b:\n    c: 1\n",
+        "---\na: 1\n",
+        "a: 1",
+        "- 1\n",
+        "a: 1\na: 2\n",
+        "true: 1\n",
+        "a: 'x\n  y'\n",
+        "a:\n- b: 1\n    c: 2\n",
+    ):
         assert fastyaml.load(text.encode()) is None, text
 
 
@@ -177,6 +255,9 @@ def test_index_of_the_wrong_shape_is_not_trusted(repo: Path) -> None:
     expected = outputs(repo)
     facts = repo / ".incli" / "index-facts.marshal"
     header, entries = marshal.loads(facts.read_bytes())
-    entries = {name: (key, ok, ("only", "three", "fields")) for name, (key, ok, _payload) in entries.items()}
+    entries = {
+        name: (key, ok, ("only", "three", "fields"))
+        for name, (key, ok, _payload) in entries.items()
+    }
     facts.write_bytes(marshal.dumps((header, entries)))
     assert outputs(repo) == expected

@@ -20,7 +20,11 @@ runner = CliRunner()
 
 def inc(root: Path, *args: str, code: int = 0) -> str:
     result = runner.invoke(app, ["--dir", str(root), *args])
-    assert result.exit_code == code, (args, result.output, result.stderr if hasattr(result, "stderr") else "")
+    assert result.exit_code == code, (
+        args,
+        result.output,
+        result.stderr if hasattr(result, "stderr") else "",
+    )
     return result.stdout
 
 
@@ -40,8 +44,22 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     runner.invoke(app, ["init", str(root)])
 
     def open_(title: str, sev: str, service: str, started: str, detected: str, *extra: str) -> str:
-        return inc(root, "open", title, "-s", sev, "--service", service, "--started-at", T(started),
-                   "--at", T(detected), "--by", "t", *extra).strip()  # fmt: skip
+        return inc(
+            root,
+            "open",
+            title,
+            "-s",
+            sev,
+            "--service",
+            service,
+            "--started-at",
+            T(started),
+            "--at",
+            T(detected),
+            "--by",
+            "t",
+            *extra,
+        ).strip()
 
     a = open_("A", "SEV1", "api", "01-05T00:00", "01-05T00:10", "--tag", "db")
     inc(root, "ack", a, "--at", T("01-05T00:15"), "--by", "t")
@@ -84,8 +102,13 @@ def test_hand_computed_means_medians_p90(repo: Path) -> None:
     assert m["mttm"] == stat(1, 2400.0, 2400.0, 2400.0)
     # time to resolve: A 3600, B 10800, C 1800; D is active and does not count as zero
     assert m["mttr"] == stat(3, 5400.0, 3600.0, 10800.0)
-    gaps = sorted([seconds("01-05T00:00", "01-20T10:00"), seconds("01-20T10:00", "02-03T08:00"),
-                   seconds("02-03T08:00", "02-10T12:00")])  # fmt: skip
+    gaps = sorted(
+        [
+            seconds("01-05T00:00", "01-20T10:00"),
+            seconds("01-20T10:00", "02-03T08:00"),
+            seconds("02-03T08:00", "02-10T12:00"),
+        ]
+    )
     assert m["mtbf"] == stat(3, sum(gaps) / 3, gaps[1], gaps[2])
     assert set(result) >= {"count", "metrics"}
     assert "groups" not in result
@@ -94,7 +117,9 @@ def test_hand_computed_means_medians_p90(repo: Path) -> None:
 def test_drills_only_when_asked(repo: Path) -> None:
     result = metrics_json(repo, "--include-drills")
     assert result["count"] == 5
-    assert result["metrics"]["mttr"] == stat(4, (3600 + 10800 + 1800 + 300) / 4, (1800 + 3600) / 2, 10800.0)
+    assert result["metrics"]["mttr"] == stat(
+        4, (3600 + 10800 + 1800 + 300) / 4, (1800 + 3600) / 2, 10800.0
+    )
 
 
 def test_acknowledged_within_response_time(repo: Path) -> None:
@@ -127,16 +152,22 @@ def test_groups_by_severity_service_month_tag(repo: Path) -> None:
 def test_filters(repo: Path) -> None:
     assert metrics_json(repo, "--severity", "2")["count"] == 2
     assert metrics_json(repo, "--service", "WEB")["count"] == 2
-    result = metrics_json(repo, "--since", "2025-02-01T00:00:00+00:00", "--until", "2025-02-10T12:00:00+00:00")
+    result = metrics_json(
+        repo, "--since", "2025-02-01T00:00:00+00:00", "--until", "2025-02-10T12:00:00+00:00"
+    )
     assert result["count"] == 1 and result["metrics"]["mttr"]["n"] == 1
-    assert metrics_json(repo, "--since", "2030-01-01T00:00:00+00:00")["metrics"]["mttr"] == stat(0, None, None, None)
+    assert metrics_json(repo, "--since", "2030-01-01T00:00:00+00:00")["metrics"]["mttr"] == stat(
+        0, None, None, None
+    )
 
 
 def test_missing_milestone_left_out_of_that_metric_only(repo: Path) -> None:
     d = ids(repo)["d"]
     path = repo / "incidents" / f"{d}.yaml"
     data = yamlio.load(path.read_bytes())
-    data["detected_at"] = data["started_at"]  # keep the file valid; then drop acknowledged_at by hand
+    data["detected_at"] = data[
+        "started_at"
+    ]  # keep the file valid; then drop acknowledged_at by hand
     data["acknowledged_at"] = None
     data["status"] = "open"
     path.write_text(yamlio.dump(data))
@@ -148,7 +179,9 @@ def test_missing_milestone_left_out_of_that_metric_only(repo: Path) -> None:
 
 def test_configured_milestones(repo: Path) -> None:
     config = repo / "incli.yaml"
-    config.write_text(config.read_text() + "metrics:\n  mttr:\n    start: detected_at\n    end: resolved_at\n")
+    config.write_text(
+        config.read_text() + "metrics:\n  mttr:\n    start: detected_at\n    end: resolved_at\n"
+    )
     m = metrics_json(repo)["metrics"]
     # from detection: A 3000, B 10500, C 1800
     assert m["mttr"] == stat(3, (3000 + 10500 + 1800) / 3, 3000.0, 10500.0)
@@ -170,10 +203,17 @@ def test_postmortems_and_actions(repo: Path) -> None:
         data.update(extra)
         path.write_text(yamlio.dump(data))
 
-    extend("a", {"postmortem": {"state": "published", "published_at": T("01-06T12:00")},
-                 "actions": [{"id": "ACT-22222", "title": "x", "status": "done", "due": "2025-01-10"},
-                             {"id": "ACT-33333", "title": "y", "status": "open", "due": "2025-01-10"},
-                             {"id": "ACT-44444", "title": "z", "status": "open", "due": "2999-01-01"}]})
+    extend(
+        "a",
+        {
+            "postmortem": {"state": "published", "published_at": T("01-06T12:00")},
+            "actions": [
+                {"id": "ACT-22222", "title": "x", "status": "done", "due": "2025-01-10"},
+                {"id": "ACT-33333", "title": "y", "status": "open", "due": "2025-01-10"},
+                {"id": "ACT-44444", "title": "z", "status": "open", "due": "2999-01-01"},
+            ],
+        },
+    )
     extend("b", {"postmortem": {"state": "draft"}})
     result = metrics_json(repo)
     pm = result["postmortems"]

@@ -19,7 +19,9 @@ def zone_of(name: str | None) -> tzinfo | None:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"incli.yaml: unknown timezone {name!r}; use a name such as Europe/Berlin or UTC") from None
+        raise InvalidInput(
+            f"incli.yaml: unknown timezone {name!r}; use a name such as Europe/Berlin or UTC"
+        ) from None
 
 
 def metrics(
@@ -38,7 +40,9 @@ def metrics(
     since_at = parse_time(since, now) if since else None
     until_at = parse_time(until, now) if until else None
     if since_at and until_at and until_at <= since_at:
-        raise InvalidInput(f"--until {until_at.isoformat()} is not after --since {since_at.isoformat()}")
+        raise InvalidInput(
+            f"--until {until_at.isoformat()} is not after --since {since_at.isoformat()}"
+        )
     if by is not None and by not in m.GROUP_BY:
         raise InvalidInput(f"cannot group by {by!r}; one of {', '.join(m.GROUP_BY)}")
     scope = m.Scope(
@@ -72,4 +76,3 @@ def metrics(
         "include_drills": include_drills,
     }
     return result
-

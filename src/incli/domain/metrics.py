@@ -48,15 +48,27 @@ class MetricDef:
 
 
 DEFAULT_METRICS = (
-    MetricDef("mttd", "Time to detect", "started_at", "detected_at",
-              "from impact start to detection"),
-    MetricDef("mtta", "Time to acknowledge", "detected_at", "acknowledged_at",
-              "from detection to the first acknowledgement"),
-    MetricDef("mttm", "Time to mitigate", "started_at", "mitigated_at",
-              "from impact start to mitigation (impact stopped)"),
-    MetricDef("mttr", "Time to resolve", "started_at", "resolved_at",
-              "from impact start to resolution"),
-)  # fmt: skip
+    MetricDef(
+        "mttd", "Time to detect", "started_at", "detected_at", "from impact start to detection"
+    ),
+    MetricDef(
+        "mtta",
+        "Time to acknowledge",
+        "detected_at",
+        "acknowledged_at",
+        "from detection to the first acknowledgement",
+    ),
+    MetricDef(
+        "mttm",
+        "Time to mitigate",
+        "started_at",
+        "mitigated_at",
+        "from impact start to mitigation (impact stopped)",
+    ),
+    MetricDef(
+        "mttr", "Time to resolve", "started_at", "resolved_at", "from impact start to resolution"
+    ),
+)
 MTBF_LABEL = "Time between failures"
 MTBF_WHAT = "mean gap between the starts of consecutive incidents in scope (n = number of gaps)"
 
@@ -96,12 +108,26 @@ class Facts:
         """The times metrics may use: derived ones are None."""
         if not self.derived:
             return self.times
-        return tuple(None if name in self.derived else t for name, t in zip(TIME_FIELDS, self.times, strict=True))
+        return tuple(
+            None if name in self.derived else t
+            for name, t in zip(TIME_FIELDS, self.times, strict=True)
+        )
 
     def to_tuple(self) -> tuple[Any, ...]:
-        return (self.id, self.title, self.severity, self.status, self.service, self.tags, self.drill,
-                self.times, self.postmortem_state, self.postmortem_published_at, self.actions,
-                self.derived)  # fmt: skip
+        return (
+            self.id,
+            self.title,
+            self.severity,
+            self.status,
+            self.service,
+            self.tags,
+            self.drill,
+            self.times,
+            self.postmortem_state,
+            self.postmortem_published_at,
+            self.actions,
+            self.derived,
+        )
 
 
 def _epoch(value: Any) -> float | None:
@@ -133,13 +159,20 @@ def facts_from_incident(incident: Incident) -> Facts:
         for item in raw_actions:
             if isinstance(item, dict):
                 due = item.get("due")
-                actions.append((str(item.get("status") or "open"), str(due) if due is not None else None))
+                actions.append(
+                    (str(item.get("status") or "open"), str(due) if due is not None else None)
+                )
     times = tuple(
-        moment.timestamp() if (moment := incident.time(name)) is not None else None for name in TIME_FIELDS
+        moment.timestamp() if (moment := incident.time(name)) is not None else None
+        for name in TIME_FIELDS
     )
     source = incident.extra.get("source")
     derived_raw = source.get("derived") if isinstance(source, dict) else None
-    derived = tuple(str(n) for n in derived_raw if n in TIME_INDEX) if isinstance(derived_raw, list) else ()
+    derived = (
+        tuple(str(n) for n in derived_raw if n in TIME_INDEX)
+        if isinstance(derived_raw, list)
+        else ()
+    )
     return Facts(
         id=incident.id,
         title=incident.title,
@@ -170,11 +203,15 @@ def metric_defs(section: Any) -> list[MetricDef]:
     if section is None:
         return list(defs.values())
     if not isinstance(section, dict):
-        raise InvalidInput("incli.yaml: 'metrics' must map a metric (mttr) to {start: FIELD, end: FIELD}")
+        raise InvalidInput(
+            "incli.yaml: 'metrics' must map a metric (mttr) to {start: FIELD, end: FIELD}"
+        )
     for key, spec in section.items():
         key = str(key)
         if key == "mtbf":
-            raise InvalidInput("incli.yaml: metrics.mtbf cannot be configured: it is the gap between starts")
+            raise InvalidInput(
+                "incli.yaml: metrics.mtbf cannot be configured: it is the gap between starts"
+            )
         if not isinstance(spec, dict):
             raise InvalidInput(f"incli.yaml: metrics.{key} must be {{start: FIELD, end: FIELD}}")
         base = defs.get(key)
@@ -183,7 +220,8 @@ def metric_defs(section: Any) -> list[MetricDef]:
         for which, name in (("start", start), ("end", end)):
             if name not in TIME_FIELDS:
                 raise InvalidInput(
-                    f"incli.yaml: metrics.{key}.{which} is {name or 'missing'}; one of {', '.join(TIME_FIELDS)}"
+                    f"incli.yaml: metrics.{key}.{which} is {name or 'missing'}; "
+                    f"one of {', '.join(TIME_FIELDS)}"
                 )
         label = str(spec.get("label") or (base.label if base else key))
         defs[key] = MetricDef(key, label, start, end, f"from {start} to {end}")
@@ -288,7 +326,9 @@ def group_keys(item: Facts, by: str, zone: tzinfo | None) -> list[str | None]:
     raise InvalidInput(f"cannot group by {by!r}; one of {', '.join(GROUP_BY)}")
 
 
-def acknowledged_in_time(facts: Iterable[Facts], response: dict[str, float], now: float) -> dict[str, Any]:
+def acknowledged_in_time(
+    facts: Iterable[Facts], response: dict[str, float], now: float
+) -> dict[str, Any]:
     """Of the incidents whose outcome is known, how many were acknowledged within their
     severity's response time (counted from detection).
 
@@ -312,7 +352,9 @@ def acknowledged_in_time(facts: Iterable[Facts], response: dict[str, float], now
     return {"n": decided, "within": within, "share": within / decided if decided else None}
 
 
-def postmortem_summary(facts: Iterable[Facts], due: dict[str, timedelta | None], now: float) -> dict[str, Any]:
+def postmortem_summary(
+    facts: Iterable[Facts], due: dict[str, timedelta | None], now: float
+) -> dict[str, Any]:
     """Postmortems published on time: published_at <= resolved_at + due for the severity."""
     res_i = TIME_INDEX["resolved_at"]
     recorded = required = published = on_time = late = pending = 0
@@ -388,7 +430,11 @@ def report(
     for sev in sorted(per_severity, key=lambda s: (severity_order(s), s)):
         members = per_severity[sev]
         by_severity.append(
-            {"severity": sev, "count": len(members), "acknowledged_in_time": acknowledged_in_time(members, response, now)}
+            {
+                "severity": sev,
+                "count": len(members),
+                "acknowledged_in_time": acknowledged_in_time(members, response, now),
+            }
         )
     result: dict[str, Any] = {
         "count": len(chosen),
@@ -399,7 +445,11 @@ def report(
         "actions": action_summary(chosen, today),
         "definitions": {
             **{d.key: {"label": d.label, "start": d.start, "end": d.end} for d in defs},
-            "mtbf": {"label": MTBF_LABEL, "start": "started_at", "end": "next incident's started_at"},
+            "mtbf": {
+                "label": MTBF_LABEL,
+                "start": "started_at",
+                "end": "next incident's started_at",
+            },
             "p90": "nearest rank: the ceil(0.9 * n)-th smallest value",
         },
     }
@@ -417,7 +467,11 @@ def report(
             return (0, key.lower() if by in ("service", "tag") else key)
 
         result["groups"] = [
-            {"key": key, "count": len(buckets[key]), "metrics": duration_metrics(buckets[key], defs)}
+            {
+                "key": key,
+                "count": len(buckets[key]),
+                "metrics": duration_metrics(buckets[key], defs),
+            }
             for key in sorted(buckets, key=order)
         ]
     return result

@@ -49,7 +49,7 @@ Entry = tuple[StatKey, bool, Any]
 
 
 def json_element(incident: Incident) -> str:
-    """The incident as it appears inside ``json.dumps([...], indent=2)``: every line indented by two."""
+    """The incident as inside ``json.dumps([...], indent=2)``: every line indented by two."""
     text = json.dumps(incident.to_json(), indent=2, ensure_ascii=False)
     return "  " + text.replace("\n", "\n  ")
 
@@ -178,7 +178,10 @@ class Index:
                 entry = recorded.get(name)
                 if entry is None or entry[0] != keys[name]:
                     stale.setdefault(name, []).append(part)
-        parsed = {name: self._parse(self.folder / name, keys[name], wanted, parse) for name, wanted in stale.items()}
+        parsed = {
+            name: self._parse(self.folder / name, keys[name], wanted, parse)
+            for name, wanted in stale.items()
+        }
         result: dict[str, list[Any]] = {}
         broken: list[tuple[Path, int | None, str]] = []
         for index, part in enumerate(parts):
@@ -197,7 +200,9 @@ class Index:
             settled_before = (time.time() - SETTLE_SECONDS) * 1e9
             for part in parts:
                 recorded = old[part]
-                if not any(part in wanted for wanted in stale.values()) and len(recorded) == len(keys):
+                if not any(part in wanted for wanted in stale.values()) and len(recorded) == len(
+                    keys
+                ):
                     continue  # nothing changed for this part
                 entries = {}
                 for name in names:
