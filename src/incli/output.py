@@ -175,7 +175,9 @@ def bar_chart(
         cells: list[Text] = [Text(label)]
         for column, (_heading, values, texts) in enumerate(series):
             value, peak = values[row], peaks[column]
-            length = 0 if value is None or peak <= 0 else max(1, round(width * value / peak)) if value > 0 else 0
+            length = 0
+            if value is not None and value > 0 and peak > 0:
+                length = max(1, round(width * value / peak))
             cell = Text("█" * length, style=styles[column % len(styles)])
             cell.append(" " * (width - length) + " " + texts[row])
             cells.append(cell)
@@ -194,8 +196,8 @@ def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
         TimeRemainingColumn,
     )
 
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   console=console(stderr=True), transient=True)  # fmt: skip
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    bar = Progress(*columns, console=console(stderr=True), transient=True)
     task = bar.add_task(label, total=total)
     with bar:
         yield lambda n: bar.advance(task, n)

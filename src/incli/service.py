@@ -164,7 +164,9 @@ class Service:
         since_at = parse_time(since, self.now()).timestamp() if since else None
         wanted = service.lower() if service else None
         rows: Listing = (
-            list(self.store.facts_and_json()) if with_json else [(f, None) for f in self.store.facts()]
+            list(self.store.facts_and_json())
+            if with_json
+            else [(f, None) for f in self.store.facts()]
         )
         opened = TIME_INDEX["opened_at"]
         found = []

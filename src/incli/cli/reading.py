@@ -33,7 +33,9 @@ def list_incidents(
     """List incidents, newest first."""
     svc = service(ctx)
     # From the derived index: the few fields a listing needs, and the ready --json text.
-    found = svc.list_facts(status=status, severity=severity, service=service_name, since=since, with_json=json)
+    found = svc.list_facts(
+        status=status, severity=severity, service=service_name, since=since, with_json=json
+    )
     if json:
         output.json_array_out([text for _facts, text in found if text is not None])
         return
@@ -43,9 +45,10 @@ def list_incidents(
         sev_style = output.severity_style(svc.config.rank(item.severity))
         status_style = output.STATUS_STYLES.get(item.status, "")
         title = item.title + (" (drill)" if item.drill else "")
-        opened, started, resolved = (item.time(name) for name in ("opened_at", "started_at", "resolved_at"))
+        opened, started, resolved = (item.time(n) for n in ("opened_at", "started_at", "resolved_at"))
         impact = max((resolved if resolved is not None else now.timestamp()) - (started or 0), 0)
-        rows.append([item.id, output.local(datetime.fromtimestamp(opened or 0, UTC)), item.severity, item.status,
+        opened_at = datetime.fromtimestamp(opened or 0, UTC)
+        rows.append([item.id, output.local(opened_at), item.severity, item.status,
                      item.service or "-", short_duration(timedelta(seconds=impact)), title])  # fmt: skip
         styles.append([None, None, sev_style, status_style, None, None, None])
     output.table(["ID", "Opened", "Sev", "Status", "Service", "Duration", "Title"], rows, styles=styles,

@@ -93,7 +93,8 @@ class Store:
         return self.folder / f"{incident_id}{SUFFIX}"
 
     def resolve_id(self, query: str) -> str:
-        if query and "/" not in query and not query.startswith(".") and self.path_for(query).is_file():
+        exact = query and "/" not in query and not query.startswith(".")
+        if exact and self.path_for(query).is_file():
             return query  # an exact id: no need to list the folder
         return idmod.resolve(query, self.ids())
 
@@ -131,9 +132,10 @@ class Store:
         return [Facts(*values) for values in self._indexed(("facts",))["facts"]]
 
     def facts_and_json(self) -> list[tuple[Facts, str]]:
-        """Every readable incident's facts and its ``--json`` text (as an element of a JSON array)."""
+        """Every readable incident's facts and its ``--json`` text (as a JSON array element)."""
         parts = self._indexed(("facts", "json"))
-        return [(Facts(*values), text) for values, text in zip(parts["facts"], parts["json"], strict=True)]
+        pairs = zip(parts["facts"], parts["json"], strict=True)
+        return [(Facts(*values), text) for values, text in pairs]
 
     def _parse_for_index(self, path: Path) -> Incident:
         try:
