@@ -17,6 +17,9 @@ changed less than two seconds ago is read but not recorded (its next change
 could keep the same mtime on a coarse clock). Broken files are recorded as
 broken, with their stat key, so they are still reported every time.
 
+The header also names the incli version: a new release rebuilds the index. Whoever changes
+what a payload holds (Incident.to_json, domain/metrics.Facts) must bump FORMAT.
+
 Set INC_NO_INDEX=1 to read every file every time (for comparison and debugging).
 """
 
@@ -33,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from incli import __version__
 from incli.domain.metrics import facts_from_incident
 from incli.domain.model import Incident
 
@@ -108,7 +112,7 @@ class Index:
                 path.unlink()
 
     def _header(self, part: str) -> tuple[Any, ...]:
-        return (MAGIC, FORMAT, tuple(sys.version_info[:2]), part, str(self.folder))
+        return (MAGIC, FORMAT, __version__, tuple(sys.version_info[:2]), part, str(self.folder))
 
     def _read(self, part: str) -> dict[str, Entry]:
         path = self._path(part)
