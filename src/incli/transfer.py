@@ -324,12 +324,12 @@ def prepare(data: Any, config: Config, now: datetime) -> tuple[Incident, list[st
         raise InvalidInput("expected an object with the keys of inc show --json")
     unknown = sorted(str(k) for k in data if k not in KNOWN_KEYS)
     if unknown:
-        hint = ""
         if data.get("type") == "incident" and "created_at" in data:
             hint = " (a PagerDuty incident? use --from pagerduty)"
         else:
             hint = " (map them with --map KEY=COLUMN, or drop them with --ignore-unknown)"
-        raise InvalidInput(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}{hint}")
+        plural = "s" if len(unknown) > 1 else ""
+        raise InvalidInput(f"unknown field{plural} {', '.join(unknown)}{hint}")
     record = dict(data)
     times = {k: _time_value(record.get(k), k, now) for k in TIME_FIELDS}
     derived: list[str] = []
