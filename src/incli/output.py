@@ -7,10 +7,11 @@ when the stream is not a terminal or NO_COLOR is set (rich honours both).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,21 +28,20 @@ STATUS_STYLES = {
     "resolved": "green",
 }
 
-_consoles: dict[bool, tuple[Any, Console]] = {}
+_consoles: dict[tuple[bool, int], Console] = {}
 
 
 def console(stderr: bool = False) -> Console:
-    # Keyed on the stream too: when sys.stdout is replaced (tests, embedding), a
-    # console made for the old stream would write to a closed file.
+    # Keyed by the stream too: tests (and embedders) swap sys.stdout between runs.
     stream = sys.stderr if stderr else sys.stdout
-    cached = _consoles.get(stderr)
-    if cached is None or cached[0] is not stream:
+    key = (stderr, id(stream))
+    if key not in _consoles:
         from rich.console import Console
 
         width = None if stream.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 160
-        cached = (stream, Console(file=stream, width=width, highlight=False, soft_wrap=False))
-        _consoles[stderr] = cached
-    return cached[1]
+        _consoles.clear()
+        _consoles[key] = Console(file=stream, width=width, highlight=False, soft_wrap=False)
+    return _consoles[key]
 
 
 def data(text: str) -> None:
@@ -53,6 +53,22 @@ def data(text: str) -> None:
 def json_out(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def json_array_out(elements: Sequence[str]) -> None:
+    """Print a JSON array from ready element texts (each already indented by two spaces),
+    byte for byte what json_out would print for the list; written piece by piece so a
+    listing of 100,000 incidents is never held twice in memory."""
+    out = sys.stdout
+    if not elements:
+        out.write("[]\n")
+    else:
+        out.write("[\n")
+        last = len(elements) - 1
+        for index, text in enumerate(elements):
+            out.write(text)
+            out.write(",\n" if index < last else "\n]\n")
+    out.flush()
 
 
 def info(text: str) -> None:
@@ -130,3 +146,60 @@ def heading(text: str) -> None:
 
     console().print()
     console().print(Text(text, style="bold underline"))
+
+
+def bar_chart(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None], Sequence[str]]],
+    *,
+    title: str | None = None,
+    width: int = 28,
+    empty: str = "nothing to show",
+) -> None:
+    """Horizontal bars on stdout: one row per label, one column per series.
+
+    Each series is (heading, values, texts); a bar's length is its value over the
+    series' largest value, and the text (e.g. "12" or "1h 5m") follows the bar.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    if not labels:
+        info(empty)
+        return
+    grid = Table(title=title, title_justify="left", header_style="bold", box=None, padding=(0, 2))
+    grid.add_column("")
+    for heading, _values, _texts in series:
+        grid.add_column(heading, no_wrap=True)
+    peaks = [max((v for v in values if v is not None), default=0.0) for _h, values, _t in series]
+    styles = ("cyan", "magenta", "green", "yellow")
+    for row, label in enumerate(labels):
+        cells: list[Text] = [Text(label)]
+        for column, (_heading, values, texts) in enumerate(series):
+            value, peak = values[row], peaks[column]
+            length = 0
+            if value is not None and value > 0 and peak > 0:
+                length = max(1, round(width * value / peak))
+            cell = Text("█" * length, style=styles[column % len(styles)])
+            cell.append(" " * (width - length) + " " + texts[row])
+            cells.append(cell)
+        grid.add_row(*cells)
+    console().print(grid)
+
+
+@contextlib.contextmanager
+def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (only drawn on a terminal); yields advance(n)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    bar = Progress(*columns, console=console(stderr=True), transient=True)
+    task = bar.add_task(label, total=total)
+    with bar:
+        yield lambda n: bar.advance(task, n)

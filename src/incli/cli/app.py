@@ -113,12 +113,16 @@ def root(
 
 def _register() -> None:
     from incli.cli import actions, lifecycle, postmortem, reading, repo
+    from incli.cli import metrics as metrics_cli
+    from incli.cli import transfer as transfer_cli
 
     repo.register(app)
     lifecycle.register(app)
     reading.register(app)
     postmortem.register(app)
     actions.register(app)
+    metrics_cli.register(app)
+    transfer_cli.register(app)
 
 
 _register()

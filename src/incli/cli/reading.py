@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -34,17 +34,24 @@ def list_incidents(
 ) -> None:
     """List incidents, newest first."""
     svc = service(ctx)
-    found = svc.list(status=status, severity=severity, service=service_name, since=since)
+    # From the derived index: the few fields a listing needs, and the ready --json text.
+    found = svc.list_facts(
+        status=status, severity=severity, service=service_name, since=since, with_json=json
+    )
     if json:
-        output.json_out([i.to_json() for i in found])
+        output.json_array_out([text for _facts, text in found if text is not None])
         return
     now = svc.now()
     rows, styles = [], []
-    for incident in found:
-        sev_style, status_style = _styles(incident, svc.config)
-        title = incident.title + (" (drill)" if incident.drill else "")
-        rows.append([incident.id, output.local(incident.opened_at), incident.severity, incident.status,
-                     incident.service or "-", short_duration(durations.impact_duration(incident, now)), title])
+    for item, _text in found:
+        sev_style = output.severity_style(svc.config.rank(item.severity))
+        status_style = output.STATUS_STYLES.get(item.status, "")
+        title = item.title + (" (drill)" if item.drill else "")
+        opened, started, resolved = (item.time(n) for n in ("opened_at", "started_at", "resolved_at"))
+        impact = max((resolved if resolved is not None else now.timestamp()) - (started or 0), 0)
+        opened_at = datetime.fromtimestamp(opened or 0, UTC)
+        rows.append([item.id, output.local(opened_at), item.severity, item.status,
+                     item.service or "-", short_duration(timedelta(seconds=impact)), title])  # fmt: skip
         styles.append([None, None, sev_style, status_style, None, None, None])
     output.table(["ID", "Opened", "Sev", "Status", "Service", "Duration", "Title"], rows, styles=styles,
                  empty="No incidents match.")  # fmt: skip

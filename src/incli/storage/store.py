@@ -8,15 +8,18 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from incli.domain import ids as idmod
+from incli.domain.metrics import Facts
 from incli.domain.model import Incident, IncidentFormatError, incident_from_dict
 from incli.errors import Problems, StorageError
-from incli.storage import yamlio
+from incli.storage import fastyaml, yamlio
 from incli.storage.atomic import atomic_write, create_new, file_lock
 from incli.storage.repo import LOCK_NAME, Repository
 
 SUFFIX = ".yaml"
+FACTS_FIELDS = len(Facts.__slots__)
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,12 @@ def parse_incident_bytes(data: bytes, path: Path) -> Incident:
         raise BrokenFile(
             Broken(path, markers[0], "git conflict markers; resolve the conflict, then run inc validate")
         )
-    try:
-        raw = yamlio.load(data)
-    except yamlio.YamlError as exc:
-        raise BrokenFile(Broken(path, exc.line, str(exc))) from None
+    raw = fastyaml.load(data)  # incli's own simple layout, fast; None for anything else
+    if raw is None:
+        try:
+            raw = yamlio.load(data)
+        except yamlio.YamlError as exc:
+            raise BrokenFile(Broken(path, exc.line, str(exc))) from None
     try:
         incident = incident_from_dict(raw)
     except IncidentFormatError as exc:
@@ -88,6 +93,9 @@ class Store:
         return self.folder / f"{incident_id}{SUFFIX}"
 
     def resolve_id(self, query: str) -> str:
+        exact = query and "/" not in query and not query.startswith(".")
+        if exact and self.path_for(query).is_file():
+            return query  # an exact id: no need to list the folder
         return idmod.resolve(query, self.ids())
 
     def read(self, path: Path) -> Incident:
@@ -99,20 +107,64 @@ class Store:
             raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
         return parse_incident_bytes(data, path)
 
+    def read_bytes_or_none(self, incident_id: str) -> bytes | None:
+        try:
+            return self.path_for(incident_id).read_bytes()
+        except OSError:
+            return None
+
     def load(self, incident_id: str) -> Incident:
         return self.read(self.path_for(incident_id))
 
     def load_all(self) -> list[Incident]:
-        """Every readable incident; unreadable files go to ``self.warnings``."""
-        incidents: list[Incident] = []
-        for path in self.paths():
-            try:
-                incidents.append(self.read(path))
-            except BrokenFile as exc:
-                self.warnings.append(exc.broken)
-            except StorageError as exc:
-                self.warnings.append(Broken(path, None, str(exc)))
-        return incidents
+        """Every readable incident; unreadable files go to ``self.warnings``.
+
+        Served from the derived index (storage/index.py) for files unchanged since
+        they were last read.
+        """
+        import json
+
+        texts = self._indexed(("json",))["json"]
+        return [incident_from_dict(json.loads(text)) for text in texts]
+
+    def facts(self) -> list[Facts]:
+        """What metrics need of every readable incident (broken files go to ``self.warnings``)."""
+        return [Facts(*values) for values in self._indexed(("facts",))["facts"]]
+
+    def facts_and_json(self) -> list[tuple[Facts, str]]:
+        """Every readable incident's facts and its ``--json`` text (as a JSON array element)."""
+        parts = self._indexed(("facts", "json"))
+        pairs = zip(parts["facts"], parts["json"], strict=True)
+        return [(Facts(*values), text) for values, text in pairs]
+
+    def _parse_for_index(self, path: Path) -> Incident:
+        try:
+            return self.read(path)
+        except StorageError as exc:
+            if isinstance(exc, BrokenFile):
+                raise
+            raise BrokenFile(Broken(path, None, str(exc))) from None
+
+    def _indexed(self, parts: tuple[str, ...]) -> dict[str, list[Any]]:
+        from incli.storage.index import Index
+
+        index = Index(self.repo.ensure_state_dir, self.folder)
+        try:
+            result, broken = index.read(parts, self._parse_for_index)
+            if "facts" in parts and not all(
+                type(item) is tuple and len(item) == FACTS_FIELDS for item in result["facts"]
+            ):  # an index of the right version but the wrong shape: never trust it
+                index.drop("facts")
+                result, broken = index.read(parts, self._parse_for_index)
+        except FileNotFoundError:
+            return {part: [] for part in parts}
+        except OSError as exc:
+            raise StorageError(f"cannot read {self.folder}: {exc.strerror or exc}") from None
+        for path, line, reason in broken:
+            found = Broken(path, line, reason)
+            if found not in self.warnings:
+                self.warnings.append(found)
+        return result
 
     # -- writing ---------------------------------------------------------
 

@@ -1,0 +1,184 @@
+"""``inc export`` and ``inc import``: incidents in and out of incli."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from incli import output
+from incli.cli.common import service
+
+PROGRESS_FROM = 200  # rows; smaller imports finish before a bar would help
+
+
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json (an array), ndjson (one object a line) or csv "
+            "(one row per incident, no timeline; lists joined with '; ').",
+            metavar="FORMAT",
+        ),
+    ] = "json",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to FILE instead of stdout.",
+            metavar="FILE",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Write every incident with the keys of inc show --json, oldest first."""
+    from incli.errors import StorageError
+    from incli.storage.atomic import atomic_write
+    from incli.transfer import export_text
+
+    svc = service(ctx)
+    text = export_text(svc.all(), fmt.strip().lower())
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        atomic_write(out, text.encode("utf-8"))
+    except OSError as exc:
+        raise StorageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    count = len(svc.store.paths()) - len(svc.store.warnings)
+    output.info(f"Exported {count} incident{'s' if count != 1 else ''} to {out}")
+
+
+def import_(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="The file to read ('-' for stdin).", metavar="FILE", show_default=False
+        ),
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json, ndjson or csv (default: from the file name, else json).",
+            metavar="FORMAT",
+            show_default=False,
+        ),
+    ] = None,
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="incli (the keys of inc show --json) or pagerduty (REST API "
+            "v2 incidents: a list response or a single incident).",
+            metavar="SOURCE",
+        ),
+    ] = "incli",
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Import the valid rows and report the others, instead of importing nothing.",
+        ),
+    ] = False,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="KEY=COLUMN: read incli's KEY from the file's "
+            "COLUMN (e.g. started_at=start_time); repeat for more.",
+            metavar="KEY=COLUMN",
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="KEY=VALUE: use VALUE where KEY is missing or "
+            "empty (e.g. severity=SEV3); repeat for more.",
+            metavar="KEY=VALUE",
+        ),
+    ] = None,
+    ignore_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-unknown",
+            help="Leave out columns that are not incident fields instead of refusing the row.",
+        ),
+    ] = False,
+) -> None:
+    """Import incidents from a file written by inc export (or another tool, with the same keys).
+
+    id and status may be left out (an id is made from the row, so importing twice changes
+    nothing; the status follows from the times). A null time stays null; a missing
+    started_at, detected_at or opened_at is taken from the others (the import says which).
+    Every row is checked first: an invalid row is reported with its number and nothing is
+    imported, unless --skip-invalid. Incidents whose id is already present are left as they are.
+
+    Another tool's export: --map started_at=start_time --map resolved_at=end_time
+    --set severity=SEV3 --ignore-unknown.
+    """
+    from incli.errors import InvalidInput, StorageError
+    from incli.transfer import Mapping, guess_format, plan_import, write_import
+
+    source = source.strip().lower()
+    try:
+        raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+    except OSError as exc:
+        raise StorageError(f"cannot read {file}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{file} is not UTF-8 text") from None
+    chosen = (fmt or ("json" if source == "pagerduty" else guess_format(str(file)))).strip().lower()
+    svc = service(ctx)
+    mapping = Mapping.parse(map_ or [], set_ or [], ignore_unknown)
+    planned = plan_import(svc, text, chosen, source, mapping)
+    for row, reason in planned.invalid:
+        output.info(f"{file}: {row.where()}: {reason}")
+    if planned.invalid and not skip_invalid:
+        count = len(planned.invalid)
+        raise InvalidInput(
+            f"{count} invalid row{'s' if count != 1 else ''} in {file}; nothing imported "
+            "(fix them, or import the rest with --skip-invalid)"
+        )
+    for what, count in sorted(planned.derived_counts().items()):
+        key, _from, origin = what.partition(" from ")
+        output.info(
+            f"{key} was missing in {count} row{'s' if count != 1 else ''}: set from {origin}"
+        )
+    total = len(planned.new)
+    if total >= PROGRESS_FROM:
+        with output.progress("Importing", total) as advance:
+            created, present = write_import(svc, planned, advance)
+    else:
+        created, present = write_import(svc, planned)
+    present += len(planned.unchanged)
+    parts = [f"Imported {created} incident{'s' if created != 1 else ''}"]
+    if present:
+        differ = sum(
+            1
+            for item in planned.unchanged
+            if svc.store.read_bytes_or_none(item.incident.id) != svc.store.serialize(item.incident)
+        )
+        note = (
+            f", {differ} of them differ from this file and were not overwritten" if differ else ""
+        )
+        parts.append(f"{present} already present (left unchanged{note})")
+    if planned.invalid:
+        parts.append(f"{len(planned.invalid)} invalid skipped")
+    output.info("; ".join(parts))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)
+    app.command("import")(import_)

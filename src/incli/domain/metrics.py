@@ -1,0 +1,477 @@
+"""Reliability metrics: pure functions over the few facts of each incident they need.
+
+Every duration metric is reported as n, mean, median and p90 side by side,
+because incident durations are heavily skewed and a mean alone misleads.
+
+- median: the middle value of the sorted durations (the mean of the two middle
+  values when n is even).
+- p90: nearest rank: the smallest duration that at least 90% of the durations
+  do not exceed, i.e. the ceil(0.9 * n)-th smallest. It is always a duration
+  that actually happened.
+
+An incident missing either milestone of a metric is left out of that metric
+only (n says how many counted); so is a milestone an import had to fill in
+(listed in ``source.derived``). Durations never use "now" for a missing end, so
+an active incident never counts as zero or as a negative duration; a pair of
+milestones out of order is left out too.
+
+MTBF is the mean gap between the starts (``started_at``) of consecutive
+incidents in scope; its n is the number of gaps (incidents - 1).
+
+The facts are plain values (times as POSIX seconds) so that a repository of
+100,000 incidents is measured without building 100,000 full incidents.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from incli.domain.model import TIME_FIELDS, Incident
+from incli.domain.times import parse_duration
+from incli.errors import InvalidInput
+
+GROUP_BY = ("severity", "service", "month", "tag")
+STANDARD = ("mttd", "mtta", "mttm", "mttr")
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    key: str
+    label: str
+    start: str
+    end: str
+    what: str
+
+
+DEFAULT_METRICS = (
+    MetricDef(
+        "mttd", "Time to detect", "started_at", "detected_at", "from impact start to detection"
+    ),
+    MetricDef(
+        "mtta",
+        "Time to acknowledge",
+        "detected_at",
+        "acknowledged_at",
+        "from detection to the first acknowledgement",
+    ),
+    MetricDef(
+        "mttm",
+        "Time to mitigate",
+        "started_at",
+        "mitigated_at",
+        "from impact start to mitigation (impact stopped)",
+    ),
+    MetricDef(
+        "mttr", "Time to resolve", "started_at", "resolved_at", "from impact start to resolution"
+    ),
+)
+MTBF_LABEL = "Time between failures"
+MTBF_WHAT = "mean gap between the starts of consecutive incidents in scope (n = number of gaps)"
+
+DEFAULT_POSTMORTEM_DUE: dict[str, timedelta | None] = {
+    "SEV1": timedelta(hours=48),
+    "SEV2": timedelta(hours=48),
+    "SEV3": timedelta(days=5),
+    "SEV4": None,
+}
+
+# The order of the time fields inside Facts.times.
+TIME_INDEX = {name: index for index, name in enumerate(TIME_FIELDS)}
+
+
+@dataclass(slots=True)
+class Facts:
+    """What metrics and listings need of one incident (times in POSIX seconds)."""
+
+    id: str
+    title: str
+    severity: str
+    status: str
+    service: str | None
+    tags: tuple[str, ...]
+    drill: bool
+    times: tuple[float | None, ...]  # in TIME_FIELDS order
+    postmortem_state: str | None
+    postmortem_published_at: float | None
+    actions: tuple[tuple[str, str | None], ...]  # (status, due date text)
+    # Times an import filled in (source.derived): real for listing, left out of metrics.
+    derived: tuple[str, ...] = ()
+
+    def time(self, name: str) -> float | None:
+        return self.times[TIME_INDEX[name]]
+
+    def measured(self) -> tuple[float | None, ...]:
+        """The times metrics may use: derived ones are None."""
+        if not self.derived:
+            return self.times
+        return tuple(
+            None if name in self.derived else t
+            for name, t in zip(TIME_FIELDS, self.times, strict=True)
+        )
+
+    def to_tuple(self) -> tuple[Any, ...]:
+        return (
+            self.id,
+            self.title,
+            self.severity,
+            self.status,
+            self.service,
+            self.tags,
+            self.drill,
+            self.times,
+            self.postmortem_state,
+            self.postmortem_published_at,
+            self.actions,
+            self.derived,
+        )
+
+
+def _epoch(value: Any) -> float | None:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return moment.timestamp() if moment.tzinfo is not None else None
+    return None
+
+
+def facts_from_incident(incident: Incident) -> Facts:
+    postmortem = incident.extra.get("postmortem")
+    pm_state: str | None = None
+    pm_published: float | None = None
+    if isinstance(postmortem, dict):
+        state = postmortem.get("state")
+        pm_state = str(state) if state is not None else "draft"
+        pm_published = _epoch(postmortem.get("published_at"))
+    actions: list[tuple[str, str | None]] = []
+    raw_actions = incident.extra.get("actions")
+    if isinstance(raw_actions, list):
+        for item in raw_actions:
+            if isinstance(item, dict):
+                due = item.get("due")
+                actions.append(
+                    (str(item.get("status") or "open"), str(due) if due is not None else None)
+                )
+    times = tuple(
+        moment.timestamp() if (moment := incident.time(name)) is not None else None
+        for name in TIME_FIELDS
+    )
+    source = incident.extra.get("source")
+    derived_raw = source.get("derived") if isinstance(source, dict) else None
+    derived = (
+        tuple(str(n) for n in derived_raw if n in TIME_INDEX)
+        if isinstance(derived_raw, list)
+        else ()
+    )
+    return Facts(
+        id=incident.id,
+        title=incident.title,
+        severity=incident.severity,
+        status=incident.status,
+        service=incident.service,
+        tags=tuple(incident.tags),
+        drill=incident.drill,
+        times=times,
+        postmortem_state=pm_state,
+        postmortem_published_at=pm_published,
+        actions=tuple(actions),
+        derived=derived,
+    )
+
+
+# -- configuration ------------------------------------------------------------
+
+
+def metric_defs(section: Any) -> list[MetricDef]:
+    """The duration metrics, with the config's ``metrics:`` section applied.
+
+    ``metrics: {mttr: {start: started_at, end: mitigated_at}}`` changes a
+    metric's milestones; a new key (``time_to_declare: {start: detected_at,
+    end: opened_at}``) adds a metric.
+    """
+    defs = {d.key: d for d in DEFAULT_METRICS}
+    if section is None:
+        return list(defs.values())
+    if not isinstance(section, dict):
+        raise InvalidInput(
+            "incli.yaml: 'metrics' must map a metric (mttr) to {start: FIELD, end: FIELD}"
+        )
+    for key, spec in section.items():
+        key = str(key)
+        if key == "mtbf":
+            raise InvalidInput(
+                "incli.yaml: metrics.mtbf cannot be configured: it is the gap between starts"
+            )
+        if not isinstance(spec, dict):
+            raise InvalidInput(f"incli.yaml: metrics.{key} must be {{start: FIELD, end: FIELD}}")
+        base = defs.get(key)
+        start = str(spec.get("start") or (base.start if base else ""))
+        end = str(spec.get("end") or (base.end if base else ""))
+        for which, name in (("start", start), ("end", end)):
+            if name not in TIME_FIELDS:
+                raise InvalidInput(
+                    f"incli.yaml: metrics.{key}.{which} is {name or 'missing'}; "
+                    f"one of {', '.join(TIME_FIELDS)}"
+                )
+        label = str(spec.get("label") or (base.label if base else key))
+        defs[key] = MetricDef(key, label, start, end, f"from {start} to {end}")
+    return list(defs.values())
+
+
+def postmortem_due(section: Any) -> dict[str, timedelta | None]:
+    """Per severity, how long after resolution the postmortem should be published."""
+    due = dict(DEFAULT_POSTMORTEM_DUE)
+    raw = section.get("due") if isinstance(section, dict) else None
+    if isinstance(raw, dict):
+        for sev, spec in raw.items():
+            try:
+                due[str(sev)] = parse_duration(str(spec)) if spec not in (None, "") else None
+            except InvalidInput as exc:
+                raise InvalidInput(f"incli.yaml: postmortem.due.{sev}: {exc}") from None
+    return due
+
+
+# -- statistics ---------------------------------------------------------------
+
+
+def summarize(values: Sequence[float]) -> dict[str, Any]:
+    """``{"n", "mean_seconds", "median_seconds", "p90_seconds"}``; null statistics when n is 0."""
+    n = len(values)
+    if not n:
+        return {"n": 0, "mean_seconds": None, "median_seconds": None, "p90_seconds": None}
+    ordered = sorted(values)
+    middle = n // 2
+    median = ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    p90 = ordered[max(math.ceil(0.9 * n) - 1, 0)]
+    return {
+        "n": n,
+        "mean_seconds": float(math.fsum(ordered) / n),
+        "median_seconds": float(median),
+        "p90_seconds": float(p90),
+    }
+
+
+def _durations(facts: Iterable[Facts], start: str, end: str) -> list[float]:
+    si, ei = TIME_INDEX[start], TIME_INDEX[end]
+    found = []
+    for item in facts:
+        times = item.measured() if item.derived else item.times
+        a, b = times[si], times[ei]
+        if a is not None and b is not None and b >= a:
+            found.append(b - a)
+    return found
+
+
+def _gaps(facts: Iterable[Facts]) -> list[float]:
+    index = TIME_INDEX["started_at"]
+    starts = sorted(t for f in facts if (t := f.times[index]) is not None)
+    return [b - a for a, b in zip(starts, starts[1:], strict=False)]
+
+
+def duration_metrics(facts: Sequence[Facts], defs: Sequence[MetricDef]) -> dict[str, Any]:
+    result = {d.key: summarize(_durations(facts, d.start, d.end)) for d in defs}
+    result["mtbf"] = summarize(_gaps(facts))
+    return result
+
+
+# -- the report ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    since: float | None = None
+    until: float | None = None
+    severity: str | None = None
+    service: str | None = None
+    include_drills: bool = False
+
+    def admits(self, item: Facts) -> bool:
+        if item.drill and not self.include_drills:
+            return False
+        if self.severity is not None and item.severity != self.severity:
+            return False
+        if self.service is not None and (item.service or "").lower() != self.service.lower():
+            return False
+        start = item.times[TIME_INDEX["started_at"]]
+        if self.since is not None and (start is None or start < self.since):
+            return False
+        return not (self.until is not None and (start is None or start >= self.until))
+
+
+def month_of(epoch: float, zone: tzinfo | None) -> str:
+    """``YYYY-MM`` of a moment in ``zone`` (None: the local time zone)."""
+    return datetime.fromtimestamp(epoch, zone).strftime("%Y-%m")
+
+
+def group_keys(item: Facts, by: str, zone: tzinfo | None) -> list[str | None]:
+    if by == "severity":
+        return [item.severity]
+    if by == "service":
+        return [item.service]
+    if by == "tag":
+        return list(item.tags) or [None]
+    if by == "month":
+        start = item.times[TIME_INDEX["started_at"]]
+        return [month_of(start, zone) if start is not None else None]
+    raise InvalidInput(f"cannot group by {by!r}; one of {', '.join(GROUP_BY)}")
+
+
+def acknowledged_in_time(
+    facts: Iterable[Facts], response: dict[str, float], now: float
+) -> dict[str, Any]:
+    """Of the incidents whose outcome is known, how many were acknowledged within their
+    severity's response time (counted from detection).
+
+    Known: acknowledged (in time or late), or still active and unacknowledged past the
+    response time (late). An incident resolved without a recorded acknowledgement, or
+    still inside its response window, is left out.
+    """
+    det_i, ack_i = TIME_INDEX["detected_at"], TIME_INDEX["acknowledged_at"]
+    within = decided = 0
+    for item in facts:
+        limit = response.get(item.severity)
+        detected = (item.measured() if item.derived else item.times)[det_i]
+        if limit is None or detected is None:
+            continue
+        ack = item.times[ack_i]
+        if ack is not None:
+            decided += 1
+            within += ack - detected <= limit
+        elif item.status != "resolved" and now > detected + limit:
+            decided += 1
+    return {"n": decided, "within": within, "share": within / decided if decided else None}
+
+
+def postmortem_summary(
+    facts: Iterable[Facts], due: dict[str, timedelta | None], now: float
+) -> dict[str, Any]:
+    """Postmortems published on time: published_at <= resolved_at + due for the severity."""
+    res_i = TIME_INDEX["resolved_at"]
+    recorded = required = published = on_time = late = pending = 0
+    for item in facts:
+        if item.postmortem_state is not None:
+            recorded += 1
+        limit = due.get(item.severity)
+        resolved = item.times[res_i]
+        if limit is None or resolved is None:
+            continue
+        required += 1
+        deadline = resolved + limit.total_seconds()
+        done_at = item.postmortem_published_at if item.postmortem_state == "published" else None
+        if done_at is not None:
+            published += 1
+            if done_at <= deadline:
+                on_time += 1
+            else:
+                late += 1
+        elif now > deadline:
+            late += 1
+        else:
+            pending += 1
+    decided = on_time + late
+    return {
+        "recorded": recorded,
+        "required": required,
+        "published": published,
+        "on_time": on_time,
+        "late": late,
+        "pending": pending,
+        "share_on_time": on_time / decided if decided else None,
+    }
+
+
+def action_summary(facts: Iterable[Facts], today: date) -> dict[str, int]:
+    """Action items: done, open, and overdue (open with a due date before today)."""
+    total = done = still_open = overdue = 0
+    today_text = today.isoformat()
+    for item in facts:
+        for status, due in item.actions:
+            total += 1
+            if status == "done":
+                done += 1
+                continue
+            still_open += 1
+            if due and due[:10] < today_text:
+                overdue += 1
+    return {"total": total, "done": done, "open": still_open, "overdue": overdue}
+
+
+def report(
+    facts: Iterable[Facts],
+    *,
+    defs: Sequence[MetricDef],
+    scope: Scope,
+    response: dict[str, float],
+    severity_order: Callable[[str], int],
+    postmortem_due_by_severity: dict[str, timedelta | None],
+    now: float,
+    today: date,
+    by: str | None = None,
+    zone: tzinfo | None = None,
+) -> dict[str, Any]:
+    """The whole ``inc metrics`` result as plain data (the ``--json`` shape)."""
+    if by is not None and by not in GROUP_BY:
+        raise InvalidInput(f"cannot group by {by!r}; one of {', '.join(GROUP_BY)}")
+    chosen = [f for f in facts if scope.admits(f)]
+    per_severity: dict[str, list[Facts]] = {}
+    for item in chosen:
+        per_severity.setdefault(item.severity, []).append(item)
+    by_severity = []
+    for sev in sorted(per_severity, key=lambda s: (severity_order(s), s)):
+        members = per_severity[sev]
+        by_severity.append(
+            {
+                "severity": sev,
+                "count": len(members),
+                "acknowledged_in_time": acknowledged_in_time(members, response, now),
+            }
+        )
+    result: dict[str, Any] = {
+        "count": len(chosen),
+        "metrics": duration_metrics(chosen, defs),
+        "by_severity": by_severity,
+        "acknowledged_in_time": acknowledged_in_time(chosen, response, now),
+        "postmortems": postmortem_summary(chosen, postmortem_due_by_severity, now),
+        "actions": action_summary(chosen, today),
+        "definitions": {
+            **{d.key: {"label": d.label, "start": d.start, "end": d.end} for d in defs},
+            "mtbf": {
+                "label": MTBF_LABEL,
+                "start": "started_at",
+                "end": "next incident's started_at",
+            },
+            "p90": "nearest rank: the ceil(0.9 * n)-th smallest value",
+        },
+    }
+    if by is not None:
+        buckets: dict[str | None, list[Facts]] = {}
+        for item in chosen:
+            for key in group_keys(item, by, zone):
+                buckets.setdefault(key, []).append(item)
+
+        def order(key: str | None) -> tuple[int, Any]:
+            if key is None:
+                return (2, "")
+            if by == "severity":
+                return (0, (severity_order(key), key))
+            return (0, key.lower() if by in ("service", "tag") else key)
+
+        result["groups"] = [
+            {
+                "key": key,
+                "count": len(buckets[key]),
+                "metrics": duration_metrics(buckets[key], defs),
+            }
+            for key in sorted(buckets, key=order)
+        ]
+    return result

@@ -1,0 +1,78 @@
+"""The ``inc metrics`` use case: choose the incidents in scope and measure them."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+from incli.domain import metrics as m
+from incli.domain.times import parse_time
+from incli.errors import InvalidInput
+
+
+def zone_of(name: str | None) -> tzinfo | None:
+    """The config's time zone (for months), or None for the local one."""
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"incli.yaml: unknown timezone {name!r}; use a name such as Europe/Berlin or UTC"
+        ) from None
+
+
+def metrics(
+    svc: Any,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    by: str | None = None,
+    severity: str | None = None,
+    service: str | None = None,
+    include_drills: bool = False,
+) -> dict[str, Any]:
+    """The metrics report (the ``--json`` shape) for a Service."""
+    config = svc.config
+    now: datetime = svc.now()
+    since_at = parse_time(since, now) if since else None
+    until_at = parse_time(until, now) if until else None
+    if since_at and until_at and until_at <= since_at:
+        raise InvalidInput(
+            f"--until {until_at.isoformat()} is not after --since {since_at.isoformat()}"
+        )
+    if by is not None and by not in m.GROUP_BY:
+        raise InvalidInput(f"cannot group by {by!r}; one of {', '.join(m.GROUP_BY)}")
+    scope = m.Scope(
+        since=since_at.timestamp() if since_at else None,
+        until=until_at.timestamp() if until_at else None,
+        severity=config.severity(severity).id if severity else None,
+        service=service.strip() if service and service.strip() else None,
+        include_drills=include_drills,
+    )
+    defs = m.metric_defs(config.section("metrics"))
+    due = m.postmortem_due(config.section("postmortem"))
+    response = {level.id: level.response_time.total_seconds() for level in config.severities}
+    zone = zone_of(config.timezone)
+    result = m.report(
+        svc.store.facts(),
+        defs=defs,
+        scope=scope,
+        response=response,
+        severity_order=config.rank,
+        postmortem_due_by_severity=due,
+        now=now.timestamp(),
+        today=(now.astimezone(zone) if zone else now.astimezone()).date(),
+        by=by,
+        zone=zone,
+    )
+    result["scope"] = {
+        "since": since_at.isoformat() if since_at else None,
+        "until": until_at.isoformat() if until_at else None,
+        "severity": scope.severity,
+        "service": scope.service,
+        "include_drills": include_drills,
+    }
+    return result

@@ -1,0 +1,636 @@
+"""Incidents in and out of incli: export to JSON, NDJSON or CSV; import the same,
+or PagerDuty REST API v2 incident objects.
+
+Export writes the keys of ``inc show --json``. Import reads them back:
+
+- ``id`` may be left out: one is made from the row itself (the date it was
+  opened and a hash of its title, start and service, or of the PagerDuty id), so
+  importing the same file twice gives the same ids and changes nothing.
+- ``status`` may be left out: it follows from the times.
+- A null time stays null. Only the three times every incident has are filled
+  in when missing, and the import says so: ``started_at`` from ``detected_at``,
+  else ``opened_at``; ``detected_at`` from ``opened_at``, else ``started_at``;
+  ``opened_at`` from ``detected_at``, else ``started_at``. A row with none of them
+  but a later milestone uses the earliest of those.
+- Times keep the offset they came with; a time without one is read in the local
+  time zone.
+- An incident whose id is already in the repository is left as it is.
+
+The whole file is checked before anything is written; an invalid row stops the
+import (with its row number and reason) unless ``skip_invalid`` is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from incli.domain import lifecycle
+from incli.domain.config import Config
+from incli.domain.ids import ALPHABET
+from incli.domain.model import (
+    EXTENSION_ORDER,
+    FIELD_ORDER,
+    TIME_FIELDS,
+    Incident,
+    IncidentFormatError,
+    incident_from_dict,
+)
+from incli.domain.times import parse_time, to_iso
+from incli.errors import InvalidInput
+
+FORMATS = ("json", "ndjson", "csv")
+SOURCES = ("incli", "pagerduty")
+# CSV: the JSON keys without the timeline; lists joined with "; ", roles as "role=name".
+CSV_COLUMNS = [k for k in FIELD_ORDER if k not in ("schema", "timeline")]
+LIST_SEPARATOR = ";"
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+KNOWN_KEYS = {*FIELD_ORDER, *EXTENSION_ORDER}
+
+DEFAULT_PAGERDUTY_PRIORITY = {"P1": "SEV1", "P2": "SEV2", "P3": "SEV3", "P4": "SEV4", "P5": "SEV4"}
+DEFAULT_PAGERDUTY_URGENCY = {"high": "SEV2", "low": "SEV4"}
+DEFAULT_PAGERDUTY_SEVERITY = "SEV3"
+
+
+# -- export -------------------------------------------------------------------
+
+
+def _csv_cell(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if key == "tags":
+        return f"{LIST_SEPARATOR} ".join(value)
+    if key == "roles":
+        return f"{LIST_SEPARATOR} ".join(f"{role}={name}" for role, name in value.items())
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=False)
+    return str(value)
+
+
+def export_text(incidents: list[Incident], fmt: str) -> str:
+    """Every incident, oldest first, as JSON (an array), NDJSON or CSV."""
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    ordered = sorted(incidents, key=lambda i: (i.opened_at, i.id))
+    rows = [i.to_json() for i in ordered]
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "ndjson":
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    import csv
+    import io
+
+    extensions = [k for k in EXTENSION_ORDER if any(k in row for row in rows)]
+    extensions += sorted({k for row in rows for k in row if k not in KNOWN_KEYS})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS + extensions)
+    for row in rows:
+        writer.writerow([_csv_cell(k, row.get(k)) for k in CSV_COLUMNS + extensions])
+    return buffer.getvalue()
+
+
+# -- reading the file ---------------------------------------------------------
+
+
+@dataclass
+class Row:
+    number: int  # 1-based record number in the file
+    line: int | None  # line in the file, where that means something (CSV, NDJSON)
+    data: Any
+
+    def where(self) -> str:
+        return f"row {self.number}" + (
+            f" (line {self.line})" if self.line and self.line != self.number else ""
+        )
+
+
+def guess_format(name: str) -> str:
+    lowered = name.lower()
+    if lowered.endswith((".ndjson", ".jsonl")):
+        return "ndjson"
+    if lowered.endswith(".csv"):
+        return "csv"
+    return "json"
+
+
+@dataclass
+class Mapping:
+    """How another tool's records become incli's: ``--map KEY=COLUMN``, ``--set KEY=VALUE``,
+    ``--ignore-unknown``."""
+
+    columns: dict[str, str] = field(default_factory=dict)  # incli key -> the file's column
+    defaults: dict[str, str] = field(
+        default_factory=dict
+    )  # incli key -> value when missing or empty
+    ignore_unknown: bool = False
+
+    @classmethod
+    def parse(cls, maps: list[str], sets: list[str], ignore_unknown: bool) -> Mapping:
+        def pairs(items: list[str], option: str) -> dict[str, str]:
+            found = {}
+            for item in items:
+                key, sep, value = item.partition("=")
+                key = key.strip()
+                if not sep or not key or not value.strip():
+                    raise InvalidInput(
+                        f"{option} {item!r}: expected KEY=VALUE, "
+                        f"e.g. {option} started_at=start_time"
+                    )
+                if key not in KNOWN_KEYS or key in ("schema", "timeline"):
+                    raise InvalidInput(f"{option} {item!r}: {key!r} is not an incident field")
+                found[key] = value.strip()
+            return found
+
+        return cls(pairs(maps, "--map"), pairs(sets, "--set"), ignore_unknown)
+
+    def apply(self, record: Any) -> Any:
+        if not isinstance(record, dict) or not (
+            self.columns or self.defaults or self.ignore_unknown
+        ):
+            return record
+        result = dict(record)
+        for key, column in self.columns.items():
+            result[key] = record.get(column)
+        mapped = set(self.columns.values())
+        for key in list(result):
+            if key not in KNOWN_KEYS and (key in mapped or self.ignore_unknown):
+                del result[key]
+        for key, value in self.defaults.items():
+            if result.get(key) in (None, ""):
+                result[key] = value
+        return result
+
+
+def read_rows(
+    text: str, fmt: str, source: str = "incli", mapping: Mapping | None = None
+) -> list[Row]:
+    """The records of an import file, numbered; InvalidInput when the file itself is unreadable."""
+    if source == "pagerduty":
+        return _pagerduty_rows(text)
+    if mapping is not None and fmt != "csv":
+        mapped = read_rows(text, fmt, source)
+        for row in mapped:
+            row.data = mapping.apply(row.data)
+            if isinstance(row.data, dict) and isinstance(row.data.get("tags"), str):
+                row.data["tags"] = [
+                    t.strip() for t in row.data["tags"].split(LIST_SEPARATOR) if t.strip()
+                ]
+        return mapped
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        if isinstance(data, dict) and isinstance(data.get("incidents"), list):
+            data = data["incidents"]
+        if isinstance(data, dict):
+            data = [data]
+        if not isinstance(data, list):
+            raise InvalidInput("expected a JSON array of incidents (as inc export writes)")
+        return [Row(index, None, item) for index, item in enumerate(data, 1)]
+    if fmt == "ndjson":
+        rows: list[Row] = []
+        for line_no, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                item = _Unreadable(f"not valid JSON: {exc.msg}")
+            rows.append(Row(len(rows) + 1, line_no, item))
+        return rows
+    if fmt == "csv":
+        import csv
+        import io
+
+        reader = csv.DictReader(io.StringIO(text))
+        rows = []
+        for record in reader:
+            if mapping is not None:
+                record = mapping.apply(record)
+            rows.append(Row(len(rows) + 1, reader.line_num, _from_csv(record)))
+        if reader.fieldnames is None:
+            return []
+        return rows
+    raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+
+
+@dataclass
+class _Unreadable:
+    reason: str
+
+
+def _from_csv(record: dict[str | None, Any]) -> Any:
+    data: dict[str, Any] = {}
+    for key, value in record.items():
+        if key is None:
+            return _Unreadable("more cells than columns")
+        text = value.strip() if isinstance(value, str) else value
+        if text in ("", None):
+            if key not in EXTENSION_ORDER:  # an empty extension cell means "none", not null
+                data[key] = None
+        elif key == "tags":
+            data[key] = [t.strip() for t in text.split(LIST_SEPARATOR) if t.strip()]
+        elif key == "roles":
+            roles = {}
+            for part in text.split(LIST_SEPARATOR):
+                role, sep, name = part.partition("=")
+                if not sep:
+                    return _Unreadable(f"roles: expected role=name, found {part.strip()!r}")
+                roles[role.strip()] = name.strip()
+            data[key] = roles
+        elif key == "drill":
+            lowered = text.lower()
+            if lowered not in ("true", "false", "yes", "no", "1", "0"):
+                return _Unreadable(f"drill: expected true or false, found {text!r}")
+            data[key] = lowered in ("true", "yes", "1")
+        elif key in ("timeline", *EXTENSION_ORDER) and text[:1] in "[{":
+            try:
+                data[key] = json.loads(text)
+            except json.JSONDecodeError:
+                return _Unreadable(f"{key}: not valid JSON")
+        else:
+            data[key] = text
+    return data
+
+
+# -- turning a record into an incident ------------------------------------------
+
+
+@dataclass
+class Prepared:
+    row: Row
+    incident: Incident
+    derived: list[str] = field(default_factory=list)  # e.g. "detected_at from opened_at"
+
+
+@dataclass
+class Plan:
+    """What an import would do, decided before anything is written."""
+
+    new: list[Prepared] = field(default_factory=list)
+    unchanged: list[Prepared] = field(default_factory=list)  # the id is already in the repository
+    invalid: list[tuple[Row, str]] = field(default_factory=list)
+
+    def derived_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for item in self.new:
+            for text in item.derived:
+                counts[text] = counts.get(text, 0) + 1
+        return counts
+
+
+def stable_id(opened_at: datetime, *parts: str, prefix: str = "INC") -> str:
+    """An id like new_id's, but whose random part is a hash of ``parts``: the same
+    record imported twice gets the same id."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    number = int.from_bytes(digest[:8], "big")
+    chars = []
+    for _ in range(5):
+        number, rest = divmod(number, len(ALPHABET))
+        chars.append(ALPHABET[rest])
+    return f"{prefix}-{opened_at:%Y%m%d}-{''.join(chars)}"
+
+
+def _time_value(value: Any, key: str, now: datetime) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.astimezone()
+    if not isinstance(value, str):
+        raise InvalidInput(f"{key}: expected a time, found {value!r}")
+    try:
+        moment = parse_time(value, now)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{key}: {exc}") from None
+    if moment > now:
+        raise InvalidInput(f"{key}: {to_iso(moment)} is in the future")
+    return moment
+
+
+def prepare(data: Any, config: Config, now: datetime) -> tuple[Incident, list[str]]:
+    """A record (the keys of ``inc show --json``) as a valid incident; InvalidInput says why not."""
+    if isinstance(data, _Unreadable):
+        raise InvalidInput(data.reason)
+    if not isinstance(data, dict):
+        raise InvalidInput("expected an object with the keys of inc show --json")
+    unknown = sorted(str(k) for k in data if k not in KNOWN_KEYS)
+    if unknown:
+        if data.get("type") == "incident" and "created_at" in data:
+            hint = " (a PagerDuty incident? use --from pagerduty)"
+        else:
+            hint = " (map them with --map KEY=COLUMN, or drop them with --ignore-unknown)"
+        plural = "s" if len(unknown) > 1 else ""
+        raise InvalidInput(f"unknown field{plural} {', '.join(unknown)}{hint}")
+    record = dict(data)
+    times = {k: _time_value(record.get(k), k, now) for k in TIME_FIELDS}
+    derived: list[str] = []
+    later = [
+        t for k in ("acknowledged_at", "mitigated_at", "resolved_at") if (t := times[k]) is not None
+    ]
+
+    def fill(key: str, *sources: str) -> None:
+        if times[key] is not None:
+            return
+        for source in sources:
+            if times[source] is not None:
+                times[key] = times[source]
+                derived.append(f"{key} from {source}")
+                return
+        if later:
+            times[key] = min(later)
+            derived.append(f"{key} from the earliest later milestone")
+
+    fill("started_at", "detected_at", "opened_at")
+    fill("detected_at", "opened_at", "started_at")
+    fill("opened_at", "detected_at", "started_at")
+    if times["started_at"] is None:
+        raise InvalidInput("no time at all: give at least started_at, detected_at or opened_at")
+    assert times["detected_at"] is not None and times["opened_at"] is not None
+    if times["detected_at"] < times["started_at"] and "detected_at from opened_at" in derived:
+        times["detected_at"] = times["started_at"]
+        derived[derived.index("detected_at from opened_at")] = "detected_at from started_at"
+    for key, moment in times.items():
+        record[key] = to_iso(moment) if moment is not None else None
+    if derived:
+        # Say which times were filled in, so metrics leave them out (a derived detected_at
+        # would make every time to detect zero).
+        source = record.get("source")
+        source = dict(source) if isinstance(source, dict) else {"kind": "import"}
+        source["derived"] = sorted({text.split(" ")[0] for text in derived})
+        record["source"] = source
+
+    severity = record.get("severity")
+    if severity is None or (isinstance(severity, str) and not severity.strip()):
+        raise InvalidInput("severity: missing")
+    record["severity"] = config.severity(str(severity)).id
+    record.setdefault("timeline", [])
+    if record["timeline"] is None:
+        record["timeline"] = []
+    given_status = record.get("status")
+    record["status"] = given_status or "open"
+    given_id = record.get("id")
+    if given_id is not None and (not isinstance(given_id, str) or not ID_PATTERN.match(given_id)):
+        raise InvalidInput(
+            f"id: {given_id!r} cannot be a file name; use letters, digits, '-', '_' or '.'"
+        )
+    record["id"] = given_id or "pending"
+    try:
+        incident = incident_from_dict(record)
+    except IncidentFormatError as exc:
+        raise InvalidInput(str(exc)) from None
+    if not given_status:
+        incident.status = lifecycle.derive_status(incident)
+    problems = lifecycle.order_problems(incident) + lifecycle.status_problems(incident)
+    if problems:
+        key, message = problems[0]
+        raise InvalidInput(f"{key}: {message}")
+    if not given_id:
+        source = incident.extra.get("source")
+        if isinstance(source, dict) and source.get("kind") and source.get("id"):
+            parts = [str(source["kind"]), str(source["id"])]
+        else:
+            parts = [incident.title, to_iso(incident.started_at), incident.service or ""]
+        incident.id = stable_id(incident.opened_at, *parts)
+    return incident, derived
+
+
+def plan(rows: list[Row], config: Config, now: datetime, exists: Callable[[str], bool]) -> Plan:
+    result = Plan()
+    seen: dict[str, int] = {}
+    for row in rows:
+        try:
+            incident, derived = prepare(row.data, config, now)
+        except InvalidInput as exc:
+            result.invalid.append((row, exc.message))
+            continue
+        if incident.id in seen:
+            result.invalid.append((row, f"id {incident.id} is also in row {seen[incident.id]}"))
+            continue
+        seen[incident.id] = row.number
+        item = Prepared(row, incident, derived)
+        (result.unchanged if exists(incident.id) else result.new).append(item)
+    return result
+
+
+# -- PagerDuty ----------------------------------------------------------------
+
+
+def _pagerduty_rows(text: str) -> list[Row]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    if isinstance(data, dict) and isinstance(data.get("incidents"), list):
+        items = data["incidents"]
+    elif isinstance(data, dict) and isinstance(data.get("incident"), dict):
+        items = [data["incident"]]
+    elif isinstance(data, list):
+        items = data
+    elif isinstance(data, dict) and data.get("type") == "incident":
+        items = [data]
+    else:
+        raise InvalidInput(
+            "not a PagerDuty REST API v2 response: "
+            'expected {"incidents": [...]} or {"incident": {...}}'
+        )
+    return [Row(index, None, _PagerDuty(item)) for index, item in enumerate(items, 1)]
+
+
+@dataclass
+class _PagerDuty:
+    raw: Any
+
+
+def _summary(value: Any) -> str | None:
+    if isinstance(value, dict):
+        text = value.get("summary") or value.get("name")
+        return str(text) if text else None
+    return None
+
+
+def _first_time(values: list[str | None]) -> str | None:
+    present = [(parse_stored_any(v), v) for v in values if v]
+    present = [(t, v) for t, v in present if t is not None]
+    return min(present)[1] if present else None
+
+
+def _last_time(values: list[str]) -> str | None:
+    present = [(t, v) for v in values if (t := parse_stored_any(v)) is not None]
+    return max(present)[1] if present else None
+
+
+def parse_stored_any(value: str) -> datetime | None:
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def pagerduty_record(raw: Any, config: Config) -> dict[str, Any]:
+    """A PagerDuty incident object as the keys inc import reads."""
+    if not isinstance(raw, dict):
+        raise InvalidInput("expected a PagerDuty incident object")
+    pd_id = raw.get("id")
+    created = raw.get("created_at")
+    if not pd_id or not created:
+        raise InvalidInput("a PagerDuty incident needs id and created_at")
+    settings = config.section("import") or {}
+    settings = settings.get("pagerduty") if isinstance(settings, dict) else None
+    settings = settings if isinstance(settings, dict) else {}
+    priorities = {
+        **DEFAULT_PAGERDUTY_PRIORITY,
+        **{str(k): str(v) for k, v in (settings.get("priority") or {}).items()},
+    }
+    urgencies = {
+        **DEFAULT_PAGERDUTY_URGENCY,
+        **{str(k): str(v) for k, v in (settings.get("urgency") or {}).items()},
+    }
+    priority = _summary(raw.get("priority"))
+    urgency = raw.get("urgency")
+    if priority and priority in priorities:
+        severity = priorities[priority]
+    elif isinstance(urgency, str) and urgency in urgencies:
+        severity = urgencies[urgency]
+    else:
+        severity = str(settings.get("default") or DEFAULT_PAGERDUTY_SEVERITY)
+
+    log_entries = [e for e in raw.get("log_entries") or [] if isinstance(e, dict)]
+    ack_times = [a.get("at") for a in raw.get("acknowledgements") or [] if isinstance(a, dict)]
+    ack_times += [
+        e.get("created_at") for e in log_entries if e.get("type") == "acknowledge_log_entry"
+    ]
+    acknowledged = _first_time(ack_times)
+    acknowledger = None
+    for ack in raw.get("acknowledgements") or []:
+        if isinstance(ack, dict) and ack.get("at") == acknowledged:
+            acknowledger = _summary(ack.get("acknowledger"))
+    resolved = None
+    if raw.get("status") == "resolved":
+        resolve_logs = [
+            str(e["created_at"])
+            for e in log_entries
+            if e.get("type") == "resolve_log_entry" and e.get("created_at")
+        ]
+        resolved = (
+            raw.get("resolved_at") or raw.get("last_status_change_at") or _last_time(resolve_logs)
+        )
+    # PagerDuty keeps acknowledgements that may postdate a resolution (or the data may be
+    # odd): an acknowledgement after the resolution is dropped rather than break the order.
+    ack_at, res_at, created_at = (
+        parse_stored_any(str(v)) if v else None for v in (acknowledged, resolved, created)
+    )
+    if ack_at and created_at and ack_at < created_at:
+        acknowledged, ack_at = None, None
+    if ack_at and res_at and ack_at > res_at:
+        acknowledged = None
+    number = raw.get("incident_number")
+    title = raw.get("title") or raw.get("summary") or f"PagerDuty incident {pd_id}"
+    timeline = [
+        {
+            "at": created,
+            "kind": "opened",
+            "by": None,
+            "text": "Triggered in PagerDuty" + (f" (#{number})" if number else ""),
+        }
+    ]
+    if acknowledged:
+        timeline.append(
+            {
+                "at": acknowledged,
+                "kind": "acknowledged",
+                "by": acknowledger,
+                "text": "Acknowledged in PagerDuty",
+            }
+        )
+    if resolved:
+        timeline.append(
+            {
+                "at": resolved,
+                "kind": "resolved",
+                "by": _summary(raw.get("last_status_change_by")),
+                "text": "Resolved in PagerDuty",
+            }
+        )
+    for entry in timeline:
+        moment = parse_stored_any(str(entry["at"]))
+        entry["at"] = to_iso(moment) if moment else entry["at"]
+    source: dict[str, Any] = {"kind": "pagerduty", "id": str(pd_id)}
+    if raw.get("html_url"):
+        source["url"] = raw["html_url"]
+    if number is not None:
+        source["number"] = number
+    return {
+        "title": str(title),
+        "severity": severity,
+        "service": _summary(raw.get("service")),
+        "summary": raw.get("description") if raw.get("description") not in (None, title) else None,
+        "opened_at": created,
+        "started_at": created,
+        "detected_at": created,
+        "acknowledged_at": acknowledged,
+        "mitigated_at": None,
+        "resolved_at": resolved,
+        "timeline": timeline,
+        "source": source,
+    }
+
+
+def convert_pagerduty(rows: list[Row], config: Config) -> Iterator[Row]:
+    """Rows of PagerDuty objects as rows of incli records (unreadable ones say why)."""
+    for row in rows:
+        raw = row.data.raw if isinstance(row.data, _PagerDuty) else row.data
+        try:
+            data: Any = pagerduty_record(raw, config)
+        except InvalidInput as exc:
+            data = _Unreadable(exc.message)
+        yield Row(row.number, row.line, data)
+
+
+# -- the use cases --------------------------------------------------------------
+
+
+def plan_import(
+    svc: Any, text: str, fmt: str, source: str = "incli", mapping: Mapping | None = None
+) -> Plan:
+    """Read and check a whole import file against the repository; writes nothing."""
+    if source not in SOURCES:
+        raise InvalidInput(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    rows = read_rows(text, fmt, source, mapping)
+    if source == "pagerduty":
+        rows = list(convert_pagerduty(rows, svc.config))
+    store = svc.store
+    return plan(
+        rows, svc.config, svc.now(), lambda incident_id: store.path_for(incident_id).exists()
+    )
+
+
+def write_import(
+    svc: Any, planned: Plan, advance: Callable[[int], None] | None = None
+) -> tuple[int, int]:
+    """Create the planned incidents under the repository lock; (created, already present)."""
+    store = svc.store
+    created = present = 0
+    with store.locked():
+        for item in planned.new:
+            if store.create(item.incident):
+                created += 1
+            else:
+                present += 1
+            if advance is not None:
+                advance(1)
+    return created, present

@@ -1,0 +1,263 @@
+"""The derived index: rebuilt when missing or corrupt, never trusted over the files."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from incli.cli.app import app
+from incli.storage import fastyaml, yamlio
+
+runner = CliRunner()
+
+
+def run(root: Path, *args: str, code: int = 0):  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["--dir", str(root), *args])
+    assert result.exit_code == code, (args, result.stdout, result.stderr)
+    return result
+
+
+def age(root: Path, seconds: float = 3600) -> None:
+    """Make every incident file look old, so the index records it (fresh files are re-read)."""
+    old = time.time() - seconds
+    for path in (root / "incidents").glob("*.yaml"):
+        os.utime(path, (old, old))
+
+
+def index_files(root: Path) -> list[Path]:
+    return sorted((root / ".incli").glob("index-*"))
+
+
+@pytest.fixture()
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.delenv("INC_NO_INDEX", raising=False)
+    time.tzset()
+    root = tmp_path / "r"
+    runner.invoke(app, ["init", str(root)])
+    for day in range(1, 6):
+        ident = run(
+            root,
+            "open",
+            f"Incident {day}",
+            "-s",
+            str(1 + day % 4),
+            "--service",
+            "api",
+            "--at",
+            f"2025-01-0{day}T10:00:00+00:00",
+            "--by",
+            "t",
+        ).stdout.strip()
+        if day % 2:
+            run(root, "resolve", ident, "--at", f"2025-01-0{day}T11:0{day}:00+00:00", "--by", "t")
+    age(root)
+    return root
+
+
+def outputs(root: Path) -> tuple[str, str, str, str]:
+    return (
+        run(root, "list", "--json").stdout,
+        run(root, "metrics", "--json").stdout,
+        run(root, "export").stdout,
+        run(root, "list").stdout,
+    )
+
+
+def test_same_results_with_and_without_index(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with_index = outputs(repo)
+    assert [p.name for p in index_files(repo)] == ["index-facts.marshal", "index-json.marshal"]
+    assert outputs(repo) == with_index  # now served from the index
+    monkeypatch.setenv("INC_NO_INDEX", "1")
+    assert outputs(repo) == with_index
+    # the index's JSON text is exactly what json.dumps writes for the incidents
+    listed = json.loads(with_index[0])
+    assert with_index[0] == json.dumps(listed, indent=2, ensure_ascii=False) + "\n"
+    assert [i["title"] for i in listed] == [f"Incident {d}" for d in range(5, 0, -1)]
+
+
+def test_rebuilt_when_deleted_or_corrupt(repo: Path) -> None:
+    expected = outputs(repo)
+    for path in index_files(repo):
+        path.unlink()
+    assert outputs(repo) == expected
+    assert len(index_files(repo)) == 2
+    for path in index_files(repo):
+        path.write_bytes(b"\x00garbage" * 10)
+    assert outputs(repo) == expected
+    for path in index_files(repo):  # truncated
+        path.write_bytes(path.read_bytes()[:-7])
+    assert outputs(repo) == expected
+    import marshal
+
+    for path in index_files(repo):  # another format version
+        header, entries = marshal.loads(path.read_bytes())
+        path.write_bytes(marshal.dumps((("incli-index", 999, *header[2:]), entries)))
+    assert outputs(repo) == expected
+
+
+def test_file_edited_behind_its_back_is_read_again(repo: Path) -> None:
+    run(repo, "metrics", "--json")
+    run(repo, "list", "--json")
+    target = sorted((repo / "incidents").glob("*.yaml"))[0]
+    data = yamlio.load(target.read_bytes())
+    stat_before = target.stat()
+    data["title"] = "Renamed by hand"
+    data["service"] = "web"
+    target.write_text(yamlio.dump(data))
+    # even with the old modification time restored, size/inode/ctime give the edit away
+    os.utime(target, ns=(stat_before.st_atime_ns, stat_before.st_mtime_ns))
+    titles = [i["title"] for i in json.loads(run(repo, "list", "--json").stdout)]
+    assert "Renamed by hand" in titles
+    groups = json.loads(run(repo, "metrics", "--json", "--by", "service").stdout)["groups"]
+    assert {g["key"]: g["count"] for g in groups} == {"api": 4, "web": 1}
+    # a new file and a deleted file are seen too
+    target.unlink()
+    assert json.loads(run(repo, "metrics", "--json").stdout)["count"] == 4
+
+
+def test_broken_file_still_warned_about(repo: Path) -> None:
+    run(repo, "list", "--json")
+    broken = repo / "incidents" / "INC-20250101-zzzzz.yaml"
+    broken.write_text("id: INC-20250101-zzzzz\ntitle: [unclosed\n")
+    age(repo)
+    for _ in range(2):  # the second time from the index
+        for command in (["list", "--json"], ["metrics", "--json"], ["list"], ["status"]):
+            result = run(repo, *command)
+            assert "skipped" in result.stderr and "INC-20250101-zzzzz.yaml:3" in result.stderr
+        assert json.loads(run(repo, "metrics", "--json").stdout)["count"] == 5
+    broken.unlink()
+    assert "skipped" not in run(repo, "list", "--json").stderr
+
+
+def test_active_and_ack_use_current_files(repo: Path) -> None:
+    run(repo, "status")  # index written
+    active = [i for i in json.loads(run(repo, "list", "--json", "--status", "active").stdout)]
+    assert len(active) == 2
+    run(repo, "resolve", active[0]["id"], "--at", "2025-01-10T00:00:00+00:00", "--by", "t")
+    # only one active now: ack without an id finds it, whatever the index said before
+    result = run(repo, "ack", "--at", "2025-01-10T00:00:00+00:00", "--by", "t")
+    assert active[1]["id"] in result.stderr
+
+
+def test_unwritable_state_folder_still_works(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = outputs(repo)
+    state = repo / ".incli"
+    for path in index_files(repo):
+        path.unlink()
+    state.chmod(0o500)
+    try:
+        if os.access(state, os.W_OK):
+            pytest.skip("running as a user who can write anyway")
+        assert outputs(repo) == expected
+        assert index_files(repo) == []
+    finally:
+        state.chmod(0o700)
+
+
+TRICKY = [
+    "plain",
+    "x: y",
+    "yes",
+    "no",
+    "on",
+    "14:30",
+    "1e3",
+    "0x1F",
+    "007",
+    "-5",
+    "+5",
+    ".5",
+    "null",
+    "~",
+    "",
+    " lead",
+    "trail ",
+    "it's",
+    "'quoted'",
+    '"dq"',
+    "a #b",
+    "a#b",
+    "é ü 日本",
+    "multi\nline",
+    "tab\there",
+    "x" * 150,
+    "[x]",
+    "{x}",
+    "- dash",
+    "?q",
+    "%p",
+    "@a",
+    "`b",
+    "!t",
+    "&a",
+    "*a",
+    "|",
+    ">",
+    "a: b: c",
+    "True",
+    "1.5",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "1_000",
+    "2025-01-15T14:30:00+00:00",
+    "2025-01-15",
+    "back\\slash",
+    "semi;colon",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_fast_reader_agrees_with_pyyaml(text: str) -> None:
+    doc = {
+        "schema": 1,
+        "id": "INC-1",
+        "title": text,
+        "roles": {"comms": text} if text else {},
+        "tags": [text, "b"],
+        "drill": False,
+        "n": None,
+        "num": 3,
+        "timeline": [{"at": "2025-01-15T14:30:00+00:00", "kind": "note", "by": None, "text": text}],
+    }
+    data = yamlio.dump(doc).encode()
+    fast = fastyaml.load(data)
+    assert fast is None or fast == yamlio.load(data)
+    if text in ("plain", "it's", "é ü 日本", "semi;colon", "a#b", "x: y", "yes", "14:30", ""):
+        assert fast is not None  # the common shapes take the fast path
+
+
+def test_fast_reader_hands_other_yaml_to_pyyaml() -> None:
+    for text in (
+        "a: 1\n# comment\n",
+        "a: |\n  x\n",
+        "a:\n  b:\n    c: 1\n",
+        "---\na: 1\n",
+        "a: 1",
+        "- 1\n",
+        "a: 1\na: 2\n",
+        "true: 1\n",
+        "a: 'x\n  y'\n",
+        "a:\n- b: 1\n    c: 2\n",
+    ):
+        assert fastyaml.load(text.encode()) is None, text
+
+
+def test_index_of_the_wrong_shape_is_not_trusted(repo: Path) -> None:
+    import marshal
+
+    expected = outputs(repo)
+    facts = repo / ".incli" / "index-facts.marshal"
+    header, entries = marshal.loads(facts.read_bytes())
+    entries = {
+        name: (key, ok, ("only", "three", "fields"))
+        for name, (key, ok, _payload) in entries.items()
+    }
+    facts.write_bytes(marshal.dumps((header, entries)))
+    assert outputs(repo) == expected
