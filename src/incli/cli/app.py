@@ -106,11 +106,12 @@ def root(
 
 
 def _register() -> None:
-    from incli.cli import lifecycle, reading, repo
+    from incli.cli import ingest, lifecycle, reading, repo
 
     repo.register(app)
     lifecycle.register(app)
     reading.register(app)
+    ingest.register(app)
 
 
 _register()
