@@ -19,8 +19,6 @@ from incli.ingest import ingest_alertmanager
 from incli.service import Service
 from incli.storage.repo import find_repository, init_repository
 
-UTC = UTC
-
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
