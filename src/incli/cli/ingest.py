@@ -63,5 +63,60 @@ def alertmanager(
     output.info(result.message)
 
 
+@ingest_app.command("serve")
+def serve(
+    ctx: typer.Context,
+    bind: Annotated[str, typer.Option("--bind", help="Address to listen on.", metavar="ADDRESS")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on (0 picks a free one).", metavar="N",
+                                      min=0, max=65535)] = 9095,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="INC_INGEST_TOKEN", metavar="TOKEN", show_default=False,
+                     help="Require 'Authorization: Bearer TOKEN' (or set INC_INGEST_TOKEN, kept out of ps)."),
+    ] = None,
+    max_bytes: Annotated[int, typer.Option("--max-bytes", help="Largest payload accepted.", metavar="N",
+                                           min=1)] = 1024 * 1024,
+) -> None:
+    """Serve an HTTP endpoint for Alertmanager's webhook_config.
+
+    POST notifications to http://ADDRESS:PORT/alertmanager. Answers 200 with the
+    incident, 400 for what is not a notification, 401 without the token, 413 above
+    --max-bytes. Logs one line per request on stderr; stop it with Ctrl-C.
+    """
+    import signal
+
+    from incli.hooks import Hooks
+    from incli.serve import IngestServer
+    from incli.service import Service
+
+    repo = service(ctx).repo
+
+    def make_service() -> Service:
+        svc = Service(repo)
+        svc.listeners.append(Hooks(svc.config, repo.root, output.warn))
+        return svc
+
+    try:
+        server = IngestServer((bind, port), make_service, token or None, output.info, max_bytes)
+    except OSError as exc:
+        raise InvalidInput(f"cannot listen on {bind}:{port}: {exc.strerror or exc}") from None
+    host = f"[{bind}]" if ":" in bind else bind
+    output.info(f"inc: listening on http://{host}:{server.port}/alertmanager for {repo.root}")
+    if not token and bind not in ("127.0.0.1", "localhost", "::1"):
+        output.warn(f"listening on {bind} without --token: anyone who can reach it can open incidents")
+    sys.stderr.flush()
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        output.info("inc: stopped")
+    finally:
+        server.server_close()
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(ingest_app)
