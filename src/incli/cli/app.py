@@ -106,12 +106,13 @@ def root(
 
 
 def _register() -> None:
-    from incli.cli import ingest, lifecycle, reading, repo
+    from incli.cli import ingest, lifecycle, notify, reading, repo
 
     repo.register(app)
     lifecycle.register(app)
     reading.register(app)
     ingest.register(app)
+    notify.register(app)
 
 
 _register()
