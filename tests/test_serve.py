@@ -19,6 +19,8 @@ import pytest
 import yaml
 
 from alertpayloads import dumps, firing_two, resolved_two
+from localhttp import receiver
+from incli.hooks import Hooks
 from incli.serve import IngestServer
 from incli.service import Service
 from incli.storage.repo import find_repository, init_repository
@@ -39,7 +41,9 @@ def running(repo: Path, token: str | None = None, max_bytes: int = 1024 * 1024) 
     repository = find_repository(repo)
 
     def make_service() -> Service:
-        return Service(repository, clock=lambda: CLOCK[0])
+        svc = Service(repository, clock=lambda: CLOCK[0])
+        svc.listeners.append(Hooks(svc.config, repository.root, lines.append))
+        return svc
 
     server = IngestServer(("127.0.0.1", 0), make_service, token, lines.append, max_bytes)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
@@ -55,8 +59,9 @@ def running(repo: Path, token: str | None = None, max_bytes: int = 1024 * 1024) 
 def post(url: str, body: bytes | str, headers: dict[str, str] | None = None, method: str = "POST") -> tuple[int, dict]:
     data = body.encode() if isinstance(body, str) else body
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with opener.open(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
@@ -166,3 +171,21 @@ def test_inc_ingest_serve_end_to_end(repo: Path) -> None:
         proc.wait(timeout=10)
     assert proc.returncode == 0
     assert [i["id"] for i in incidents(repo)] == [body["incident"]]
+
+
+def test_hooks_fire_for_incidents_opened_over_http(repo: Path) -> None:
+    with receiver() as got:
+        config = repo / "incli.yaml"
+        config.write_text(config.read_text() + f"hooks:\n  opened:\n    - webhook: {got.url}\n      format: slack\n"
+                          f"  mitigated:\n    - webhook: {got.url}\n")  # fmt: skip
+        with running(repo) as (url, lines):
+            status, body = post(url + "/alertmanager", dumps(firing_two()))
+            CLOCK[0] = datetime(2025, 1, 15, 14, 45, tzinfo=UTC)
+            post(url + "/alertmanager", dumps(resolved_two()))
+            CLOCK[0] = datetime(2025, 1, 15, 14, 30, 10, tzinfo=UTC)
+    assert status == 200
+    opened, mitigated = got.bodies()
+    assert opened["text"] == f"[SEV1] {body['incident']} opened: Database connection pool exhausted (checkout)"
+    assert mitigated["event"] == "mitigated"
+    assert mitigated["incident"]["mitigated_at"] == "2025-01-15T14:40:03+00:00"
+    assert not any("failed" in line for line in lines)

@@ -258,6 +258,7 @@ def run_command(hook: Hook, stdin: bytes, env: dict[str, str], cwd: Path) -> Out
 
 def post(hook: Hook, body: bytes) -> Outcome:
     import urllib.error
+    import urllib.parse
     import urllib.request
 
     from incli import __version__
@@ -269,8 +270,13 @@ def post(hook: Hook, body: bytes) -> Outcome:
         method="POST",
         headers={"Content-Type": "application/json", "User-Agent": f"incli/{__version__}"},
     )
+    host = (urllib.parse.urlsplit(hook.webhook).hostname or "").lower()
+    # Loopback never goes through a proxy (HTTP_PROXY may be set for the outside world).
+    loopback = host in ("localhost", "::1") or host.startswith("127.")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({})) if loopback \
+        else urllib.request.build_opener()  # fmt: skip
     try:
-        with urllib.request.urlopen(request, timeout=hook.timeout) as response:  # noqa: S310 - http(s) only
+        with opener.open(request, timeout=hook.timeout) as response:
             response.read(65536)
             status = response.status
     except urllib.error.HTTPError as exc:

@@ -70,7 +70,12 @@ def _whole(moment: datetime) -> datetime:
     return moment.replace(microsecond=0)
 
 
-def ingest_alertmanager(svc: Service, notification: am.Notification) -> IngestResult:
+def ingest_alertmanager(
+    svc: Service, notification: am.Notification, deferred: list[Event] | None = None
+) -> IngestResult:
+    """Apply one notification. Listeners (hooks) are called before returning, or,
+    when ``deferred`` is given, left in it for the caller to emit (the HTTP server
+    answers Alertmanager first)."""
     settings = am.alert_settings(svc.config)
     received = svc.now()
     events: list[Event] = []
@@ -95,8 +100,11 @@ def ingest_alertmanager(svc: Service, notification: am.Notification) -> IngestRe
                 )
             else:
                 result = _open(svc, notification, settings, received, events)
-    for event in events:
-        svc.emit(*event)
+    if deferred is not None:
+        deferred.extend(events)
+    else:
+        for event in events:
+            svc.emit(*event)
     return result
 
 

@@ -29,7 +29,9 @@ HEALTH_PATH = "/healthz"
 
 
 class IngestServer(ThreadingHTTPServer):
-    daemon_threads = True
+    # On shutdown, wait for requests in flight (and the hooks they fire) to finish.
+    daemon_threads = False
+    block_on_close = True
 
     def __init__(
         self,
@@ -160,9 +162,11 @@ class _Handler(BaseHTTPRequestHandler):
         from incli.domain.alerts import parse_json
         from incli.ingest import ingest_alertmanager
 
+        events: list[Any] = []
         try:
             notification = parse_json(body)
-            result = ingest_alertmanager(self.server.make_service(), notification)
+            svc = self.server.make_service()
+            result = ingest_alertmanager(svc, notification, deferred=events)
         except IncError as exc:
             self._error(_status_for(exc), exc.message)
             return
@@ -170,3 +174,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(500, f"internal error: {type(exc).__name__}: {exc}")
             return
         self._reply(200, {"status": "ok", **result.to_json()}, f"{result.action} {result.incident_id}")
+        # Hooks run after Alertmanager has its answer, so a slow hook never makes it retry.
+        for event in events:
+            try:
+                svc.emit(*event)
+            except Exception as exc:  # a listener's bug must not stop the server
+                self.server.log(f"hooks for {event[0]} on {result.incident_id} failed: {exc}")
