@@ -19,11 +19,11 @@ import pytest
 import yaml
 
 from alertpayloads import dumps, firing_two, resolved_two
-from localhttp import receiver
 from incli.hooks import Hooks
 from incli.serve import IngestServer
 from incli.service import Service
 from incli.storage.repo import find_repository, init_repository
+from localhttp import receiver
 
 
 @pytest.fixture
