@@ -211,3 +211,10 @@ def test_any_event_name_from_another_feature_runs_its_hooks(repo: Path, tmp_path
     (call,) = calls(out)
     assert call["env"]["INC_EVENT"] == "postmortem_published"
     assert warnings == []
+
+
+def test_yaml_false_in_argv_is_the_word_false(repo: Path) -> None:
+    configure(repo, {"opened": [{"run": [False]}]})  # written as `run: [false]`
+    result = inc(repo, "open", "Runs /bin/false", "-s", "SEV4", "--at", AT)
+    assert result.exit_code == 0
+    assert "(run false)" in result.stderr and "exited with status 1" in result.stderr

@@ -38,6 +38,7 @@ from typing import Any
 
 from incli.domain.config import Config
 from incli.domain.model import Incident
+from incli.domain.rules import command_arg
 from incli.domain.times import parse_duration
 from incli.errors import InvalidInput
 
@@ -145,7 +146,7 @@ def _hook(event: str, index: int, item: Any, default: float, where: str) -> Hook
             raise InvalidInput(f"{where}: run must be a non-empty list of arguments")
         if "format" in item:
             raise InvalidInput(f"{where}: format applies to webhooks only")
-        return Hook(event, index, run=tuple(str(a) for a in argv), timeout=timeout)
+        return Hook(event, index, run=tuple(command_arg(a) for a in argv), timeout=timeout)
     url = item["webhook"]
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise InvalidInput(f"{where}: webhook must be an http:// or https:// URL")

@@ -106,6 +106,13 @@ def format_value(value: float) -> str:
 # -- config --------------------------------------------------------------------
 
 
+def command_arg(value: str | int | float) -> str:
+    """One argv element as the user wrote it: YAML's ``false`` is the word false, not False."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def parse_rules(config: Config, where: str = "incli.yaml") -> list[Rule]:
     """The ``rules:`` section, checked; InvalidInput names the first problem in one line."""
     raw = config.section("rules")
@@ -166,7 +173,7 @@ def _rule(item: Any, where: str, config: Config) -> Rule:
                                "(incli never runs a shell)")  # fmt: skip
         if not isinstance(run, list) or not run or not all(isinstance(a, (str, int, float)) for a in run):
             raise InvalidInput(f"{where}: action run needs run: a non-empty list of arguments")
-        argv = tuple(str(a) for a in run)
+        argv = tuple(command_arg(a) for a in run)
     elif run is not None:
         raise InvalidInput(f"{where}: run is only for action run")
     timeout = DEFAULT_TIMEOUT
