@@ -262,3 +262,17 @@ def test_bad_alerts_config_is_one_line(repo: Path) -> None:
     assert result.exit_code == 4
     assert "alerts.severity_map.critical" in result.stderr
     assert files(repo) == []
+
+
+def test_hand_written_payload_without_version_group_key_or_status(repo: Path) -> None:
+    """curl tests often send only the alerts; the group key is then derived from the labels."""
+    payload = {"alerts": [{"status": "firing", "labels": {"alertname": "HighLatency", "severity": "warning"},
+                           "annotations": {"summary": "p99 above 2s"}, "startsAt": "2025-01-15T13:59:59.999999999-00:30"}]}  # fmt: skip
+    first = ingest(repo, payload)
+    assert first.action == "opened"
+    assert ingest(repo, payload, when="2025-01-15T14:40:00+00:00").action == "unchanged"
+    data = load(repo)
+    assert data["title"] == "p99 above 2s"
+    assert data["severity"] == "SEV3"
+    assert data["started_at"] == "2025-01-15T14:29:59+00:00"  # -00:30 offset, nanoseconds cut
+    assert data["source"]["group_key"] == '{}:{alertname="HighLatency", severity="warning"}'

@@ -143,40 +143,51 @@ def parse_json(data: bytes | str) -> Notification:
 def parse_notification(raw: Any) -> Notification:
     if not isinstance(raw, dict):
         raise InvalidInput("not an Alertmanager notification: expected a JSON object")
-    if "alerts" not in raw or "groupKey" not in raw:
-        raise InvalidInput("not an Alertmanager notification: no 'alerts' or 'groupKey'")
+    if "alerts" not in raw:
+        raise InvalidInput("not an Alertmanager notification: it has no 'alerts'")
     version = raw.get("version")
-    if str(version) != SUPPORTED_VERSION:
+    # Alertmanager always sends "4"; hand-written test payloads often leave it out.
+    if version is not None and str(version) != SUPPORTED_VERSION:
         raise InvalidInput(f"Alertmanager payload version {version!r} is not supported; incli reads version 4")
     status = raw.get("status")
-    if status not in ("firing", "resolved"):
+    if status is not None and status not in ("firing", "resolved"):
         raise InvalidInput(f"status is {status!r}; expected firing or resolved")
-    group_key = raw.get("groupKey")
-    if not isinstance(group_key, str) or not group_key:
-        raise InvalidInput("groupKey is missing or empty")
     items = raw.get("alerts")
     if not isinstance(items, list) or not items:
         raise InvalidInput("'alerts' must be a non-empty list")
-    alerts = [_alert(item, index) for index, item in enumerate(items)]
+    alerts = [_alert(item, index, status) for index, item in enumerate(items)]
+    if status is None:
+        status = "firing" if any(a.status == "firing" for a in alerts) else "resolved"
+    group_labels = _text_map(raw.get("groupLabels"), "groupLabels")
+    common_labels = _text_map(raw.get("commonLabels"), "commonLabels")
+    group_key = raw.get("groupKey")
+    if group_key is None:
+        # What Alertmanager would have written for a route without a parent matcher.
+        labels = group_labels or common_labels or (alerts[0].labels if len(alerts) == 1 else {})
+        if not labels:
+            raise InvalidInput("groupKey is missing and there are no groupLabels to stand in for it")
+        group_key = "{}:{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
+    if not isinstance(group_key, str) or not group_key:
+        raise InvalidInput("groupKey must be non-empty text")
     truncated = raw.get("truncatedAlerts") or 0
     return Notification(
         status=status,
         group_key=group_key,
         receiver=str(raw.get("receiver") or ""),
         alerts=alerts,
-        group_labels=_text_map(raw.get("groupLabels"), "groupLabels"),
-        common_labels=_text_map(raw.get("commonLabels"), "commonLabels"),
+        group_labels=group_labels,
+        common_labels=common_labels,
         common_annotations=_text_map(raw.get("commonAnnotations"), "commonAnnotations"),
         external_url=str(raw["externalURL"]) if raw.get("externalURL") else None,
         truncated_alerts=truncated if isinstance(truncated, int) else 0,
     )
 
 
-def _alert(item: Any, index: int) -> Alert:
+def _alert(item: Any, index: int, group_status: str | None) -> Alert:
     where = f"alerts[{index}]"
     if not isinstance(item, dict):
         raise InvalidInput(f"{where} must be an object")
-    status = item.get("status")
+    status = item.get("status", group_status)
     if status not in ("firing", "resolved"):
         raise InvalidInput(f"{where}.status is {status!r}; expected firing or resolved")
     labels = _text_map(item.get("labels"), f"{where}.labels")
@@ -185,7 +196,7 @@ def _alert(item: Any, index: int) -> Alert:
         status=status,
         labels=labels,
         annotations=_text_map(item.get("annotations"), f"{where}.annotations"),
-        starts_at=parse_alert_time(item.get("startsAt"), f"{where}.startsAt"),
+        starts_at=parse_alert_time(item["startsAt"], f"{where}.startsAt") if item.get("startsAt") else None,
         ends_at=parse_alert_time(item.get("endsAt"), f"{where}.endsAt") if item.get("endsAt") else None,
         fingerprint=str(fingerprint) if fingerprint else None,
         generator_url=str(item["generatorURL"]) if item.get("generatorURL") else None,
