@@ -276,3 +276,18 @@ def test_hand_written_payload_without_version_group_key_or_status(repo: Path) ->
     assert data["severity"] == "SEV3"
     assert data["started_at"] == "2025-01-15T14:29:59+00:00"  # -00:30 offset, nanoseconds cut
     assert data["source"]["group_key"] == '{}:{alertname="HighLatency", severity="warning"}'
+
+
+def test_a_more_severe_new_alert_raises_the_severity(repo: Path) -> None:
+    ingest(repo, notification([alert("db-2", fingerprint="b2", severity="warning")]))
+    assert load(repo)["severity"] == "SEV3"
+    ingest(repo, notification([alert("db-2", fingerprint="b2", severity="warning"),
+                               alert("db-1", fingerprint="a1", severity="critical")]),
+           when="2025-01-15T14:33:00+00:00")  # fmt: skip
+    data = load(repo)
+    assert data["severity"] == "SEV1"
+    assert data["timeline"][-1] == {"at": "2025-01-15T14:33:00+00:00", "kind": "severity_changed", "by": "alertmanager",
+                                    "text": "Severity SEV3 -> SEV1: a new alert in the group is SEV1"}  # fmt: skip
+    # a new warning never lowers it
+    ingest(repo, notification([alert("db-3", fingerprint="c3", severity="warning")]), when="2025-01-15T14:34:00+00:00")
+    assert load(repo)["severity"] == "SEV1"

@@ -293,3 +293,11 @@ def test_remind_refuses_a_broken_hooks_section(repo: Path) -> None:
     result = inc(repo, "remind")
     assert result.exit_code == 4
     assert "hooks.ack_overdue[0]" in result.stderr
+
+
+def test_remind_skips_acknowledgement_of_a_mitigated_incident(repo: Path) -> None:
+    svc = Service(find_repository(repo), clock=lambda: datetime(2025, 1, 15, 16, 0, tzinfo=UTC), user=lambda: "a")
+    incident = svc.open("Alert came and went", "SEV2", at="2025-01-15T14:30:00+00:00")
+    svc.transition(incident.id, "mitigate", at="2025-01-15T14:35:00+00:00")
+    hooks = Hooks(svc.config, svc.repo.root, lambda line: None)
+    assert [r.event for r in remind(svc, hooks, dry_run=True)] == ["update_overdue"]

@@ -88,7 +88,7 @@ def ingest_alertmanager(
         active = [i for i in group if i.active]
         if active:
             incident = max(active, key=lambda i: (i.opened_at, i.id))
-            result = _update(svc, incident, notification, received, events)
+            result = _update(svc, incident, notification, settings, received, events)
         else:
             covering = _covering(group, notification)
             if covering is not None:
@@ -232,6 +232,7 @@ def _update(
     svc: Service,
     incident: Incident,
     notification: am.Notification,
+    settings: am.AlertSettings,
     received: datetime,
     events: list[Event],
 ) -> IngestResult:
@@ -239,11 +240,15 @@ def _update(
     seen: list[str] = [str(k) for k in source.get("fingerprints") or []]
     firing: list[str] = [str(k) for k in source.get("firing") or []]
     notes: list[str] = []
+    escalate_to: str | None = None
     for alert in notification.alerts:
         key = alert.key
         if alert.status == "firing":
             if key not in seen:
                 notes.append(_alert_note(alert, notification, received))
+                level = am.alert_severity(alert, notification, settings)
+                if svc.config.rank(level) < svc.config.rank(escalate_to or incident.severity):
+                    escalate_to = level
                 seen.append(key)
                 firing.append(key)
                 if alert.starts_at is not None:
@@ -268,15 +273,22 @@ def _update(
     incident.extra["source"] = source
     for text in notes:
         incident.add_entry(TimelineEntry(at=received, kind="note", by=ACTOR, text=text))
-    event = "note"
+    kinds: list[str] = []
+    if escalate_to is not None:
+        # A new, more severe alert joined the group: raise the severity (never lower it).
+        text = f"Severity {incident.severity} -> {escalate_to}: a new alert in the group is {escalate_to}"
+        incident.severity = escalate_to
+        incident.add_entry(TimelineEntry(at=received, kind="severity_changed", by=ACTOR, text=text))
+        kinds.append("severity_changed")
     if mitigate:
         at, clamp_note = _end_time(notification, received, _floor(incident))
         if clamp_note:
             incident.add_entry(TimelineEntry(at=received, kind="note", by=ACTOR, text=clamp_note))
         lifecycle.apply(incident, "mitigate", at, received, ACTOR, "all alerts resolved (Alertmanager)")
-        event = "mitigated"
+        kinds.append("mitigated")
     path = svc.store.save(incident)
-    events.append((event, incident, [path]))
+    for event in kinds or ["note"]:
+        events.append((event, incident, [path]))
     if mitigate:
         return IngestResult("mitigated", incident.id,
                             f"{incident.id} mitigated at {_utc(incident.mitigated_at or received)}")  # fmt: skip

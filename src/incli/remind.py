@@ -60,6 +60,8 @@ def overdue_items(svc: Service, now: datetime) -> list[Reminder]:
     today = _local_day(now)
     for incident in sorted(svc.all(), key=lambda i: (i.opened_at, i.id)):
         for late in durations.overdue(incident, svc.config, now):
+            if late.what == "acknowledgement" and incident.mitigated_at is not None:
+                continue  # the impact is over; nobody needs paging to acknowledge it
             event = EVENTS[late.what]
             due = to_iso(late.due_at)
             what = "acknowledgement" if late.what == "acknowledgement" else "stakeholder update"
