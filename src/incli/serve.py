@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import socket
 from collections.abc import Callable
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +42,8 @@ class IngestServer(ThreadingHTTPServer):
         log: Callable[[str], None],
         max_bytes: int = MAX_BYTES,
     ) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
         self.make_service = make_service
         self.token = token

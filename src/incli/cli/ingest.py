@@ -89,7 +89,12 @@ def serve(
     from incli.serve import IngestServer
     from incli.service import Service
 
+    from incli.domain.alerts import alert_settings
+    from incli.hooks import parse_hooks
+
     repo = service(ctx).repo
+    alert_settings(repo.config)  # a broken alerts: or hooks: section stops here, not at the first alert
+    parse_hooks(repo.config)
 
     def make_service() -> Service:
         svc = Service(repo)
