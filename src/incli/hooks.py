@@ -198,7 +198,8 @@ def webhook_body(hook: Hook, event: str, incident: Incident | None, extra: Mappi
 
 
 def hook_env(event: str, incident: Incident | None, root: Path, env: Mapping[str, str]) -> dict[str, str]:
-    result = dict(os.environ)
+    # Never hand the ingest endpoint's secret to hook commands.
+    result = {k: v for k, v in os.environ.items() if k != "INC_INGEST_TOKEN"}
     result.update({
         "INC_EVENT": event,
         "INC_DIR": str(root),

@@ -125,7 +125,9 @@ def watch(svc: Service, hooks: Hooks, samples: list[Sample], dry_run: bool = Fal
     events: list[tuple[str, Incident, list[Path]]] = []
     with statefile.held(svc.repo, "rules") as state_path:
         state = statefile.load(state_path)
-        breached: dict[str, Any] = state.get("breached") if isinstance(state.get("breached"), dict) else {}  # type: ignore[assignment]
+        known = state.get("breached") if isinstance(state.get("breached"), dict) else {}
+        # Rules removed or renamed since are forgotten.
+        breached: dict[str, Any] = {k: v for k, v in (known or {}).items() if k in {r.name for r in rules}}
         opening = [ev for ev in evaluations if ev.rule.action == "open" and ev.status == "firing"]
         if opening:
             with svc.store.locked():
