@@ -218,3 +218,23 @@ def test_yaml_false_in_argv_is_the_word_false(repo: Path) -> None:
     result = inc(repo, "open", "Runs /bin/false", "-s", "SEV4", "--at", AT)
     assert result.exit_code == 0
     assert "(run false)" in result.stderr and "exited with status 1" in result.stderr
+
+
+def test_slack_text_for_reminders_and_rules() -> None:
+    from datetime import UTC, datetime
+
+    from incli.domain.model import Incident
+    from incli.hooks import message
+
+    at = datetime(2025, 1, 15, 14, 30, tzinfo=UTC)
+    incident = Incident(id="INC-20250115-abcde", title="Pool exhausted", severity="SEV2", opened_at=at,
+                        started_at=at, detected_at=at, service="checkout")  # fmt: skip
+    assert message("update_overdue", incident, {"due_at": "2025-01-15T15:00:00+00:00"}) == (
+        "[SEV2] INC-20250115-abcde stakeholder update overdue: Pool exhausted (checkout) "
+        "(due 2025-01-15T15:00:00+00:00)")
+    action = {"id": "ACT-7kq2x", "title": "Add pool alert", "owner": "alice", "due": "2025-01-22"}
+    assert message("action_overdue", incident, {"action": action}).endswith(
+        'Action ACT-7kq2x "Add pool alert" was due 2025-01-22, owner alice')
+    rule = {"name": "cpu", "metric": "cpu_usage", "op": ">", "threshold": 0.75}
+    assert message("rule_triggered", None, {"rule": rule, "value": 0.88}) == \
+        "Rule cpu triggered: cpu_usage = 0.88 > 0.75"
