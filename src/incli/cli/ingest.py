@@ -37,7 +37,7 @@ def alertmanager(
     ctx: typer.Context,
     source: Annotated[
         str,
-        typer.Argument(help="A webhook notification (JSON, version 4), or - for stdin.", metavar="[FILE|-]"),
+        typer.Argument(help="A webhook notification (JSON, version 4), or - for stdin.", metavar="FILE|-"),
     ] = "-",
     json: JsonOption = False,
 ) -> None:
