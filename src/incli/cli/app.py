@@ -115,6 +115,7 @@ def _register() -> None:
     from incli.cli import actions, lifecycle, postmortem, reading, repo
     from incli.cli import metrics as metrics_cli
     from incli.cli import transfer as transfer_cli
+    from incli.cli import ingest, notify
 
     repo.register(app)
     lifecycle.register(app)
@@ -123,6 +124,8 @@ def _register() -> None:
     actions.register(app)
     metrics_cli.register(app)
     transfer_cli.register(app)
+    ingest.register(app)
+    notify.register(app)
 
 
 _register()

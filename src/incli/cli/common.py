@@ -49,6 +49,10 @@ class State:
             from incli.storage.repo import find_repository
 
             self._service = Service(find_repository(self.directory))
+            from incli.hooks import Hooks
+
+            # Notification hooks run after each write; a failing hook only warns.
+            self._service.listeners.append(Hooks(self._service.config, self._service.repo.root, output.warn))
         return self._service
 
     def report_warnings(self) -> None:

@@ -1,0 +1,139 @@
+"""``inc remind``: fire hooks for what is overdue, once per overdue item. Fit for cron.
+
+Events (hooks configured under these names in incli.yaml):
+
+- ``ack_overdue``: an active incident not acknowledged within its severity's
+  response time (due = detected_at + response_time);
+- ``update_overdue``: an active incident whose stakeholder update is past its
+  severity's cadence (due = last update, or opening, + update_every);
+- ``action_overdue``: an open action item whose due date is before today.
+
+The listed events ``update`` and ``acknowledged`` mean "an update was posted",
+"someone acknowledged"; reminders use their own names so a team can send them
+elsewhere (a pager, a reminder channel).
+
+Each item is keyed by incident, kind and due time (``INC-.../update/2025-01-15T15:00:00+00:00``)
+in ``.incli/reminders.json``; it is recorded once every hook for it has run, so
+a failing hook is tried again on the next run and a successful one never repeats.
+Posting an update moves the due time, and the next lapse is a new item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from incli.domain import durations
+from incli.domain.model import Incident
+from incli.domain.times import to_iso
+from incli.hooks import Hooks
+from incli.service import Service
+from incli.storage import statefile
+
+EVENTS = {"acknowledgement": "ack_overdue", "update": "update_overdue"}
+
+
+@dataclass
+class Reminder:
+    key: str
+    event: str
+    incident: Incident
+    due: str
+    text: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    outcome: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "event": self.event, "incident": self.incident.id, "due": self.due,
+                "text": self.text, "outcome": self.outcome}  # fmt: skip
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone().date()
+
+
+def overdue_items(svc: Service, now: datetime) -> list[Reminder]:
+    """Everything overdue right now, whether or not it was reminded already."""
+    items: list[Reminder] = []
+    today = _local_day(now)
+    for incident in sorted(svc.all(), key=lambda i: (i.opened_at, i.id)):
+        for late in durations.overdue(incident, svc.config, now):
+            if late.what == "acknowledgement" and incident.mitigated_at is not None:
+                continue  # the impact is over; nobody needs paging to acknowledge it
+            event = EVENTS[late.what]
+            due = to_iso(late.due_at)
+            what = "acknowledgement" if late.what == "acknowledgement" else "stakeholder update"
+            items.append(Reminder(
+                key=f"{incident.id}/{late.what}/{due}",
+                event=event,
+                incident=incident,
+                due=due,
+                text=f"{incident.id} ({incident.severity}) {what} overdue since {due}: {incident.title}",
+                extra={"due_at": due, "overdue": late.what},
+                env={"INC_DUE": due},
+            ))  # fmt: skip
+        actions = incident.extra.get("actions")
+        if not isinstance(actions, list):
+            continue
+        for action in actions:
+            if not isinstance(action, dict) or action.get("status", "open") != "open":
+                continue
+            try:
+                due_day = date.fromisoformat(str(action.get("due") or ""))
+            except ValueError:
+                continue
+            if due_day >= today:
+                continue
+            action_id = str(action.get("id") or "")
+            owner = action.get("owner")
+            items.append(Reminder(
+                key=f"{incident.id}/action/{action_id}/{due_day.isoformat()}",
+                event="action_overdue",
+                incident=incident,
+                due=due_day.isoformat(),
+                text=f"{incident.id} action {action_id} overdue since {due_day.isoformat()}"
+                     f"{f' (owner {owner})' if owner else ''}: {action.get('title') or ''}",
+                extra={"action": dict(action), "due_at": due_day.isoformat()},
+                env={"INC_DUE": due_day.isoformat(), "INC_ACTION_ID": action_id,
+                     "INC_ACTION_OWNER": str(owner or "")},
+            ))  # fmt: skip
+    return items
+
+
+def remind(svc: Service, hooks: Hooks, dry_run: bool = False) -> list[Reminder]:
+    """Fire the hooks of every overdue item not reminded yet; return those items."""
+    now = svc.now()
+    items = overdue_items(svc, now)
+    if dry_run:
+        sent = statefile.load(svc.repo.state_dir / "reminders.json")
+        pending = [i for i in items if i.key not in sent]
+        for item in pending:
+            count = len(hooks.for_event(item.event))
+            item.outcome = f"would fire {count} {item.event} hook{'s' if count != 1 else ''}"
+        return pending
+    done: list[Reminder] = []
+    with statefile.held(svc.repo, "reminders") as path:
+        sent = statefile.load(path)
+        current = {i.key for i in items}
+        # Forget items that are no longer overdue (acknowledged, updated, done).
+        sent = {k: v for k, v in sent.items() if k in current}
+        for item in items:
+            if item.key in sent:
+                continue
+            configured = hooks.for_event(item.event)
+            if not configured:
+                item.outcome = f"no {item.event} hooks configured"
+                done.append(item)
+                continue
+            outcomes = hooks.fire(item.event, item.incident, extra=item.extra, env=item.env)
+            ok = sum(1 for o in outcomes if o.ok)
+            if ok == len(outcomes):
+                sent[item.key] = {"event": item.event, "sent_at": to_iso(now)}
+                item.outcome = f"fired {item.event} ({ok} hook{'s' if ok != 1 else ''})"
+            else:
+                item.outcome = f"{len(outcomes) - ok} of {len(outcomes)} {item.event} hooks failed; will retry"
+            done.append(item)
+        statefile.save(path, sent)
+    return done

@@ -1,0 +1,240 @@
+"""Notification hooks: commands and webhooks run after a write; a failing one only warns."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from incli.cli.app import app
+from incli.domain.config import config_from_dict
+from incli.errors import InvalidInput
+from incli.hooks import Hooks, parse_hooks
+from incli.service import Service
+from incli.storage.repo import find_repository, init_repository
+from localhttp import receiver
+
+AT = "2025-01-15T14:30:00+00:00"
+EVIL = "$(touch {marker}); rm -rf ~ ; `touch {marker}` && touch {marker} | id > {marker}"
+
+# Writes its stdin and the INC_* environment into the file named by its one argument.
+RECORDER = textwrap.dedent("""
+    import json, os, sys
+    data = {"stdin": sys.stdin.read(), "argv": sys.argv[1:],
+            "env": {k: v for k, v in os.environ.items() if k.startswith("INC_")}}
+    with open(sys.argv[1], "a") as out:
+        out.write(json.dumps(data) + "\\n")
+""")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    init_repository(tmp_path / "r")
+    return tmp_path / "r"
+
+
+def configure(repo: Path, hooks: dict) -> None:
+    path = repo / "incli.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["hooks"] = hooks
+    path.write_text(yaml.safe_dump(data))
+
+
+def inc(repo: Path, *args: str):
+    return CliRunner().invoke(app, ["--dir", str(repo), *args])
+
+
+def incident_file(repo: Path) -> dict:
+    (path,) = sorted((repo / "incidents").glob("*.yaml"))
+    return yaml.safe_load(path.read_text())
+
+
+def recorder(tmp_path: Path) -> tuple[list[str], Path]:
+    script = tmp_path / "record.py"
+    script.write_text(RECORDER)
+    out = tmp_path / "hook-calls.jsonl"
+    return [sys.executable, str(script), str(out)], out
+
+
+def calls(out: Path) -> list[dict]:
+    return [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+
+
+def test_webhook_json_is_posted_to_a_local_server(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # loopback hooks must not use it
+    with receiver() as got:
+        configure(repo, {"opened": [{"webhook": got.url}], "acknowledged": [{"webhook": got.url}]})
+        opened = inc(repo, "open", "Database connection pool exhausted", "-s", "SEV2", "--at", AT)
+        assert opened.exit_code == 0, opened.output
+        assert inc(repo, "ack", "--at", "2025-01-15T14:32:00+00:00").exit_code == 0
+    bodies = got.bodies()
+    assert [b["event"] for b in bodies] == ["opened", "acknowledged"]
+    assert bodies[0]["incident"]["id"] == opened.stdout.strip()
+    assert bodies[0]["incident"]["title"] == "Database connection pool exhausted"
+    assert bodies[1]["incident"]["acknowledged_at"] == "2025-01-15T14:32:00+00:00"
+    assert got.requests[0]["headers"]["Content-Type"] == "application/json"
+    assert got.requests[0]["path"] == "/hook"
+
+
+def test_webhook_slack_sends_a_text_message(repo: Path) -> None:
+    with receiver() as got:
+        configure(repo, {"update": [{"webhook": got.url, "format": "slack"}]})
+        inc(repo, "open", "Checkout <slow> & failing", "-s", "SEV1", "--service", "checkout", "--at", AT)
+        inc(repo, "update", "Pool restarted; watching error rate")
+    (body,) = got.bodies()
+    assert set(body) == {"text"}
+    assert "[SEV1]" in body["text"] and "status update" in body["text"]
+    assert "Checkout &lt;slow&gt; &amp; failing (checkout)" in body["text"]
+    assert "Pool restarted; watching error rate" in body["text"]
+
+
+def test_run_hook_gets_the_incident_on_stdin_and_env(repo: Path, tmp_path: Path) -> None:
+    argv, out = recorder(tmp_path)
+    configure(repo, {"opened": [{"run": argv}], "severity_changed": [{"run": argv}]})
+    incident_id = inc(repo, "open", "Disk full on db-1", "-s", "SEV3", "--at", AT).stdout.strip()
+    assert inc(repo, "severity", incident_id, "SEV2").exit_code == 0
+    first, second = calls(out)
+    assert json.loads(first["stdin"])["id"] == incident_id
+    assert first["argv"] == [str(out)]  # exactly as configured
+    assert first["env"]["INC_ID"] == incident_id
+    assert first["env"]["INC_EVENT"] == "opened"
+    assert first["env"]["INC_SEVERITY"] == "SEV3"
+    assert first["env"]["INC_DIR"] == str(repo)
+    assert second["env"]["INC_EVENT"] == "severity_changed"
+    assert second["env"]["INC_SEVERITY"] == "SEV2"
+
+
+def test_shell_metacharacters_in_a_title_run_nothing(repo: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    title = EVIL.format(marker=marker)
+    argv, out = recorder(tmp_path)
+    with receiver() as got:
+        configure(repo, {"opened": [
+            {"run": argv},
+            # a team's own shell script that uses the title safely, quoted
+            {"run": ["sh", "-c", 'printf "%s" "$INC_TITLE" > "$1"', "sh", str(tmp_path / "title.txt")]},
+            {"webhook": got.url, "format": "slack"},
+            {"webhook": got.url},
+        ]})  # fmt: skip
+        result = inc(repo, "open", title, "-s", "SEV1", "--at", AT)
+    assert result.exit_code == 0, result.output
+    assert not marker.exists()
+    (call,) = calls(out)
+    assert call["env"]["INC_TITLE"] == title
+    assert call["argv"] == [str(out)]
+    assert (tmp_path / "title.txt").read_text() == title
+    assert got.bodies()[1]["incident"]["title"] == title
+    assert incident_file(repo)["title"] == title
+
+
+def test_failing_hook_warns_and_the_incident_stays_saved(repo: Path) -> None:
+    configure(repo, {"acknowledged": [{"run": [sys.executable, "-c", "import sys; sys.stderr.write('boom\\n'); sys.exit(1)"]}]})
+    inc(repo, "open", "API errors", "-s", "SEV2", "--at", AT)
+    result = inc(repo, "ack", "--at", "2025-01-15T14:31:00+00:00")
+    assert result.exit_code == 0
+    assert "exited with status 1: boom" in result.stderr
+    assert "the incident is saved" in result.stderr
+    assert result.stderr.count("warning") == 1
+    assert incident_file(repo)["status"] == "acknowledged"
+
+
+def test_hook_that_hangs_is_stopped_at_its_timeout(repo: Path) -> None:
+    configure(repo, {"opened": [{"run": [sys.executable, "-c", "import time; time.sleep(60)"], "timeout": 0.5}]})
+    result = inc(repo, "open", "Slow hook", "-s", "SEV4", "--at", AT)
+    assert result.exit_code == 0
+    assert "timed out after 0.5s" in result.stderr
+    assert incident_file(repo)["title"] == "Slow hook"
+
+
+def test_webhook_errors_are_warnings(repo: Path) -> None:
+    with receiver(status=500) as got:
+        configure(repo, {"opened": [{"webhook": got.url}, {"webhook": "http://127.0.0.1:9/nothing-listens"},
+                                    {"run": ["no-such-command-incli-test"]}]})  # fmt: skip
+        result = inc(repo, "open", "Webhook down", "-s", "SEV3", "--at", AT)
+    assert result.exit_code == 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 3
+    assert "HTTP 500" in lines[0]
+    assert "unreachable" in lines[1]
+    assert "command not found: no-such-command-incli-test" in lines[2]
+    assert incident_file(repo)["title"] == "Webhook down"
+
+
+def test_broken_hooks_config_warns_once_and_the_write_stands(repo: Path) -> None:
+    configure(repo, {"opened": [{"run": "echo $INC_TITLE"}]})
+    result = inc(repo, "open", "Broken config", "-s", "SEV3", "--at", AT)
+    assert result.exit_code == 0
+    assert "incli never runs a shell" in result.stderr
+    assert incident_file(repo)["title"] == "Broken config"
+
+
+@pytest.mark.parametrize(
+    ("hooks", "message"),
+    [
+        ({"opened": [{"run": "echo hi"}]}, "hooks.opened[0]: run must be a list"),
+        ({"opened": [{"run": []}]}, "non-empty list"),
+        ({"opened": [{"webhook": "ftp://x"}]}, "http:// or https://"),
+        ({"opened": [{"webhook": "http://127.0.0.1/", "format": "xml"}]}, "format must be json or slack"),
+        ({"opened": [{"run": ["x"], "webhook": "http://127.0.0.1/"}]}, "exactly one of run or webhook"),
+        ({"opened": [{"run": ["x"], "timeout": "soon"}]}, "cannot read 'soon' as a duration"),
+        ({"opened": "x"}, "must be a list of hooks"),
+    ],
+)
+def test_hooks_config_errors_are_one_line(hooks: dict, message: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        parse_hooks(config_from_dict({"hooks": hooks}, "incli.yaml"))
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_timeouts_default_and_per_hook() -> None:
+    hooks = parse_hooks(config_from_dict({"hooks": {"timeout": "30s", "opened": [{"run": ["a"]}, {"run": ["b"],
+                                          "timeout": "2m"}]}}, "incli.yaml"))  # fmt: skip
+    assert [h.timeout for h in hooks["opened"]] == [30.0, 120.0]
+    assert parse_hooks(config_from_dict({"hooks": {"x": [{"run": ["a"]}]}}, "y"))["x"][0].timeout == 10.0
+
+
+def test_any_event_name_from_another_feature_runs_its_hooks(repo: Path, tmp_path: Path) -> None:
+    argv, out = recorder(tmp_path)
+    configure(repo, {"postmortem_published": [{"run": argv}]})
+    svc = Service(find_repository(repo), user=lambda: "tester")
+    warnings: list[str] = []
+    svc.listeners.append(Hooks(svc.config, svc.repo.root, warnings.append))
+    incident = svc.open("Pool exhausted", "SEV2", at=AT)
+    assert calls(out) == []  # nothing configured for opened
+    svc.emit("postmortem_published", incident, [])
+    (call,) = calls(out)
+    assert call["env"]["INC_EVENT"] == "postmortem_published"
+    assert warnings == []
+
+
+def test_yaml_false_in_argv_is_the_word_false(repo: Path) -> None:
+    configure(repo, {"opened": [{"run": [False]}]})  # written as `run: [false]`
+    result = inc(repo, "open", "Runs /bin/false", "-s", "SEV4", "--at", AT)
+    assert result.exit_code == 0
+    assert "(run false)" in result.stderr and "exited with status 1" in result.stderr
+
+
+def test_slack_text_for_reminders_and_rules() -> None:
+    from datetime import UTC, datetime
+
+    from incli.domain.model import Incident
+    from incli.hooks import message
+
+    at = datetime(2025, 1, 15, 14, 30, tzinfo=UTC)
+    incident = Incident(id="INC-20250115-abcde", title="Pool exhausted", severity="SEV2", opened_at=at,
+                        started_at=at, detected_at=at, service="checkout")  # fmt: skip
+    assert message("update_overdue", incident, {"due_at": "2025-01-15T15:00:00+00:00"}) == (
+        "[SEV2] INC-20250115-abcde stakeholder update overdue: Pool exhausted (checkout) "
+        "(due 2025-01-15T15:00:00+00:00)")
+    action = {"id": "ACT-7kq2x", "title": "Add pool alert", "owner": "alice", "due": "2025-01-22"}
+    assert message("action_overdue", incident, {"action": action}).endswith(
+        'Action ACT-7kq2x "Add pool alert" was due 2025-01-22, owner alice')
+    rule = {"name": "cpu", "metric": "cpu_usage", "op": ">", "threshold": 0.75}
+    assert message("rule_triggered", None, {"rule": rule, "value": 0.88}) == \
+        "Rule cpu triggered: cpu_usage = 0.88 > 0.75"

@@ -1,0 +1,303 @@
+"""Prevention rules (inc watch) and overdue reminders (inc remind)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from incli.cli.app import app
+from incli.domain.config import config_from_dict
+from incli.domain.rules import evaluate, parse_metrics, parse_rules
+from incli.errors import InvalidInput
+from incli.hooks import Hooks
+from incli.remind import remind
+from incli.service import Service
+from incli.storage.repo import find_repository, init_repository
+from localhttp import receiver
+
+PROM = textwrap.dedent("""\
+    # HELP connection_pool_usage Share of the DB connection pool in use.
+    # TYPE connection_pool_usage gauge
+    connection_pool_usage{service="checkout",pool="primary"} 0.93 1736951400000
+    connection_pool_usage{service="search",pool="primary"} 0.41
+    cpu_usage{instance="web-1:9100"} 0.52
+    cpu_usage{instance="web-2:9100",note="a \\"quoted\\", {braced} value"} 0.88
+    error_rate 0.004
+    """)
+
+RULES = [
+    {"name": "db-pool", "metric": "connection_pool_usage", "op": ">", "threshold": 0.8, "action": "open",
+     "severity": "SEV2"},
+    {"name": "cpu", "metric": "cpu_usage", "op": ">", "threshold": 0.75, "action": "notify"},
+    {"name": "errors", "metric": "error_rate", "op": ">=", "threshold": 0.01, "action": "open", "severity": "SEV3"},
+]  # fmt: skip
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    init_repository(tmp_path / "r")
+    return tmp_path / "r"
+
+
+def configure(repo: Path, **sections: object) -> None:
+    path = repo / "incli.yaml"
+    data = yaml.safe_load(path.read_text())
+    data.update(sections)
+    path.write_text(yaml.safe_dump(data))
+
+
+def inc(repo: Path, *args: str, input: str | None = None):
+    return CliRunner().invoke(app, ["--dir", str(repo), *args], input=input)
+
+
+def incidents(repo: Path) -> list[dict]:
+    return [yaml.safe_load(p.read_text()) for p in sorted((repo / "incidents").glob("*.yaml"))]
+
+
+# -- metrics and rules, pure ---------------------------------------------------
+
+
+def test_prometheus_text_with_labels_escapes_and_timestamps() -> None:
+    samples = parse_metrics(PROM)
+    assert [(s.name, s.value) for s in samples] == [
+        ("connection_pool_usage", 0.93), ("connection_pool_usage", 0.41), ("cpu_usage", 0.52),
+        ("cpu_usage", 0.88), ("error_rate", 0.004),
+    ]  # fmt: skip
+    assert samples[3].labels == {"instance": "web-2:9100", "note": 'a "quoted", {braced} value'}
+
+
+def test_json_metrics_are_detected_by_their_first_character() -> None:
+    samples = parse_metrics('  {"cpu_usage": 0.8, "error_rate": "0.02"}')
+    assert [(s.name, s.value) for s in samples] == [("cpu_usage", 0.8), ("error_rate", 0.02)]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("cpu_usage{instance=\"a\" 0.5", "metrics:1: expected , or } in the labels"),
+        ("# c\ncpu_usage high", "metrics:2: 'high' is not a number"),
+        ('{"cpu_usage": true}', "cpu_usage: expected a number, found true"),
+        ('{"cpu_usage": 1', "malformed JSON"),
+    ],
+)
+def test_bad_metrics_are_one_line_errors(text: str, message: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        parse_metrics(text)
+    assert message in str(info.value)
+
+
+def test_any_sample_crossing_fires_and_says_which() -> None:
+    rules = parse_rules(config_from_dict({"rules": RULES}, "incli.yaml"))
+    samples = parse_metrics(PROM)
+    pool, cpu, errors = (evaluate(rule, samples) for rule in rules)
+    assert pool.status == "firing"
+    assert pool.describe() == 'connection_pool_usage{pool="primary",service="checkout"} = 0.93 > 0.8'
+    assert cpu.status == "firing" and [s.labels["instance"] for s in cpu.crossing] == ["web-2:9100"]
+    assert errors.status == "ok"
+    assert errors.describe() == "error_rate = 0.004, not >= 0.01"
+    lower = parse_rules(config_from_dict({"rules": [{"name": "low", "metric": "cpu_usage", "op": "<=",
+                                                     "threshold": 0.52, "action": "notify"}]}, "y"))  # fmt: skip
+    assert [s.value for s in evaluate(lower[0], samples).crossing] == [0.52]
+    only_search = parse_rules(config_from_dict({"rules": [{**RULES[0], "labels": {"service": "search"}}]}, "y"))
+    assert evaluate(only_search[0], samples).status == "ok"
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"metric": "x", "op": ">", "threshold": 1, "action": "notify"}, "rules[0]: needs a name"),
+        ({"name": "a", "metric": "x", "op": "=>", "threshold": 1, "action": "notify"}, "op must be one of > >= < <="),
+        ({"name": "a", "metric": "x", "op": ">", "threshold": "high", "action": "notify"}, "threshold must be a number"),
+        ({"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "page"}, "action must be one of open"),
+        ({"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "open"}, "action open needs a severity"),
+        ({"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "open", "severity": "SEV9"},
+         "unknown severity 'SEV9'"),
+        ({"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "run", "run": "rm -rf /"},
+         "incli never runs a shell"),
+        ({"name": "a", "metric": "x y", "op": ">", "threshold": 1, "action": "notify"}, "metric must be a metric name"),
+        ({"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "notify", "thresold": 2}, "unknown key"),
+    ],
+)
+def test_rule_config_errors_are_one_line(repo: Path, rule: dict, message: str) -> None:
+    configure(repo, rules=[rule])
+    result = inc(repo, "watch", "--metrics", "-", input='{"x": 2}')
+    assert result.exit_code == 4
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert incidents(repo) == []
+
+
+# -- inc watch -----------------------------------------------------------------
+
+
+def test_watch_opens_once_notifies_once_per_breach_and_reports(repo: Path, tmp_path: Path) -> None:
+    metrics = tmp_path / "metrics.prom"
+    metrics.write_text(PROM)
+    with receiver() as got:
+        configure(repo, rules=RULES, hooks={"rule_triggered": [{"webhook": got.url}]})
+        dry = inc(repo, "watch", "--metrics", str(metrics), "--dry-run")
+        assert dry.exit_code == 0, dry.output
+        assert dry.stdout.splitlines() == [
+            'db-pool: connection_pool_usage{pool="primary",service="checkout"} = 0.93 > 0.8 '
+            "-> would open a SEV2 incident",
+            'cpu: cpu_usage{instance="web-2:9100",note="a \\"quoted\\", {braced} value"} = 0.88 > 0.75 '
+            "-> would notify (1 rule_triggered hook)",
+            "errors: error_rate = 0.004, not >= 0.01 -> ok",
+        ]
+        assert incidents(repo) == [] and got.requests == []
+
+        first = inc(repo, "watch", "--metrics", str(metrics))
+        assert first.exit_code == 0, first.output
+        (incident,) = incidents(repo)
+        assert f"-> opened {incident['id']} (SEV2)" in first.stdout
+        assert "-> notified (1 hook)" in first.stdout
+        assert incident["severity"] == "SEV2" and incident["service"] == "checkout"
+        assert incident["source"] == {"kind": "rule", "rule": "db-pool", "metric": "connection_pool_usage",
+                                      "op": ">", "threshold": "0.8", "value": "0.93",
+                                      "labels": {"service": "checkout", "pool": "primary"}}  # fmt: skip
+        (body,) = got.bodies()
+        assert body["event"] == "rule_triggered" and body["incident"] is None
+        assert body["rule"]["name"] == "cpu" and body["value"] == 0.88
+
+        second = inc(repo, "watch", "--metrics", str(metrics), "--json")
+        reports = json.loads(second.stdout)
+        assert reports[0]["outcome"] == f"already open: {incident['id']}"
+        assert reports[1]["outcome"].startswith("already notified for this breach")
+        assert len(incidents(repo)) == 1 and len(got.requests) == 1
+
+        # the metric recovers, then breaches again: notified again
+        inc(repo, "watch", "--metrics", "-", input='{"cpu_usage": 0.3}')
+        inc(repo, "watch", "--metrics", "-", input='{"cpu_usage": 0.95}')
+        assert len(got.requests) == 2
+
+
+def test_watch_run_action_gets_the_value_in_env_and_no_shell(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ran.json"
+    script = "import json, os, sys; json.dump({'env': {k: v for k, v in os.environ.items() if k.startswith('INC_')}," \
+             " 'stdin': json.load(sys.stdin), 'argv': sys.argv[1:]}, open(sys.argv[1], 'w'))"
+    configure(repo, rules=[{"name": "cpu", "metric": "cpu_usage", "op": ">", "threshold": 0.75, "action": "run",
+                            "run": [sys.executable, "-c", script, str(out), "$(touch pwned)"]}])  # fmt: skip
+    result = inc(repo, "watch", "--metrics", "-", input=PROM)
+    assert result.exit_code == 0, result.output
+    assert "-> ran " in result.stdout
+    ran = json.loads(out.read_text())
+    assert ran["argv"] == [str(out), "$(touch pwned)"]
+    assert ran["env"]["INC_RULE"] == "cpu"
+    assert ran["env"]["INC_VALUE"] == "0.88"
+    assert ran["env"]["INC_THRESHOLD"] == "0.75"
+    assert json.loads(ran["env"]["INC_LABELS"])["instance"] == "web-2:9100"
+    assert ran["stdin"]["crossing"][0]["value"] == 0.88
+    assert not (repo / "pwned").exists()
+
+
+def test_watch_failing_run_is_reported_and_retried(repo: Path) -> None:
+    configure(repo, rules=[{"name": "cpu", "metric": "cpu_usage", "op": ">", "threshold": 0.75, "action": "run",
+                            "run": [sys.executable, "-c", "raise SystemExit(3)"]}])  # fmt: skip
+    first = inc(repo, "watch", "--metrics", "-", input='{"cpu_usage": 0.9}')
+    assert first.exit_code == 0
+    assert "run failed: exited with status 3" in first.stdout
+    second = inc(repo, "watch", "--metrics", "-", input='{"cpu_usage": 0.9}')
+    assert "run failed" in second.stdout  # not remembered as done
+
+
+def test_watch_without_rules_says_how_to_add_them(repo: Path) -> None:
+    result = inc(repo, "watch", "--metrics", "-", input="{}")
+    assert result.exit_code == 4
+    assert "no rules in incli.yaml" in result.stderr
+
+
+# -- inc remind ----------------------------------------------------------------
+
+
+def recorder(tmp_path: Path) -> tuple[list[str], Path]:
+    out = tmp_path / "reminders.jsonl"
+    script = ("import json, os, sys; open(sys.argv[1], 'a').write(json.dumps({'env': {k: v for k, v in "
+              "os.environ.items() if k.startswith('INC_')}, 'stdin': json.load(sys.stdin)}) + '\\n')")  # fmt: skip
+    return [sys.executable, "-c", script, str(out)], out
+
+
+def lines(out: Path) -> list[dict]:
+    return [json.loads(x) for x in out.read_text().splitlines()] if out.exists() else []
+
+
+def test_remind_fires_once_per_overdue_item(repo: Path, tmp_path: Path) -> None:
+    argv, out = recorder(tmp_path)
+    configure(repo, hooks={"ack_overdue": [{"run": argv}], "update_overdue": [{"run": argv}],
+                           "action_overdue": [{"run": argv}]})  # fmt: skip
+    t0 = datetime(2025, 1, 15, 14, 30, tzinfo=UTC)
+    svc = Service(find_repository(repo), clock=lambda: t0, user=lambda: "alice")
+    opened = svc.open("Database connection pool exhausted", "SEV2", at="2025-01-15T14:30:00+00:00")
+    quiet = svc.open("Resolved long ago", "SEV4", at="2025-01-10T09:00:00+00:00")
+    svc.transition(quiet.id, "resolve", at="2025-01-10T10:00:00+00:00")
+    path = repo / "incidents" / f"{quiet.id}.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["actions"] = [
+        {"id": "ACT-7kq2x", "title": "Add pool saturation alert", "owner": "alice", "due": "2025-01-12",
+         "status": "open"},
+        {"id": "ACT-9abcd", "title": "Done already", "owner": "bob", "due": "2025-01-11", "status": "done"},
+        {"id": "ACT-8efgh", "title": "Not due yet", "owner": "bob", "due": "2025-02-01", "status": "open"},
+    ]  # fmt: skip
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    def at(moment: datetime) -> list[str]:
+        service = Service(find_repository(repo), clock=lambda: moment)
+        hooks = Hooks(service.config, service.repo.root, lambda line: None)
+        return [f"{r.event} {r.incident.id} {r.due}" for r in remind(service, hooks)]
+
+    # 14:50: SEV2 acknowledgement was due at 14:45; the action item since the 12th
+    first = at(datetime(2025, 1, 15, 14, 50, tzinfo=UTC))
+    assert first == [f"action_overdue {quiet.id} 2025-01-12", f"ack_overdue {opened.id} 2025-01-15T14:45:00+00:00"]
+    assert at(datetime(2025, 1, 15, 14, 55, tzinfo=UTC)) == []  # nothing twice
+    # 15:01: the 30-minute update is overdue too
+    assert at(datetime(2025, 1, 15, 15, 1, tzinfo=UTC)) == [f"update_overdue {opened.id} 2025-01-15T15:00:00+00:00"]
+    # an update resets the cadence; the next lapse is a new reminder
+    Service(find_repository(repo), clock=lambda: datetime(2025, 1, 15, 15, 5, tzinfo=UTC)).add_entry(
+        opened.id, "update", "Pool restarted")
+    assert at(datetime(2025, 1, 15, 15, 20, tzinfo=UTC)) == []
+    assert at(datetime(2025, 1, 15, 15, 36, tzinfo=UTC)) == [f"update_overdue {opened.id} 2025-01-15T15:35:00+00:00"]
+
+    calls = lines(out)
+    assert [c["env"]["INC_EVENT"] for c in calls] == ["action_overdue", "ack_overdue", "update_overdue",
+                                                      "update_overdue"]  # fmt: skip
+    assert calls[0]["env"]["INC_ACTION_ID"] == "ACT-7kq2x" and calls[0]["env"]["INC_ACTION_OWNER"] == "alice"
+    assert calls[1]["env"]["INC_ID"] == opened.id and calls[1]["stdin"]["id"] == opened.id
+    state = json.loads((repo / ".incli" / "reminders.json").read_text())
+    assert f"{opened.id}/update/2025-01-15T15:35:00+00:00" in state
+
+
+def test_remind_cli_dry_run_and_failed_hooks_retry(repo: Path) -> None:
+    configure(repo, hooks={"ack_overdue": [{"run": [sys.executable, "-c", "raise SystemExit(1)"]}]})
+    incident_id = inc(repo, "open", "Search is slow", "-s", "SEV1", "--at", "2h ago").stdout.strip()
+    dry = inc(repo, "remind", "--dry-run")
+    assert dry.exit_code == 0
+    assert f"ack_overdue: {incident_id} (SEV1) acknowledgement overdue" in dry.stdout
+    assert "would fire 1 ack_overdue hook" in dry.stdout
+    assert not (repo / ".incli" / "reminders.json").exists()
+    failed = inc(repo, "remind")
+    assert failed.exit_code == 0
+    assert "1 of 1 ack_overdue hooks failed; will retry" in failed.stdout
+    assert "exited with status 1" in failed.stderr
+    again = inc(repo, "remind", "--json")
+    assert any(item["event"] == "ack_overdue" for item in json.loads(again.stdout))
+
+
+def test_remind_refuses_a_broken_hooks_section(repo: Path) -> None:
+    configure(repo, hooks={"ack_overdue": [{"run": "echo late"}]})
+    result = inc(repo, "remind")
+    assert result.exit_code == 4
+    assert "hooks.ack_overdue[0]" in result.stderr
+
+
+def test_remind_skips_acknowledgement_of_a_mitigated_incident(repo: Path) -> None:
+    svc = Service(find_repository(repo), clock=lambda: datetime(2025, 1, 15, 16, 0, tzinfo=UTC), user=lambda: "a")
+    incident = svc.open("Alert came and went", "SEV2", at="2025-01-15T14:30:00+00:00")
+    svc.transition(incident.id, "mitigate", at="2025-01-15T14:35:00+00:00")
+    hooks = Hooks(svc.config, svc.repo.root, lambda line: None)
+    assert [r.event for r in remind(svc, hooks, dry_run=True)] == ["update_overdue"]
