@@ -7,10 +7,11 @@ when the stream is not a terminal or NO_COLOR is set (rich honours both).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -124,3 +125,30 @@ def heading(text: str) -> None:
 
     console().print()
     console().print(Text(text, style="bold underline"))
+
+
+@contextlib.contextmanager
+def progress(description: str) -> Iterator[Callable[[int], Callable[[int], None]]]:
+    """A progress bar on stderr while a long job runs (only when stderr is a terminal).
+
+    Yields ``start(total)``, which returns ``advance(count)``. The bar disappears when done.
+    """
+    if not sys.stderr.isatty():
+        yield lambda _total: lambda _count: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as bar:
+
+        def start(total: int) -> Callable[[int], None]:
+            task = bar.add_task(description, total=total)
+            return lambda count: bar.advance(task, count)
+
+        yield start

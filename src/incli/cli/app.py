@@ -107,10 +107,12 @@ def root(
 
 def _register() -> None:
     from incli.cli import lifecycle, reading, repo
+    from incli.cli import report as report_cli
 
     repo.register(app)
     lifecycle.register(app)
     reading.register(app)
+    report_cli.register(app)
 
 
 _register()
