@@ -41,7 +41,7 @@ RESOLVE_BUCKETS: tuple[tuple[str, float | None], ...] = (
 # Tick marks for a logarithmic duration axis: (seconds, label).
 DURATION_TICKS = (
     (10, "10s"), (60, "1m"), (300, "5m"), (900, "15m"), (1800, "30m"), (3600, "1h"), (7200, "2h"),
-    (14400, "4h"), (28800, "8h"), (86400, "1d"), (172800, "2d"), (604800, "1w"), (2592000, "30d"),
+    (14400, "4h"), (28800, "8h"), (43200, "12h"), (86400, "1d"), (172800, "2d"), (604800, "1w"), (2592000, "30d"),
     (7776000, "90d"), (31536000, "1y"),
 )  # fmt: skip
 
@@ -54,13 +54,6 @@ def esc(text: object) -> str:
 
 def severity_colour(rank: int) -> str:
     return SEVERITY_COLOURS[min(rank, len(SEVERITY_COLOURS) - 1)]
-
-
-def month_label(month: str, first: bool = False) -> str:
-    """``2025-01`` -> ``Jan 2025`` in January or on the first label, else ``Feb``."""
-    year, number = month.split("-")
-    name = MONTH_NAMES[int(number) - 1]
-    return f"{name} {year}" if first or number == "01" else name
 
 
 def month_long(month: str) -> str:
@@ -128,7 +121,7 @@ def _open_svg(chart_id: str, title: str, desc: str) -> list[str]:
 
 
 def _legend(items: Sequence[tuple[str, str]], shape: str = "rect") -> list[str]:
-    parts = ['<g class="legend" font-size="12">']
+    parts = ['<g class="legend" font-size="13">']
     x = MARGIN_LEFT
     for name, colour in items:
         if shape == "line":
@@ -136,7 +129,7 @@ def _legend(items: Sequence[tuple[str, str]], shape: str = "rect") -> list[str]:
         else:
             parts.append(f'<rect x="{x}" y="6" width="14" height="14" fill="{colour}"/>')
         parts.append(f'<text x="{x + 20}" y="17">{esc(name)}</text>')
-        x += 28 + 7 * len(name) + 14
+        x += 34 + 8 * len(name)
     parts.append("</g>")
     return parts
 
@@ -146,12 +139,36 @@ def _x_labels(labels: Sequence[str], centres: Sequence[float], bottom: float) ->
     if not labels:
         return []
     slot = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / len(labels)
-    widest = max(len(label) for label in labels) * 6.5 + 6
+    widest = max(len(label) for label in labels) * 7 + 8
     every = max(1, math.ceil(widest / slot))
     parts = []
     for index, (label, x) in enumerate(zip(labels, centres, strict=True)):
         if index % every == 0:
-            parts.append(f'<text x="{x:.1f}" y="{bottom + 16:.1f}" text-anchor="middle">{esc(label)}</text>')
+            parts.append(f'<text x="{x:.1f}" y="{bottom + 17:.1f}" text-anchor="middle">{esc(label)}</text>')
+    return parts
+
+
+def _month_labels(months: Sequence[str], centres: Sequence[float], bottom: float) -> list[str]:
+    """Month names under the x axis: every month when there is room, else every 2, 3, 6 or 12
+    months on calendar boundaries (so January is always one), with the year where it changes."""
+    if not months:
+        return []
+    slot = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / len(months)
+    step = next((s for s in (1, 2, 3, 6, 12, 24, 60) if slot * s >= 62), 120)
+    chosen = [i for i, m in enumerate(months) if (int(m[5:7]) - 1) % min(step, 12) == 0
+              and (step <= 12 or int(m[:4]) % (step // 12) == 0)]  # fmt: skip
+    if step == 1 or not chosen:
+        chosen = list(range(0, len(months), step))
+    parts = []
+    last_year = ""
+    for index in chosen:
+        year, number = months[index].split("-")
+        name = MONTH_NAMES[int(number) - 1]
+        label = f"{name} {year}" if year != last_year else name
+        if step >= 12:
+            label = year
+        last_year = year
+        parts.append(f'<text x="{centres[index]:.1f}" y="{bottom + 17:.1f}" text-anchor="middle">{esc(label)}</text>')
     return parts
 
 
@@ -161,8 +178,8 @@ def _axis_frame(bottom: float, x_title: str, y_title: str) -> list[str]:
         f'<line class="axis" x1="{MARGIN_LEFT}" y1="{bottom}" x2="{WIDTH - MARGIN_RIGHT}" y2="{bottom}" '
         'stroke="#333"/>',
         f'<text x="{(MARGIN_LEFT + WIDTH - MARGIN_RIGHT) / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
-        f'font-size="12">{esc(x_title)}</text>',
-        f'<text x="14" y="{mid_y:.1f}" text-anchor="middle" font-size="12" '
+        f'font-size="13">{esc(x_title)}</text>',
+        f'<text x="14" y="{mid_y:.1f}" text-anchor="middle" font-size="13" '
         f'transform="rotate(-90 14 {mid_y:.1f})">{esc(y_title)}</text>',
     ]
 
@@ -185,7 +202,7 @@ def stacked_bars(
     desc = f"{int(sum(totals))} incidents over {len(months)} months, by severity."
     parts = _open_svg(chart_id, title, desc)
     parts += _legend([(s.name, s.colour) for s in stacks])
-    parts.append('<g class="grid" font-size="11">')
+    parts.append('<g class="grid" font-size="12">')
     tick = 0.0
     while tick <= top + 1e-9:
         y = bottom - tick / top * plot_h
@@ -213,8 +230,8 @@ def stacked_bars(
                 f"<title>{esc(tip)}</title></rect>"
             )
     parts.append("</g>")
-    parts.append('<g font-size="11">')
-    parts += _x_labels([month_label(m, i == 0) for i, m in enumerate(months)], centres, bottom)
+    parts.append('<g font-size="12">')
+    parts += _month_labels(months, centres, bottom)
     parts.append("</g>")
     parts += _axis_frame(bottom, x_title, y_title)
     parts.append("</svg>")
@@ -265,7 +282,7 @@ def duration_lines(
     ) + f" over {len(months)} months."  # fmt: skip
     parts = _open_svg(chart_id, title, desc)
     parts += _legend([(s.name, s.colour) for s in series], shape="line")
-    parts.append('<g class="grid" font-size="11">')
+    parts.append('<g class="grid" font-size="12">')
     for seconds, label in ticks:
         y = y_of(seconds)
         parts.append(f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{WIDTH - MARGIN_RIGHT}" y2="{y:.1f}" stroke="#ddd"/>')
@@ -292,8 +309,8 @@ def duration_lines(
                 parts.append(f'<circle cx="{centres[index]:.1f}" cy="{y_of(value):.1f}" r="{radius}">'
                              f"<title>{esc(tip)}</title></circle>")  # fmt: skip
         parts.append("</g>")
-    parts.append('<g font-size="11">')
-    parts += _x_labels([month_label(m, i == 0) for i, m in enumerate(months)], centres, bottom)
+    parts.append('<g font-size="12">')
+    parts += _month_labels(months, centres, bottom)
     parts.append("</g>")
     parts += _axis_frame(bottom, x_title, y_title)
     parts.append("</svg>")
@@ -317,7 +334,7 @@ def bars(
     total = sum(c for _l, c in buckets)
     desc = f"{total} resolved incidents: " + ", ".join(f"{label} {count}" for label, count in buckets) + "."
     parts = _open_svg(chart_id, title, desc)
-    parts.append('<g class="grid" font-size="11">')
+    parts.append('<g class="grid" font-size="12">')
     tick = 0.0
     while tick <= top + 1e-9:
         y = bottom - tick / top * plot_h
@@ -328,7 +345,7 @@ def bars(
     slot = plot_w / max(len(buckets), 1)
     bar_w = slot * 0.75
     centres = []
-    parts.append(f'<g class="bars" fill="{colour}" font-size="11">')
+    parts.append(f'<g class="bars" fill="{colour}" font-size="12">')
     for index, (label, count) in enumerate(buckets):
         x = MARGIN_LEFT + index * slot + (slot - bar_w) / 2
         centres.append(x + bar_w / 2)
@@ -340,7 +357,7 @@ def bars(
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{bottom - height - 4:.1f}" text-anchor="middle" '
                          f'fill="#222">{count}</text>')  # fmt: skip
     parts.append("</g>")
-    parts.append('<g font-size="11">')
+    parts.append('<g font-size="12">')
     parts += _x_labels([label for label, _c in buckets], centres, bottom)
     parts.append("</g>")
     parts += _axis_frame(bottom, x_title, y_title)
