@@ -281,3 +281,14 @@ def test_charts_escape_labels_and_draw_one_segment_per_value() -> None:
     lines = charts.duration_lines("d", "t", ["2025-01", "2025-02", "2025-03"],
                                   [charts.Series("median", "#000", [600, None, 7200])])  # fmt: skip
     assert lines.count("<circle") == 2 and "<polyline" not in lines  # a gap breaks the line
+
+
+def test_the_site_title_comes_from_the_config(hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    repo, _ids = hostile_repo
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "report:\n  title: Acme <SRE> incidents\n")
+    build(repo, tmp_path / "site")
+    assert "<title>Incidents · Acme &lt;SRE&gt; incidents</title>" in (tmp_path / "site" / "index.html").read_text()
+    config.write_text(config.read_text().replace("  title: Acme <SRE> incidents\n", "  - wrong\n"))
+    code, _out, err = inc("--dir", str(repo), "report", "-o", str(tmp_path / "site"))
+    assert code == 4 and "'report' must be a mapping" in err

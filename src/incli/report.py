@@ -33,6 +33,7 @@ MARKER_TEXT = (
     "Do not keep your own files here.\n"
 )
 DEFAULT_DIR = "report"
+DEFAULT_TITLE = "Incident report"
 MILESTONE_LABELS = (
     ("started_at", "Impact started"),
     ("detected_at", "Detected"),
@@ -66,6 +67,17 @@ def display_zone(config: Config) -> tuple[tzinfo, str]:
             ) from None
     local = datetime.now().astimezone().tzinfo or UTC
     return local, datetime.now().astimezone().tzname() or "local time"
+
+
+def report_title(config: Config) -> str:
+    """``report: {title: ...}`` in incli.yaml, else "Incident report"."""
+    section = config.section("report")
+    if section is None:
+        return DEFAULT_TITLE
+    title = section.get("title") if isinstance(section, dict) else None
+    if not isinstance(section, dict) or (title is not None and not isinstance(title, str)):
+        raise InvalidInput("incli.yaml: 'report' must be a mapping such as {title: Acme incidents}")
+    return title.strip() if title and title.strip() else DEFAULT_TITLE
 
 
 def check_target(folder: Path) -> None:
@@ -138,13 +150,14 @@ def build_report(
     if not folder.parent.is_dir():
         raise StorageError(f"cannot write the report: {folder.parent} does not exist")
 
+    title = report_title(config)
     incidents: list[Incident] = service.list(since=since) if since else service.all()
     zone, zone_name = display_zone(config)
     today = now.astimezone().date()  # action items are overdue by the local date (the data contract)
     renderer = ReportRenderer(zone)
     rows = reportdata.index_rows(incidents, now, today)
     site = {
-        "name": "Incident report",
+        "name": title,
         "version": __version__,
         "generated_at": now,
         "zone_name": zone_name,
