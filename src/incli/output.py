@@ -128,13 +128,15 @@ def heading(text: str) -> None:
 
 
 @contextlib.contextmanager
-def progress(description: str) -> Iterator[Callable[[int], Callable[[int], None]]]:
+def progress() -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
     """A progress bar on stderr while a long job runs (only when stderr is a terminal).
 
-    Yields ``start(total)``, which returns ``advance(count)``. The bar disappears when done.
+    Yields ``start(description, total)`` for each step of the job (total None: not known
+    yet, the bar pulses); it hides the previous step and returns ``advance(count)``.
+    The bar disappears when the job is done.
     """
     if not sys.stderr.isatty():
-        yield lambda _total: lambda _count: None
+        yield lambda _description, _total: lambda _count: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -147,8 +149,10 @@ def progress(description: str) -> Iterator[Callable[[int], Callable[[int], None]
         transient=True,
     ) as bar:
 
-        def start(total: int) -> Callable[[int], None]:
-            task = bar.add_task(description, total=total)
-            return lambda count: bar.advance(task, count)
+        def start(description: str, total: int | None) -> Callable[[int], None]:
+            for task in bar.tasks:
+                bar.update(task.id, visible=False)
+            task_id = bar.add_task(description, total=total)
+            return lambda count: bar.advance(task_id, count)
 
         yield start

@@ -44,6 +44,7 @@ MILESTONE_LABELS = (
 )
 
 Progress = Callable[[int], None]  # called with how many pages were just written
+StartStep = Callable[[str, int | None], Progress]  # (description, total or None) -> advance
 
 
 @dataclass
@@ -136,9 +137,9 @@ def build_report(
     service: Any,
     out: str | os.PathLike[str] | None = None,
     since: str | None = None,
-    progress: Callable[[int], Progress] | None = None,
+    progress: StartStep | None = None,
 ) -> ReportResult:
-    """Write the site; ``progress(total)`` returns a callback advanced per page."""
+    """Write the site; ``progress(step, total)`` returns a callback advanced per page."""
     from incli.report_render import ReportRenderer
 
     config: Config = service.config
@@ -151,6 +152,8 @@ def build_report(
         raise StorageError(f"cannot write the report: {folder.parent} does not exist")
 
     title = report_title(config)
+    if progress:
+        progress("Reading incidents", None)
     incidents: list[Incident] = service.list(since=since) if since else service.all()
     zone, zone_name = display_zone(config)
     today = now.astimezone().date()  # action items are overdue by the local date (the data contract)
@@ -166,7 +169,7 @@ def build_report(
         "severity_rank": config.rank,
     }
     total_pages = len(rows) + 3
-    advance: Progress = progress(total_pages) if progress else (lambda _n: None)
+    advance: Progress = progress("Writing pages", total_pages) if progress else (lambda _n: None)
 
     try:
         building = Path(tempfile.mkdtemp(prefix=f".{folder.name}.building-", dir=folder.parent))

@@ -31,7 +31,7 @@ def report(
     from incli.report import build_report
 
     svc = service(ctx)
-    with output.progress("Writing report") as start:
+    with output.progress() as start:
         result = build_report(svc, out, since=since, progress=start)
     output.info(f"Wrote {result.pages} pages for {result.incidents} incident{'s' if result.incidents != 1 else ''} "
                 f"to {result.folder}")  # fmt: skip
