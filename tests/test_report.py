@@ -292,3 +292,15 @@ def test_the_site_title_comes_from_the_config(hostile_repo: tuple[Path, dict[str
     config.write_text(config.read_text().replace("  title: Acme <SRE> incidents\n", "  - wrong\n"))
     code, _out, err = inc("--dir", str(repo), "report", "-o", str(tmp_path / "site"))
     assert code == 4 and "'report' must be a mapping" in err
+
+
+def test_an_empty_repository_gives_a_site_that_says_so(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    assert inc("init", str(repo))[0] == 0
+    out = tmp_path / "site"
+    build(repo, out)
+    assert "No incidents." in (out / "index.html").read_text()
+    assert "No incidents to measure." in (out / "metrics.html").read_text()
+    assert "<svg" not in (out / "metrics.html").read_text()
+    assert "No open action items." in (out / "actions.html").read_text()
+    assert list((out / "incidents").iterdir()) == []

@@ -103,7 +103,8 @@ def _swap_into_place(built: Path, folder: Path) -> None:
     old: Path | None = None
     if folder.is_dir():
         if os.listdir(folder):
-            old = folder.parent / f".{folder.name}.old-{os.getpid()}"
+            # A fresh empty folder to rename the earlier report onto (rename replaces an empty folder).
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
             os.replace(folder, old)
         else:
             folder.rmdir()
