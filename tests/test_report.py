@@ -186,9 +186,14 @@ def test_actions_page_open_and_overdue_first_by_owner(
 
 def test_since_limits_the_incidents(hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     repo, ids = hostile_repo
+    code, stdout, _ = inc("--dir", str(repo), "open", "Declared late", "-s", "SEV4", "--at", "2025-03-05T10:00:00Z",
+                          "--started-at", "2025-02-20T10:00:00Z", "--by", "bob")  # fmt: skip
+    assert code == 0
     out = tmp_path / "site"
     build(repo, out, "--since", "2025-03-01")
+    # the same scope as inc metrics --since: by when impact started, not when it was declared
     assert sorted(p.stem for p in (out / "incidents").glob("*.html")) == sorted([ids["curly"], ids["active"]])
+    assert stdout.strip() not in (out / "index.html").read_text()
     assert ids["hostile"] not in (out / "index.html").read_text()
     code, _out, err = inc("--dir", str(repo), "report", "-o", str(tmp_path / "other"), "--since", "whenever")
     assert code == 4 and "whenever" in err

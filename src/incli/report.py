@@ -155,7 +155,8 @@ def build_report(
     title = report_title(config)
     if progress:
         progress("Reading incidents", None)
-    incidents: list[Incident] = service.list(since=since) if since else service.all()
+    # The same scope as ``inc metrics --since``: incidents whose impact started at or after TIME.
+    incidents: list[Incident] = [i for i in service.all() if since_at is None or i.started_at >= since_at]
     zone, zone_name = display_zone(config)
     today = now.astimezone().date()  # action items are overdue by the local date (the data contract)
     renderer = ReportRenderer(zone)

@@ -20,7 +20,9 @@ def report(
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option("--since", metavar="TIME", help="Only incidents opened since TIME (e.g. 2025-01-01, '30d ago')."),
+        typer.Option("--since", metavar="TIME",
+                     help="Only incidents whose impact started at or after TIME (as inc metrics --since), "
+                          "e.g. 2025-01-01 or '30d ago'."),
     ] = None,
 ) -> None:
     """Write a static HTML site: incidents, their timelines and postmortems, metrics charts, action items.
