@@ -243,6 +243,7 @@ def _incident_page(
             milestones=[(label, incident.time(name)) for name, label in MILESTONE_LABELS],
             spans=[(label, spans[key]) for key, label, _s, _e in durations.SPANS],
             impact=row.duration,
+            overdue=durations.overdue(incident, config, now),
             time_format="%Y-%m-%d %H:%M" if len(days) > 1 else "%H:%M",
             actions=reportdata.actions_of(incident, today),
             postmortem_state=row.postmortem,
