@@ -309,3 +309,20 @@ def test_an_empty_repository_gives_a_site_that_says_so(tmp_path: Path) -> None:
     assert "<svg" not in (out / "metrics.html").read_text()
     assert "No open action items." in (out / "actions.html").read_text()
     assert list((out / "incidents").iterdir()) == []
+
+
+def test_a_long_incident_list_is_split_into_linked_pages(
+    hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incli import report
+
+    monkeypatch.setattr(report, "INDEX_PAGE_SIZE", 2)
+    repo, ids = hostile_repo
+    out = tmp_path / "site"
+    build(repo, out)
+    first, second = (out / "index.html").read_text(), (out / "index-2.html").read_text()
+    assert not (out / "index-3.html").exists()
+    assert ids["active"] in first and ids["curly"] in first and ids["hostile"] not in first
+    assert ids["hostile"] in second
+    assert 'href="index-2.html"' in first and 'href="index.html"' in second
+    assert "3 incidents, newest first" in second and "Showing 3 to 3" in second

@@ -34,6 +34,9 @@ MARKER_TEXT = (
 )
 DEFAULT_DIR = "report"
 DEFAULT_TITLE = "Incident report"
+# The incident list is split into pages of this many rows: a browser lays out a
+# 10,000-row table slowly, and nobody scrolls that far.
+INDEX_PAGE_SIZE = 1000
 MILESTONE_LABELS = (
     ("started_at", "Impact started"),
     ("detected_at", "Detected"),
@@ -68,6 +71,10 @@ def display_zone(config: Config) -> tuple[tzinfo, str]:
             ) from None
     local = datetime.now().astimezone().tzinfo or UTC
     return local, datetime.now().astimezone().tzname() or "local time"
+
+
+def index_page_name(number: int) -> str:
+    return "index.html" if number == 1 else f"index-{number}.html"
 
 
 def report_title(config: Config) -> str:
@@ -170,7 +177,7 @@ def build_report(
         "since": since_at,
         "severity_rank": config.rank,
     }
-    total_pages = len(rows) + 3
+    total_pages = len(rows) + 2 + max(1, -(-len(rows) // INDEX_PAGE_SIZE))
     advance: Progress = progress("Writing pages", total_pages) if progress else (lambda _n: None)
 
     try:
@@ -185,9 +192,13 @@ def build_report(
         common = {"site": site}
 
         active = sum(1 for r in rows if r.incident.active)
-        writer.write("index.html", renderer.render("index.html", page="index", root="", rows=rows, active=active,
-                                                   **common))  # fmt: skip
-        advance(1)
+        chunks = [rows[start : start + INDEX_PAGE_SIZE] for start in range(0, len(rows), INDEX_PAGE_SIZE)] or [[]]
+        pages = [index_page_name(n) for n in range(1, len(chunks) + 1)]
+        for number, chunk in enumerate(chunks, 1):
+            writer.write(pages[number - 1], renderer.render(
+                "index.html", page="index", root="", rows=chunk, total=len(rows), active=active, number=number,
+                pages=pages, first=(number - 1) * INDEX_PAGE_SIZE + 1, **common))  # fmt: skip
+        advance(len(chunks))
 
         writer.write("metrics.html", _metrics_page(renderer, rows, config, zone, common))
         advance(1)
