@@ -68,11 +68,11 @@ def hostile_repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     ids["hostile"] = out.strip()
     assert inc("--dir", str(repo), "note", ids["hostile"], "<img src=x onerror=alert(2)>",
                "--at", "2025-01-15T14:35:00+00:00", "--by", "alice")[0] == 0  # fmt: skip
-    assert inc("--dir", str(repo), "resolve", ids["hostile"], "--at", "2025-01-15T15:10:00+00:00")[0] == 0
+    assert inc("--dir", str(repo), "resolve", ids["hostile"], "--at", "2025-01-15T15:10:00+00:00", "--by", "alice")[0] == 0
     code, out, _ = inc("--dir", str(repo), "open", "Template {{ 7*7 }} in title", "-s", "SEV3",
                        "--at", "2025-03-02T09:00:00+00:00", "--by", "bob")  # fmt: skip
     ids["curly"] = out.strip()
-    assert inc("--dir", str(repo), "resolve", ids["curly"], "--at", "2025-03-03T11:00:00+00:00")[0] == 0
+    assert inc("--dir", str(repo), "resolve", ids["curly"], "--at", "2025-03-03T11:00:00+00:00", "--by", "bob")[0] == 0
     code, out, _ = inc("--dir", str(repo), "open", "Still burning", "-s", "SEV2",
                        "--at", "2025-03-20T09:00:00+00:00", "--by", "bob")  # fmt: skip
     ids["active"] = out.strip()
@@ -145,6 +145,8 @@ def test_hostile_text_is_shown_as_text(hostile_repo: tuple[Path, dict[str, str]]
     page = (out / "incidents" / f"{ids['hostile']}.html").read_text()
     assert "&lt;img src=x onerror=alert(2)&gt;" in page
     assert "&lt;b&gt;api&lt;/b&gt;" in page
+    postmortem = page[page.index('id="postmortem-h"') :]
+    assert "Pool ran dry. &lt;script&gt;alert(3)&lt;/script&gt;" in postmortem
     assert "<img" not in page and "<b>" not in page
     curly = (out / "incidents" / f"{ids['curly']}.html").read_text()
     assert "Template {{ 7*7 }} in title" in curly
