@@ -68,7 +68,7 @@ def hostile_repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     ids["hostile"] = out.strip()
     assert inc("--dir", str(repo), "note", ids["hostile"], "<img src=x onerror=alert(2)>",
                "--at", "2025-01-15T14:35:00+00:00", "--by", "alice")[0] == 0  # fmt: skip
-    assert inc("--dir", str(repo), "resolve", ids["hostile"], "--at", "2025-01-15T15:10:00+00:00", "--by", "alice")[0] == 0
+    assert inc("--dir", str(repo), "resolve", ids["hostile"], "--at", "2025-01-15T15:10:00Z", "--by", "alice")[0] == 0
     code, out, _ = inc("--dir", str(repo), "open", "Template {{ 7*7 }} in title", "-s", "SEV3",
                        "--at", "2025-03-02T09:00:00+00:00", "--by", "bob")  # fmt: skip
     ids["curly"] = out.strip()
