@@ -328,3 +328,19 @@ def test_a_long_incident_list_is_split_into_linked_pages(
     assert ids["hostile"] in second
     assert 'href="index-2.html"' in first and 'href="index.html"' in second
     assert "3 incidents, newest first" in second and "Showing 3 to 3" in second
+
+
+def test_a_repository_restyles_its_report_and_a_broken_template_is_named(
+    hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    repo, _ids = hostile_repo
+    own = repo / "templates" / "report"
+    own.mkdir(parents=True)
+    (own / "style.css").write_text("body { color: teal; }\n")
+    build(repo, tmp_path / "site")
+    assert (tmp_path / "site" / "style.css").read_text() == "body { color: teal; }\n"
+    (own / "actions.html").write_text('{% extends "report/base.html" %}\n{% block main %}\n{% if %}\n{% endblock %}\n')
+    code, _out, err = inc("--dir", str(repo), "report", "-o", str(tmp_path / "site"))
+    assert code == 4
+    assert "broken template" in err and "actions.html line 3" in err
+    assert (tmp_path / "site" / "style.css").read_text() == "body { color: teal; }\n"  # the earlier report stays

@@ -174,7 +174,7 @@ def build_report(
     incidents: list[Incident] = [i for i in service.all() if since_at is None or i.started_at >= since_at]
     zone, zone_name = display_zone(config)
     today = now.astimezone().date()  # action items are overdue by the local date (the data contract)
-    renderer = ReportRenderer(zone)
+    renderer = ReportRenderer(zone, service.repo.templates_dir)
     rows = reportdata.index_rows(incidents, now, today)
     site = {
         "name": title,
