@@ -128,31 +128,18 @@ def heading(text: str) -> None:
 
 
 @contextlib.contextmanager
-def progress() -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
-    """A progress bar on stderr while a long job runs (only when stderr is a terminal).
+def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (only drawn on a terminal); yields advance(n)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
-    Yields ``start(description, total)`` for each step of the job (total None: not known
-    yet, the bar pulses); it hides the previous step and returns ``advance(count)``.
-    The bar disappears when the job is done.
-    """
-    if not sys.stderr.isatty():
-        yield lambda _description, _total: lambda _count: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console(stderr=True),
-        transient=True,
-    ) as bar:
-
-        def start(description: str, total: int | None) -> Callable[[int], None]:
-            for task in bar.tasks:
-                bar.update(task.id, visible=False)
-            task_id = bar.add_task(description, total=total)
-            return lambda count: bar.advance(task_id, count)
-
-        yield start
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=console(stderr=True), transient=True)  # fmt: skip
+    task = bar.add_task(label, total=total)
+    with bar:
+        yield lambda n: bar.advance(task, n)

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -54,8 +55,8 @@ MILESTONE_LABELS = (
     ("resolved_at", "Resolved"),
 )
 
-Progress = Callable[[int], None]  # called with how many pages were just written
-StartStep = Callable[[str, int | None], Progress]  # (description, total or None) -> advance
+# output.progress: (label, total) -> a context yielding advance(pages just written)
+ProgressBar = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 
 
 @dataclass
@@ -153,9 +154,9 @@ def build_report(
     service: Any,
     out: str | os.PathLike[str] | None = None,
     since: str | None = None,
-    progress: StartStep | None = None,
+    progress: ProgressBar | None = None,
 ) -> ReportResult:
-    """Write the site; ``progress(step, total)`` returns a callback advanced per page."""
+    """Write the site, with ``progress(label, total)`` advanced per page while writing."""
     from incli.report_render import ReportRenderer
 
     config: Config = service.config
@@ -168,8 +169,6 @@ def build_report(
         raise StorageError(f"cannot write the report: {folder.parent} does not exist")
 
     title = report_title(config)
-    if progress:
-        progress("Reading incidents", None)
     # The same scope as ``inc metrics --since``: incidents whose impact started at or after TIME.
     incidents: list[Incident] = [i for i in service.all() if since_at is None or i.started_at >= since_at]
     zone, zone_name = display_zone(config)
@@ -186,40 +185,15 @@ def build_report(
         "severity_rank": config.rank,
     }
     total_pages = len(rows) + 2 + max(1, -(-len(rows) // INDEX_PAGE_SIZE))
-    advance: Progress = progress("Writing pages", total_pages) if progress else (lambda _n: None)
 
     try:
         building = Path(tempfile.mkdtemp(prefix=f".{folder.name}.building-", dir=folder.parent))
     except OSError as exc:
         raise StorageError(f"cannot write in {folder.parent}: {exc.strerror or exc}") from None
+    bar = progress("Writing report", total_pages) if progress else contextlib.nullcontext(lambda _n: None)
     try:
-        writer = SiteWriter(building)
-        (building / "incidents").mkdir()
-        writer.write(MARKER, MARKER_TEXT)
-        writer.write("style.css", renderer.static("style.css"))
-        common = {"site": site}
-
-        active = sum(1 for r in rows if r.incident.active)
-        chunks = [rows[start : start + INDEX_PAGE_SIZE] for start in range(0, len(rows), INDEX_PAGE_SIZE)] or [[]]
-        pages = [index_page_name(n) for n in range(1, len(chunks) + 1)]
-        for number, chunk in enumerate(chunks, 1):
-            writer.write(pages[number - 1], renderer.render(
-                "index.html", page="index", root="", rows=chunk, total=len(rows), active=active, number=number,
-                pages=pages, first=(number - 1) * INDEX_PAGE_SIZE + 1, **common))  # fmt: skip
-        advance(len(chunks))
-
-        writer.write("metrics.html", _metrics_page(renderer, rows, config, zone, common))
-        advance(1)
-
-        writer.write("actions.html", _actions_page(renderer, rows, today, common))
-        advance(1)
-
-        for position, row in enumerate(rows):
-            newer = rows[position - 1] if position > 0 else None
-            older = rows[position + 1] if position + 1 < len(rows) else None
-            writer.write(f"incidents/{reportdata.incident_filename(row.incident.id)}",
-                         _incident_page(renderer, row, config, now, today, newer, older, common))  # fmt: skip
-            advance(1)
+        with bar as advance:
+            _write_site(building, renderer, rows, config, now, today, zone, site, advance)
         _swap_into_place(building, folder)
     except OSError as exc:
         shutil.rmtree(building, ignore_errors=True)
@@ -229,7 +203,48 @@ def build_report(
         raise
     with contextlib.suppress(OSError):
         os.chmod(folder, 0o755 & ~_umask())
-    return ReportResult(folder=folder, index=folder / "index.html", incidents=len(rows), pages=writer.pages)
+    pages = sum(1 for _ in folder.rglob("*.html"))
+    return ReportResult(folder=folder, index=folder / "index.html", incidents=len(rows), pages=pages)
+
+
+def _write_site(
+    building: Path,
+    renderer: Any,
+    rows: list[reportdata.IncidentRow],
+    config: Config,
+    now: datetime,
+    today: Any,
+    zone: tzinfo,
+    site: dict[str, Any],
+    advance: Callable[[int], None],
+) -> None:
+    writer = SiteWriter(building)
+    (building / "incidents").mkdir()
+    writer.write(MARKER, MARKER_TEXT)
+    writer.write("style.css", renderer.static("style.css"))
+    common = {"site": site}
+
+    active = sum(1 for r in rows if r.incident.active)
+    chunks = [rows[start : start + INDEX_PAGE_SIZE] for start in range(0, len(rows), INDEX_PAGE_SIZE)] or [[]]
+    pages = [index_page_name(n) for n in range(1, len(chunks) + 1)]
+    for number, chunk in enumerate(chunks, 1):
+        writer.write(pages[number - 1], renderer.render(
+            "index.html", page="index", root="", rows=chunk, total=len(rows), active=active, number=number,
+            pages=pages, first=(number - 1) * INDEX_PAGE_SIZE + 1, **common))  # fmt: skip
+    advance(len(chunks))
+
+    writer.write("metrics.html", _metrics_page(renderer, rows, config, zone, common))
+    advance(1)
+
+    writer.write("actions.html", _actions_page(renderer, rows, today, common))
+    advance(1)
+
+    for position, row in enumerate(rows):
+        newer = rows[position - 1] if position > 0 else None
+        older = rows[position + 1] if position + 1 < len(rows) else None
+        writer.write(f"incidents/{reportdata.incident_filename(row.incident.id)}",
+                     _incident_page(renderer, row, config, now, today, newer, older, common))  # fmt: skip
+        advance(1)
 
 
 def _umask() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -33,8 +34,7 @@ def report(
     from incli.report import build_report
 
     svc = service(ctx)
-    with output.progress() as start:
-        result = build_report(svc, out, since=since, progress=start)
+    result = build_report(svc, out, since=since, progress=output.progress if sys.stderr.isatty() else None)
     output.info(f"Wrote {result.pages} pages for {result.incidents} incident{'s' if result.incidents != 1 else ''} "
                 f"to {result.folder}")  # fmt: skip
     output.data(str(result.index))
