@@ -344,3 +344,13 @@ def test_a_repository_restyles_its_report_and_a_broken_template_is_named(
     assert code == 4
     assert "broken template" in err and "actions.html line 3" in err
     assert (tmp_path / "site" / "style.css").read_text() == "body { color: teal; }\n"  # the earlier report stays
+
+
+def test_repository_templates_run_sandboxed(hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    repo, _ids = hostile_repo
+    own = repo / "templates" / "report"
+    own.mkdir(parents=True)
+    (own / "actions.html").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}\n")
+    code, _out, err = inc("--dir", str(repo), "report", "-o", str(tmp_path / "site"))
+    assert code == 4 and "actions.html" in err
+    assert not (tmp_path / "site").exists()

@@ -53,13 +53,15 @@ def _when(context: Any, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") ->
     return moment.astimezone(context["zone"]).strftime(fmt) if moment else "-"
 
 
-def environment(folders: tuple[str, ...]) -> Any:
-    """A sandboxed, autoescaping environment over a template search path."""
+def environment(folders: tuple[str, ...], sandboxed: bool = True) -> Any:
+    """An autoescaping environment over a template search path; sandboxed when
+    any template may come from a repository (not only from incli itself)."""
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
     from markupsafe import Markup
 
-    env = SandboxedEnvironment(
+    kind = SandboxedEnvironment if sandboxed else jinja2.Environment
+    env = kind(
         loader=jinja2.FileSystemLoader(list(folders)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -89,7 +91,8 @@ class ReportRenderer:
 
     @functools.cached_property
     def env(self) -> Any:
-        return environment(self.folders)
+        # incli's own templates need no sandbox (it costs a quarter of the time on 10,000 pages).
+        return environment(self.folders, sandboxed=self.folders != (str(builtin_dir()),))
 
     def render(self, name: str, **context: Any) -> str:
         import jinja2
