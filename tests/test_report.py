@@ -181,7 +181,7 @@ def test_actions_page_open_and_overdue_first_by_owner(
     # alice has the overdue item, so she comes first; her overdue item before her later one
     assert open_part.index("<h3>alice") < open_part.index("<h3>bob")
     assert open_part.index("Add pool alert") < open_part.index("&lt;i&gt;Later&lt;/i&gt; item")
-    assert re.search(r'<tr class="overdue">\s*<td>Add pool alert', open_part)
+    assert re.search(r'<tr class="overdue">\s*<td class="action">Add pool alert', open_part)
     assert "Raise pool size" not in open_part and "Raise pool size" in done_part
     assert "1 overdue" in open_part
 
