@@ -329,7 +329,6 @@ def _metrics_page(
             histogram=histogram,
             month_totals=month_totals,
             seconds=lambda value: charts.short_seconds(value) if value is not None else "-",
-            tables=None,
             **common,
         )
     )
