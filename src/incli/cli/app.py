@@ -116,6 +116,7 @@ def _register() -> None:
     from incli.cli import metrics as metrics_cli
     from incli.cli import transfer as transfer_cli
     from incli.cli import ingest, notify
+    from incli.cli import report as report_cli
 
     repo.register(app)
     lifecycle.register(app)
@@ -126,6 +127,7 @@ def _register() -> None:
     transfer_cli.register(app)
     ingest.register(app)
     notify.register(app)
+    report_cli.register(app)
 
 
 _register()

@@ -1,0 +1,356 @@
+"""inc report: the static HTML site a team publishes."""
+
+from __future__ import annotations
+
+import re
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from typer.testing import CliRunner
+
+from incli.cli.app import app
+from incli.domain import charts, reportdata
+from incli.report_render import markdown_to_html
+from incli.storage import yamlio
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme"
+HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+def inc(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.links.append(value)
+
+
+def parse(path: Path) -> Links:
+    parser = Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def add_extensions(repo: Path, incident_id: str, **extra: object) -> None:
+    path = repo / "incidents" / f"{incident_id}.yaml"
+    data = yamlio.load(path.read_bytes())
+    data.update(extra)
+    path.write_text(yamlio.dump(data), encoding="utf-8")
+
+
+@pytest.fixture
+def hostile_repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    repo = tmp_path / "repo"
+    assert inc("init", str(repo))[0] == 0
+    ids = {}
+    code, out, err = inc("--dir", str(repo), "open", HOSTILE, "-s", "SEV1", "--service", "<b>api</b>",
+                         "--at", "2025-01-15T14:30:00+00:00", "--by", "alice")  # fmt: skip
+    assert code == 0, err
+    ids["hostile"] = out.strip()
+    assert inc("--dir", str(repo), "note", ids["hostile"], "<img src=x onerror=alert(2)>",
+               "--at", "2025-01-15T14:35:00+00:00", "--by", "alice")[0] == 0  # fmt: skip
+    assert inc("--dir", str(repo), "resolve", ids["hostile"], "--at", "2025-01-15T15:10:00Z", "--by", "alice")[0] == 0
+    code, out, _ = inc("--dir", str(repo), "open", "Template {{ 7*7 }} in title", "-s", "SEV3",
+                       "--at", "2025-03-02T09:00:00+00:00", "--by", "bob")  # fmt: skip
+    ids["curly"] = out.strip()
+    assert inc("--dir", str(repo), "resolve", ids["curly"], "--at", "2025-03-03T11:00:00+00:00", "--by", "bob")[0] == 0
+    code, out, _ = inc("--dir", str(repo), "open", "Still burning", "-s", "SEV2",
+                       "--at", "2025-03-20T09:00:00+00:00", "--by", "bob")  # fmt: skip
+    ids["active"] = out.strip()
+    add_extensions(
+        repo,
+        ids["hostile"],
+        postmortem={"state": "published", "summary": "Pool ran dry. <script>alert(3)</script>"},
+        actions=[
+            {"id": "ACT-aaaaa", "title": "Add pool alert", "owner": "alice", "due": "2025-01-22", "status": "open"},
+            {"id": "ACT-bbbbb", "title": "Write runbook", "owner": "bob", "due": "2999-01-01", "status": "open"},
+            {"id": "ACT-ccccc", "title": "Raise pool size", "owner": "alice", "due": "2025-01-20", "status": "done",
+             "done_at": "2025-01-19T10:00:00+00:00"},
+            {"id": "ACT-ddddd", "title": "<i>Later</i> item", "owner": "alice", "due": "2999-02-01", "status": "open"},
+        ],
+    )  # fmt: skip
+    add_extensions(repo, ids["curly"], postmortem={"state": "draft"})
+    return repo, ids
+
+
+def build(repo: Path, out: Path, *extra: str) -> Path:
+    code, stdout, err = inc("--dir", str(repo), "report", "-o", str(out), *extra)
+    assert code == 0, err
+    index = Path(stdout.strip())
+    assert index == out / "index.html"
+    return index
+
+
+def test_report_of_the_examples_links_resolve_and_charts_are_svg(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(EXAMPLES, out)
+    incidents = sorted(p.stem for p in (EXAMPLES / "incidents").glob("*.yaml"))
+    pages = sorted(p.stem for p in (out / "incidents").glob("*.html"))
+    assert pages == incidents
+    for name in ("index.html", "metrics.html", "actions.html", "style.css", ".incli-report"):
+        assert (out / name).is_file(), name
+    checked = 0
+    for page in out.rglob("*.html"):
+        parsed = parse(page)
+        assert "script" not in parsed.tags, page  # nothing needs JavaScript
+        for link in parsed.links:
+            parts = urlsplit(link)
+            assert not parts.scheme and not parts.netloc, f"{page}: {link} is not a relative link"
+            if not parts.path:
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            assert target.is_file(), f"{page}: {link} does not resolve"
+            checked += 1
+    assert checked > 11 * 5
+    index = (out / "index.html").read_text()
+    assert index.index("INC-20250402-5yy8a") < index.index("INC-20250115-txm67") < index.index("INC-20241003-y9j5p")
+    assert "Database connection pool exhausted" in index
+    metrics = (out / "metrics.html").read_text()
+    assert metrics.count("<svg") == 3
+    assert 'role="img"' in metrics and "<title" in metrics
+    assert "Incidents per month, by severity" in metrics
+    assert ">Jan 2025<" in metrics  # a month label on the x axis
+    page = (out / "incidents" / "INC-20250115-txm67.html").read_text()
+    assert "15 minutes" in page  # time to resolve of the database pool case
+    assert "p99 latency on checkout-api at 12s" in page
+
+
+def test_hostile_text_is_shown_as_text(hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    repo, ids = hostile_repo
+    out = tmp_path / "site"
+    build(repo, out)
+    for page in [out / "index.html", out / "actions.html", out / "incidents" / f"{ids['hostile']}.html"]:
+        html = page.read_text()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, page
+        assert "<script" not in html, page
+    page = (out / "incidents" / f"{ids['hostile']}.html").read_text()
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page
+    assert "&lt;b&gt;api&lt;/b&gt;" in page
+    postmortem = page[page.index('id="postmortem-h"') :]
+    assert "Pool ran dry. &lt;script&gt;alert(3)&lt;/script&gt;" in postmortem
+    assert "<img" not in page and "<b>" not in page
+    curly = (out / "incidents" / f"{ids['curly']}.html").read_text()
+    assert "Template {{ 7*7 }} in title" in curly
+    assert "49" not in curly
+
+
+def test_index_shows_postmortem_state_and_durations(hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    repo, ids = hostile_repo
+    out = tmp_path / "site"
+    build(repo, out)
+    index = (out / "index.html").read_text()
+    rows = {ident: re.search(rf'<tr>\s*<td class="id"><a href="incidents/{ident}.html">.*?</tr>', index, re.S)
+            for ident in ids.values()}  # fmt: skip
+    assert all(rows.values())
+    assert "pm-published" in rows[ids["hostile"]].group(0)  # type: ignore[union-attr]
+    assert "pm-draft" in rows[ids["curly"]].group(0)  # type: ignore[union-attr]
+    assert "pm-none" in rows[ids["active"]].group(0)  # type: ignore[union-attr]
+    assert ">40m<" in rows[ids["hostile"]].group(0)  # type: ignore[union-attr]
+    assert "so far" in rows[ids["active"]].group(0)  # type: ignore[union-attr]
+    # newest first
+    assert index.index(ids["active"]) < index.index(ids["curly"]) < index.index(ids["hostile"])
+
+
+def test_actions_page_open_and_overdue_first_by_owner(
+    hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    repo, _ids = hostile_repo
+    out = tmp_path / "site"
+    build(repo, out)
+    html = (out / "actions.html").read_text()
+    open_part, done_part = html.split("Done, by owner")
+    # alice has the overdue item, so she comes first; her overdue item before her later one
+    assert open_part.index("<h3>alice") < open_part.index("<h3>bob")
+    assert open_part.index("Add pool alert") < open_part.index("&lt;i&gt;Later&lt;/i&gt; item")
+    assert re.search(r'<tr class="overdue">\s*<td class="action">Add pool alert', open_part)
+    assert "Raise pool size" not in open_part and "Raise pool size" in done_part
+    assert "1 overdue" in open_part
+
+
+def test_since_limits_the_incidents(hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    repo, ids = hostile_repo
+    code, stdout, _ = inc("--dir", str(repo), "open", "Declared late", "-s", "SEV4", "--at", "2025-03-05T10:00:00Z",
+                          "--started-at", "2025-02-20T10:00:00Z", "--by", "bob")  # fmt: skip
+    assert code == 0
+    out = tmp_path / "site"
+    build(repo, out, "--since", "2025-03-01")
+    # the same scope as inc metrics --since: by when impact started, not when it was declared
+    assert sorted(p.stem for p in (out / "incidents").glob("*.html")) == sorted([ids["curly"], ids["active"]])
+    assert stdout.strip() not in (out / "index.html").read_text()
+    assert ids["hostile"] not in (out / "index.html").read_text()
+    code, _out, err = inc("--dir", str(repo), "report", "-o", str(tmp_path / "other"), "--since", "whenever")
+    assert code == 4 and "whenever" in err
+    assert not (tmp_path / "other").exists()
+
+
+def test_default_folder_is_report_in_the_repository(hostile_repo: tuple[Path, dict[str, str]]) -> None:
+    repo, _ids = hostile_repo
+    code, stdout, err = inc("--dir", str(repo), "report")
+    assert code == 0, err
+    assert Path(stdout.strip()) == repo / "report" / "index.html"
+    assert (repo / "report" / "metrics.html").is_file()
+
+
+def test_a_folder_that_is_not_a_report_is_never_replaced(
+    hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    repo, _ids = hostile_repo
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my own notes")
+    code, stdout, err = inc("--dir", str(repo), "report", "-o", str(mine))
+    assert code == 5
+    assert "not an earlier report" in err and stdout == ""
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert (mine / "notes.txt").read_text() == "my own notes"
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    assert inc("--dir", str(repo), "report", "-o", str(afile))[0] == 5
+    assert afile.read_text() == "x"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "mine", "repo"]  # no temp folders left
+
+
+def test_an_earlier_report_is_replaced_whole_and_an_empty_folder_is_used(
+    hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    repo, ids = hostile_repo
+    out = tmp_path / "site"
+    out.mkdir()
+    build(repo, out)
+    stale = out / "incidents" / "INC-20000101-gone0.html"
+    stale.write_text("stale")
+    build(repo, out, "--since", "2025-03-01")
+    assert not stale.exists()
+    assert not (out / "incidents" / f"{ids['hostile']}.html").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["repo", "site"]
+
+
+def test_a_failed_build_leaves_the_earlier_report(
+    hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, _ids = hostile_repo
+    out = tmp_path / "site"
+    build(repo, out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    from incli import report
+
+    def broken(*_args: object, **_kwargs: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report, "_actions_page", broken)
+    code, _stdout, err = inc("--dir", str(repo), "report", "-o", str(out))
+    assert code == 7 and "No space left on device" in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["repo", "site"]
+
+
+def test_markdown_keeps_raw_html_as_text() -> None:
+    html = markdown_to_html("# Root cause\n\n- pool <script>alert(1)</script> exhausted\n")
+    assert "<h1>Root cause</h1>" in html and "<li>" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+
+
+def test_histogram_buckets_and_quantiles() -> None:
+    minutes = [1, 14.99, 15, 29, 30, 59, 60, 119, 120, 239, 240, 479, 480, 1439, 1440, 9000]
+    counts = dict(charts.histogram([m * 60 for m in minutes]))
+    assert counts == {"<15m": 2, "15-30m": 2, "30m-1h": 2, "1-2h": 2, "2-4h": 2, "4-8h": 2, "8-24h": 2, ">1d": 2}
+    assert reportdata.quantile([], 0.5) is None
+    assert reportdata.quantile([10, 20, 30, 40], 0.5) == 25
+    assert reportdata.quantile(list(range(1, 11)), 0.9) == pytest.approx(9.1)
+    assert reportdata.month_range("2024-11", "2025-02") == ["2024-11", "2024-12", "2025-01", "2025-02"]
+
+
+def test_charts_escape_labels_and_draw_one_segment_per_value() -> None:
+    stacks = [charts.Series("<SEV1>", "#000", [1, 0]), charts.Series("SEV2", "#111", [2, 3])]
+    svg = charts.stacked_bars("c", "Per <month>", ["2025-01", "2025-02"], stacks)
+    assert "<SEV1>" not in svg and "&lt;SEV1&gt;" in svg and "Per &lt;month&gt;" in svg
+    assert svg.count("<rect") == 2 + 3  # two legend swatches, three non-empty segments
+    lines = charts.duration_lines("d", "t", ["2025-01", "2025-02", "2025-03"],
+                                  [charts.Series("median", "#000", [600, None, 7200])])  # fmt: skip
+    assert lines.count("<circle") == 2 and "<polyline" not in lines  # a gap breaks the line
+
+
+def test_the_site_title_comes_from_the_config(hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    repo, _ids = hostile_repo
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "report:\n  title: Acme <SRE> incidents\n")
+    build(repo, tmp_path / "site")
+    assert "<title>Incidents · Acme &lt;SRE&gt; incidents</title>" in (tmp_path / "site" / "index.html").read_text()
+    config.write_text(config.read_text().replace("  title: Acme <SRE> incidents\n", "  - wrong\n"))
+    code, _out, err = inc("--dir", str(repo), "report", "-o", str(tmp_path / "site"))
+    assert code == 4 and "'report' must be a mapping" in err
+
+
+def test_an_empty_repository_gives_a_site_that_says_so(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    assert inc("init", str(repo))[0] == 0
+    out = tmp_path / "site"
+    build(repo, out)
+    assert "No incidents." in (out / "index.html").read_text()
+    assert "No incidents to measure." in (out / "metrics.html").read_text()
+    assert "<svg" not in (out / "metrics.html").read_text()
+    assert "No open action items." in (out / "actions.html").read_text()
+    assert list((out / "incidents").iterdir()) == []
+
+
+def test_a_long_incident_list_is_split_into_linked_pages(
+    hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incli import report
+
+    monkeypatch.setattr(report, "INDEX_PAGE_SIZE", 2)
+    repo, ids = hostile_repo
+    out = tmp_path / "site"
+    build(repo, out)
+    first, second = (out / "index.html").read_text(), (out / "index-2.html").read_text()
+    assert not (out / "index-3.html").exists()
+    assert ids["active"] in first and ids["curly"] in first and ids["hostile"] not in first
+    assert ids["hostile"] in second
+    assert 'href="index-2.html"' in first and 'href="index.html"' in second
+    assert "3 incidents, newest first" in second and "Showing 3 to 3" in second
+
+
+def test_a_repository_restyles_its_report_and_a_broken_template_is_named(
+    hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    repo, _ids = hostile_repo
+    own = repo / "templates" / "report"
+    own.mkdir(parents=True)
+    (own / "style.css").write_text("body { color: teal; }\n")
+    build(repo, tmp_path / "site")
+    assert (tmp_path / "site" / "style.css").read_text() == "body { color: teal; }\n"
+    (own / "actions.html").write_text('{% extends "report/base.html" %}\n{% block main %}\n{% if %}\n{% endblock %}\n')
+    code, _out, err = inc("--dir", str(repo), "report", "-o", str(tmp_path / "site"))
+    assert code == 4
+    assert "broken template" in err and "actions.html line 3" in err
+    assert (tmp_path / "site" / "style.css").read_text() == "body { color: teal; }\n"  # the earlier report stays
+
+
+def test_repository_templates_run_sandboxed(hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    repo, _ids = hostile_repo
+    own = repo / "templates" / "report"
+    own.mkdir(parents=True)
+    (own / "actions.html").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}\n")
+    code, _out, err = inc("--dir", str(repo), "report", "-o", str(tmp_path / "site"))
+    assert code == 4 and "actions.html" in err
+    assert not (tmp_path / "site").exists()
