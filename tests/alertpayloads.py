@@ -74,7 +74,9 @@ def firing_two() -> dict[str, Any]:
     ])  # fmt: skip
 
 
-def resolved_two(ends1: str = "2025-01-15T14:40:03.512893021Z", ends2: str = "2025-01-15T16:39:00+02:00") -> dict[str, Any]:
+def resolved_two(
+    ends1: str = "2025-01-15T14:40:03.512893021Z", ends2: str = "2025-01-15T16:39:00+02:00"
+) -> dict[str, Any]:
     return notification([
         alert("db-1:9187", status="resolved", fingerprint="a1b2c3d4e5f60718",
               starts="2025-01-15T14:28:03.512893021Z", ends=ends1),

@@ -88,8 +88,12 @@ def repo(tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def take_snapshot(root: Path) -> dict[str, bytes]:
+    """Every file the user owns and its bytes. The derived index in .incli/ is left out:
+    it is a cache any read may refresh, never data (the lock and .gitignore there are kept)."""
     return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not (p.parent.name == ".incli" and p.name.startswith("index"))
     }
 
 

@@ -267,7 +267,7 @@ def test_bad_alerts_config_is_one_line(repo: Path) -> None:
 def test_hand_written_payload_without_version_group_key_or_status(repo: Path) -> None:
     """curl tests often send only the alerts; the group key is then derived from the labels."""
     payload = {"alerts": [{"status": "firing", "labels": {"alertname": "HighLatency", "severity": "warning"},
-                           "annotations": {"summary": "p99 above 2s"}, "startsAt": "2025-01-15T13:59:59.999999999-00:30"}]}  # fmt: skip
+                           "annotations": {"summary": "p99 above 2s"}, "startsAt": "2025-01-15T13:59:59.999999999-00:30"}]}  # noqa: E501  # fmt: skip
     first = ingest(repo, payload)
     assert first.action == "opened"
     assert ingest(repo, payload, when="2025-01-15T14:40:00+00:00").action == "unchanged"

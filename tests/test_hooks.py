@@ -133,7 +133,8 @@ def test_shell_metacharacters_in_a_title_run_nothing(repo: Path, tmp_path: Path)
 
 
 def test_failing_hook_warns_and_the_incident_stays_saved(repo: Path) -> None:
-    configure(repo, {"acknowledged": [{"run": [sys.executable, "-c", "import sys; sys.stderr.write('boom\\n'); sys.exit(1)"]}]})
+    failing = "import sys; sys.stderr.write('boom\\n'); sys.exit(1)"
+    configure(repo, {"acknowledged": [{"run": [sys.executable, "-c", failing]}]})
     inc(repo, "open", "API errors", "-s", "SEV2", "--at", AT)
     result = inc(repo, "ack", "--at", "2025-01-15T14:31:00+00:00")
     assert result.exit_code == 0

@@ -16,7 +16,9 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=False)
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None and _run("ruff", "--version").returncode != 0, reason="ruff not installed")
+@pytest.mark.skipif(
+    shutil.which("ruff") is None and _run("ruff", "--version").returncode != 0, reason="ruff not installed"
+)
 def test_ruff_finds_nothing() -> None:
     result = _run("ruff", "check", "src", "tests", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -114,7 +114,7 @@ def test_any_sample_crossing_fires_and_says_which() -> None:
     [
         ({"metric": "x", "op": ">", "threshold": 1, "action": "notify"}, "rules[0]: needs a name"),
         ({"name": "a", "metric": "x", "op": "=>", "threshold": 1, "action": "notify"}, "op must be one of > >= < <="),
-        ({"name": "a", "metric": "x", "op": ">", "threshold": "high", "action": "notify"}, "threshold must be a number"),
+        ({"name": "a", "metric": "x", "op": ">", "threshold": "high", "action": "notify"}, "threshold must be a number"),  # noqa: E501
         ({"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "page"}, "action must be one of open"),
         ({"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "open"}, "action open needs a severity"),
         ({"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "open", "severity": "SEV9"},

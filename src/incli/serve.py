@@ -89,7 +89,8 @@ class _Handler(BaseHTTPRequestHandler):
             note = (note + " (client went away)").strip()
         stamp = datetime.now().astimezone().isoformat(timespec="seconds")
         path = urlsplit(self.path).path
-        self.server.log(f"{stamp} {self.client_address[0]} {self.command} {path} {status}" + (f" {note}" if note else ""))
+        line = f"{stamp} {self.client_address[0]} {self.command} {path} {status}"
+        self.server.log(line + (f" {note}" if note else ""))
 
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         self._reply(status, {"status": "error", "error": message}, message, headers)

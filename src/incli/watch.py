@@ -110,7 +110,7 @@ def _new_incident(svc: Service, ev: Evaluation) -> Incident:
         }},
     )  # fmt: skip
     incident.add_entry(TimelineEntry(at=now, kind="opened", by=ACTOR,
-                                     text=f"Opened as {rule.severity} by rule {rule.name}: {ev.describe()}"))  # fmt: skip
+                                     text=f"Opened as {rule.severity} by rule {rule.name}: {ev.describe()}"))  # noqa: E501  # fmt: skip
     return incident
 
 

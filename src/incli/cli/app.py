@@ -112,11 +112,10 @@ def root(
 
 
 def _register() -> None:
-    from incli.cli import actions, lifecycle, postmortem, reading, repo
+    from incli.cli import actions, ingest, lifecycle, notify, postmortem, reading, repo
     from incli.cli import metrics as metrics_cli
-    from incli.cli import transfer as transfer_cli
-    from incli.cli import ingest, notify
     from incli.cli import report as report_cli
+    from incli.cli import transfer as transfer_cli
 
     repo.register(app)
     lifecycle.register(app)

@@ -85,12 +85,10 @@ def serve(
     """
     import signal
 
-    from incli.hooks import Hooks
+    from incli.domain.alerts import alert_settings
+    from incli.hooks import Hooks, parse_hooks
     from incli.serve import IngestServer
     from incli.service import Service
-
-    from incli.domain.alerts import alert_settings
-    from incli.hooks import parse_hooks
 
     repo = service(ctx).repo
     alert_settings(repo.config)  # a broken alerts: or hooks: section stops here, not at the first alert

@@ -324,7 +324,8 @@ def group_description(notification: Notification) -> str | None:
 def describe_alert(alert: Alert, notification: Notification) -> str:
     """One line about an alert, for the timeline: name, distinguishing labels, summary."""
     common = notification.common_labels
-    own = [f"{k}={v}" for k, v in sorted(alert.labels.items()) if k not in ("alertname", "summary", "description") and common.get(k) != v]
+    skip = ("alertname", "summary", "description")
+    own = [f"{k}={v}" for k, v in sorted(alert.labels.items()) if k not in skip and common.get(k) != v]
     text = alert.name
     if own:
         text += " (" + ", ".join(own[:4]) + (", …" if len(own) > 4 else "") + ")"
