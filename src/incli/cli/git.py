@@ -18,14 +18,20 @@ def merge_driver(
     theirs: Annotated[Path, typer.Argument(help="Their version (git's %B).", show_default=False)],
     path: Annotated[str | None, typer.Argument(help="The file's path in the repository (git's %P).")] = None,
 ) -> None:
-    """git's merge driver for incident files (registered by inc init); exit 1 leaves a normal conflict."""
+    """git's merge driver for incident files (registered by inc init).
+
+    When a side cannot be read it falls back to git's ordinary line merge (conflict
+    markers that inc validate points at) and exits 1, so git reports a conflict.
+    """
     from incli.domain.merge import MergeError
+    from incli.storage import gitinfo
     from incli.sync import merge_files
 
     try:
         merge_files(base, ours, theirs, path)
     except (MergeError, OSError) as exc:
-        output.warn(f"incli merge driver: {path or ours}: {exc}; leaving it to git as a conflict")
+        gitinfo.merge_file(ours, base, theirs)
+        output.warn(f"incli merge driver: {path or ours}: {exc}; left to git as an ordinary conflict")
         raise typer.Exit(1) from None
 
 

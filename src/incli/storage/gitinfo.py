@@ -116,3 +116,10 @@ def run_step(cwd: Path, args: list[str], timeout: float = 120.0) -> str | None:
 def conflicted(cwd: Path) -> list[str]:
     result = run_git(["diff", "--name-only", "--diff-filter=U"], cwd=cwd)
     return result.stdout.split() if _ok(result) and result is not None else []
+
+
+def merge_file(ours: Path, base: Path, theirs: Path) -> bool:
+    """git's own line-based three-way merge into ``ours`` (conflict markers where both
+    sides changed the same lines); False when git could not run it."""
+    result = run_git(["merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base), str(theirs)])
+    return result is not None and 0 <= result.returncode < 128
