@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,7 @@ def inc(run: Run, clone: Path, *args: str) -> str:
     return result.stdout.strip()
 
 
-def load(path: Path) -> dict:  # type: ignore[type-arg]
+def load(path: Path) -> dict[str, Any]:
     data = yamlio.load(path.read_bytes())
     assert isinstance(data, dict)
     return data
@@ -225,3 +226,56 @@ def test_the_driver_exits_1_with_a_line_merge_on_a_corrupt_side(tmp_path: Path, 
     assert ran.code == 0
     merged = load(ours)
     assert merged["title"] == "Ours" and merged["severity"] == "SEV1"
+
+
+def test_sync_refuses_then_pulls_and_pushes(tmp_path: Path, run: Run, clones: tuple[Path, Path]) -> None:
+    alice, bob = clones
+    plain = tmp_path / "plain"
+    assert run("init", str(plain)).code == 0
+    refused = run("--dir", str(plain), "sync")
+    assert refused.code == 4 and "not in a git repository" in refused.stderr
+
+    ident = inc(run, alice, "open", "Cache cold", "-s", "SEV3")
+    refused = run("--dir", str(alice), "sync")
+    assert refused.code == 5 and f"uncommitted incident changes (incidents/{ident}.yaml)" in refused.stderr
+    (alice / "notes.txt").write_text("mine\n")
+    refused = run("--dir", str(alice), "sync", "--commit")
+    assert refused.code == 5 and "outside the incident repository (notes.txt)" in refused.stderr
+    (alice / "notes.txt").unlink()
+    synced = run("--dir", str(alice), "sync", "--commit")
+    assert synced.code == 0 and "Pushed" in synced.stderr, synced.stderr
+    ran = run("--dir", str(bob), "sync")
+    assert ran.code == 0 and (bob / "incidents" / f"{ident}.yaml").is_file()
+
+    # Both change the incident; alice pushes first, bob's push is merged by sync.
+    inc(run, alice, "note", ident, "Warmed it")
+    inc(run, bob, "note", ident, "Checked hit rate")
+    assert run("--dir", str(alice), "sync", "--commit").code == 0
+    git(bob, "commit", "-qam", "bob")
+    assert git(bob, "push", "-q", check=False).returncode != 0  # rejected: alice pushed first
+    ran = run("--dir", str(bob), "sync")
+    assert ran.code == 0, ran.stderr
+    assert run("--dir", str(alice), "sync").code == 0
+    texts = {e["text"] for e in load(alice / "incidents" / f"{ident}.yaml")["timeline"]}
+    assert {"Warmed it", "Checked hit rate"} <= texts
+
+    lonely = tmp_path / "lonely"
+    git(tmp_path, "init", "-q", str(lonely))
+    assert run("init", str(lonely)).code == 0
+    refused = run("--dir", str(lonely), "sync")
+    assert refused.code == 4 and "no remote" in refused.stderr
+
+
+def test_auto_commit_commits_exactly_what_was_written(tmp_path: Path, run: Run, clones: tuple[Path, Path]) -> None:
+    alice, _bob = clones
+    config = alice / "incli.yaml"
+    config.write_text(config.read_text() + "git:\n  commit: true\n")
+    commit_all(alice, "auto-commit on")
+    (alice / "draft.md").write_text("not ready\n")
+    git(alice, "add", "draft.md")
+    ident = inc(run, alice, "open", "API down", "-s", "SEV1", "--by", "alice")
+    inc(run, alice, "ack", ident, "--by", "carol")
+    log = git(alice, "log", "--format=%s", "-2").stdout.splitlines()
+    assert log == [f"inc acknowledged {ident} (carol)", f"inc opened {ident} (alice)"]
+    assert git(alice, "show", "--name-only", "--format=", "HEAD").stdout.split() == [f"incidents/{ident}.yaml"]
+    assert git(alice, "status", "--porcelain").stdout == "A  draft.md\n"  # still staged, not committed
