@@ -276,6 +276,6 @@ def test_auto_commit_commits_exactly_what_was_written(tmp_path: Path, run: Run, 
     ident = inc(run, alice, "open", "API down", "-s", "SEV1", "--by", "alice")
     inc(run, alice, "ack", ident, "--by", "carol")
     log = git(alice, "log", "--format=%s", "-2").stdout.splitlines()
-    assert log == [f"inc acknowledged {ident} (carol)", f"inc opened {ident} (alice)"]
+    assert log == [f"inc ack {ident} (carol)", f"inc open {ident} (alice)"]
     assert git(alice, "show", "--name-only", "--format=", "HEAD").stdout.split() == [f"incidents/{ident}.yaml"]
     assert git(alice, "status", "--porcelain").stdout == "A  draft.md\n"  # still staged, not committed

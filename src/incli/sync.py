@@ -176,6 +176,18 @@ def sync(repo: Repository, *, commit: bool, by: str | None, say: Callable[[str],
 # -- auto-commit ------------------------------------------------------------
 
 
+# The command a person typed, for the commit message (events are timeline kinds).
+COMMAND_OF = {
+    "opened": "open",
+    "acknowledged": "ack",
+    "mitigated": "mitigate",
+    "resolved": "resolve",
+    "reopened": "reopen",
+    "severity_changed": "severity",
+    "assigned": "assign",
+}
+
+
 class AutoCommit:
     """A Service listener: commit exactly the files a command wrote (config ``git: {commit: true}``)."""
 
@@ -195,8 +207,9 @@ class AutoCommit:
         if top is None:
             self.warn("git.commit is on but this is not a git repository; nothing committed")
             return
-        by = next((e.by for e in reversed(incident.timeline) if e.by), None)
-        message = f"inc {event} {incident.id}" + (f" ({by})" if by else "")
+        last = incident.timeline[-1] if incident.timeline else None
+        by = last.by if last is not None and last.kind == event and last.by else gitinfo.user_name(top)
+        message = f"inc {COMMAND_OF.get(event, event)} {incident.id}" + (f" ({by})" if by else "")
         failure = gitinfo.commit_only(top, paths, message)
         if failure:
             self.warn(f"saved {incident.id}, but the git commit failed: {failure}")
