@@ -279,3 +279,37 @@ def test_auto_commit_commits_exactly_what_was_written(tmp_path: Path, run: Run, 
     assert log == [f"inc ack {ident} (carol)", f"inc open {ident} (alice)"]
     assert git(alice, "show", "--name-only", "--format=", "HEAD").stdout.split() == [f"incidents/{ident}.yaml"]
     assert git(alice, "status", "--porcelain").stdout == "A  draft.md\n"  # still staged, not committed
+
+
+def test_init_in_a_subfolder_of_a_git_work_tree_adjusts_the_pattern(tmp_path: Path, run: Run) -> None:
+    top = tmp_path / "work"
+    git(tmp_path, "init", "-q", str(top))
+    (top / ".gitattributes").write_text("*.png binary")  # no final newline
+    (top / "staged.txt").write_text("mine\n")
+    git(top, "add", "staged.txt")
+    assert run("init", str(top / "ops" / "incidents-repo")).code == 0
+    assert (top / ".gitattributes").read_text() == "*.png binary\nops/incidents-repo/incidents/*.yaml merge=incli\n"
+    assert git(top, "show", "--name-only", "--format=", "HEAD").stdout.split() == [".gitattributes"]
+    assert "A  staged.txt" in git(top, "status", "--porcelain").stdout
+    again = run("init", str(top / "ops" / "incidents-repo"))
+    assert again.code == 0 and ".gitattributes" not in again.stderr
+    assert git(top, "rev-list", "--count", "HEAD").stdout.strip() == "1"
+
+
+def test_a_burst_of_auto_committing_writers_loses_nothing(run: Run, clones: tuple[Path, Path]) -> None:
+    alice, _bob = clones
+    config = alice / "incli.yaml"
+    config.write_text(config.read_text() + "git:\n  commit: true\n")
+    ident = inc(run, alice, "open", "Burst", "-s", "SEV3", "--by", "alice")
+    commit_all(alice, "auto-commit on")
+    writers = [
+        subprocess.Popen([sys.executable, "-m", "incli", "--dir", str(alice), "note", ident, f"wave {n}", "--by", "w"],
+                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+        for n in range(6)
+    ]
+    warnings = [w.communicate()[1] for w in writers]
+    assert all(w.returncode == 0 for w in writers)
+    assert not [line for text in warnings for line in text.splitlines() if "warning" in line]
+    texts = {e["text"] for e in load(alice / "incidents" / f"{ident}.yaml")["timeline"]}
+    assert {f"wave {n}" for n in range(6)} <= texts
+    assert git(alice, "status", "--porcelain").stdout == ""

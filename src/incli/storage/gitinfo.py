@@ -65,12 +65,27 @@ def commit_only(cwd: Path, paths: list[Path], message: str) -> str | None:
 
     Returns None on success, else git's reason in one line.
     """
+    import time
+
     names = [str(p) for p in paths]
-    added = run_git(["add", "--", *names], cwd=cwd)
-    if not _ok(added):
-        return _why(added)
-    result = run_git(["commit", "--quiet", "--no-verify", "--only", "-m", message, "--", *names], cwd=cwd, timeout=30)
-    return None if _ok(result) else _why(result)
+    failure: str | None = None
+    for attempt in range(6):  # another inc process may hold git's index.lock for a moment
+        if attempt:
+            time.sleep(0.05 * attempt)
+        added = run_git(["add", "--", *names], cwd=cwd)
+        if not _ok(added):
+            failure = _why(added)
+        else:
+            args = ["commit", "--quiet", "--no-verify", "--only", "-m", message, "--", *names]
+            result = run_git(args, cwd=cwd, timeout=30)
+            if _ok(result):
+                return None
+            failure = _why(result)
+            if _ok(run_git(["diff", "--quiet", "HEAD", "--", *names], cwd=cwd)):
+                return None  # a concurrent inc process already committed this content
+        if "index.lock" not in failure:
+            break
+    return failure
 
 
 def status(cwd: Path) -> list[tuple[str, str]] | None:
