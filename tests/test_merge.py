@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from incli.domain import lifecycle
 from incli.domain.merge import MERGE_BY, MergeError, merge
-from incli.domain.model import incident_from_dict
+from incli.domain.model import TimelineEntry, incident_from_dict
 from incli.domain.postmortem import postmortem_problems
+from incli.errors import Conflict
 
 
 def entry(at: str, kind: str, text: str, by: str = "alice") -> dict[str, Any]:
@@ -211,3 +215,32 @@ def test_not_an_incident_or_different_ids_refuse() -> None:
     theirs["id"] = "INC-20250115-zzzzz"
     with pytest.raises(MergeError):
         merge(base, ours, theirs)
+
+
+def _evolve(data: dict[str, Any], rng: random.Random, start: datetime, steps: int) -> tuple[dict[str, Any], datetime]:
+    """What people do on one clone: lifecycle moves and notes at increasing times."""
+    incident = incident_from_dict(copy.deepcopy(data))
+    moment = start
+    for _ in range(steps):
+        moment += timedelta(minutes=rng.randint(1, 30))
+        action = rng.choice(["acknowledge", "mitigate", "resolve", "reopen", "note"])
+        if action == "note":
+            incident.add_entry(TimelineEntry(at=moment, kind="note", text=f"note {moment:%H:%M}", by="x"))
+            continue
+        with contextlib.suppress(Conflict):
+            lifecycle.apply(incident, action, moment, moment + timedelta(days=1), "x")
+    return incident.to_dict(), moment
+
+
+def test_random_lifecycles_on_both_sides_always_merge_to_a_valid_incident() -> None:
+    start = datetime(2025, 1, 15, 14, 30, tzinfo=UTC)
+    for seed in range(300):
+        rng = random.Random(seed)
+        base, moment = _evolve(base_incident(), rng, start, rng.randint(0, 4))
+        ours, _ = _evolve(base, rng, moment, rng.randint(0, 5))
+        theirs, _ = _evolve(base, rng, moment + timedelta(minutes=rng.randint(-20, 20)), rng.randint(0, 5))
+        merged = merge(base, ours, theirs)
+        check_valid(merged)
+        keys = {(e["at"], e["kind"], e["text"]) for e in merged["timeline"]}
+        for side in (ours, theirs):
+            assert {(e["at"], e["kind"], e["text"]) for e in side["timeline"]} <= keys, seed
