@@ -244,3 +244,15 @@ def test_random_lifecycles_on_both_sides_always_merge_to_a_valid_incident() -> N
         keys = {(e["at"], e["kind"], e["text"]) for e in merged["timeline"]}
         for side in (ours, theirs):
             assert {(e["at"], e["kind"], e["text"]) for e in side["timeline"]} <= keys, seed
+
+
+def test_a_start_time_corrected_on_one_side_is_kept() -> None:
+    base, ours, theirs = sides()
+    base["detected_at"] = ours["detected_at"] = theirs["detected_at"] = "2025-01-15T14:40:00+00:00"
+    base["opened_at"] = ours["opened_at"] = theirs["opened_at"] = "2025-01-15T14:40:00+00:00"
+    ours["started_at"] = "2025-01-15T14:35:00+00:00"  # a later correction would be lost by "earliest"
+    base["started_at"] = theirs["started_at"] = "2025-01-15T14:20:00+00:00"
+    theirs["timeline"].append(entry("14:50", "note", "theirs"))
+    merged = merge(base, ours, theirs)
+    assert merged["started_at"] == "2025-01-15T14:35:00+00:00"
+    check_valid(merged)

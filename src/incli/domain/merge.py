@@ -7,7 +7,8 @@ and returns the merged data. Nothing either side wrote is lost:
 - timeline: the union of both sides' entries (the same entry once), in time order;
 - action items: the union by id; where both changed one, the later ``updated_at`` wins;
   an item deleted on one side and unchanged on the other stays deleted;
-- lifecycle: the earliest start, detection, opening and acknowledgement; mitigation
+- lifecycle: a time changed on one side is taken; changed on both, the earliest start,
+  detection, opening and acknowledgement; mitigation
   and resolution as the merged timeline says (a reopen after the last resolve
   clears them, else the latest); the status is derived from the result;
 - a plain field (title, service, summary, commander, drill, roles.*) changed
@@ -99,8 +100,7 @@ class _Merger:
         self.order = list(order)
         self.o = _read(ours, "ours")
         self.t = _read(theirs, "theirs")
-        if base is not None:
-            _read(base, "base")
+        self.b = _read(base, "base") if base is not None else None
         if self.o.id != self.t.id:
             raise MergeError(f"the two sides are different incidents ({self.o.id}, {self.t.id})")
         o_last, t_last = _latest(self.o), _latest(self.t)
@@ -267,8 +267,15 @@ class _Merger:
         result["roles"] = roles
         result["tags"] = _list_merge(self.base.get("tags"), self.o.tags, self.t.tags)
         for name in ("opened_at", "started_at", "detected_at", "acknowledged_at"):
-            moments = [m for m in (self.o.time(name), self.t.time(name)) if m is not None]
-            result[name] = to_iso(min(moments)) if moments else None
+            b_m = self.b.time(name) if self.b is not None else None
+            o_m, t_m = self.o.time(name), self.t.time(name)
+            if o_m == t_m or t_m == b_m:
+                moment = o_m  # a correction made on one side only is kept
+            elif o_m == b_m:
+                moment = t_m
+            else:
+                moment = min((m for m in (o_m, t_m) if m is not None), default=None)
+            result[name] = to_iso(moment) if moment else None
         postmortem = self.postmortem()
         if postmortem is not None:
             result["postmortem"] = postmortem
