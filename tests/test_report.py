@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from incli.cli.app import app
 from incli.domain import charts, reportdata
-from incli.report_render import markdown_to_html
+from incli.render import markdown_to_html
 from incli.storage import yamlio
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme"

@@ -157,7 +157,7 @@ def build_report(
     progress: ProgressBar | None = None,
 ) -> ReportResult:
     """Write the site, with ``progress(label, total)`` advanced per page while writing."""
-    from incli.report_render import ReportRenderer
+    from incli.render import ReportRenderer
 
     config: Config = service.config
     now: datetime = service.now()
