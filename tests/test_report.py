@@ -354,3 +354,39 @@ def test_repository_templates_run_sandboxed(hostile_repo: tuple[Path, dict[str, 
     code, _out, err = inc("--dir", str(repo), "report", "-o", str(tmp_path / "site"))
     assert code == 4 and "actions.html" in err
     assert not (tmp_path / "site").exists()
+
+
+def test_incident_page_shows_the_postmortem_as_inc_postmortem_render_writes_it(
+    hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    repo, ids = hostile_repo
+    add_extensions(
+        repo,
+        ids["hostile"],
+        postmortem={
+            "state": "in-review",
+            "summary": "Pool ran dry. <script>alert(3)</script>",
+            "root_causes": ["Pool size **hard-coded** <img src=x onerror=alert(4)>"],
+            "contributing_factors": ["No alert on pool use"],
+            "went_well": ["Fast rollback"],
+            "lessons": ["Alert on saturation"],
+        },
+    )
+    code, markdown, err = inc("--dir", str(repo), "postmortem", "render", ids["hostile"])
+    assert code == 0, err
+    build(repo, tmp_path / "site")
+    page = (tmp_path / "site" / "incidents" / f"{ids['hostile']}.html").read_text()
+    postmortem = page[page.index('id="postmortem-h"') :]
+    headings = re.findall(r"<h([3-6])>(.*?)</h\1>", postmortem)
+    wanted = [line.lstrip("#").strip() for line in markdown.splitlines() if line.startswith("#")]
+    assert len(wanted) >= 8
+    assert [text for _level, text in headings] == [w.replace("<", "&lt;").replace(">", "&gt;") for w in wanted]
+    assert headings[0] == ("3", "Postmortem: &lt;script&gt;alert(1)&lt;/script&gt;")  # the document's # under the h2
+    assert headings[1] == ("4", "Incident Summary")
+    assert "<strong>hard-coded</strong> &lt;img src=x onerror=alert(4)&gt;" in postmortem
+    assert "Fast rollback" in postmortem and "Alert on saturation" in postmortem
+    assert "<script" not in page and "<img" not in page
+    curly = (tmp_path / "site" / "incidents" / f"{ids['curly']}.html").read_text()
+    assert "Postmortem: Template {{ 7*7 }} in title" in curly and "49" not in curly
+    active = (tmp_path / "site" / "incidents" / f"{ids['active']}.html").read_text()
+    assert "No postmortem has been written for this incident." in active

@@ -381,6 +381,19 @@ class ReportRenderer:
         except jinja2.TemplateError as exc:
             raise InvalidInput(f"broken template {template.filename or name}: {exc}") from None
 
+    @functools.cached_property
+    def postmortem_template(self) -> TemplateInfo:
+        """The template ``inc postmortem render`` uses by default (Markdown; the repository's own wins)."""
+        return find(None, "md", self.repo_templates)
+
+    def postmortem(self, incident: Incident, config: Config, now: datetime) -> Any:
+        """The incident's postmortem as ``inc postmortem render`` writes it, turned into HTML whose
+        headings sit below the page's own (the document's ``#`` becomes ``<h3>``)."""
+        from markupsafe import Markup
+
+        text = render(self.postmortem_template, "md", context(incident, config, now), self.repo_templates)
+        return Markup(markdown_to_html(text, shift_headings=2))
+
     def static(self, name: str) -> bytes:
         for folder in self.folders:
             path = Path(folder) / REPORT_FOLDER / name

@@ -38,14 +38,6 @@ DEFAULT_TITLE = "Incident report"
 # The incident list is split into pages of this many rows: a browser lays out a
 # 10,000-row table slowly, and nobody scrolls that far.
 INDEX_PAGE_SIZE = 1000
-POSTMORTEM_TEXT_SECTIONS = (("summary", "Summary"), ("impact", "Impact"))
-POSTMORTEM_LIST_SECTIONS = (
-    ("root_causes", "Root causes"),
-    ("contributing_factors", "Contributing factors"),
-    ("went_well", "What went well"),
-    ("could_improve", "What could be improved"),
-    ("lessons", "Lessons learned"),
-)
 MILESTONE_LABELS = (
     ("started_at", "Impact started"),
     ("detected_at", "Detected"),
@@ -281,10 +273,8 @@ def _incident_page(
             time_format="%Y-%m-%d %H:%M" if len(days) > 1 else "%H:%M",
             actions=reportdata.actions_of(incident, today),
             postmortem_state=row.postmortem,
-            postmortem_html=None,
-            postmortem=reportdata.postmortem_of(incident),
-            postmortem_text_sections=POSTMORTEM_TEXT_SECTIONS,
-            postmortem_list_sections=POSTMORTEM_LIST_SECTIONS,
+            # The same template and text as ``inc postmortem render``, as HTML.
+            postmortem_html=renderer.postmortem(incident, config, now) if row.postmortem != reportdata.NO_POSTMORTEM else None,
             newer=newer,
             older=older,
             **common,
