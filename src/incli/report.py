@@ -274,7 +274,9 @@ def _incident_page(
             actions=reportdata.actions_of(incident, today),
             postmortem_state=row.postmortem,
             # The same template and text as ``inc postmortem render``, as HTML.
-            postmortem_html=renderer.postmortem(incident, config, now) if row.postmortem != reportdata.NO_POSTMORTEM else None,
+            postmortem_html=(
+                renderer.postmortem(incident, config, now) if row.postmortem != reportdata.NO_POSTMORTEM else None
+            ),
             newer=newer,
             older=older,
             **common,
