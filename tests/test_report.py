@@ -270,13 +270,10 @@ def test_markdown_keeps_raw_html_as_text() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
 
 
-def test_histogram_buckets_and_quantiles() -> None:
+def test_histogram_buckets_and_month_range() -> None:
     minutes = [1, 14.99, 15, 29, 30, 59, 60, 119, 120, 239, 240, 479, 480, 1439, 1440, 9000]
     counts = dict(charts.histogram([m * 60 for m in minutes]))
     assert counts == {"<15m": 2, "15-30m": 2, "30m-1h": 2, "1-2h": 2, "2-4h": 2, "4-8h": 2, "8-24h": 2, ">1d": 2}
-    assert reportdata.quantile([], 0.5) is None
-    assert reportdata.quantile([10, 20, 30, 40], 0.5) == 25
-    assert reportdata.quantile(list(range(1, 11)), 0.9) == pytest.approx(9.1)
     assert reportdata.month_range("2024-11", "2025-02") == ["2024-11", "2024-12", "2025-01", "2025-02"]
 
 
@@ -390,3 +387,62 @@ def test_incident_page_shows_the_postmortem_as_inc_postmortem_render_writes_it(
     assert "Postmortem: Template {{ 7*7 }} in title" in curly and "49" not in curly
     active = (tmp_path / "site" / "incidents" / f"{ids['active']}.html").read_text()
     assert "No postmortem has been written for this incident." in active
+
+
+def _cells(html: str, table_id: str) -> list[dict[str, str]]:
+    table = html[html.index(f'id="{table_id}"') :]
+    table = table[: table.index("</table>")]
+    rows = []
+    for row in re.findall(r"<tr data-[^>]*>.*?</tr>", table, re.S):
+        rows.append(dict(re.findall(r'data-([a-z0-9-]+)="([^"]*)"', row)))
+    return rows
+
+
+def _seconds(value: str) -> float | None:
+    return float(value) if value else None
+
+
+def test_metrics_page_shows_the_numbers_of_inc_metrics_json(tmp_path: Path) -> None:
+    import json
+
+    build(EXAMPLES, tmp_path / "site")
+    code, out, err = inc("--dir", str(EXAMPLES), "metrics", "--json")
+    assert code == 0, err
+    expected = json.loads(out)
+    code, out, err = inc("--dir", str(EXAMPLES), "metrics", "--json", "--by", "month")
+    assert code == 0, err
+    by_month = {g["key"]: g["metrics"]["mttr"] for g in json.loads(out)["groups"]}
+    html = (tmp_path / "site" / "metrics.html").read_text()
+
+    rows = _cells(html, "duration-metrics")
+    assert [r["metric"] for r in rows] == list(expected["metrics"]) == ["mttd", "mtta", "mttm", "mttr", "mtbf"]
+    for row in rows:
+        stat = expected["metrics"][row["metric"]]
+        assert int(row["n"]) == stat["n"]
+        for field in ("mean_seconds", "median_seconds", "p90_seconds"):
+            assert _seconds(row[field.replace("_", "-")]) == stat[field], (row["metric"], field)
+    assert expected["metrics"]["mttr"]["n"] > 3  # the examples measure something
+
+    severities = _cells(html, "severity-metrics")
+    wanted = [*expected["by_severity"], {"severity": "all", "count": expected["count"],
+                                         "acknowledged_in_time": expected["acknowledged_in_time"]}]  # fmt: skip
+    assert [(r["severity"], int(r["count"]), int(r["within"]), int(r["n"])) for r in severities] == [
+        (s["severity"], s["count"], s["acknowledged_in_time"]["within"], s["acknowledged_in_time"]["n"]) for s in wanted
+    ]
+    pms = dict(re.findall(r'data-([a-z0-9-]+)="([^"]*)"', re.search(r'<p id="postmortem-metrics"[^>]*>', html)[0]))
+    assert {k: int(v) for k, v in pms.items() if k != "id"} == {
+        k.replace("_", "-"): expected["postmortems"][k] for k in ("on_time", "late", "pending", "required", "recorded")
+    }
+    acts = dict(re.findall(r'data-([a-z0-9-]+)="([^"]*)"', re.search(r'<p id="action-metrics"[^>]*>', html)[0]))
+    assert {k: int(v) for k, v in acts.items()} == expected["actions"]
+
+    # The per-month median/p90 table under the chart: the metrics module's figures (nearest-rank p90).
+    chart = html[html.index('id="resolve-per-month"') :]
+    chart = chart[: chart.index("</table>")]
+    shown = re.findall(r'<th scope="row">(\d{4}-\d\d)</th><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td>', chart)
+    assert shown
+    for month, n, median, p90 in shown:
+        stat = by_month.get(month, {"n": 0, "median_seconds": None, "p90_seconds": None})
+        assert int(n) == stat["n"], month
+        assert median == (charts.short_seconds(stat["median_seconds"]) if stat["median_seconds"] is not None else "-")
+        assert p90 == (charts.short_seconds(stat["p90_seconds"]) if stat["p90_seconds"] is not None else "-")

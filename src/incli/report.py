@@ -176,6 +176,10 @@ def build_report(
         "since": since_at,
         "severity_rank": config.rank,
     }
+    # The numbers of ``inc metrics --since ... --by month --json``, computed by the same function.
+    from incli.measure import metrics as measure
+
+    measured = measure(service, since=since_at.isoformat() if since_at else None, by="month")
     total_pages = len(rows) + 2 + max(1, -(-len(rows) // INDEX_PAGE_SIZE))
 
     try:
@@ -185,7 +189,7 @@ def build_report(
     bar = progress("Writing report", total_pages) if progress else contextlib.nullcontext(lambda _n: None)
     try:
         with bar as advance:
-            _write_site(building, renderer, rows, config, now, today, zone, site, advance)
+            _write_site(building, renderer, rows, measured, config, now, today, zone, site, advance)
         _swap_into_place(building, folder)
     except OSError as exc:
         shutil.rmtree(building, ignore_errors=True)
@@ -203,6 +207,7 @@ def _write_site(
     building: Path,
     renderer: Any,
     rows: list[reportdata.IncidentRow],
+    measured: dict[str, Any],
     config: Config,
     now: datetime,
     today: Any,
@@ -225,7 +230,7 @@ def _write_site(
             pages=pages, first=(number - 1) * INDEX_PAGE_SIZE + 1, **common))  # fmt: skip
     advance(len(chunks))
 
-    writer.write("metrics.html", _metrics_page(renderer, rows, config, zone, common))
+    writer.write("metrics.html", _metrics_page(renderer, rows, measured, config, zone, common))
     advance(1)
 
     writer.write("actions.html", _actions_page(renderer, rows, today, common))
@@ -285,9 +290,15 @@ def _incident_page(
 
 
 def _metrics_page(
-    renderer: Any, rows: list[reportdata.IncidentRow], config: Config, zone: tzinfo, common: dict[str, Any]
+    renderer: Any,
+    rows: list[reportdata.IncidentRow],
+    measured: dict[str, Any],
+    config: Config,
+    zone: tzinfo,
+    common: dict[str, Any],
 ) -> str:
     stats = reportdata.monthly_stats((r.incident for r in rows), config, zone)
+    reportdata.with_monthly_resolve(stats, measured.get("groups", []))
     histogram = charts.histogram(stats.resolve_seconds)
     drawn: dict[str, str] = {}
     if stats.months:
@@ -320,6 +331,7 @@ def _metrics_page(
             charts=drawn,
             histogram=histogram,
             month_totals=month_totals,
+            metrics=measured,
             seconds=lambda value: charts.short_seconds(value) if value is not None else "-",
             **common,
         )
