@@ -446,3 +446,31 @@ def test_metrics_page_shows_the_numbers_of_inc_metrics_json(tmp_path: Path) -> N
         assert int(n) == stat["n"], month
         assert median == (charts.short_seconds(stat["median_seconds"]) if stat["median_seconds"] is not None else "-")
         assert p90 == (charts.short_seconds(stat["p90_seconds"]) if stat["p90_seconds"] is not None else "-")
+
+
+def test_actions_page_marks_overdue_what_inc_action_list_calls_overdue(
+    hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    import json
+
+    repo, ids = hostile_repo
+    for title, due in (("Past due", "2025-02-01"), ("Due in a year", "365d")):
+        code, _out, err = inc("--dir", str(repo), "action", "add", ids["curly"], title, "--owner", "carol",
+                              "--due", due)  # fmt: skip
+        assert code == 0, err
+    data = yamlio.load((repo / "incidents" / f"{ids['curly']}.yaml").read_bytes())
+    # A due date with a time is not a date `inc action list` reads: not overdue there, so not here either.
+    data["actions"].append({"id": "ACT-eeeee", "title": "Odd due", "owner": "carol", "due": "2025-01-10T09:00",
+                            "status": "open"})  # fmt: skip
+    (repo / "incidents" / f"{ids['curly']}.yaml").write_text(yamlio.dump(data), encoding="utf-8")
+    code, out, err = inc("--dir", str(repo), "action", "list", "--json")
+    assert code == 0, err
+    listed = json.loads(out)
+    overdue = {a["id"] for a in listed if a["overdue"]}
+    assert "ACT-aaaaa" in overdue and "ACT-eeeee" not in overdue and len(overdue) == 2
+    build(repo, tmp_path / "site")
+    html = (tmp_path / "site" / "actions.html").read_text()
+    row = r'<tr class="overdue">\s*<td class="action">.*? <span class="muted nowrap">(ACT-\w+)'
+    marked = set(re.findall(row, html))
+    assert marked == overdue
+    assert f"{len(overdue)} overdue" in html

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from incli.domain import durations
+from incli.domain import postmortem as pm
 from incli.domain.config import Config
 from incli.domain.model import Incident
 
@@ -78,28 +79,13 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _due(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
-
-
 def actions_of(incident: Incident, today: date) -> list[ActionRow]:
-    """The incident's action items; overdue = open and due before ``today``."""
-    raw = incident.extra.get("actions")
-    if not isinstance(raw, list):
-        return []
+    """The incident's action items; due date and overdue as ``inc action list`` has them
+    (domain/postmortem: open and due before ``today``)."""
     rows = []
-    for item in raw:
-        if not isinstance(item, dict):
-            continue
+    for item in pm.actions_of(incident):
         status = _text(item.get("status")) or "open"
-        due = _due(item.get("due"))
+        due = pm.action_due(item)
         rows.append(
             ActionRow(
                 id=_text(item.get("id")),
@@ -109,7 +95,7 @@ def actions_of(incident: Incident, today: date) -> list[ActionRow]:
                 due_text=due.isoformat() if due else _text(item.get("due")),
                 priority=_text(item.get("priority")),
                 status=status,
-                overdue=status != "done" and due is not None and due < today,
+                overdue=pm.action_overdue(item, today),
                 note=_text(item.get("note")),
                 done_at=_text(item.get("done_at")),
                 incident=incident,
