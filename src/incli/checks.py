@@ -14,7 +14,7 @@ from pathlib import Path
 
 from incli.domain import lifecycle
 from incli.domain.model import EXTENSION_ORDER, IncidentFormatError, incident_from_dict
-from incli.domain.postmortem import action_problems, postmortem_problems
+from incli.domain.postmortem import MERGE_CONFLICT_HINT, action_problems, merge_conflicts, postmortem_problems
 from incli.storage import yamlio
 from incli.storage.repo import Repository
 from incli.storage.store import SUFFIX, Store
@@ -64,6 +64,8 @@ def check_file(path: Path, data: bytes, repo: Repository) -> tuple[str | None, l
         incident.extra.get("actions")
     ):
         findings.append(Finding(path, at(key), f"{key}: {message}"))
+    for key in merge_conflicts(incident.extra.get("postmortem")):
+        findings.append(Finding(path, at("postmortem"), f"postmortem.{key}: {MERGE_CONFLICT_HINT}"))
     if repo.config.find_severity(incident.severity) is None:
         known = ", ".join(s.id for s in repo.config.severities)
         findings.append(Finding(path, at("severity"), f"unknown severity {incident.severity!r}; known: {known}"))

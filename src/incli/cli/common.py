@@ -53,6 +53,12 @@ class State:
 
             # Notification hooks run after each write; a failing hook only warns.
             self._service.listeners.append(Hooks(self._service.config, self._service.repo.root, output.warn))
+            # git.commit: true commits exactly the files each command wrote.
+            git = self._service.config.section("git")
+            if isinstance(git, dict) and git.get("commit") is True:
+                from incli.sync import AutoCommit
+
+                self._service.listeners.append(AutoCommit(self._service.repo, output.warn))
         return self._service
 
     def report_warnings(self) -> None:

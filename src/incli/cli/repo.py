@@ -24,13 +24,18 @@ def init(
     Safe to run again, for example in a fresh clone: it never changes existing data.
     """
     from incli.storage.repo import init_repository
+    from incli.sync import setup_git
 
     repo, created = init_repository(path)
     if created:
         output.info(f"Created an incident repository in {repo.root}: {', '.join(created)}")
-        output.info('Next: inc open "What is wrong" --severity SEV2')
     else:
         output.info(f"{repo.root} is already an incident repository; nothing changed")
+    # In a git work tree (also a fresh clone): register the merge driver for incident files.
+    for message in setup_git(repo):
+        output.info(message)
+    if created:
+        output.info('Next: inc open "What is wrong" --severity SEV2')
 
 
 def validate(ctx: typer.Context, json: JsonOption = False) -> None:

@@ -207,10 +207,26 @@ def postmortem_problems(raw: Any) -> list[tuple[str, str]]:
                         or not _is_text(step.get("answer"))
                     ):
                         problems.append((f"postmortem.whys[{c}][{s}]", "expected {question: text, answer: text}"))
-    unknown = sorted(set(raw) - set(POSTMORTEM_ORDER))
+    conflicts = raw.get("conflicts")
+    if conflicts is not None and (not isinstance(conflicts, list) or not all(_is_text(c) for c in conflicts)):
+        problems.append(("postmortem.conflicts", "expected a list of section names"))
+    unknown = sorted(set(raw) - set(POSTMORTEM_ORDER) - {"conflicts"})
     for key in unknown:
         problems.append((f"postmortem.{key}", "unknown field"))
     return problems
+
+
+MERGE_CONFLICT_HINT = (
+    "a merge kept two versions ([merge: ours] / [merge: theirs]); reconcile the text with "
+    "inc postmortem edit and remove the section from postmortem.conflicts"
+)
+
+
+def merge_conflicts(postmortem: Any) -> list[str]:
+    """The sections a merge left with two versions for a human to reconcile."""
+    if not isinstance(postmortem, dict) or not isinstance(postmortem.get("conflicts"), list):
+        return []
+    return [str(c) for c in postmortem["conflicts"] if c]
 
 
 def items(postmortem: dict[str, Any], key: str) -> list[str]:
@@ -499,6 +515,8 @@ def check(incident: Incident, settings: Settings) -> list[Finding]:
         hint = f"no postmortem yet (start one: inc postmortem new {incident.id})"
         return [Finding(incident.id, "postmortem", "", hint)]
     actions = actions_of(incident)
+    for key in merge_conflicts(postmortem):
+        findings.append(Finding(incident.id, key, "", MERGE_CONFLICT_HINT))
     for key in settings.required_sections:
         if key == "action_items":
             empty = not actions

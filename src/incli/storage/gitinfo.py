@@ -23,3 +23,103 @@ def user_name(cwd: Path | None = None) -> str | None:
     if result is not None and result.returncode == 0 and result.stdout.strip():
         return result.stdout.strip()
     return os.environ.get("USER") or os.environ.get("USERNAME") or None
+
+
+def _ok(result: subprocess.CompletedProcess[str] | None) -> bool:
+    return result is not None and result.returncode == 0
+
+
+def _why(result: subprocess.CompletedProcess[str] | None) -> str:
+    """git's own explanation, on one line."""
+    if result is None:
+        return "git is not installed or did not answer"
+    lines = [line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith("hint:")]
+    return (useful or lines or [f"git exited with {result.returncode}"])[0]
+
+
+def toplevel(path: Path) -> Path | None:
+    """The top folder of the git work tree holding ``path``; None outside one."""
+    result = run_git(["rev-parse", "--show-toplevel"], cwd=path)
+    return Path(result.stdout.strip()) if _ok(result) and result is not None and result.stdout.strip() else None
+
+
+def has_identity(cwd: Path) -> bool:
+    """Can git commit here (user.name and user.email known)?"""
+    return _ok(run_git(["var", "GIT_COMMITTER_IDENT"], cwd=cwd)) and _ok(run_git(["var", "GIT_AUTHOR_IDENT"], cwd=cwd))
+
+
+def config_get(cwd: Path, key: str) -> str | None:
+    result = run_git(["config", "--local", "--get", key], cwd=cwd)
+    return result.stdout.strip() if _ok(result) and result is not None else None
+
+
+def config_set(cwd: Path, key: str, value: str) -> None:
+    result = run_git(["config", "--local", key, value], cwd=cwd)
+    if not _ok(result):
+        raise OSError(f"git config {key} failed: {_why(result)}")
+
+
+def commit_only(cwd: Path, paths: list[Path], message: str) -> str | None:
+    """Commit exactly ``paths`` (added if new), leaving whatever else is staged alone.
+
+    Returns None on success, else git's reason in one line.
+    """
+    names = [str(p) for p in paths]
+    added = run_git(["add", "--", *names], cwd=cwd)
+    if not _ok(added):
+        return _why(added)
+    result = run_git(["commit", "--quiet", "--no-verify", "--only", "-m", message, "--", *names], cwd=cwd, timeout=30)
+    return None if _ok(result) else _why(result)
+
+
+def status(cwd: Path) -> list[tuple[str, str]] | None:
+    """(two-letter code, path relative to the top level) of every change; None when git fails."""
+    result = run_git(["status", "--porcelain=v1", "-z", "--untracked-files=all"], cwd=cwd)
+    if not _ok(result) or result is None:
+        return None
+    found: list[tuple[str, str]] = []
+    parts = result.stdout.split("\0")
+    index = 0
+    while index < len(parts):
+        item = parts[index]
+        index += 1
+        if len(item) < 4:
+            continue
+        code, name = item[:2], item[3:]
+        if code[0] in "RC":
+            index += 1  # the original name follows a rename
+        found.append((code, name))
+    return found
+
+
+def remotes(cwd: Path) -> list[str]:
+    result = run_git(["remote"], cwd=cwd)
+    return result.stdout.split() if _ok(result) and result is not None else []
+
+
+def has_upstream(cwd: Path) -> bool:
+    return _ok(run_git(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}"], cwd=cwd))
+
+
+def current_branch(cwd: Path) -> str | None:
+    result = run_git(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd=cwd)
+    return result.stdout.strip() if _ok(result) and result is not None else None
+
+
+def run_step(cwd: Path, args: list[str], timeout: float = 120.0) -> str | None:
+    """Run a git step that talks to a remote; None on success, else git's reason in one line."""
+    result = run_git(args, cwd=cwd, timeout=timeout)
+    return None if _ok(result) else _why(result)
+
+
+def conflicted(cwd: Path) -> list[str]:
+    result = run_git(["diff", "--name-only", "--diff-filter=U"], cwd=cwd)
+    return result.stdout.split() if _ok(result) and result is not None else []
+
+
+def merge_file(ours: Path, base: Path, theirs: Path) -> bool:
+    """git's own line-based three-way merge into ``ours`` (conflict markers where both
+    sides changed the same lines); False when git could not run it."""
+    result = run_git(["merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base), str(theirs)])
+    return result is not None and 0 <= result.returncode < 128

@@ -1,0 +1,227 @@
+"""Git-native teamwork with real git: a bare remote, two clones, the incli merge driver,
+inc sync and auto-commit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import Run
+from incli.storage import yamlio
+
+pytestmark = pytest.mark.skipif(
+    subprocess.run(["git", "--version"], capture_output=True).returncode != 0, reason="git is not installed"
+)
+
+
+@pytest.fixture(autouse=True)
+def _git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Tester")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "tester@example.com")
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if check:
+        assert result.returncode == 0, f"git {' '.join(args)}: {result.stdout}{result.stderr}"
+    return result
+
+
+def inc(run: Run, clone: Path, *args: str) -> str:
+    result = run("--dir", str(clone), *args)
+    assert result.code == 0, f"inc {' '.join(args)}: {result.stderr}"
+    return result.stdout.strip()
+
+
+def load(path: Path) -> dict:  # type: ignore[type-arg]
+    data = yamlio.load(path.read_bytes())
+    assert isinstance(data, dict)
+    return data
+
+
+def set_field(path: Path, key: str, value: str) -> None:
+    """What a person does with inc edit: change one field in the file."""
+    data = load(path)
+    data[key] = value
+    path.write_text(yamlio.dump(data))
+
+
+def commit_all(clone: Path, message: str) -> None:
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", message)
+
+
+@pytest.fixture
+def clones(tmp_path: Path, run: Run) -> tuple[Path, Path]:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    alice = tmp_path / "alice"
+    git(tmp_path, "clone", "-q", str(remote), str(alice))
+    git(alice, "checkout", "-q", "-b", "main")
+    result = run("init", str(alice))
+    assert result.code == 0 and "Registered the incli merge driver" in result.stderr
+    assert "Committed .gitattributes" in result.stderr
+    assert (alice / ".gitattributes").read_text() == "incidents/*.yaml merge=incli\n"
+    commit_all(alice, "incident repository")
+    git(alice, "push", "-q", "-u", "origin", "main")
+    bob = tmp_path / "bob"
+    git(tmp_path, "clone", "-q", str(remote), str(bob))
+    before = {p: p.read_bytes() for p in bob.rglob("*") if p.is_file() and ".git" not in p.parts}
+    result = run("init", str(bob))
+    assert result.code == 0 and "Registered the incli merge driver" in result.stderr
+    after = {
+        p: p.read_bytes() for p in bob.rglob("*") if p.is_file() and not {".git", ".incli"} & set(p.parts)
+    }
+    assert after == {p: b for p, b in before.items() if p in after} and set(after) <= set(before)
+    assert git(bob, "status", "--porcelain").stdout == ""
+    assert sys.executable in git(bob, "config", "merge.incli.driver").stdout
+    return alice, bob
+
+
+def entries(path: Path) -> set[tuple[str, str, str]]:
+    return {(e["at"], e["kind"], e["text"]) for e in load(path)["timeline"]}
+
+
+def test_two_clones_change_the_same_incidents_and_merge_without_conflict(run: Run, clones: tuple[Path, Path]) -> None:
+    alice, bob = clones
+    t0 = "2025-01-15T14:30:00+00:00"
+    shared = inc(run, alice, "open", "Checkout errors", "-s", "SEV3", "--at", t0, "--by", "alice")
+    done = inc(run, alice, "open", "Login slow", "-s", "SEV2", "--at", "2025-01-15T10:00:00+00:00", "--by", "alice")
+    inc(run, alice, "resolve", done, "--at", "2025-01-15T11:00:00+00:00", "--by", "alice")
+    inc(run, alice, "postmortem", "new", done, "--by", "alice")
+    commit_all(alice, "two incidents")
+    git(alice, "push", "-q")
+    git(bob, "pull", "-q", "--no-rebase")
+
+    # Alice, offline.
+    inc(run, alice, "note", shared, "Restarted the pool", "--at", "2025-01-15T14:40:00+00:00", "--by", "alice")
+    inc(run, alice, "ack", shared, "--at", "2025-01-15T14:45:00+00:00", "--by", "alice")
+    inc(run, alice, "severity", shared, "SEV2", "--at", "2025-01-15T14:46:00+00:00", "--by", "alice")
+    set_field(alice / "incidents" / f"{shared}.yaml", "title", "Checkout 500s")
+    new_a = inc(run, alice, "open", "Alice's new one", "-s", "SEV4", "--by", "alice")
+    inc(run, alice, "action", "add", done, "Add a login latency alert", "--owner", "alice", "--due", "2025-02-01")
+    inc(run, alice, "postmortem", "add", done, "summary", "Logins took 30 s for an hour.")
+    inc(run, alice, "postmortem", "add", done, "root-cause", "Session store evictions")
+    # Bob, offline, on the same incidents.
+    inc(run, bob, "note", shared, "Paged the DBA", "--at", "2025-01-15T14:35:00+00:00", "--by", "bob")
+    inc(run, bob, "ack", shared, "--at", "2025-01-15T14:38:00+00:00", "--by", "bob")
+    inc(run, bob, "severity", shared, "SEV1", "--at", "2025-01-15T14:50:00+00:00", "--by", "bob")
+    set_field(bob / "incidents" / f"{shared}.yaml", "title", "Payment provider timeouts")
+    new_b = inc(run, bob, "open", "Bob's new one", "-s", "SEV4", "--by", "bob")
+    inc(run, bob, "action", "add", done, "Size the session store", "--owner", "bob", "--due", "2025-02-02")
+    inc(run, bob, "postmortem", "add", done, "impact", "All users were slowed down.")
+    inc(run, bob, "postmortem", "add", done, "lesson", "Watch eviction rates")
+
+    files = [f"incidents/{shared}.yaml", f"incidents/{done}.yaml"]
+    wrote = {clone: {f: entries(clone / f) for f in files} for clone in (alice, bob)}
+    commit_all(alice, "alice's changes")
+    commit_all(bob, "bob's changes")
+    git(alice, "push", "-q")
+    pulled = git(bob, "pull", "--no-rebase", "--no-edit")
+    assert "CONFLICT" not in pulled.stdout + pulled.stderr
+    git(bob, "push", "-q")
+    git(alice, "pull", "-q", "--no-rebase", "--no-edit")
+
+    for name in files:
+        assert (alice / name).read_bytes() == (bob / name).read_bytes()
+        merged = entries(alice / name)
+        assert wrote[alice][name] | wrote[bob][name] <= merged
+    assert {p.name for p in (alice / "incidents").glob("*.yaml")} == {
+        f"{i}.yaml" for i in (shared, done, new_a, new_b)
+    } == {p.name for p in (bob / "incidents").glob("*.yaml")}
+    assert new_a != new_b
+
+    incident = load(alice / files[0])
+    assert incident["severity"] == "SEV1"
+    assert incident["acknowledged_at"] == "2025-01-15T14:38:00+00:00" and incident["status"] == "acknowledged"
+    texts = [e["text"] for e in incident["timeline"]]
+    assert {"Checkout 500s", "Payment provider timeouts"} == {
+        incident["title"], *(t.removeprefix("Merge: title was also changed to ") for t in texts if "title" in t)
+    }
+    postmortem = load(alice / files[1])
+    assert postmortem["postmortem"]["summary"] == "Logins took 30 s for an hour."
+    assert postmortem["postmortem"]["impact"] == "All users were slowed down."
+    assert postmortem["postmortem"]["root_causes"] == ["Session store evictions"]
+    assert postmortem["postmortem"]["lessons"] == ["Watch eviction rates"]
+    assert sorted(a["title"] for a in postmortem["actions"]) == ["Add a login latency alert", "Size the session store"]
+    for clone in (alice, bob):
+        result = run("--dir", str(clone), "validate")
+        assert result.code == 0, result.stdout
+        assert git(clone, "status", "--porcelain").stdout == ""
+
+
+def test_postmortem_text_edited_on_both_sides_is_kept_and_pointed_at(run: Run, clones: tuple[Path, Path]) -> None:
+    alice, bob = clones
+    ident = inc(run, alice, "open", "Queue stuck", "-s", "SEV2", "--at", "2025-01-15T10:00:00+00:00")
+    inc(run, alice, "resolve", ident, "--at", "2025-01-15T11:00:00+00:00")
+    inc(run, alice, "postmortem", "new", ident)
+    commit_all(alice, "incident")
+    git(alice, "push", "-q")
+    git(bob, "pull", "-q", "--no-rebase")
+    inc(run, alice, "postmortem", "add", ident, "summary", "A consumer deadlocked.")
+    inc(run, bob, "postmortem", "add", ident, "summary", "The broker stopped delivering.")
+    commit_all(alice, "a")
+    commit_all(bob, "b")
+    git(alice, "push", "-q")
+    pulled = git(bob, "pull", "--no-rebase", "--no-edit")
+    assert "CONFLICT" not in pulled.stdout + pulled.stderr
+    postmortem = load(bob / "incidents" / f"{ident}.yaml")["postmortem"]
+    summary = postmortem["summary"]
+    assert "A consumer deadlocked." in summary and "The broker stopped delivering." in summary
+    assert postmortem["conflicts"] == ["summary"]
+    validated = run("--dir", str(bob), "validate")
+    assert validated.code == 6 and "postmortem.summary: a merge kept two versions" in validated.stdout
+    checked = run("--dir", str(bob), "postmortem", "check", ident)
+    assert checked.code != 0 and "summary: a merge kept two versions" in checked.stdout
+
+
+def test_a_side_that_cannot_be_read_falls_back_to_a_git_conflict(run: Run, clones: tuple[Path, Path]) -> None:
+    alice, bob = clones
+    ident = inc(run, alice, "open", "Disk full", "-s", "SEV2")
+    commit_all(alice, "incident")
+    git(alice, "push", "-q")
+    git(bob, "pull", "-q", "--no-rebase")
+    path_a, path_b = (c / "incidents" / f"{ident}.yaml" for c in (alice, bob))
+    inc(run, alice, "note", ident, "Cleared the logs")
+    path_b.write_text(path_b.read_text().replace("title:", "title: [unclosed"))
+    commit_all(alice, "a")
+    commit_all(bob, "b: broken by hand")
+    git(alice, "push", "-q")
+    pulled = git(bob, "pull", "--no-rebase", "--no-edit", check=False)
+    assert pulled.returncode != 0 and "CONFLICT" in pulled.stdout
+    assert git(bob, "diff", "--name-only", "--diff-filter=U").stdout.split() == [f"incidents/{ident}.yaml"]
+    text = path_b.read_text()
+    assert "Cleared the logs" in text and "[unclosed" in text  # git's line merge: both sides kept
+    result = run("--dir", str(bob), "validate")
+    assert result.code == 6 and "not valid YAML" in result.stdout
+
+
+def test_the_driver_exits_1_with_a_line_merge_on_a_corrupt_side(tmp_path: Path, run: Run) -> None:
+    good = "schema: 1\nid: INC-20250115-abcde\ntitle: T\nseverity: SEV2\nstatus: open\n" \
+        "opened_at: '2025-01-15T14:30:00+00:00'\nstarted_at: '2025-01-15T14:30:00+00:00'\n" \
+        "detected_at: '2025-01-15T14:30:00+00:00'\ntimeline: []\n"  # fmt: skip
+    base, ours, theirs = (tmp_path / n for n in ("base", "ours", "theirs"))
+    base.write_text(good)
+    ours.write_text(good.replace("title: T", "title: Ours"))
+    for bad in ("<<<<<<< HEAD\n" + good, "title: [unclosed\n", "- a list\n", "title: no id\n"):
+        theirs.write_text(bad)
+        result = subprocess.run([sys.executable, "-m", "incli", "merge-driver", str(base), str(ours), str(theirs),
+                                 "incidents/x.yaml"], capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+        assert result.returncode == 1 and "incli merge driver" in result.stderr
+        # git's ordinary line merge: both sides' text kept, conflict markers where they differ.
+        assert "title: Ours" in ours.read_text()
+        ours.write_text(good.replace("title: T", "title: Ours"))
+    theirs.write_text(good.replace("severity: SEV2", "severity: SEV1"))
+    ran = run("merge-driver", str(base), str(ours), str(theirs))
+    assert ran.code == 0
+    merged = load(ours)
+    assert merged["title"] == "Ours" and merged["severity"] == "SEV1"

@@ -1,0 +1,213 @@
+"""The three-way merge of one incident (domain/merge.py): nothing either side wrote is lost."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from incli.domain import lifecycle
+from incli.domain.merge import MERGE_BY, MergeError, merge
+from incli.domain.model import incident_from_dict
+from incli.domain.postmortem import postmortem_problems
+
+
+def entry(at: str, kind: str, text: str, by: str = "alice") -> dict[str, Any]:
+    return {"at": f"2025-01-15T{at}:00+00:00", "kind": kind, "by": by, "text": text}
+
+
+def base_incident() -> dict[str, Any]:
+    return {
+        "schema": 1,
+        "id": "INC-20250115-abcde",
+        "title": "Checkout errors",
+        "severity": "SEV3",
+        "status": "open",
+        "service": "checkout",
+        "summary": None,
+        "commander": None,
+        "roles": {},
+        "tags": ["payments"],
+        "drill": False,
+        "opened_at": "2025-01-15T14:30:00+00:00",
+        "started_at": "2025-01-15T14:30:00+00:00",
+        "detected_at": "2025-01-15T14:30:00+00:00",
+        "acknowledged_at": None,
+        "mitigated_at": None,
+        "resolved_at": None,
+        "timeline": [entry("14:30", "opened", "Opened")],
+    }
+
+
+def sides() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    base = base_incident()
+    return base, copy.deepcopy(base), copy.deepcopy(base)
+
+
+def check_valid(data: dict[str, Any]) -> None:
+    incident = incident_from_dict(data)
+    assert lifecycle.order_problems(incident) == []
+    assert lifecycle.status_problems(incident) == []
+    assert postmortem_problems(data.get("postmortem")) == []
+
+
+def texts(data: dict[str, Any]) -> list[str]:
+    return [e["text"] for e in data["timeline"]]
+
+
+def test_timelines_are_united_in_time_order_with_duplicates_once() -> None:
+    base, ours, theirs = sides()
+    ours["timeline"].append(entry("14:40", "note", "Restarted the pool"))
+    ours["timeline"].append(entry("14:50", "note", "Same on both"))
+    theirs["timeline"].append(entry("14:35", "note", "Paged the DBA", by="bob"))
+    theirs["timeline"].append(entry("14:50", "note", "Same on both"))
+    merged = merge(base, ours, theirs)
+    assert texts(merged) == ["Opened", "Paged the DBA", "Restarted the pool", "Same on both"]
+    check_valid(merged)
+
+
+def test_earliest_acknowledgement_and_status_derived() -> None:
+    base, ours, theirs = sides()
+    ours.update(status="acknowledged", acknowledged_at="2025-01-15T14:45:00+00:00")
+    ours["timeline"].append(entry("14:45", "acknowledged", "Acknowledged"))
+    theirs.update(status="mitigated", acknowledged_at="2025-01-15T14:40:00+00:00",
+                  mitigated_at="2025-01-15T15:00:00+00:00")  # fmt: skip
+    theirs["timeline"] += [entry("14:40", "acknowledged", "Acknowledged", by="bob"),
+                           entry("15:00", "mitigated", "Mitigated", by="bob")]  # fmt: skip
+    merged = merge(base, ours, theirs)
+    assert merged["acknowledged_at"] == "2025-01-15T14:40:00+00:00"
+    assert merged["mitigated_at"] == "2025-01-15T15:00:00+00:00"
+    assert merged["status"] == "mitigated"
+    check_valid(merged)
+
+
+def test_a_reopen_after_the_last_resolve_clears_resolution() -> None:
+    base = base_incident()
+    base.update(status="resolved", resolved_at="2025-01-15T15:00:00+00:00")
+    base["timeline"].append(entry("15:00", "resolved", "Resolved"))
+    ours, theirs = copy.deepcopy(base), copy.deepcopy(base)
+    ours.update(status="reopened", resolved_at=None)
+    ours["timeline"].append(entry("15:30", "reopened", "Reopened"))
+    theirs["timeline"].append(entry("15:10", "note", "Wrote the customer update", by="bob"))
+    merged = merge(base, ours, theirs)
+    assert merged["status"] == "reopened" and merged["resolved_at"] is None
+    assert "Wrote the customer update" in texts(merged)
+    check_valid(merged)
+    # Resolved again after the reopen, on the other side: resolved wins.
+    theirs2 = copy.deepcopy(ours)
+    theirs2.update(status="resolved", resolved_at="2025-01-15T16:00:00+00:00")
+    theirs2["timeline"].append(entry("16:00", "resolved", "Resolved", by="bob"))
+    merged = merge(ours, copy.deepcopy(ours) | {"title": "Checkout errors again"}, theirs2)
+    assert merged["status"] == "resolved" and merged["resolved_at"] == "2025-01-15T16:00:00+00:00"
+    check_valid(merged)
+
+
+def test_plain_field_changed_on_both_sides_keeps_the_later_side_and_notes_the_other() -> None:
+    base, ours, theirs = sides()
+    ours["title"] = "Checkout 500s"
+    ours["timeline"].append(entry("14:40", "note", "ours"))
+    theirs["title"] = "Payment provider timeouts"
+    theirs["timeline"].append(entry("14:50", "note", "theirs", by="bob"))
+    merged = merge(base, ours, theirs)
+    assert merged["title"] == "Payment provider timeouts"
+    notes = [e for e in merged["timeline"] if e["by"] == MERGE_BY]
+    assert [n["text"] for n in notes] == ["Merge: title was also changed to Checkout 500s"]
+    check_valid(merged)
+    # A tie keeps ours.
+    theirs["timeline"][-1]["at"] = ours["timeline"][-1]["at"]
+    assert merge(base, ours, theirs)["title"] == "Checkout 500s"
+
+
+def test_one_sided_change_is_taken_without_a_note() -> None:
+    base, ours, theirs = sides()
+    theirs["service"] = "payments"
+    theirs["roles"] = {"comms": "carol"}
+    merged = merge(base, ours, theirs)
+    assert merged["service"] == "payments" and merged["roles"] == {"comms": "carol"}
+    assert texts(merged) == ["Opened"]
+
+
+def test_severity_keeps_the_more_severe_and_tags_are_united() -> None:
+    base, ours, theirs = sides()
+    ours["severity"], theirs["severity"] = "SEV2", "SEV1"
+    ours["tags"] = ["payments", "db"]
+    theirs["tags"] = ["api"]  # removed payments
+    merged = merge(base, ours, theirs)
+    assert merged["severity"] == "SEV1"
+    assert "Merge: severity was also changed to SEV2" in texts(merged)
+    assert merged["tags"] == ["db", "api"]
+    custom = merge(base, ours, theirs, severity_order=["P0", "SEV2", "SEV1"])
+    assert custom["severity"] == "SEV2"
+
+
+def action(ident: str, title: str, updated: str, status: str = "open") -> dict[str, Any]:
+    return {"id": ident, "title": title, "owner": "alice", "due": "2025-01-22", "priority": None,
+            "status": status, "created_at": "2025-01-15T15:00:00+00:00",
+            "updated_at": f"2025-01-15T{updated}:00+00:00", "done_at": None, "note": None}  # fmt: skip
+
+
+def test_actions_united_by_id_later_change_wins() -> None:
+    base, ours, theirs = sides()
+    base["actions"] = [action("ACT-aaaaa", "Alert on pool", "15:00"), action("ACT-ddddd", "Drop me", "15:00")]
+    ours["actions"] = [action("ACT-aaaaa", "Alert on pool saturation", "15:10"), action("ACT-bbbbb", "Ours", "15:05")]
+    theirs["actions"] = [
+        action("ACT-aaaaa", "Alert on pool", "15:20", status="done"),
+        action("ACT-ddddd", "Drop me", "15:00"),
+        action("ACT-ccccc", "Theirs", "15:06"),
+    ]
+    merged = merge(base, ours, theirs)
+    by_id = {a["id"]: a for a in merged["actions"]}
+    assert sorted(by_id) == ["ACT-aaaaa", "ACT-bbbbb", "ACT-ccccc"]
+    assert by_id["ACT-aaaaa"]["status"] == "done"
+
+
+def postmortem(**fields: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"state": "draft", "created_at": "2025-01-16T09:00:00+00:00", "published_at": None,
+                            "authors": ["alice"], "reviewers": [], "summary": None, "root_causes": []}  # fmt: skip
+    data.update(fields)
+    return data
+
+
+def test_postmortem_text_changed_on_both_sides_keeps_both_marked() -> None:
+    base, ours, theirs = sides()
+    base["postmortem"] = postmortem(summary="Pool ran dry.")
+    ours["postmortem"] = postmortem(summary="The pool ran dry.", root_causes=["Pool too small"], state="in-review")
+    theirs["postmortem"] = postmortem(summary="Pool exhausted by retries.", root_causes=["Retry storm"],
+                                      authors=["alice", "bob"])  # fmt: skip
+    merged = merge(base, ours, theirs)
+    pm = merged["postmortem"]
+    assert pm["summary"] == "[merge: ours]\nThe pool ran dry.\n[merge: theirs]\nPool exhausted by retries."
+    assert pm["conflicts"] == ["summary"]
+    assert pm["root_causes"] == ["Pool too small", "Retry storm"]
+    assert pm["authors"] == ["alice", "bob"] and pm["state"] == "in-review"
+    check_valid(merged)
+
+
+def test_unknown_keys_merge_by_key_and_ours_wins_with_a_note() -> None:
+    base, ours, theirs = sides()
+    base["source"] = {"alert": "a"}
+    ours["source"] = {"alert": "b"}
+    theirs["source"] = {"alert": "c"}
+    theirs["x_team"] = "core"
+    merged = merge(base, ours, theirs)
+    assert merged["source"] == {"alert": "b"} and merged["x_team"] == "core"
+    assert 'Merge: source was also changed to {"alert": "c"}' in texts(merged)
+
+
+def test_add_add_without_base_and_a_rerun_is_stable() -> None:
+    _base, ours, theirs = sides()
+    ours["summary"] = "From ours"
+    theirs["summary"] = "From theirs"
+    merged = merge(None, ours, theirs)
+    assert merged["summary"] == "From ours" and "Merge: summary was also changed to From theirs" in texts(merged)
+    assert merge(None, merged, merged) == merged  # merging again adds nothing
+
+
+def test_not_an_incident_or_different_ids_refuse() -> None:
+    base, ours, theirs = sides()
+    with pytest.raises(MergeError):
+        merge(base, ours, {"title": "nope"})
+    theirs["id"] = "INC-20250115-zzzzz"
+    with pytest.raises(MergeError):
+        merge(base, ours, theirs)
