@@ -38,14 +38,6 @@ DEFAULT_TITLE = "Incident report"
 # The incident list is split into pages of this many rows: a browser lays out a
 # 10,000-row table slowly, and nobody scrolls that far.
 INDEX_PAGE_SIZE = 1000
-POSTMORTEM_TEXT_SECTIONS = (("summary", "Summary"), ("impact", "Impact"))
-POSTMORTEM_LIST_SECTIONS = (
-    ("root_causes", "Root causes"),
-    ("contributing_factors", "Contributing factors"),
-    ("went_well", "What went well"),
-    ("could_improve", "What could be improved"),
-    ("lessons", "Lessons learned"),
-)
 MILESTONE_LABELS = (
     ("started_at", "Impact started"),
     ("detected_at", "Detected"),
@@ -157,7 +149,7 @@ def build_report(
     progress: ProgressBar | None = None,
 ) -> ReportResult:
     """Write the site, with ``progress(label, total)`` advanced per page while writing."""
-    from incli.report_render import ReportRenderer
+    from incli.render import ReportRenderer
 
     config: Config = service.config
     now: datetime = service.now()
@@ -184,6 +176,10 @@ def build_report(
         "since": since_at,
         "severity_rank": config.rank,
     }
+    # The numbers of ``inc metrics --since ... --by month --json``, computed by the same function.
+    from incli.measure import metrics as measure
+
+    measured = measure(service, since=since_at.isoformat() if since_at else None, by="month")
     total_pages = len(rows) + 2 + max(1, -(-len(rows) // INDEX_PAGE_SIZE))
 
     try:
@@ -193,7 +189,7 @@ def build_report(
     bar = progress("Writing report", total_pages) if progress else contextlib.nullcontext(lambda _n: None)
     try:
         with bar as advance:
-            _write_site(building, renderer, rows, config, now, today, zone, site, advance)
+            _write_site(building, renderer, rows, measured, config, now, today, zone, site, advance)
         _swap_into_place(building, folder)
     except OSError as exc:
         shutil.rmtree(building, ignore_errors=True)
@@ -211,6 +207,7 @@ def _write_site(
     building: Path,
     renderer: Any,
     rows: list[reportdata.IncidentRow],
+    measured: dict[str, Any],
     config: Config,
     now: datetime,
     today: Any,
@@ -233,7 +230,7 @@ def _write_site(
             pages=pages, first=(number - 1) * INDEX_PAGE_SIZE + 1, **common))  # fmt: skip
     advance(len(chunks))
 
-    writer.write("metrics.html", _metrics_page(renderer, rows, config, zone, common))
+    writer.write("metrics.html", _metrics_page(renderer, rows, measured, config, zone, common))
     advance(1)
 
     writer.write("actions.html", _actions_page(renderer, rows, today, common))
@@ -281,10 +278,10 @@ def _incident_page(
             time_format="%Y-%m-%d %H:%M" if len(days) > 1 else "%H:%M",
             actions=reportdata.actions_of(incident, today),
             postmortem_state=row.postmortem,
-            postmortem_html=None,
-            postmortem=reportdata.postmortem_of(incident),
-            postmortem_text_sections=POSTMORTEM_TEXT_SECTIONS,
-            postmortem_list_sections=POSTMORTEM_LIST_SECTIONS,
+            # The same template and text as ``inc postmortem render``, as HTML.
+            postmortem_html=(
+                renderer.postmortem(incident, config, now) if row.postmortem != reportdata.NO_POSTMORTEM else None
+            ),
             newer=newer,
             older=older,
             **common,
@@ -293,9 +290,15 @@ def _incident_page(
 
 
 def _metrics_page(
-    renderer: Any, rows: list[reportdata.IncidentRow], config: Config, zone: tzinfo, common: dict[str, Any]
+    renderer: Any,
+    rows: list[reportdata.IncidentRow],
+    measured: dict[str, Any],
+    config: Config,
+    zone: tzinfo,
+    common: dict[str, Any],
 ) -> str:
     stats = reportdata.monthly_stats((r.incident for r in rows), config, zone)
+    reportdata.with_monthly_resolve(stats, measured.get("groups", []))
     histogram = charts.histogram(stats.resolve_seconds)
     drawn: dict[str, str] = {}
     if stats.months:
@@ -328,6 +331,7 @@ def _metrics_page(
             charts=drawn,
             histogram=histogram,
             month_totals=month_totals,
+            metrics=measured,
             seconds=lambda value: charts.short_seconds(value) if value is not None else "-",
             **common,
         )

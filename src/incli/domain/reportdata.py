@@ -7,7 +7,6 @@ there is shown as it can be, never trusted to be well-formed.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from incli.domain import durations
+from incli.domain import postmortem as pm
 from incli.domain.config import Config
 from incli.domain.model import Incident
 
@@ -79,28 +79,13 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _due(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
-
-
 def actions_of(incident: Incident, today: date) -> list[ActionRow]:
-    """The incident's action items; overdue = open and due before ``today``."""
-    raw = incident.extra.get("actions")
-    if not isinstance(raw, list):
-        return []
+    """The incident's action items; due date and overdue as ``inc action list`` has them
+    (domain/postmortem: open and due before ``today``)."""
     rows = []
-    for item in raw:
-        if not isinstance(item, dict):
-            continue
+    for item in pm.actions_of(incident):
         status = _text(item.get("status")) or "open"
-        due = _due(item.get("due"))
+        due = pm.action_due(item)
         rows.append(
             ActionRow(
                 id=_text(item.get("id")),
@@ -110,7 +95,7 @@ def actions_of(incident: Incident, today: date) -> list[ActionRow]:
                 due_text=due.isoformat() if due else _text(item.get("due")),
                 priority=_text(item.get("priority")),
                 status=status,
-                overdue=status != "done" and due is not None and due < today,
+                overdue=pm.action_overdue(item, today),
                 note=_text(item.get("note")),
                 done_at=_text(item.get("done_at")),
                 incident=incident,
@@ -169,17 +154,6 @@ def group_actions(rows: Sequence[ActionRow]) -> tuple[list[OwnerGroup], list[Own
     return open_groups, done_groups
 
 
-def quantile(values: Sequence[float], q: float) -> float | None:
-    """The q-quantile with linear interpolation between closest ranks; None when empty."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low = math.floor(position)
-    high = math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def month_key(moment: datetime, zone: tzinfo) -> str:
     local = moment.astimezone(zone)
     return f"{local.year:04d}-{local.month:02d}"
@@ -205,6 +179,7 @@ class MonthlyStats:
     months: list[str] = field(default_factory=list)
     severities: list[str] = field(default_factory=list)
     counts: dict[str, list[int]] = field(default_factory=dict)  # severity -> count per month
+    # Filled from ``inc metrics --by month`` (domain/metrics: nearest-rank p90), not computed here.
     median_resolve: list[float | None] = field(default_factory=list)
     p90_resolve: list[float | None] = field(default_factory=list)
     resolved_count: list[int] = field(default_factory=list)
@@ -219,8 +194,8 @@ def time_to_resolve(incident: Incident) -> float | None:
 
 
 def monthly_stats(incidents: Iterable[Incident], config: Config, zone: tzinfo) -> MonthlyStats:
-    """Incidents per month by severity, and median/p90 time to resolve per month
-    (months by when impact started, in ``zone``)."""
+    """Incidents per month by severity and the times to resolve (months by when impact
+    started, in ``zone``). The per-month median and p90 are left to ``with_monthly_resolve``."""
     stats = MonthlyStats()
     real = []
     for incident in incidents:
@@ -238,15 +213,21 @@ def monthly_stats(incidents: Iterable[Incident], config: Config, zone: tzinfo) -
     seen = {i.severity for i in real}
     stats.severities = [s for s in configured if s in seen] + sorted(seen - set(configured))
     stats.counts = {s: [0] * len(stats.months) for s in stats.severities}
-    per_month: list[list[float]] = [[] for _ in stats.months]
     for incident in real:
-        index = position[keys[incident.id]]
-        stats.counts[incident.severity][index] += 1
+        stats.counts[incident.severity][position[keys[incident.id]]] += 1
         seconds = time_to_resolve(incident)
         if seconds is not None:
-            per_month[index].append(seconds)
             stats.resolve_seconds.append(seconds)
-    stats.median_resolve = [quantile(v, 0.5) for v in per_month]
-    stats.p90_resolve = [quantile(v, 0.9) for v in per_month]
-    stats.resolved_count = [len(v) for v in per_month]
+    return stats
+
+
+def with_monthly_resolve(stats: MonthlyStats, month_groups: Sequence[dict[str, Any]]) -> MonthlyStats:
+    """Per month, n, median and p90 of MTTR as ``inc metrics --by month --json`` reports them
+    (the ``groups`` of that result); a month without a resolved incident has none."""
+    mttr = {g["key"]: g["metrics"]["mttr"] for g in month_groups if g["key"] is not None and "mttr" in g["metrics"]}
+    empty = {"n": 0, "median_seconds": None, "p90_seconds": None}
+    per_month = [mttr.get(month, empty) for month in stats.months]
+    stats.resolved_count = [int(s["n"]) for s in per_month]
+    stats.median_resolve = [s["median_seconds"] for s in per_month]
+    stats.p90_resolve = [s["p90_seconds"] for s in per_month]
     return stats
