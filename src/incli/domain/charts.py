@@ -13,7 +13,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from html import escape
+
+from incli.domain.times import short_duration
 
 WIDTH = 720
 HEIGHT = 300
@@ -91,17 +94,7 @@ def nice_max(value: float) -> tuple[float, float]:
 
 def short_seconds(seconds: float) -> str:
     """``45m``, ``1h 6m``, ``2d 3h``: compact labels for charts and tables."""
-    total = int(round(seconds))
-    if total < 60:
-        return f"{total}s"
-    minutes = total // 60
-    days, minutes = divmod(minutes, 1440)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
+    return short_duration(timedelta(seconds=round(seconds)))
 
 
 @dataclass(frozen=True)

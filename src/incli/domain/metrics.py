@@ -31,6 +31,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from incli.domain.model import TIME_FIELDS, Incident
+from incli.domain.postmortem import action_overdue
 from incli.domain.times import parse_duration
 from incli.errors import InvalidInput
 
@@ -391,9 +392,8 @@ def postmortem_summary(
 
 
 def action_summary(facts: Iterable[Facts], today: date) -> dict[str, int]:
-    """Action items: done, open, and overdue (open with a due date before today)."""
+    """Action items: done, open, and overdue (by the same rule as ``inc action list``)."""
     total = done = still_open = overdue = 0
-    today_text = today.isoformat()
     for item in facts:
         for status, due in item.actions:
             total += 1
@@ -401,7 +401,7 @@ def action_summary(facts: Iterable[Facts], today: date) -> dict[str, int]:
                 done += 1
                 continue
             still_open += 1
-            if due and due[:10] < today_text:
+            if action_overdue({"status": status, "due": due}, today):
                 overdue += 1
     return {"total": total, "done": done, "open": still_open, "overdue": overdue}
 
