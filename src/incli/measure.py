@@ -6,22 +6,13 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from incli.domain import metrics as m
-from incli.domain.times import parse_time
+from incli.domain.times import parse_time, zone_named
 from incli.errors import InvalidInput
 
 
 def zone_of(name: str | None) -> tzinfo | None:
     """The config's time zone (for months), or None for the local one."""
-    if not name:
-        return None
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(
-            f"incli.yaml: unknown timezone {name!r}; use a name such as Europe/Berlin or UTC"
-        ) from None
+    return zone_named(name)
 
 
 def metrics(

@@ -27,7 +27,7 @@ from typing import Any
 from incli.domain import postmortem as pm
 from incli.domain.config import Config
 from incli.domain.model import Incident
-from incli.domain.times import describe_duration, short_duration, to_iso
+from incli.domain.times import describe_duration, short_duration, to_iso, zone_named
 from incli.errors import InvalidInput, NotFound
 
 FORMATS = ("md", "html")
@@ -120,17 +120,7 @@ def find(name_or_path: str | None, fmt: str, repo_templates: Path | None) -> Tem
 
 def zone(config: Config) -> tzinfo | None:
     """The repository's time zone (config ``timezone``); None means the local one."""
-    name = (config.timezone or "").strip()
-    if not name:
-        return None
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(
-            f"incli.yaml: unknown timezone {name!r}; use an IANA name such as Europe/Berlin or UTC"
-        ) from None
+    return zone_named(config.timezone)
 
 
 def _local(moment: datetime, tz: tzinfo | None) -> datetime:

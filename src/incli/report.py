@@ -25,7 +25,7 @@ from incli import __version__
 from incli.domain import charts, durations, reportdata
 from incli.domain.config import Config
 from incli.domain.model import Incident
-from incli.domain.times import parse_time
+from incli.domain.times import parse_time, zone_named
 from incli.errors import Conflict, InvalidInput, StorageError
 
 MARKER = ".incli-report"
@@ -61,15 +61,9 @@ class ReportResult:
 
 def display_zone(config: Config) -> tuple[tzinfo, str]:
     """The repository's configured time zone, else the local one."""
-    if config.timezone:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            return ZoneInfo(config.timezone), config.timezone
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInput(
-                f"unknown timezone {config.timezone!r} in incli.yaml; use a name such as UTC or Europe/Berlin"
-            ) from None
+    configured = zone_named(config.timezone)
+    if configured is not None:
+        return configured, str(config.timezone).strip()
     local = datetime.now().astimezone().tzinfo or UTC
     return local, datetime.now().astimezone().tzname() or "local time"
 

@@ -41,7 +41,7 @@ from incli.domain.model import (
     IncidentFormatError,
     incident_from_dict,
 )
-from incli.domain.times import parse_time, to_iso
+from incli.domain.times import parse_iso, parse_time, to_iso
 from incli.errors import InvalidInput
 
 FORMATS = ("json", "ndjson", "csv")
@@ -469,14 +469,9 @@ def _last_time(values: list[str]) -> str | None:
 
 
 def parse_stored_any(value: str) -> datetime | None:
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
+    """An ISO 8601 time with an offset, else None (a naive time has no place in the data)."""
+    moment = parse_iso(value.strip())
+    return moment if moment is not None and moment.tzinfo else None
 
 
 def pagerduty_record(raw: Any, config: Config) -> dict[str, Any]:

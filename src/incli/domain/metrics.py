@@ -32,7 +32,7 @@ from typing import Any
 
 from incli.domain.model import TIME_FIELDS, Incident
 from incli.domain.postmortem import action_overdue
-from incli.domain.times import parse_duration
+from incli.domain.times import parse_duration, parse_iso
 from incli.errors import InvalidInput
 
 GROUP_BY = ("severity", "service", "month", "tag")
@@ -135,14 +135,8 @@ def _epoch(value: Any) -> float | None:
     if isinstance(value, datetime):
         return value.timestamp()
     if isinstance(value, str) and value.strip():
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        return moment.timestamp() if moment.tzinfo is not None else None
+        moment = parse_iso(value.strip())
+        return moment.timestamp() if moment is not None and moment.tzinfo is not None else None
     return None
 
 

@@ -12,7 +12,7 @@ fallback, so the common forms cost nothing at start-up.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from incli.errors import InvalidInput
 
@@ -116,7 +116,7 @@ def parse_time(text: str, now: datetime) -> datetime:
         except OverflowError:
             raise InvalidInput(f"{raw!r} is too long ago") from None
 
-    parsed = _parse_iso(raw)
+    parsed = parse_iso(raw)
     if parsed is None:
         parsed = _parse_free(raw, local_now)
     if parsed is None:
@@ -126,7 +126,8 @@ def parse_time(text: str, now: datetime) -> datetime:
     return parsed.replace(microsecond=0)
 
 
-def _parse_iso(raw: str) -> datetime | None:
+def parse_iso(raw: str) -> datetime | None:
+    """ISO 8601 as Python reads it, with a trailing Z for UTC; None when it is not."""
     text = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
     try:
         return datetime.fromisoformat(text)
@@ -174,7 +175,7 @@ def parse_stored(value: object) -> datetime:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
-        iso = _parse_iso(value.strip())
+        iso = parse_iso(value.strip())
         if iso is None:
             raise ValueError(f"{value!r} is not an ISO 8601 time")
         parsed = iso
@@ -235,3 +236,18 @@ def short_duration(delta: timedelta) -> str:
     if hours:
         return f"{hours}h {minutes}m" if minutes else f"{hours}h"
     return f"{minutes}m"
+
+
+def zone_named(name: str | None) -> tzinfo | None:
+    """The time zone a config names (``timezone: Europe/Berlin``); None for none (the local one)."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"incli.yaml: unknown timezone {name!r}; use an IANA name such as Europe/Berlin or UTC"
+        ) from None
