@@ -150,7 +150,7 @@ def test_hostile_text_is_shown_as_text(hostile_repo: tuple[Path, dict[str, str]]
     assert "<img" not in page and "<b>" not in page
     curly = (out / "incidents" / f"{ids['curly']}.html").read_text()
     assert "Template {{ 7*7 }} in title" in curly
-    assert "49" not in curly
+    assert "Template 49 in title" not in curly  # evaluated, it would read so (a bare "49" can occur in ids)
 
 
 def test_index_shows_postmortem_state_and_durations(hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
@@ -384,7 +384,7 @@ def test_incident_page_shows_the_postmortem_as_inc_postmortem_render_writes_it(
     assert "Fast rollback" in postmortem and "Alert on saturation" in postmortem
     assert "<script" not in page and "<img" not in page
     curly = (tmp_path / "site" / "incidents" / f"{ids['curly']}.html").read_text()
-    assert "Postmortem: Template {{ 7*7 }} in title" in curly and "49" not in curly
+    assert "Postmortem: Template {{ 7*7 }} in title" in curly and "Template 49 in title" not in curly
     active = (tmp_path / "site" / "incidents" / f"{ids['active']}.html").read_text()
     assert "No postmortem has been written for this incident." in active
 
