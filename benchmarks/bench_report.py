@@ -41,8 +41,10 @@ def incident(rng: random.Random, start: datetime) -> dict[str, object]:
     ident = new_id(start)
     by = rng.choice(PEOPLE)
     title = f"{rng.choice(SERVICES)} {rng.choice(['latency', 'errors', 'timeouts', 'outage'])} #{rng.randint(1, 9999)}"
-    timeline = [{"at": iso(start + detect), "kind": "opened", "by": by, "text": f"Opened as {severity}: {title}"},
-                {"at": iso(start + ack), "kind": "acknowledged", "by": by, "text": "Acknowledged"}]  # fmt: skip
+    timeline = [
+        {"at": iso(start + detect), "kind": "opened", "by": by, "text": f"Opened as {severity}: {title}"},
+        {"at": iso(start + ack), "kind": "acknowledged", "by": by, "text": "Acknowledged"},
+    ]
     for step in range(6):
         at = start + ack + (mitigate - ack) * (step + 1) / 7
         kind = "update" if step % 3 == 2 else "note"
@@ -50,20 +52,40 @@ def incident(rng: random.Random, start: datetime) -> dict[str, object]:
     timeline.append({"at": iso(start + mitigate), "kind": "mitigated", "by": by, "text": "Mitigated: rolled back"})
     timeline.append({"at": iso(start + resolve), "kind": "resolved", "by": by, "text": "Resolved"})
     data: dict[str, object] = {
-        "schema": 1, "id": ident, "title": title, "severity": severity, "status": "resolved",
-        "service": rng.choice(SERVICES), "summary": "Customers saw errors.", "commander": by, "roles": {},
-        "tags": [], "drill": False, "opened_at": iso(start + detect), "started_at": iso(start),
-        "detected_at": iso(start + detect), "acknowledged_at": iso(start + ack),
-        "mitigated_at": iso(start + mitigate), "resolved_at": iso(start + resolve), "timeline": timeline,
-    }  # fmt: skip
+        "schema": 1,
+        "id": ident,
+        "title": title,
+        "severity": severity,
+        "status": "resolved",
+        "service": rng.choice(SERVICES),
+        "summary": "Customers saw errors.",
+        "commander": by,
+        "roles": {},
+        "tags": [],
+        "drill": False,
+        "opened_at": iso(start + detect),
+        "started_at": iso(start),
+        "detected_at": iso(start + detect),
+        "acknowledged_at": iso(start + ack),
+        "mitigated_at": iso(start + mitigate),
+        "resolved_at": iso(start + resolve),
+        "timeline": timeline,
+    }
     if rng.random() < 0.25:
-        data["postmortem"] = {"state": rng.choice(["draft", "in-review", "reviewed", "published"]),
-                              "summary": "The pool ran dry.", "root_causes": ["No statement timeout"]}  # fmt: skip
+        data["postmortem"] = {
+            "state": rng.choice(["draft", "in-review", "reviewed", "published"]),
+            "summary": "The pool ran dry.",
+            "root_causes": ["No statement timeout"],
+        }
         data["actions"] = [
-            {"id": "ACT-" + "".join(rng.choice(ALPHABET) for _ in range(5)), "title": "Add an alert",
-             "owner": rng.choice(PEOPLE), "due": (start + timedelta(days=14)).date().isoformat(),
-             "status": rng.choice(["open", "done"])}
-        ]  # fmt: skip
+            {
+                "id": "ACT-" + "".join(rng.choice(ALPHABET) for _ in range(5)),
+                "title": "Add an alert",
+                "owner": rng.choice(PEOPLE),
+                "due": (start + timedelta(days=14)).date().isoformat(),
+                "status": rng.choice(["open", "done"]),
+            }
+        ]
     return data
 
 

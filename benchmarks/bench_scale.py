@@ -100,8 +100,7 @@ def incident_yaml(rng: random.Random, index: int, start: datetime, active: bool)
     else:
         entries.append((acked + timedelta(minutes=9), "update", "Still investigating"))
     timeline = "".join(
-        f"- at: '{iso(at)}'\n  kind: {kind}\n  by: {by}\n  text: '{text}'\n"
-        for at, kind, text in entries
+        f"- at: '{iso(at)}'\n  kind: {kind}\n  by: {by}\n  text: '{text}'\n" for at, kind, text in entries
     )
     status = "open" if active else "resolved"
     body = (
@@ -125,9 +124,7 @@ def generate(root: Path, count: int) -> list[str]:
             shutil.copy2(root / "originals" / f"{ident}.yaml", root / "incidents" / f"{ident}.yaml")
         return active_ids
     root.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [sys.executable, "-m", "incli", "init", str(root)], check=True, capture_output=True
-    )
+    subprocess.run([sys.executable, "-m", "incli", "init", str(root)], check=True, capture_output=True)
     folder = root / "incidents"
     rng = random.Random(count)
     start = datetime(2015, 1, 1, tzinfo=UTC)
@@ -177,9 +174,7 @@ def median_of(runs: int, make_cmd, before=None) -> tuple[float, int]:  # type: i
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated incident counts")
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
     parser.add_argument("--keep", help="folder to keep (and reuse) generated repositories in")
@@ -198,10 +193,7 @@ def main() -> None:
     import incli
 
     compileall.compile_dir(Path(incli.__file__).parent, quiet=1)  # as pip does on install
-    print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, median of {runs} runs; "
-        f"repositories in {base}"
-    )
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, median of {runs} runs; repositories in {base}")
     try:
         for size in (int(s) for s in args.sizes.split(",") if s.strip()):
             root = base / f"repo-{size}"
@@ -211,13 +203,9 @@ def main() -> None:
             index_files = lambda: list((root / ".incli").glob("index*"))  # noqa: E731
             print(f"\n== {size:,} incidents (generated in {time.perf_counter() - began:.1f} s) ==")
             bare, _ = median_of(runs, lambda r: [py, str(scripts / "bare.py")])
-            bare_read, _ = median_of(
-                runs, lambda r: [py, str(scripts / "bare_read.py"), str(folder)]
-            )
+            bare_read, _ = median_of(runs, lambda r: [py, str(scripts / "bare_read.py"), str(folder)])
             loop_runs = max(1, min(runs, 3 if size <= 20000 else 1))
-            loop, _ = median_of(
-                loop_runs, lambda r: [py, str(scripts / "yaml_loop.py"), str(folder)]
-            )
+            loop, _ = median_of(loop_runs, lambda r: [py, str(scripts / "yaml_loop.py"), str(folder)])
             print(f"baseline bare Typer start          {bare:7.3f} s")
             print(f"baseline bare Typer + read bytes   {bare_read:7.3f} s")
             print(f"baseline CSafeLoader loop          {loop:7.3f} s", flush=True)
@@ -236,9 +224,7 @@ def main() -> None:
                     path.unlink()
 
             first_runs = max(1, min(runs, 3 if size <= 20000 else 1))
-            first, first_rss = median_of(
-                first_runs, lambda r: [*inc, "--dir", str(root), "metrics"], drop_index
-            )
+            first, first_rss = median_of(first_runs, lambda r: [*inc, "--dir", str(root), "metrics"], drop_index)
             rows.append(
                 (
                     "inc metrics, first run (no index)",
@@ -249,9 +235,7 @@ def main() -> None:
                 )
             )
             show(rows[-1])
-            timed(
-                [*inc, "--dir", str(root), "list", "--json"]
-            )  # let list build its part of the index
+            timed([*inc, "--dir", str(root), "list", "--json"])  # let list build its part of the index
             for label, argv in (
                 ("inc metrics", ["metrics"]),
                 ("inc list --json", ["list", "--json"]),

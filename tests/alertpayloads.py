@@ -43,8 +43,13 @@ def alert(
     return data
 
 
-def notification(alerts: list[dict[str, Any]], *, status: str | None = None, group_key: str = GROUP_KEY,
-                 summary: str | None = "Database connection pool exhausted") -> dict[str, Any]:  # fmt: skip
+def notification(
+    alerts: list[dict[str, Any]],
+    *,
+    status: str | None = None,
+    group_key: str = GROUP_KEY,
+    summary: str | None = "Database connection pool exhausted",
+) -> dict[str, Any]:
     if status is None:
         status = "firing" if any(a["status"] == "firing" for a in alerts) else "resolved"
     common = {"alertname": "DBConnectionPoolExhausted", "job": "checkout-api", "service": "checkout"}
@@ -67,22 +72,38 @@ def notification(alerts: list[dict[str, Any]], *, status: str | None = None, gro
 
 def firing_two() -> dict[str, Any]:
     """Two alerts in one group: one in UTC with nanoseconds, one with a +02:00 offset."""
-    return notification([
-        alert("db-1:9187", fingerprint="a1b2c3d4e5f60718", starts="2025-01-15T14:28:03.512893021Z"),
-        alert("db-2:9187", fingerprint="0f1e2d3c4b5a6978", starts="2025-01-15T16:27:30.1+02:00",
-              severity="warning"),
-    ])  # fmt: skip
+    return notification(
+        [
+            alert("db-1:9187", fingerprint="a1b2c3d4e5f60718", starts="2025-01-15T14:28:03.512893021Z"),
+            alert(
+                "db-2:9187", fingerprint="0f1e2d3c4b5a6978", starts="2025-01-15T16:27:30.1+02:00", severity="warning"
+            ),
+        ]
+    )
 
 
 def resolved_two(
     ends1: str = "2025-01-15T14:40:03.512893021Z", ends2: str = "2025-01-15T16:39:00+02:00"
 ) -> dict[str, Any]:
-    return notification([
-        alert("db-1:9187", status="resolved", fingerprint="a1b2c3d4e5f60718",
-              starts="2025-01-15T14:28:03.512893021Z", ends=ends1),
-        alert("db-2:9187", status="resolved", fingerprint="0f1e2d3c4b5a6978",
-              starts="2025-01-15T16:27:30.1+02:00", ends=ends2, severity="warning"),
-    ])  # fmt: skip
+    return notification(
+        [
+            alert(
+                "db-1:9187",
+                status="resolved",
+                fingerprint="a1b2c3d4e5f60718",
+                starts="2025-01-15T14:28:03.512893021Z",
+                ends=ends1,
+            ),
+            alert(
+                "db-2:9187",
+                status="resolved",
+                fingerprint="0f1e2d3c4b5a6978",
+                starts="2025-01-15T16:27:30.1+02:00",
+                ends=ends2,
+                severity="warning",
+            ),
+        ]
+    )
 
 
 def dumps(data: dict[str, Any]) -> str:

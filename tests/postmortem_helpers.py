@@ -49,10 +49,24 @@ def set_config(root: Path, text: str) -> None:
 def cloudflare_waf(root: Path) -> str:
     """Cloudflare's 2 July 2019 outage (a WAF rule with a backtracking regex), typed in as it happened."""
     incident_id = inc(
-        root, "open", "Global 502 errors: WAF rule exhausted CPU", "-s", "SEV1", "--service", "edge",
-        "--started-at", "2019-07-02T13:42:00+00:00", "--detected-at", "2019-07-02T13:45:00+00:00",
-        "--at", "2019-07-02T13:46:00+00:00", "--by", "alice", "--commander", "alice",
-    ).stdout.strip()  # fmt: skip
+        root,
+        "open",
+        "Global 502 errors: WAF rule exhausted CPU",
+        "-s",
+        "SEV1",
+        "--service",
+        "edge",
+        "--started-at",
+        "2019-07-02T13:42:00+00:00",
+        "--detected-at",
+        "2019-07-02T13:45:00+00:00",
+        "--at",
+        "2019-07-02T13:46:00+00:00",
+        "--by",
+        "alice",
+        "--commander",
+        "alice",
+    ).stdout.strip()
     inc(root, "ack", incident_id, "--at", "2019-07-02T13:47:00+00:00", "--by", "bob")
     inc(root, "note", incident_id, "WAF identified as the cause", "--at", "2019-07-02T14:00:00+00:00", "--by", "bob")
     inc(root, "note", incident_id, "Global kill of WAF Managed Rules executed", "--at", "2019-07-02T14:07:00+00:00")

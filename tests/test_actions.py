@@ -26,8 +26,18 @@ def test_an_action_is_stored_as_the_contract_says(repo: Path) -> None:
     action_id = _add(repo, incident_id, "Add a regex CPU budget", "dave", "2019-07-16", "--priority", "P1")
     assert re.fullmatch(r"ACT-[23456789abcdefghjkmnpqrstuvwxyz]{5}", action_id)
     (stored,) = load(repo, incident_id)["actions"]
-    assert list(stored) == ["id", "title", "owner", "due", "priority", "status", "created_at", "updated_at",
-                            "done_at", "note"]  # fmt: skip
+    assert list(stored) == [
+        "id",
+        "title",
+        "owner",
+        "due",
+        "priority",
+        "status",
+        "created_at",
+        "updated_at",
+        "done_at",
+        "note",
+    ]
     assert stored["id"] == action_id and stored["due"] == "2019-07-16" and stored["status"] == "open"
     assert "due: '2019-07-16'" in (repo / "incidents" / f"{incident_id}.yaml").read_text()
 

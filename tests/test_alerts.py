@@ -15,8 +15,8 @@ from alertpayloads import ZERO, alert, dumps, firing_two, notification, resolved
 from incli.cli.app import app
 from incli.domain.alerts import parse_alert_time, parse_notification
 from incli.errors import InvalidInput
-from incli.ingest import ingest_alertmanager
-from incli.service import Service
+from incli.service.incidents import Service
+from incli.service.ingest import ingest_alertmanager
 from incli.storage.repo import find_repository, init_repository
 
 
@@ -181,8 +181,10 @@ def test_ends_at_before_detection_keeps_the_lifecycle_order(repo: Path) -> None:
 
 def test_severity_map_and_service_label_from_config(repo: Path) -> None:
     config = repo / "incli.yaml"
-    config.write_text(config.read_text() + "alerts:\n  severity_map: {warning: SEV2}\n  default_severity: SEV4\n"
-                      "  service_label: job\n")  # fmt: skip
+    config.write_text(
+        config.read_text() + "alerts:\n  severity_map: {warning: SEV2}\n  default_severity: SEV4\n"
+        "  service_label: job\n"
+    )
     ingest(repo, notification([alert("db-2", fingerprint="b2", severity="warning")]))
     data = load(repo)
     assert data["severity"] == "SEV2"
@@ -221,11 +223,15 @@ def test_cli_reads_a_file_and_stdin(repo: Path, tmp_path: Path) -> None:
     assert first.exit_code == 0, first.output
     incident_id = first.stdout.strip()
     assert incident_id.startswith("INC-")
-    second = runner.invoke(app, ["--dir", str(repo), "ingest", "alertmanager", "-", "--json"],
-                           input=dumps(firing_two()))  # fmt: skip
+    second = runner.invoke(
+        app, ["--dir", str(repo), "ingest", "alertmanager", "-", "--json"], input=dumps(firing_two())
+    )
     assert second.exit_code == 0
-    assert json.loads(second.stdout) == {"action": "unchanged", "incident": incident_id,
-                                         "message": f"{incident_id} already records this notification"}
+    assert json.loads(second.stdout) == {
+        "action": "unchanged",
+        "incident": incident_id,
+        "message": f"{incident_id} already records this notification",
+    }
     data = load(repo)
     assert data["started_at"] == "2025-01-15T14:27:30+00:00"
     assert data["detected_at"].endswith("+00:00")
@@ -266,8 +272,16 @@ def test_bad_alerts_config_is_one_line(repo: Path) -> None:
 
 def test_hand_written_payload_without_version_group_key_or_status(repo: Path) -> None:
     """curl tests often send only the alerts; the group key is then derived from the labels."""
-    payload = {"alerts": [{"status": "firing", "labels": {"alertname": "HighLatency", "severity": "warning"},
-                           "annotations": {"summary": "p99 above 2s"}, "startsAt": "2025-01-15T13:59:59.999999999-00:30"}]}  # noqa: E501  # fmt: skip
+    payload = {
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {"alertname": "HighLatency", "severity": "warning"},
+                "annotations": {"summary": "p99 above 2s"},
+                "startsAt": "2025-01-15T13:59:59.999999999-00:30",
+            }
+        ]
+    }  # noqa: E501
     first = ingest(repo, payload)
     assert first.action == "opened"
     assert ingest(repo, payload, when="2025-01-15T14:40:00+00:00").action == "unchanged"
@@ -281,13 +295,21 @@ def test_hand_written_payload_without_version_group_key_or_status(repo: Path) ->
 def test_a_more_severe_new_alert_raises_the_severity(repo: Path) -> None:
     ingest(repo, notification([alert("db-2", fingerprint="b2", severity="warning")]))
     assert load(repo)["severity"] == "SEV3"
-    ingest(repo, notification([alert("db-2", fingerprint="b2", severity="warning"),
-                               alert("db-1", fingerprint="a1", severity="critical")]),
-           when="2025-01-15T14:33:00+00:00")  # fmt: skip
+    ingest(
+        repo,
+        notification(
+            [alert("db-2", fingerprint="b2", severity="warning"), alert("db-1", fingerprint="a1", severity="critical")]
+        ),
+        when="2025-01-15T14:33:00+00:00",
+    )
     data = load(repo)
     assert data["severity"] == "SEV1"
-    assert data["timeline"][-1] == {"at": "2025-01-15T14:33:00+00:00", "kind": "severity_changed", "by": "alertmanager",
-                                    "text": "Severity SEV3 -> SEV1: a new alert in the group is SEV1"}  # fmt: skip
+    assert data["timeline"][-1] == {
+        "at": "2025-01-15T14:33:00+00:00",
+        "kind": "severity_changed",
+        "by": "alertmanager",
+        "text": "Severity SEV3 -> SEV1: a new alert in the group is SEV1",
+    }
     # a new warning never lowers it
     ingest(repo, notification([alert("db-3", fingerprint="c3", severity="warning")]), when="2025-01-15T14:34:00+00:00")
     assert load(repo)["severity"] == "SEV1"

@@ -87,20 +87,39 @@ CASES = [
     ("ack a resolved incident", ["ack", "{resolved}"], ExitCode.CONFLICT, ["resolved", "reopen"]),
     ("mitigate a resolved incident", ["mitigate", "{resolved}"], ExitCode.CONFLICT, ["resolved"]),
     ("reopen an open incident", ["reopen", "{other}"], ExitCode.CONFLICT, ["not resolved"]),
-    ("resolve before acknowledged", ["resolve", "{active}", "--at", "2025-01-15T14:31:00+00:00"],
-     ExitCode.CONFLICT, ["order"]),
-    ("reopen before resolved", ["reopen", "{resolved}", "--at", "2025-01-15T14:40:00+00:00"],
-     ExitCode.CONFLICT, ["resolved"]),
-    ("started after declared", ["open", "x", "-s", "2", "--at", T0, "--started-at", RESOLVED_AT],
-     ExitCode.CONFLICT, ["started"]),
+    (
+        "resolve before acknowledged",
+        ["resolve", "{active}", "--at", "2025-01-15T14:31:00+00:00"],
+        ExitCode.CONFLICT,
+        ["order"],
+    ),
+    (
+        "reopen before resolved",
+        ["reopen", "{resolved}", "--at", "2025-01-15T14:40:00+00:00"],
+        ExitCode.CONFLICT,
+        ["resolved"],
+    ),
+    (
+        "started after declared",
+        ["open", "x", "-s", "2", "--at", T0, "--started-at", RESOLVED_AT],
+        ExitCode.CONFLICT,
+        ["started"],
+    ),
     ("future --at", ["ack", "{other}", "--at", "2999-01-01T00:00:00+00:00"], ExitCode.INVALID, ["future"]),
     ("future open", ["open", "x", "-s", "2", "--at", "2999-01-01 10:00"], ExitCode.INVALID, ["future"]),
-    ("unparseable day word", ["note", "{other}", "x", "--at", "tomorrow 10:00"], ExitCode.INVALID,
-     ["tomorrow 10:00"]),
-    ("unparseable time", ["mitigate", "{active}", "--at", "after lunch"], ExitCode.INVALID,
-     ["after lunch", "ISO 8601"]),
-    ("unparseable started", ["open", "x", "-s", "2", "--started-at", "a while back"], ExitCode.INVALID,
-     ["a while back"]),
+    ("unparseable day word", ["note", "{other}", "x", "--at", "tomorrow 10:00"], ExitCode.INVALID, ["tomorrow 10:00"]),
+    (
+        "unparseable time",
+        ["mitigate", "{active}", "--at", "after lunch"],
+        ExitCode.INVALID,
+        ["after lunch", "ISO 8601"],
+    ),
+    (
+        "unparseable started",
+        ["open", "x", "-s", "2", "--started-at", "a while back"],
+        ExitCode.INVALID,
+        ["a while back"],
+    ),
     ("empty --by", ["note", "{other}", "x", "--by", " "], ExitCode.INVALID, ["--by"]),
     ("empty assignee", ["assign", "{active}", "scribe", ""], ExitCode.INVALID, ["name"]),
     ("same severity", ["severity", "{active}", "high"], ExitCode.CONFLICT, ["already SEV2"]),
@@ -110,11 +129,9 @@ CASES = [
     ("unknown status filter", ["list", "--status", "closed"], ExitCode.INVALID, ["closed"]),
     ("missing option", ["open", "x"], ExitCode.USAGE, ["--severity"]),
     ("unknown command", ["acknowledge-it"], ExitCode.USAGE, ["acknowledge-it"]),
-    ("malformed incident file", ["ack", "brkn1"], ExitCode.PROBLEMS,
-     ["INC-20250101-brkn1.yaml:3", "YAML"]),
+    ("malformed incident file", ["ack", "brkn1"], ExitCode.PROBLEMS, ["INC-20250101-brkn1.yaml:3", "YAML"]),
     ("malformed file shown", ["show", "brkn1"], ExitCode.PROBLEMS, ["INC-20250101-brkn1.yaml"]),
-    ("conflict-marked file", ["note", "cnfl1", "text"], ExitCode.PROBLEMS,
-     ["INC-20250102-cnfl1.yaml:3", "conflict"]),
+    ("conflict-marked file", ["note", "cnfl1", "text"], ExitCode.PROBLEMS, ["INC-20250102-cnfl1.yaml:3", "conflict"]),
     ("conflict-marked file resolved", ["resolve", "cnfl1"], ExitCode.PROBLEMS, ["conflict"]),
 ]
 
@@ -192,8 +209,9 @@ def inc_unprivileged(*args: str, cwd: Path | None = None) -> subprocess.Complete
         if subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
             pytest.skip("running as root and setpriv cannot drop capabilities here")
     env = {**os.environ, "INC_DEBUG": ""}
-    return subprocess.run([*prefix, sys.executable, "-m", "incli", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=60)  # fmt: skip
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "incli", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=60
+    )
 
 
 @pytest.fixture
@@ -243,8 +261,9 @@ def test_unwritable_incidents_folder_only(writable_first: dict[str, str], repo: 
     folder.chmod(0o555)
     try:
         before = take_snapshot(repo)
-        result = inc_unprivileged("--dir", str(repo), "note", writable_first["id"], "text",
-                                  "--at", "2025-01-15T14:33:00+00:00")  # fmt: skip
+        result = inc_unprivileged(
+            "--dir", str(repo), "note", writable_first["id"], "text", "--at", "2025-01-15T14:33:00+00:00"
+        )
         after = take_snapshot(repo)
     finally:
         folder.chmod(0o755)

@@ -14,16 +14,38 @@ import yaml
 from conftest import Run, take_snapshot
 from incli.errors import ExitCode
 
-KEYS = ["id", "title", "severity", "status", "service", "summary", "commander", "roles", "tags", "drill",
-        "opened_at", "started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at",
-        "timeline"]  # fmt: skip
+KEYS = [
+    "id",
+    "title",
+    "severity",
+    "status",
+    "service",
+    "summary",
+    "commander",
+    "roles",
+    "tags",
+    "drill",
+    "opened_at",
+    "started_at",
+    "detected_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "timeline",
+]
 
 
 def inc(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "TZ": "UTC", "INC_DIR": str(root), **(env or {})}
     full_env.pop("INC_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "incli", *args], capture_output=True, text=True, env=full_env,
-                          stdin=subprocess.DEVNULL, timeout=60)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "incli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -33,8 +55,19 @@ def root(repo: Path) -> Path:
 
 
 def test_full_lifecycle_backfilled(root: Path) -> None:
-    opened = inc(root, "open", "Database connection pool exhausted", "--severity", "SEV2", "--service",
-                 "payments-api", "--at", "2025-01-15T14:30:00+00:00", "--by", "ann")  # fmt: skip
+    opened = inc(
+        root,
+        "open",
+        "Database connection pool exhausted",
+        "--severity",
+        "SEV2",
+        "--service",
+        "payments-api",
+        "--at",
+        "2025-01-15T14:30:00+00:00",
+        "--by",
+        "ann",
+    )
     assert opened.returncode == 0, opened.stderr
     incident_id = opened.stdout.strip()
     steps = [
@@ -51,7 +84,11 @@ def test_full_lifecycle_backfilled(root: Path) -> None:
     data = json.loads(shown.stdout)
     assert list(data) == KEYS
     assert (data["status"], data["acknowledged_at"], data["mitigated_at"], data["resolved_at"]) == (
-        "resolved", "2025-01-15T14:32:00+00:00", "2025-01-15T14:40:00+00:00", "2025-01-15T14:45:00+00:00")
+        "resolved",
+        "2025-01-15T14:32:00+00:00",
+        "2025-01-15T14:40:00+00:00",
+        "2025-01-15T14:45:00+00:00",
+    )
     assert [e["kind"] for e in data["timeline"]] == ["opened", "acknowledged", "note", "mitigated", "resolved"]
     listed = json.loads(inc(root, "list", "--json").stdout)
     assert [list(i) for i in listed] == [KEYS]
@@ -64,9 +101,24 @@ def test_twenty_concurrent_notes_all_land(root: Path, run: Run) -> None:
     incident_id = run("open", "Burst", "-s", "3", "--at", "2025-01-15T14:30:00+00:00").stdout.strip()
     env = {**os.environ, "TZ": "UTC", "INC_DIR": str(root)}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "incli", "note", incident_id, f"note number {n}", "--by", f"p{n}",
-                          "--at", "2025-01-15T14:31:00+00:00"], env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "incli",
+                "note",
+                incident_id,
+                f"note number {n}",
+                "--by",
+                f"p{n}",
+                "--at",
+                "2025-01-15T14:31:00+00:00",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for n in range(20)
     ]
     for proc in procs:
@@ -119,8 +171,10 @@ def test_edit_again_resumes_the_kept_draft(root: Path, tmp_path: Path, opened: s
     bad = editor(tmp_path, "path.write_text(text.replace('severity: SEV2', 'severity: SEV9') + '# kept words\\n')\n")
     first = inc(root, "edit", opened, env={"EDITOR": bad})
     assert first.returncode == ExitCode.PROBLEMS
-    fix = editor(tmp_path, "assert '# kept words' in text, text\n"
-                           "path.write_text(text.replace('severity: SEV9', 'severity: SEV1'))\n")  # fmt: skip
+    fix = editor(
+        tmp_path,
+        "assert '# kept words' in text, text\npath.write_text(text.replace('severity: SEV9', 'severity: SEV1'))\n",
+    )
     second = inc(root, "edit", opened, env={"EDITOR": fix})
     assert second.returncode == 0, second.stderr
     saved = (root / "incidents" / f"{opened}.yaml").read_text()

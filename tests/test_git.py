@@ -79,9 +79,7 @@ def clones(tmp_path: Path, run: Run) -> tuple[Path, Path]:
     before = {p: p.read_bytes() for p in bob.rglob("*") if p.is_file() and ".git" not in p.parts}
     result = run("init", str(bob))
     assert result.code == 0 and "Registered the incli merge driver" in result.stderr
-    after = {
-        p: p.read_bytes() for p in bob.rglob("*") if p.is_file() and not {".git", ".incli"} & set(p.parts)
-    }
+    after = {p: p.read_bytes() for p in bob.rglob("*") if p.is_file() and not {".git", ".incli"} & set(p.parts)}
     assert after == {p: b for p, b in before.items() if p in after} and set(after) <= set(before)
     assert git(bob, "status", "--porcelain").stdout == ""
     assert sys.executable in git(bob, "config", "merge.incli.driver").stdout
@@ -136,9 +134,11 @@ def test_two_clones_change_the_same_incidents_and_merge_without_conflict(run: Ru
         assert (alice / name).read_bytes() == (bob / name).read_bytes()
         merged = entries(alice / name)
         assert wrote[alice][name] | wrote[bob][name] <= merged
-    assert {p.name for p in (alice / "incidents").glob("*.yaml")} == {
-        f"{i}.yaml" for i in (shared, done, new_a, new_b)
-    } == {p.name for p in (bob / "incidents").glob("*.yaml")}
+    assert (
+        {p.name for p in (alice / "incidents").glob("*.yaml")}
+        == {f"{i}.yaml" for i in (shared, done, new_a, new_b)}
+        == {p.name for p in (bob / "incidents").glob("*.yaml")}
+    )
     assert new_a != new_b
 
     incident = load(alice / files[0])
@@ -146,7 +146,8 @@ def test_two_clones_change_the_same_incidents_and_merge_without_conflict(run: Ru
     assert incident["acknowledged_at"] == "2025-01-15T14:38:00+00:00" and incident["status"] == "acknowledged"
     texts = [e["text"] for e in incident["timeline"]]
     assert {"Checkout 500s", "Payment provider timeouts"} == {
-        incident["title"], *(t.removeprefix("Merge: title was also changed to ") for t in texts if "title" in t)
+        incident["title"],
+        *(t.removeprefix("Merge: title was also changed to ") for t in texts if "title" in t),
     }
     postmortem = load(alice / files[1])
     assert postmortem["postmortem"]["summary"] == "Logins took 30 s for an hour."
@@ -207,16 +208,22 @@ def test_a_side_that_cannot_be_read_falls_back_to_a_git_conflict(run: Run, clone
 
 
 def test_the_driver_exits_1_with_a_line_merge_on_a_corrupt_side(tmp_path: Path, run: Run) -> None:
-    good = "schema: 1\nid: INC-20250115-abcde\ntitle: T\nseverity: SEV2\nstatus: open\n" \
-        "opened_at: '2025-01-15T14:30:00+00:00'\nstarted_at: '2025-01-15T14:30:00+00:00'\n" \
-        "detected_at: '2025-01-15T14:30:00+00:00'\ntimeline: []\n"  # fmt: skip
+    good = (
+        "schema: 1\nid: INC-20250115-abcde\ntitle: T\nseverity: SEV2\nstatus: open\n"
+        "opened_at: '2025-01-15T14:30:00+00:00'\nstarted_at: '2025-01-15T14:30:00+00:00'\n"
+        "detected_at: '2025-01-15T14:30:00+00:00'\ntimeline: []\n"
+    )
     base, ours, theirs = (tmp_path / n for n in ("base", "ours", "theirs"))
     base.write_text(good)
     ours.write_text(good.replace("title: T", "title: Ours"))
     for bad in ("<<<<<<< HEAD\n" + good, "title: [unclosed\n", "- a list\n", "title: no id\n"):
         theirs.write_text(bad)
-        result = subprocess.run([sys.executable, "-m", "incli", "merge-driver", str(base), str(ours), str(theirs),
-                                 "incidents/x.yaml"], capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-m", "incli", "merge-driver", str(base), str(ours), str(theirs), "incidents/x.yaml"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
         assert result.returncode == 1 and "incli merge driver" in result.stderr
         # git's ordinary line merge: both sides' text kept, conflict markers where they differ.
         assert "title: Ours" in ours.read_text()
@@ -303,8 +310,11 @@ def test_a_burst_of_auto_committing_writers_loses_nothing(run: Run, clones: tupl
     ident = inc(run, alice, "open", "Burst", "-s", "SEV3", "--by", "alice")
     commit_all(alice, "auto-commit on")
     writers = [
-        subprocess.Popen([sys.executable, "-m", "incli", "--dir", str(alice), "note", ident, f"wave {n}", "--by", "w"],
-                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-m", "incli", "--dir", str(alice), "note", ident, f"wave {n}", "--by", "w"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for n in range(6)
     ]
     warnings = [w.communicate()[1] for w in writers]

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from incli.cli.app import app
 from incli.domain.config import config_from_dict
 from incli.errors import InvalidInput
-from incli.hooks import Hooks, parse_hooks
-from incli.service import Service
+from incli.service.hooks import Hooks, parse_hooks
+from incli.service.incidents import Service
 from incli.storage.repo import find_repository, init_repository
 from localhttp import receiver
 
@@ -114,13 +114,18 @@ def test_shell_metacharacters_in_a_title_run_nothing(repo: Path, tmp_path: Path)
     title = EVIL.format(marker=marker)
     argv, out = recorder(tmp_path)
     with receiver() as got:
-        configure(repo, {"opened": [
-            {"run": argv},
-            # a team's own shell script that uses the title safely, quoted
-            {"run": ["sh", "-c", 'printf "%s" "$INC_TITLE" > "$1"', "sh", str(tmp_path / "title.txt")]},
-            {"webhook": got.url, "format": "slack"},
-            {"webhook": got.url},
-        ]})  # fmt: skip
+        configure(
+            repo,
+            {
+                "opened": [
+                    {"run": argv},
+                    # a team's own shell script that uses the title safely, quoted
+                    {"run": ["sh", "-c", 'printf "%s" "$INC_TITLE" > "$1"', "sh", str(tmp_path / "title.txt")]},
+                    {"webhook": got.url, "format": "slack"},
+                    {"webhook": got.url},
+                ]
+            },
+        )
         result = inc(repo, "open", title, "-s", "SEV1", "--at", AT)
     assert result.exit_code == 0, result.output
     assert not marker.exists()
@@ -154,8 +159,16 @@ def test_hook_that_hangs_is_stopped_at_its_timeout(repo: Path) -> None:
 
 def test_webhook_errors_are_warnings(repo: Path) -> None:
     with receiver(status=500) as got:
-        configure(repo, {"opened": [{"webhook": got.url}, {"webhook": "http://127.0.0.1:9/nothing-listens"},
-                                    {"run": ["no-such-command-incli-test"]}]})  # fmt: skip
+        configure(
+            repo,
+            {
+                "opened": [
+                    {"webhook": got.url},
+                    {"webhook": "http://127.0.0.1:9/nothing-listens"},
+                    {"run": ["no-such-command-incli-test"]},
+                ]
+            },
+        )
         result = inc(repo, "open", "Webhook down", "-s", "SEV3", "--at", AT)
     assert result.exit_code == 0
     lines = result.stderr.strip().splitlines()
@@ -194,8 +207,11 @@ def test_hooks_config_errors_are_one_line(hooks: dict, message: str) -> None:
 
 
 def test_timeouts_default_and_per_hook() -> None:
-    hooks = parse_hooks(config_from_dict({"hooks": {"timeout": "30s", "opened": [{"run": ["a"]}, {"run": ["b"],
-                                          "timeout": "2m"}]}}, "incli.yaml"))  # fmt: skip
+    hooks = parse_hooks(
+        config_from_dict(
+            {"hooks": {"timeout": "30s", "opened": [{"run": ["a"]}, {"run": ["b"], "timeout": "2m"}]}}, "incli.yaml"
+        )
+    )
     assert [h.timeout for h in hooks["opened"]] == [30.0, 120.0]
     assert parse_hooks(config_from_dict({"hooks": {"x": [{"run": ["a"]}]}}, "y"))["x"][0].timeout == 10.0
 
@@ -225,17 +241,27 @@ def test_slack_text_for_reminders_and_rules() -> None:
     from datetime import UTC, datetime
 
     from incli.domain.model import Incident
-    from incli.hooks import message
+    from incli.service.hooks import message
 
     at = datetime(2025, 1, 15, 14, 30, tzinfo=UTC)
-    incident = Incident(id="INC-20250115-abcde", title="Pool exhausted", severity="SEV2", opened_at=at,
-                        started_at=at, detected_at=at, service="checkout")  # fmt: skip
+    incident = Incident(
+        id="INC-20250115-abcde",
+        title="Pool exhausted",
+        severity="SEV2",
+        opened_at=at,
+        started_at=at,
+        detected_at=at,
+        service="checkout",
+    )
     assert message("update_overdue", incident, {"due_at": "2025-01-15T15:00:00+00:00"}) == (
         "[SEV2] INC-20250115-abcde stakeholder update overdue: Pool exhausted (checkout) "
-        "(due 2025-01-15T15:00:00+00:00)")
+        "(due 2025-01-15T15:00:00+00:00)"
+    )
     action = {"id": "ACT-7kq2x", "title": "Add pool alert", "owner": "alice", "due": "2025-01-22"}
     assert message("action_overdue", incident, {"action": action}).endswith(
-        'Action ACT-7kq2x "Add pool alert" was due 2025-01-22, owner alice')
+        'Action ACT-7kq2x "Add pool alert" was due 2025-01-22, owner alice'
+    )
     rule = {"name": "cpu", "metric": "cpu_usage", "op": ">", "threshold": 0.75}
-    assert message("rule_triggered", None, {"rule": rule, "value": 0.88}) == \
-        "Rule cpu triggered: cpu_usage = 0.88 > 0.75"
+    assert (
+        message("rule_triggered", None, {"rule": rule, "value": 0.88}) == "Rule cpu triggered: cpu_usage = 0.88 > 0.75"
+    )

@@ -255,9 +255,6 @@ def test_index_of_the_wrong_shape_is_not_trusted(repo: Path) -> None:
     expected = outputs(repo)
     facts = repo / ".incli" / "index-facts.marshal"
     header, entries = marshal.loads(facts.read_bytes())
-    entries = {
-        name: (key, ok, ("only", "three", "fields"))
-        for name, (key, ok, _payload) in entries.items()
-    }
+    entries = {name: (key, ok, ("only", "three", "fields")) for name, (key, ok, _payload) in entries.items()}
     facts.write_bytes(marshal.dumps((header, entries)))
     assert outputs(repo) == expected

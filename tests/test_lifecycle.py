@@ -13,12 +13,36 @@ from conftest import T0, Run
 from incli.errors import ExitCode
 
 INCIDENT_KEYS = [
-    "id", "title", "severity", "status", "service", "summary", "commander", "roles", "tags", "drill",
-    "opened_at", "started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at", "timeline",
-]  # fmt: skip
+    "id",
+    "title",
+    "severity",
+    "status",
+    "service",
+    "summary",
+    "commander",
+    "roles",
+    "tags",
+    "drill",
+    "opened_at",
+    "started_at",
+    "detected_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "timeline",
+]
 ENTRY_KEYS = ["at", "kind", "by", "text"]
-KINDS = {"opened", "acknowledged", "mitigated", "resolved", "reopened", "note", "update", "severity_changed",
-         "assigned"}  # fmt: skip
+KINDS = {
+    "opened",
+    "acknowledged",
+    "mitigated",
+    "resolved",
+    "reopened",
+    "note",
+    "update",
+    "severity_changed",
+    "assigned",
+}
 
 
 def at(clock: str) -> str:
@@ -37,10 +61,30 @@ def read(repo: Path, incident_id: str) -> dict:
 
 
 def test_full_lifecycle_backfilled(repo: Path, run: Run) -> None:
-    opened = run("open", "Database connection pool exhausted", "-s", "SEV2", "--service", "payments-api",
-                 "--summary", "Checkout fails", "--at", T0, "--started-at", at("14:25"),
-                 "--detected-at", at("14:28"), "--by", "ann", "--commander", "ann", "--tag", "db",
-                 "--tag", "pool")  # fmt: skip
+    opened = run(
+        "open",
+        "Database connection pool exhausted",
+        "-s",
+        "SEV2",
+        "--service",
+        "payments-api",
+        "--summary",
+        "Checkout fails",
+        "--at",
+        T0,
+        "--started-at",
+        at("14:25"),
+        "--detected-at",
+        at("14:28"),
+        "--by",
+        "ann",
+        "--commander",
+        "ann",
+        "--tag",
+        "db",
+        "--tag",
+        "pool",
+    )
     assert opened.code == 0, opened.stderr
     incident_id = opened.stdout.strip()
     assert opened.stdout == incident_id + "\n"  # the id alone
@@ -66,7 +110,14 @@ def test_full_lifecycle_backfilled(repo: Path, run: Run) -> None:
     assert data["commander"] == "ann"
     assert data["tags"] == ["db", "pool"]
     assert [e["kind"] for e in data["timeline"]] == [
-        "opened", "assigned", "acknowledged", "note", "update", "mitigated", "resolved"]  # fmt: skip
+        "opened",
+        "assigned",
+        "acknowledged",
+        "note",
+        "update",
+        "mitigated",
+        "resolved",
+    ]
     assert data["timeline"][5]["text"] == "Mitigated: restarted the pool"
     assert data["timeline"][5]["by"] == "bob"
     # the keys are written in the fixed order
@@ -110,9 +161,18 @@ def test_open_json_prints_the_incident(repo: Path, run: Run) -> None:
     assert result.json["severity"] == "SEV4"
 
 
-@pytest.mark.parametrize(("given", "stored"), [("SEV2", "SEV2"), ("sev2", "SEV2"), ("2", "SEV2"),
-                                               ("high", "SEV2"), ("HIGH", "SEV2"), ("critical", "SEV1"),
-                                               ("4", "SEV4")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("SEV2", "SEV2"),
+        ("sev2", "SEV2"),
+        ("2", "SEV2"),
+        ("high", "SEV2"),
+        ("HIGH", "SEV2"),
+        ("critical", "SEV1"),
+        ("4", "SEV4"),
+    ],
+)
 def test_severity_forms(repo: Path, run: Run, given: str, stored: str) -> None:
     result = run("open", "x", "-s", given, "--at", T0, "--json")
     assert result.code == 0, result.stderr
@@ -175,8 +235,7 @@ def test_reopen_needs_a_resolved_incident(repo: Path, run: Run, snapshot) -> Non
         (["mitigate"], "mitigate", "already mitigated"),
     ],
 )
-def test_refused_transitions(repo: Path, run: Run, snapshot, setup: list[str], command: str,
-                             words: str) -> None:  # fmt: skip
+def test_refused_transitions(repo: Path, run: Run, snapshot, setup: list[str], command: str, words: str) -> None:
     incident_id = open_incident(run)
     for step in setup:
         assert run(step, incident_id, "--at", at("14:40")).code == 0
@@ -205,8 +264,9 @@ def test_open_with_times_out_of_order_refused(repo: Path, run: Run, snapshot) ->
     assert late_start.code == ExitCode.CONFLICT
     late_detect = run("open", "x", "-s", "2", "--at", at("14:30"), "--detected-at", at("14:40"))
     assert late_detect.code == ExitCode.CONFLICT
-    early_detect = run("open", "x", "-s", "2", "--at", at("14:30"), "--started-at", at("14:20"),
-                       "--detected-at", at("14:10"))  # fmt: skip
+    early_detect = run(
+        "open", "x", "-s", "2", "--at", at("14:30"), "--started-at", at("14:20"), "--detected-at", at("14:10")
+    )
     assert early_detect.code == ExitCode.CONFLICT
     assert snapshot(repo) == before
 
@@ -277,8 +337,12 @@ def test_severity_change(repo: Path, run: Run) -> None:
     data = read(repo, incident_id)
     assert data["severity"] == "SEV1"
     entry = data["timeline"][-1]
-    assert entry == {"at": at("14:33"), "kind": "severity_changed", "by": "ann",
-                     "text": "Severity SEV2 -> SEV1: spreading"}  # fmt: skip
+    assert entry == {
+        "at": at("14:33"),
+        "kind": "severity_changed",
+        "by": "ann",
+        "text": "Severity SEV2 -> SEV1: spreading",
+    }
     same = run("severity", incident_id, "1")
     assert same.code == ExitCode.CONFLICT and "already SEV1" in same.stderr
     unknown = run("severity", incident_id, "SEV9")
@@ -399,8 +463,23 @@ def test_every_command_has_working_help(run: Run) -> None:
     top = run("--help")
     assert top.code == 0
     names = [c.name for c in app.registered_commands]
-    assert {"init", "open", "ack", "mitigate", "resolve", "reopen", "note", "update", "severity", "assign",
-            "list", "show", "status", "validate", "edit"} <= set(names)  # fmt: skip
+    assert {
+        "init",
+        "open",
+        "ack",
+        "mitigate",
+        "resolve",
+        "reopen",
+        "note",
+        "update",
+        "severity",
+        "assign",
+        "list",
+        "show",
+        "status",
+        "validate",
+        "edit",
+    } <= set(names)
     for name in names:
         result = run(name, "--help")
         assert result.code == 0, (name, result.stderr)

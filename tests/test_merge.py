@@ -75,10 +75,13 @@ def test_earliest_acknowledgement_and_status_derived() -> None:
     base, ours, theirs = sides()
     ours.update(status="acknowledged", acknowledged_at="2025-01-15T14:45:00+00:00")
     ours["timeline"].append(entry("14:45", "acknowledged", "Acknowledged"))
-    theirs.update(status="mitigated", acknowledged_at="2025-01-15T14:40:00+00:00",
-                  mitigated_at="2025-01-15T15:00:00+00:00")  # fmt: skip
-    theirs["timeline"] += [entry("14:40", "acknowledged", "Acknowledged", by="bob"),
-                           entry("15:00", "mitigated", "Mitigated", by="bob")]  # fmt: skip
+    theirs.update(
+        status="mitigated", acknowledged_at="2025-01-15T14:40:00+00:00", mitigated_at="2025-01-15T15:00:00+00:00"
+    )
+    theirs["timeline"] += [
+        entry("14:40", "acknowledged", "Acknowledged", by="bob"),
+        entry("15:00", "mitigated", "Mitigated", by="bob"),
+    ]
     merged = merge(base, ours, theirs)
     assert merged["acknowledged_at"] == "2025-01-15T14:40:00+00:00"
     assert merged["mitigated_at"] == "2025-01-15T15:00:00+00:00"
@@ -146,9 +149,18 @@ def test_severity_keeps_the_more_severe_and_tags_are_united() -> None:
 
 
 def action(ident: str, title: str, updated: str, status: str = "open") -> dict[str, Any]:
-    return {"id": ident, "title": title, "owner": "alice", "due": "2025-01-22", "priority": None,
-            "status": status, "created_at": "2025-01-15T15:00:00+00:00",
-            "updated_at": f"2025-01-15T{updated}:00+00:00", "done_at": None, "note": None}  # fmt: skip
+    return {
+        "id": ident,
+        "title": title,
+        "owner": "alice",
+        "due": "2025-01-22",
+        "priority": None,
+        "status": status,
+        "created_at": "2025-01-15T15:00:00+00:00",
+        "updated_at": f"2025-01-15T{updated}:00+00:00",
+        "done_at": None,
+        "note": None,
+    }
 
 
 def test_actions_united_by_id_later_change_wins() -> None:
@@ -167,8 +179,15 @@ def test_actions_united_by_id_later_change_wins() -> None:
 
 
 def postmortem(**fields: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"state": "draft", "created_at": "2025-01-16T09:00:00+00:00", "published_at": None,
-                            "authors": ["alice"], "reviewers": [], "summary": None, "root_causes": []}  # fmt: skip
+    data: dict[str, Any] = {
+        "state": "draft",
+        "created_at": "2025-01-16T09:00:00+00:00",
+        "published_at": None,
+        "authors": ["alice"],
+        "reviewers": [],
+        "summary": None,
+        "root_causes": [],
+    }
     data.update(fields)
     return data
 
@@ -177,8 +196,9 @@ def test_postmortem_text_changed_on_both_sides_keeps_both_marked() -> None:
     base, ours, theirs = sides()
     base["postmortem"] = postmortem(summary="Pool ran dry.")
     ours["postmortem"] = postmortem(summary="The pool ran dry.", root_causes=["Pool too small"], state="in-review")
-    theirs["postmortem"] = postmortem(summary="Pool exhausted by retries.", root_causes=["Retry storm"],
-                                      authors=["alice", "bob"])  # fmt: skip
+    theirs["postmortem"] = postmortem(
+        summary="Pool exhausted by retries.", root_causes=["Retry storm"], authors=["alice", "bob"]
+    )
     merged = merge(base, ours, theirs)
     pm = merged["postmortem"]
     assert pm["summary"] == "[merge: ours]\nThe pool ran dry.\n[merge: theirs]\nPool exhausted by retries."

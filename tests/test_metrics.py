@@ -117,9 +117,7 @@ def test_hand_computed_means_medians_p90(repo: Path) -> None:
 def test_drills_only_when_asked(repo: Path) -> None:
     result = metrics_json(repo, "--include-drills")
     assert result["count"] == 5
-    assert result["metrics"]["mttr"] == stat(
-        4, (3600 + 10800 + 1800 + 300) / 4, (1800 + 3600) / 2, 10800.0
-    )
+    assert result["metrics"]["mttr"] == stat(4, (3600 + 10800 + 1800 + 300) / 4, (1800 + 3600) / 2, 10800.0)
 
 
 def test_acknowledged_within_response_time(repo: Path) -> None:
@@ -152,22 +150,16 @@ def test_groups_by_severity_service_month_tag(repo: Path) -> None:
 def test_filters(repo: Path) -> None:
     assert metrics_json(repo, "--severity", "2")["count"] == 2
     assert metrics_json(repo, "--service", "WEB")["count"] == 2
-    result = metrics_json(
-        repo, "--since", "2025-02-01T00:00:00+00:00", "--until", "2025-02-10T12:00:00+00:00"
-    )
+    result = metrics_json(repo, "--since", "2025-02-01T00:00:00+00:00", "--until", "2025-02-10T12:00:00+00:00")
     assert result["count"] == 1 and result["metrics"]["mttr"]["n"] == 1
-    assert metrics_json(repo, "--since", "2030-01-01T00:00:00+00:00")["metrics"]["mttr"] == stat(
-        0, None, None, None
-    )
+    assert metrics_json(repo, "--since", "2030-01-01T00:00:00+00:00")["metrics"]["mttr"] == stat(0, None, None, None)
 
 
 def test_missing_milestone_left_out_of_that_metric_only(repo: Path) -> None:
     d = ids(repo)["d"]
     path = repo / "incidents" / f"{d}.yaml"
     data = yamlio.load(path.read_bytes())
-    data["detected_at"] = data[
-        "started_at"
-    ]  # keep the file valid; then drop acknowledged_at by hand
+    data["detected_at"] = data["started_at"]  # keep the file valid; then drop acknowledged_at by hand
     data["acknowledged_at"] = None
     data["status"] = "open"
     path.write_text(yamlio.dump(data))
@@ -179,9 +171,7 @@ def test_missing_milestone_left_out_of_that_metric_only(repo: Path) -> None:
 
 def test_configured_milestones(repo: Path) -> None:
     config = repo / "incli.yaml"
-    config.write_text(
-        config.read_text() + "metrics:\n  mttr:\n    start: detected_at\n    end: resolved_at\n"
-    )
+    config.write_text(config.read_text() + "metrics:\n  mttr:\n    start: detected_at\n    end: resolved_at\n")
     m = metrics_json(repo)["metrics"]
     # from detection: A 3000, B 10500, C 1800
     assert m["mttr"] == stat(3, (3000 + 10500 + 1800) / 3, 3000.0, 10500.0)

@@ -23,6 +23,7 @@ OUTLINE = [
     "## Lessons Learned",
 ]
 
+
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return make_repo(tmp_path, monkeypatch)
@@ -31,8 +32,19 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_the_default_postmortem_has_every_section_in_order(repo: Path) -> None:
     incident_id = cloudflare_waf(repo)
     write_up(repo, incident_id)
-    inc(repo, "action", "add", incident_id, "Limit regex backtracking in the WAF", "--owner", "dave",
-        "--due", "2019-07-16", "--priority", "P1")  # fmt: skip
+    inc(
+        repo,
+        "action",
+        "add",
+        incident_id,
+        "Limit regex backtracking in the WAF",
+        "--owner",
+        "dave",
+        "--due",
+        "2019-07-16",
+        "--priority",
+        "P1",
+    )
     text = inc(repo, "postmortem", "render", incident_id).stdout
     lines = text.splitlines()
     positions = [lines.index(heading) for heading in OUTLINE]
@@ -111,8 +123,10 @@ def test_five_whys_at_a_prompt(repo: Path) -> None:
     assert 'Why did "No test measured regex cost" happen?' in result.stderr  # the fourth, answered empty
     chain = load(repo, incident_id)["postmortem"]["whys"][0]
     assert [step["answer"] for step in chain] == [
-        "The WAF rule used all CPU", "Its regex backtracked", "No test measured regex cost",
-    ]  # fmt: skip
+        "The WAF rule used all CPU",
+        "Its regex backtracked",
+        "No test measured regex cost",
+    ]
     assert chain[1]["question"] == 'Why did "The WAF rule used all CPU" happen?'
     rendered = inc(repo, "postmortem", "render", incident_id).stdout
     assert "### Five whys" in rendered and "   Its regex backtracked" in rendered
@@ -161,7 +175,7 @@ def test_check_catches_blame_and_names(repo: Path) -> None:
     inc(repo, "postmortem", "add", incident_id, "could-improve", "The reviewer should have spotted it: human error")
     result = inc(repo, "postmortem", "check", incident_id, code=6)
     out = result.stdout
-    assert f'{incident_id} root_causes: blaming language (\'forgot\'): "Bob forgot to run the regex benchmark"' in out
+    assert f"{incident_id} root_causes: blaming language ('forgot'): \"Bob forgot to run the regex benchmark\"" in out
     assert "root_causes: names a person (bob)" in out
     assert "could_improve: blaming language ('should have')" in out
     assert "could_improve: blaming language ('human error')" in out
@@ -256,8 +270,22 @@ def test_schedule_writes_an_invitation_that_parses(repo: Path, tmp_path: Path) -
 
     incident_id = cloudflare_waf(repo)
     target = tmp_path / "review.ics"
-    inc(repo, "postmortem", "schedule", incident_id, "--at", "2019-07-05T15:00:00+00:00", "--duration", "45m",
-        "--attendee", "alice@example.com", "--attendee", "bob@example.com", "-o", str(target))  # fmt: skip
+    inc(
+        repo,
+        "postmortem",
+        "schedule",
+        incident_id,
+        "--at",
+        "2019-07-05T15:00:00+00:00",
+        "--duration",
+        "45m",
+        "--attendee",
+        "alice@example.com",
+        "--attendee",
+        "bob@example.com",
+        "-o",
+        str(target),
+    )
     data = target.read_bytes()
     assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))
@@ -269,8 +297,9 @@ def test_schedule_writes_an_invitation_that_parses(repo: Path, tmp_path: Path) -
     assert str(event["SUMMARY"]) == f"Postmortem review: Global 502 errors: WAF rule exhausted CPU ({incident_id})"
     assert {str(a) for a in event["ATTENDEE"]} == {"mailto:alice@example.com", "mailto:bob@example.com"}
     assert b"DTSTART:20190705T150000Z" in data and b"UID:" in data and b"DTSTAMP:" in data
-    assert inc(repo, "postmortem", "schedule", incident_id, "--at", "2019-07-05T15:00", "--attendee", "nobody",
-               code=4).stderr  # fmt: skip
+    assert inc(
+        repo, "postmortem", "schedule", incident_id, "--at", "2019-07-05T15:00", "--attendee", "nobody", code=4
+    ).stderr
 
 
 def test_the_installed_command_renders(repo: Path) -> None:
@@ -279,8 +308,13 @@ def test_the_installed_command_renders(repo: Path) -> None:
     incident_id = cloudflare_waf(repo)
     inc(repo, "postmortem", "new", incident_id)
     env = {**os.environ, "INC_DIR": str(repo), "TZ": "UTC"}
-    result = subprocess.run([sys.executable, "-m", "incli", "postmortem", "render", incident_id, "-t", "sre"],
-                            capture_output=True, text=True, env=env, check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "incli", "postmortem", "render", incident_id, "-t", "sre"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# Global 502 errors: WAF rule exhausted CPU Postmortem")
 
@@ -294,9 +328,15 @@ def test_invitation_escapes_and_folds_text_without_breaking_characters() -> None
 
     summary = "Revue: café, ünïcode; back\\slash " + "é" * 60
     start = datetime(2025, 1, 17, 10, tzinfo=UTC)
-    text = invitation(uid="u-1@incli", stamp=datetime(2025, 1, 16, tzinfo=UTC), start=start,
-                      end=datetime(2025, 1, 17, 11, tzinfo=UTC), summary=summary, description="line one\nline two",
-                      attendees=["a@example.com"])  # fmt: skip
+    text = invitation(
+        uid="u-1@incli",
+        stamp=datetime(2025, 1, 16, tzinfo=UTC),
+        start=start,
+        end=datetime(2025, 1, 17, 11, tzinfo=UTC),
+        summary=summary,
+        description="line one\nline two",
+        attendees=["a@example.com"],
+    )
     raw = text.encode("utf-8")
     assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
     assert "SUMMARY:Revue: café\\, ünïcode\\; back\\\\slash" in text

@@ -17,8 +17,9 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _hostile(root: Path) -> str:
-    incident_id = inc(root, "open", "{{ 7*7 }} <script>alert(1)</script>", "-s", "SEV2",
-                      "--at", "2025-01-15T14:30:00+00:00").stdout.strip()  # fmt: skip
+    incident_id = inc(
+        root, "open", "{{ 7*7 }} <script>alert(1)</script>", "-s", "SEV2", "--at", "2025-01-15T14:30:00+00:00"
+    ).stdout.strip()
     inc(root, "resolve", incident_id, "--at", "2025-01-15T14:45:00+00:00")
     inc(root, "postmortem", "new", incident_id)
     inc(root, "postmortem", "add", incident_id, "root-cause", "{% raw %}{{ config }}{{ ''.__class__ }} & <b>")
@@ -43,8 +44,11 @@ def test_html_escapes_everything(repo: Path, tmp_path: Path) -> None:
     assert "<script>" not in html
     assert "{{ 7*7 }} &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;b&gt;" in html and "&amp;" in html
-    assert html.index("<h2>Timeline</h2>") < html.index("<h2>Root Cause Analysis</h2>") < html.index(
-        "<h2>Lessons Learned</h2>")  # fmt: skip
+    assert (
+        html.index("<h2>Timeline</h2>")
+        < html.index("<h2>Root Cause Analysis</h2>")
+        < html.index("<h2>Lessons Learned</h2>")
+    )
     sre = inc(repo, "postmortem", "render", incident_id, "-t", "sre", "-f", "html").stdout
     assert "<script>" not in sre and "&lt;script&gt;" in sre and "<pre>" in sre
 
@@ -58,13 +62,25 @@ def test_the_sre_template(repo: Path) -> None:
     inc(repo, "action", "add", incident_id, "Limit regex backtracking | CPU", "--owner", "dave", "--due", "2019-07-16")
     lines = inc(repo, "postmortem", "render", incident_id, "--template", "sre").stdout.splitlines()
     assert lines[0] == f"# Global 502 errors: WAF rule exhausted CPU Postmortem ({incident_id})"
-    order = ["**Date:** 2019-07-02", "**Authors:** carol", "**Status:** draft, action items: 1 open of 1",
-             "**Summary:** A WAF rule with a backtracking regular expression exhausted CPU on every edge server.",
-             "**Impact:** Visitors to proxied domains saw 502 errors for 27 minutes; traffic dropped 82%.",
-             "**Root Causes:**", "**Trigger:** Deploy of a new WAF rule at 13:42", "**Resolution:** None recorded.",
-             "**Detection:** Synthetic WAF tests paged at 13:45", "## Action Items", "## Lessons Learned",
-             "### What went well", "### What went wrong", "### Where we got lucky", "- The kill switch still worked",
-             "## Timeline", "- **13:46** Opened as SEV1: Global 502 errors: WAF rule exhausted CPU"]  # fmt: skip
+    order = [
+        "**Date:** 2019-07-02",
+        "**Authors:** carol",
+        "**Status:** draft, action items: 1 open of 1",
+        "**Summary:** A WAF rule with a backtracking regular expression exhausted CPU on every edge server.",
+        "**Impact:** Visitors to proxied domains saw 502 errors for 27 minutes; traffic dropped 82%.",
+        "**Root Causes:**",
+        "**Trigger:** Deploy of a new WAF rule at 13:42",
+        "**Resolution:** None recorded.",
+        "**Detection:** Synthetic WAF tests paged at 13:45",
+        "## Action Items",
+        "## Lessons Learned",
+        "### What went well",
+        "### What went wrong",
+        "### Where we got lucky",
+        "- The kill switch still worked",
+        "## Timeline",
+        "- **13:46** Opened as SEV1: Global 502 errors: WAF rule exhausted CPU",
+    ]
     positions = [lines.index(line) for line in order]
     assert positions == sorted(positions)
     assert "| Action Item | Owner | Due | Priority | Status |" in lines
@@ -81,7 +97,8 @@ def test_a_repository_template_overrides_the_built_in(repo: Path) -> None:
     text = inc(repo, "postmortem", "render", incident_id).stdout
     assert text.startswith(f"Team format for {incident_id}: 1 hour 30 minutes\n# Global 502 errors")
     assert inc(repo, "postmortem", "render", incident_id, "-t", "brief").stdout == (
-        "Global 502 errors: WAF rule exhausted CPU (SEV1)\n")  # fmt: skip
+        "Global 502 errors: WAF rule exhausted CPU (SEV1)\n"
+    )
     listed = json.loads(inc(repo, "postmortem", "templates", "--json").stdout)
     where = {(t["name"], t["format"], t["source"]): t["active"] for t in listed}
     assert where[("postmortem", "md", "repository")] is True
@@ -97,10 +114,11 @@ def test_a_template_given_by_path(repo: Path, tmp_path: Path) -> None:
     custom.write_text("{{ id }}: {{ timeline | length }} entries, {{ actions | length }} actions\n")
     out = inc(repo, "postmortem", "render", incident_id, "--template", str(custom)).stdout
     assert out == f"{incident_id}: 7 entries, 0 actions\n"
-    assert "no template file" in inc(repo, "postmortem", "render", incident_id, "-t", "./missing.md.j2",
-                                     code=3).stderr  # fmt: skip
-    assert "available: postmortem.html, postmortem.md, sre.md" in inc(
-        repo, "postmortem", "render", incident_id, "-t", "nope", code=3).stderr  # fmt: skip
+    assert "no template file" in inc(repo, "postmortem", "render", incident_id, "-t", "./missing.md.j2", code=3).stderr
+    assert (
+        "available: postmortem.html, postmortem.md, sre.md"
+        in inc(repo, "postmortem", "render", incident_id, "-t", "nope", code=3).stderr
+    )
 
 
 def test_a_broken_template_gives_its_name_and_line(repo: Path) -> None:

@@ -11,15 +11,39 @@ from conftest import T0, Run, take_snapshot
 from incli.errors import ExitCode
 
 DEFAULT_SEVERITIES = [
-    {"id": "SEV1", "name": "critical", "description": "Complete service outage", "response_time": "5m",
-     "escalate_to": "VP Engineering", "update_every": "15m"},
-    {"id": "SEV2", "name": "high", "description": "Significant degradation", "response_time": "15m",
-     "escalate_to": "Engineering Manager", "update_every": "30m"},
-    {"id": "SEV3", "name": "medium", "description": "Minor degradation", "response_time": "1h",
-     "escalate_to": "Team Lead", "update_every": "1h"},
-    {"id": "SEV4", "name": "low", "description": "Minimal impact", "response_time": "4h",
-     "escalate_to": "On-call engineer", "update_every": "1d"},
-]  # fmt: skip
+    {
+        "id": "SEV1",
+        "name": "critical",
+        "description": "Complete service outage",
+        "response_time": "5m",
+        "escalate_to": "VP Engineering",
+        "update_every": "15m",
+    },
+    {
+        "id": "SEV2",
+        "name": "high",
+        "description": "Significant degradation",
+        "response_time": "15m",
+        "escalate_to": "Engineering Manager",
+        "update_every": "30m",
+    },
+    {
+        "id": "SEV3",
+        "name": "medium",
+        "description": "Minor degradation",
+        "response_time": "1h",
+        "escalate_to": "Team Lead",
+        "update_every": "1h",
+    },
+    {
+        "id": "SEV4",
+        "name": "low",
+        "description": "Minimal impact",
+        "response_time": "4h",
+        "escalate_to": "On-call engineer",
+        "update_every": "1d",
+    },
+]
 
 
 def test_init_creates_config_and_folder(tmp_path: Path, run: Run) -> None:
@@ -104,8 +128,9 @@ def team_repo(repo: Path) -> Path:
     return repo
 
 
-@pytest.mark.parametrize(("given", "stored"), [("P0", "P0"), ("p1", "P1"), ("emergency", "P0"),
-                                               ("minor", "P2"), ("2", "P2")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("given", "stored"), [("P0", "P0"), ("p1", "P1"), ("emergency", "P0"), ("minor", "P2"), ("2", "P2")]
+)
 def test_team_levels_are_used(team_repo: Path, run: Run, given: str, stored: str) -> None:
     result = run("open", "x", "-s", given, "--at", T0, "--json")
     assert result.code == 0, result.stderr

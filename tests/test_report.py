@@ -62,19 +62,54 @@ def hostile_repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     repo = tmp_path / "repo"
     assert inc("init", str(repo))[0] == 0
     ids = {}
-    code, out, err = inc("--dir", str(repo), "open", HOSTILE, "-s", "SEV1", "--service", "<b>api</b>",
-                         "--at", "2025-01-15T14:30:00+00:00", "--by", "alice")  # fmt: skip
+    code, out, err = inc(
+        "--dir",
+        str(repo),
+        "open",
+        HOSTILE,
+        "-s",
+        "SEV1",
+        "--service",
+        "<b>api</b>",
+        "--at",
+        "2025-01-15T14:30:00+00:00",
+        "--by",
+        "alice",
+    )
     assert code == 0, err
     ids["hostile"] = out.strip()
-    assert inc("--dir", str(repo), "note", ids["hostile"], "<img src=x onerror=alert(2)>",
-               "--at", "2025-01-15T14:35:00+00:00", "--by", "alice")[0] == 0  # fmt: skip
+    assert (
+        inc(
+            "--dir",
+            str(repo),
+            "note",
+            ids["hostile"],
+            "<img src=x onerror=alert(2)>",
+            "--at",
+            "2025-01-15T14:35:00+00:00",
+            "--by",
+            "alice",
+        )[0]
+        == 0
+    )
     assert inc("--dir", str(repo), "resolve", ids["hostile"], "--at", "2025-01-15T15:10:00Z", "--by", "alice")[0] == 0
-    code, out, _ = inc("--dir", str(repo), "open", "Template {{ 7*7 }} in title", "-s", "SEV3",
-                       "--at", "2025-03-02T09:00:00+00:00", "--by", "bob")  # fmt: skip
+    code, out, _ = inc(
+        "--dir",
+        str(repo),
+        "open",
+        "Template {{ 7*7 }} in title",
+        "-s",
+        "SEV3",
+        "--at",
+        "2025-03-02T09:00:00+00:00",
+        "--by",
+        "bob",
+    )
     ids["curly"] = out.strip()
     assert inc("--dir", str(repo), "resolve", ids["curly"], "--at", "2025-03-03T11:00:00+00:00", "--by", "bob")[0] == 0
-    code, out, _ = inc("--dir", str(repo), "open", "Still burning", "-s", "SEV2",
-                       "--at", "2025-03-20T09:00:00+00:00", "--by", "bob")  # fmt: skip
+    code, out, _ = inc(
+        "--dir", str(repo), "open", "Still burning", "-s", "SEV2", "--at", "2025-03-20T09:00:00+00:00", "--by", "bob"
+    )
     ids["active"] = out.strip()
     add_extensions(
         repo,
@@ -83,11 +118,17 @@ def hostile_repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         actions=[
             {"id": "ACT-aaaaa", "title": "Add pool alert", "owner": "alice", "due": "2025-01-22", "status": "open"},
             {"id": "ACT-bbbbb", "title": "Write runbook", "owner": "bob", "due": "2999-01-01", "status": "open"},
-            {"id": "ACT-ccccc", "title": "Raise pool size", "owner": "alice", "due": "2025-01-20", "status": "done",
-             "done_at": "2025-01-19T10:00:00+00:00"},
+            {
+                "id": "ACT-ccccc",
+                "title": "Raise pool size",
+                "owner": "alice",
+                "due": "2025-01-20",
+                "status": "done",
+                "done_at": "2025-01-19T10:00:00+00:00",
+            },
             {"id": "ACT-ddddd", "title": "<i>Later</i> item", "owner": "alice", "due": "2999-02-01", "status": "open"},
         ],
-    )  # fmt: skip
+    )
     add_extensions(repo, ids["curly"], postmortem={"state": "draft"})
     return repo, ids
 
@@ -158,8 +199,10 @@ def test_index_shows_postmortem_state_and_durations(hostile_repo: tuple[Path, di
     out = tmp_path / "site"
     build(repo, out)
     index = (out / "index.html").read_text()
-    rows = {ident: re.search(rf'<tr>\s*<td class="id"><a href="incidents/{ident}.html">.*?</tr>', index, re.S)
-            for ident in ids.values()}  # fmt: skip
+    rows = {
+        ident: re.search(rf'<tr>\s*<td class="id"><a href="incidents/{ident}.html">.*?</tr>', index, re.S)
+        for ident in ids.values()
+    }
     assert all(rows.values())
     assert "pm-published" in rows[ids["hostile"]].group(0)  # type: ignore[union-attr]
     assert "pm-draft" in rows[ids["curly"]].group(0)  # type: ignore[union-attr]
@@ -188,8 +231,20 @@ def test_actions_page_open_and_overdue_first_by_owner(
 
 def test_since_limits_the_incidents(hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     repo, ids = hostile_repo
-    code, stdout, _ = inc("--dir", str(repo), "open", "Declared late", "-s", "SEV4", "--at", "2025-03-05T10:00:00Z",
-                          "--started-at", "2025-02-20T10:00:00Z", "--by", "bob")  # fmt: skip
+    code, stdout, _ = inc(
+        "--dir",
+        str(repo),
+        "open",
+        "Declared late",
+        "-s",
+        "SEV4",
+        "--at",
+        "2025-03-05T10:00:00Z",
+        "--started-at",
+        "2025-02-20T10:00:00Z",
+        "--by",
+        "bob",
+    )
     assert code == 0
     out = tmp_path / "site"
     build(repo, out, "--since", "2025-03-01")
@@ -252,7 +307,7 @@ def test_a_failed_build_leaves_the_earlier_report(
     build(repo, out)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
-    from incli import report
+    from incli.service import report
 
     def broken(*_args: object, **_kwargs: object) -> str:
         raise OSError(28, "No space left on device")
@@ -282,8 +337,9 @@ def test_charts_escape_labels_and_draw_one_segment_per_value() -> None:
     svg = charts.stacked_bars("c", "Per <month>", ["2025-01", "2025-02"], stacks)
     assert "<SEV1>" not in svg and "&lt;SEV1&gt;" in svg and "Per &lt;month&gt;" in svg
     assert svg.count("<rect") == 2 + 3  # two legend swatches, three non-empty segments
-    lines = charts.duration_lines("d", "t", ["2025-01", "2025-02", "2025-03"],
-                                  [charts.Series("median", "#000", [600, None, 7200])])  # fmt: skip
+    lines = charts.duration_lines(
+        "d", "t", ["2025-01", "2025-02", "2025-03"], [charts.Series("median", "#000", [600, None, 7200])]
+    )
     assert lines.count("<circle") == 2 and "<polyline" not in lines  # a gap breaks the line
 
 
@@ -313,7 +369,7 @@ def test_an_empty_repository_gives_a_site_that_says_so(tmp_path: Path) -> None:
 def test_a_long_incident_list_is_split_into_linked_pages(
     hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from incli import report
+    from incli.service import report
 
     monkeypatch.setattr(report, "INDEX_PAGE_SIZE", 2)
     repo, ids = hostile_repo
@@ -424,8 +480,10 @@ def test_metrics_page_shows_the_numbers_of_inc_metrics_json(tmp_path: Path) -> N
     assert expected["metrics"]["mttr"]["n"] > 3  # the examples measure something
 
     severities = _cells(html, "severity-metrics")
-    wanted = [*expected["by_severity"], {"severity": "all", "count": expected["count"],
-                                         "acknowledged_in_time": expected["acknowledged_in_time"]}]  # fmt: skip
+    wanted = [
+        *expected["by_severity"],
+        {"severity": "all", "count": expected["count"], "acknowledged_in_time": expected["acknowledged_in_time"]},
+    ]
     assert [(r["severity"], int(r["count"]), int(r["within"]), int(r["n"])) for r in severities] == [
         (s["severity"], s["count"], s["acknowledged_in_time"]["within"], s["acknowledged_in_time"]["n"]) for s in wanted
     ]
@@ -455,13 +513,15 @@ def test_actions_page_marks_overdue_what_inc_action_list_calls_overdue(
 
     repo, ids = hostile_repo
     for title, due in (("Past due", "2025-02-01"), ("Due in a year", "365d")):
-        code, _out, err = inc("--dir", str(repo), "action", "add", ids["curly"], title, "--owner", "carol",
-                              "--due", due)  # fmt: skip
+        code, _out, err = inc(
+            "--dir", str(repo), "action", "add", ids["curly"], title, "--owner", "carol", "--due", due
+        )
         assert code == 0, err
     data = yamlio.load((repo / "incidents" / f"{ids['curly']}.yaml").read_bytes())
     # A due date with a time is not a date `inc action list` reads: not overdue there, so not here either.
-    data["actions"].append({"id": "ACT-eeeee", "title": "Odd due", "owner": "carol", "due": "2025-01-10T09:00",
-                            "status": "open"})  # fmt: skip
+    data["actions"].append(
+        {"id": "ACT-eeeee", "title": "Odd due", "owner": "carol", "due": "2025-01-10T09:00", "status": "open"}
+    )
     (repo / "incidents" / f"{ids['curly']}.yaml").write_text(yamlio.dump(data), encoding="utf-8")
     code, out, err = inc("--dir", str(repo), "action", "list", "--json")
     assert code == 0, err

@@ -37,9 +37,21 @@ pytestmark = pytest.mark.skipif(
 
 def chromium(profile: Path, *args: str) -> subprocess.Popen[bytes]:
     assert CHROMIUM
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile}", *args]  # fmt: skip
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
 
@@ -70,8 +82,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         return str(result.stdout).strip()
 
     assert runner.invoke(app, ["init", str(repo)]).exit_code == 0
-    hostile = inc("open", HOSTILE, "-s", "SEV1", "--service", "checkout-api", "--at", "2025-01-15T14:30:00+00:00",
-                  "--by", "alice")  # fmt: skip
+    hostile = inc(
+        "open", HOSTILE, "-s", "SEV1", "--service", "checkout-api", "--at", "2025-01-15T14:30:00+00:00", "--by", "alice"
+    )
     inc("note", hostile, "<img src=x onerror=alert(2)> pool at 100%", "--at", "2025-01-15T14:34:00Z", "--by", "bob")
     inc("resolve", hostile, "--at", "2025-01-15T15:20:00+00:00", "--by", "alice")
     other = inc("open", "Search results slow in EU region", "-s", "SEV3", "--at", "2025-02-03T09:00:00+00:00")

@@ -16,9 +16,9 @@ from incli.cli.app import app
 from incli.domain.config import config_from_dict
 from incli.domain.rules import evaluate, parse_metrics, parse_rules
 from incli.errors import InvalidInput
-from incli.hooks import Hooks
-from incli.remind import remind
-from incli.service import Service
+from incli.service.hooks import Hooks
+from incli.service.incidents import Service
+from incli.service.remind import remind
 from incli.storage.repo import find_repository, init_repository
 from localhttp import receiver
 
@@ -33,11 +33,17 @@ PROM = textwrap.dedent("""\
     """)
 
 RULES = [
-    {"name": "db-pool", "metric": "connection_pool_usage", "op": ">", "threshold": 0.8, "action": "open",
-     "severity": "SEV2"},
+    {
+        "name": "db-pool",
+        "metric": "connection_pool_usage",
+        "op": ">",
+        "threshold": 0.8,
+        "action": "open",
+        "severity": "SEV2",
+    },
     {"name": "cpu", "metric": "cpu_usage", "op": ">", "threshold": 0.75, "action": "notify"},
     {"name": "errors", "metric": "error_rate", "op": ">=", "threshold": 0.01, "action": "open", "severity": "SEV3"},
-]  # fmt: skip
+]
 
 
 @pytest.fixture
@@ -67,9 +73,12 @@ def incidents(repo: Path) -> list[dict]:
 def test_prometheus_text_with_labels_escapes_and_timestamps() -> None:
     samples = parse_metrics(PROM)
     assert [(s.name, s.value) for s in samples] == [
-        ("connection_pool_usage", 0.93), ("connection_pool_usage", 0.41), ("cpu_usage", 0.52),
-        ("cpu_usage", 0.88), ("error_rate", 0.004),
-    ]  # fmt: skip
+        ("connection_pool_usage", 0.93),
+        ("connection_pool_usage", 0.41),
+        ("cpu_usage", 0.52),
+        ("cpu_usage", 0.88),
+        ("error_rate", 0.004),
+    ]
     assert samples[3].labels == {"instance": "web-2:9100", "note": 'a "quoted", {braced} value'}
 
 
@@ -81,7 +90,7 @@ def test_json_metrics_are_detected_by_their_first_character() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("cpu_usage{instance=\"a\" 0.5", "metrics:1: expected , or } in the labels"),
+        ('cpu_usage{instance="a" 0.5', "metrics:1: expected , or } in the labels"),
         ("# c\ncpu_usage high", "metrics:2: 'high' is not a number"),
         ('{"cpu_usage": true}', "cpu_usage: expected a number, found true"),
         ('{"cpu_usage": 1', "malformed JSON"),
@@ -102,8 +111,11 @@ def test_any_sample_crossing_fires_and_says_which() -> None:
     assert cpu.status == "firing" and [s.labels["instance"] for s in cpu.crossing] == ["web-2:9100"]
     assert errors.status == "ok"
     assert errors.describe() == "error_rate = 0.004, not >= 0.01"
-    lower = parse_rules(config_from_dict({"rules": [{"name": "low", "metric": "cpu_usage", "op": "<=",
-                                                     "threshold": 0.52, "action": "notify"}]}, "y"))  # fmt: skip
+    lower = parse_rules(
+        config_from_dict(
+            {"rules": [{"name": "low", "metric": "cpu_usage", "op": "<=", "threshold": 0.52, "action": "notify"}]}, "y"
+        )
+    )
     assert [s.value for s in evaluate(lower[0], samples).crossing] == [0.52]
     only_search = parse_rules(config_from_dict({"rules": [{**RULES[0], "labels": {"service": "search"}}]}, "y"))
     assert evaluate(only_search[0], samples).status == "ok"
@@ -114,13 +126,20 @@ def test_any_sample_crossing_fires_and_says_which() -> None:
     [
         ({"metric": "x", "op": ">", "threshold": 1, "action": "notify"}, "rules[0]: needs a name"),
         ({"name": "a", "metric": "x", "op": "=>", "threshold": 1, "action": "notify"}, "op must be one of > >= < <="),
-        ({"name": "a", "metric": "x", "op": ">", "threshold": "high", "action": "notify"}, "threshold must be a number"),  # noqa: E501
+        (
+            {"name": "a", "metric": "x", "op": ">", "threshold": "high", "action": "notify"},
+            "threshold must be a number",
+        ),  # noqa: E501
         ({"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "page"}, "action must be one of open"),
         ({"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "open"}, "action open needs a severity"),
-        ({"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "open", "severity": "SEV9"},
-         "unknown severity 'SEV9'"),
-        ({"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "run", "run": "rm -rf /"},
-         "incli never runs a shell"),
+        (
+            {"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "open", "severity": "SEV9"},
+            "unknown severity 'SEV9'",
+        ),
+        (
+            {"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "run", "run": "rm -rf /"},
+            "incli never runs a shell",
+        ),
         ({"name": "a", "metric": "x y", "op": ">", "threshold": 1, "action": "notify"}, "metric must be a metric name"),
         ({"name": "a", "metric": "x", "op": ">", "threshold": 1, "action": "notify", "thresold": 2}, "unknown key"),
     ],
@@ -159,9 +178,15 @@ def test_watch_opens_once_notifies_once_per_breach_and_reports(repo: Path, tmp_p
         assert f"-> opened {incident['id']} (SEV2)" in first.stdout
         assert "-> notified (1 hook)" in first.stdout
         assert incident["severity"] == "SEV2" and incident["service"] == "checkout"
-        assert incident["source"] == {"kind": "rule", "rule": "db-pool", "metric": "connection_pool_usage",
-                                      "op": ">", "threshold": "0.8", "value": "0.93",
-                                      "labels": {"service": "checkout", "pool": "primary"}}  # fmt: skip
+        assert incident["source"] == {
+            "kind": "rule",
+            "rule": "db-pool",
+            "metric": "connection_pool_usage",
+            "op": ">",
+            "threshold": "0.8",
+            "value": "0.93",
+            "labels": {"service": "checkout", "pool": "primary"},
+        }
         (body,) = got.bodies()
         assert body["event"] == "rule_triggered" and body["incident"] is None
         assert body["rule"]["name"] == "cpu" and body["value"] == 0.88
@@ -180,10 +205,23 @@ def test_watch_opens_once_notifies_once_per_breach_and_reports(repo: Path, tmp_p
 
 def test_watch_run_action_gets_the_value_in_env_and_no_shell(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "ran.json"
-    script = "import json, os, sys; json.dump({'env': {k: v for k, v in os.environ.items() if k.startswith('INC_')}," \
-             " 'stdin': json.load(sys.stdin), 'argv': sys.argv[1:]}, open(sys.argv[1], 'w'))"
-    configure(repo, rules=[{"name": "cpu", "metric": "cpu_usage", "op": ">", "threshold": 0.75, "action": "run",
-                            "run": [sys.executable, "-c", script, str(out), "$(touch pwned)"]}])  # fmt: skip
+    script = (
+        "import json, os, sys; json.dump({'env': {k: v for k, v in os.environ.items() if k.startswith('INC_')},"
+        " 'stdin': json.load(sys.stdin), 'argv': sys.argv[1:]}, open(sys.argv[1], 'w'))"
+    )
+    configure(
+        repo,
+        rules=[
+            {
+                "name": "cpu",
+                "metric": "cpu_usage",
+                "op": ">",
+                "threshold": 0.75,
+                "action": "run",
+                "run": [sys.executable, "-c", script, str(out), "$(touch pwned)"],
+            }
+        ],
+    )
     result = inc(repo, "watch", "--metrics", "-", input=PROM)
     assert result.exit_code == 0, result.output
     assert "-> ran " in result.stdout
@@ -198,8 +236,19 @@ def test_watch_run_action_gets_the_value_in_env_and_no_shell(repo: Path, tmp_pat
 
 
 def test_watch_failing_run_is_reported_and_retried(repo: Path) -> None:
-    configure(repo, rules=[{"name": "cpu", "metric": "cpu_usage", "op": ">", "threshold": 0.75, "action": "run",
-                            "run": [sys.executable, "-c", "raise SystemExit(3)"]}])  # fmt: skip
+    configure(
+        repo,
+        rules=[
+            {
+                "name": "cpu",
+                "metric": "cpu_usage",
+                "op": ">",
+                "threshold": 0.75,
+                "action": "run",
+                "run": [sys.executable, "-c", "raise SystemExit(3)"],
+            }
+        ],
+    )
     first = inc(repo, "watch", "--metrics", "-", input='{"cpu_usage": 0.9}')
     assert first.exit_code == 0
     assert "run failed: exited with status 3" in first.stdout
@@ -218,8 +267,10 @@ def test_watch_without_rules_says_how_to_add_them(repo: Path) -> None:
 
 def recorder(tmp_path: Path) -> tuple[list[str], Path]:
     out = tmp_path / "reminders.jsonl"
-    script = ("import json, os, sys; open(sys.argv[1], 'a').write(json.dumps({'env': {k: v for k, v in "
-              "os.environ.items() if k.startswith('INC_')}, 'stdin': json.load(sys.stdin)}) + '\\n')")  # fmt: skip
+    script = (
+        "import json, os, sys; open(sys.argv[1], 'a').write(json.dumps({'env': {k: v for k, v in "
+        "os.environ.items() if k.startswith('INC_')}, 'stdin': json.load(sys.stdin)}) + '\\n')"
+    )
     return [sys.executable, "-c", script, str(out)], out
 
 
@@ -229,8 +280,10 @@ def lines(out: Path) -> list[dict]:
 
 def test_remind_fires_once_per_overdue_item(repo: Path, tmp_path: Path) -> None:
     argv, out = recorder(tmp_path)
-    configure(repo, hooks={"ack_overdue": [{"run": argv}], "update_overdue": [{"run": argv}],
-                           "action_overdue": [{"run": argv}]})  # fmt: skip
+    configure(
+        repo,
+        hooks={"ack_overdue": [{"run": argv}], "update_overdue": [{"run": argv}], "action_overdue": [{"run": argv}]},
+    )
     t0 = datetime(2025, 1, 15, 14, 30, tzinfo=UTC)
     svc = Service(find_repository(repo), clock=lambda: t0, user=lambda: "alice")
     opened = svc.open("Database connection pool exhausted", "SEV2", at="2025-01-15T14:30:00+00:00")
@@ -239,11 +292,16 @@ def test_remind_fires_once_per_overdue_item(repo: Path, tmp_path: Path) -> None:
     path = repo / "incidents" / f"{quiet.id}.yaml"
     data = yaml.safe_load(path.read_text())
     data["actions"] = [
-        {"id": "ACT-7kq2x", "title": "Add pool saturation alert", "owner": "alice", "due": "2025-01-12",
-         "status": "open"},
+        {
+            "id": "ACT-7kq2x",
+            "title": "Add pool saturation alert",
+            "owner": "alice",
+            "due": "2025-01-12",
+            "status": "open",
+        },
         {"id": "ACT-9abcd", "title": "Done already", "owner": "bob", "due": "2025-01-11", "status": "done"},
         {"id": "ACT-8efgh", "title": "Not due yet", "owner": "bob", "due": "2025-02-01", "status": "open"},
-    ]  # fmt: skip
+    ]
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
     def at(moment: datetime) -> list[str]:
@@ -259,13 +317,18 @@ def test_remind_fires_once_per_overdue_item(repo: Path, tmp_path: Path) -> None:
     assert at(datetime(2025, 1, 15, 15, 1, tzinfo=UTC)) == [f"update_overdue {opened.id} 2025-01-15T15:00:00+00:00"]
     # an update resets the cadence; the next lapse is a new reminder
     Service(find_repository(repo), clock=lambda: datetime(2025, 1, 15, 15, 5, tzinfo=UTC)).add_entry(
-        opened.id, "update", "Pool restarted")
+        opened.id, "update", "Pool restarted"
+    )
     assert at(datetime(2025, 1, 15, 15, 20, tzinfo=UTC)) == []
     assert at(datetime(2025, 1, 15, 15, 36, tzinfo=UTC)) == [f"update_overdue {opened.id} 2025-01-15T15:35:00+00:00"]
 
     calls = lines(out)
-    assert [c["env"]["INC_EVENT"] for c in calls] == ["action_overdue", "ack_overdue", "update_overdue",
-                                                      "update_overdue"]  # fmt: skip
+    assert [c["env"]["INC_EVENT"] for c in calls] == [
+        "action_overdue",
+        "ack_overdue",
+        "update_overdue",
+        "update_overdue",
+    ]
     assert calls[0]["env"]["INC_ACTION_ID"] == "ACT-7kq2x" and calls[0]["env"]["INC_ACTION_OWNER"] == "alice"
     assert calls[1]["env"]["INC_ID"] == opened.id and calls[1]["stdin"]["id"] == opened.id
     state = json.loads((repo / ".incli" / "reminders.json").read_text())

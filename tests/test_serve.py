@@ -19,9 +19,9 @@ import pytest
 import yaml
 
 from alertpayloads import dumps, firing_two, resolved_two
-from incli.hooks import Hooks
 from incli.serve import IngestServer
-from incli.service import Service
+from incli.service.hooks import Hooks
+from incli.service.incidents import Service
 from incli.storage.repo import find_repository, init_repository
 from localhttp import receiver
 
@@ -93,9 +93,13 @@ def test_firing_then_resolved_over_http(repo: Path) -> None:
 
 def test_bad_requests_get_a_reason_and_the_server_keeps_serving(repo: Path) -> None:
     with running(repo) as (url, lines):
-        assert post(url + "/alertmanager", "{oops") == (400, {"status": "error",
-                                                              "error": "malformed JSON: Expecting property name "
-                                                              "enclosed in double quotes at line 1 column 2"})
+        assert post(url + "/alertmanager", "{oops") == (
+            400,
+            {
+                "status": "error",
+                "error": "malformed JSON: Expecting property name enclosed in double quotes at line 1 column 2",
+            },
+        )
         status, body = post(url + "/alertmanager", json.dumps({"text": "hello"}))
         assert status == 400 and "not an Alertmanager notification" in body["error"]
         assert post(url + "/other", "{}")[0] == 404
@@ -139,9 +143,10 @@ def test_payload_over_the_limit_is_refused_before_reading(repo: Path) -> None:
 def test_concurrent_deliveries_over_http_open_one_incident(repo: Path) -> None:
     with running(repo) as (url, _lines):
         results: list[int] = []
-        threads = [threading.Thread(target=lambda: results.append(post(url + "/alertmanager",
-                                                                       dumps(firing_two()))[0]))
-                   for _ in range(8)]  # fmt: skip
+        threads = [
+            threading.Thread(target=lambda: results.append(post(url + "/alertmanager", dumps(firing_two()))[0]))
+            for _ in range(8)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -154,8 +159,10 @@ def test_inc_ingest_serve_end_to_end(repo: Path) -> None:
     env = {**os.environ, "INC_INGEST_TOKEN": "t0ken"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "incli", "--dir", str(repo), "ingest", "serve", "--bind", "127.0.0.1", "--port", "0"],
-        stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert proc.stderr is not None
         first = proc.stderr.readline()
@@ -176,8 +183,10 @@ def test_inc_ingest_serve_end_to_end(repo: Path) -> None:
 def test_hooks_fire_for_incidents_opened_over_http(repo: Path) -> None:
     with receiver() as got:
         config = repo / "incli.yaml"
-        config.write_text(config.read_text() + f"hooks:\n  opened:\n    - webhook: {got.url}\n      format: slack\n"
-                          f"  mitigated:\n    - webhook: {got.url}\n")  # fmt: skip
+        config.write_text(
+            config.read_text() + f"hooks:\n  opened:\n    - webhook: {got.url}\n      format: slack\n"
+            f"  mitigated:\n    - webhook: {got.url}\n"
+        )
         with running(repo) as (url, lines):
             status, body = post(url + "/alertmanager", dumps(firing_two()))
             CLOCK[0] = datetime(2025, 1, 15, 14, 45, tzinfo=UTC)

@@ -81,8 +81,20 @@ def test_clock_time_uses_the_local_zone() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "soon", "yesterday", "yesterday lunch", "25:00", "14:61", "10 parsecs ago", "2025-13-45",
-     "ago", "tomorrow-ish", "14:30 next week please"],
+    [
+        "",
+        "   ",
+        "soon",
+        "yesterday",
+        "yesterday lunch",
+        "25:00",
+        "14:61",
+        "10 parsecs ago",
+        "2025-13-45",
+        "ago",
+        "tomorrow-ish",
+        "14:30 next week please",
+    ],
 )
 def test_garbage_is_refused_with_advice(text: str) -> None:
     with pytest.raises(InvalidInput) as caught:

@@ -132,19 +132,14 @@ def test_csv_round_trip(source: Path, tmp_path: Path) -> None:
     out = tmp_path / "all.csv"
     run(source, "export", "-f", "csv", "-o", str(out))
     header = out.read_text().splitlines()[0]
-    assert header.startswith(
-        "id,title,severity,status,service,summary,commander,roles,tags,drill,opened_at"
-    )
+    assert header.startswith("id,title,severity,status,service,summary,commander,roles,tags,drill,opened_at")
     assert "timeline" not in header
     assert "db; pool size" in out.read_text() and "comms=carol" in out.read_text()
     target = make_repo(tmp_path / "target")
     run(target, "import", str(out))
 
     def without_timeline(root: Path) -> list[dict]:
-        return [
-            {k: v for k, v in i.items() if k != "timeline"}
-            for i in json.loads(run(root, "list", "--json").stdout)
-        ]
+        return [{k: v for k, v in i.items() if k != "timeline"} for i in json.loads(run(root, "list", "--json").stdout)]
 
     assert without_timeline(target) == without_timeline(source)
 
@@ -176,22 +171,11 @@ def test_null_times_stay_null_and_missing_id_status(tmp_path: Path) -> None:
     listed = {i["title"]: i for i in json.loads(run(root, "list", "--json").stdout)}
     first, second = listed["Only started"], listed["Resolved"]
     assert first["status"] == "open"
-    assert (
-        first["started_at"]
-        == first["detected_at"]
-        == first["opened_at"]
-        == "2024-05-01T10:00:00+02:00"
-    )
-    assert (
-        first["acknowledged_at"] is None
-        and first["mitigated_at"] is None
-        and first["resolved_at"] is None
-    )
+    assert first["started_at"] == first["detected_at"] == first["opened_at"] == "2024-05-01T10:00:00+02:00"
+    assert first["acknowledged_at"] is None and first["mitigated_at"] is None and first["resolved_at"] is None
     assert first["id"].startswith("INC-20240501-")
     assert second["status"] == "resolved" and second["severity"] == "SEV4"
-    assert (
-        second["resolved_at"] == "2024-05-02T11:00:00+00:00" and second["acknowledged_at"] is None
-    )
+    assert second["resolved_at"] == "2024-05-02T11:00:00+00:00" and second["acknowledged_at"] is None
     # the filled-in times are recorded, and metrics leave them (and null times) out
     assert first["source"] == {"kind": "import", "derived": ["detected_at", "opened_at"]}
     assert second["source"] == {"kind": "import", "derived": ["opened_at", "started_at"]}
@@ -296,9 +280,7 @@ def test_reimport_changes_nothing(source: Path, tmp_path: Path) -> None:
     exported = tmp_path / "all.json"
     run(source, "export", "-o", str(exported))
     idless = tmp_path / "idless.json"
-    idless.write_text(
-        json.dumps([{"title": "No id", "severity": "SEV2", "started_at": "2024-06-01T00:00:00Z"}])
-    )
+    idless.write_text(json.dumps([{"title": "No id", "severity": "SEV2", "started_at": "2024-06-01T00:00:00Z"}]))
     for path in (exported, idless):
         run(target, "import", str(path))
     first = snapshot(target)
@@ -406,8 +388,7 @@ def test_pagerduty_single_incident_and_config_mapping(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r")
     config = root / "incli.yaml"
     config.write_text(
-        config.read_text() + "import:\n  pagerduty:\n    priority:\n      P1: SEV2\n"
-        "    urgency:\n      high: SEV3\n"
+        config.read_text() + "import:\n  pagerduty:\n    priority:\n      P1: SEV2\n    urgency:\n      high: SEV3\n"
     )
     single = tmp_path / "one.json"
     single.write_text(json.dumps({"incident": PAGERDUTY["incidents"][0]}))
@@ -415,13 +396,8 @@ def test_pagerduty_single_incident_and_config_mapping(tmp_path: Path) -> None:
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"incident": PAGERDUTY["incidents"][2]}))
     run(root, "import", str(other), "--from", "pagerduty")
-    severities = {
-        i["source"]["id"]: i["severity"] for i in json.loads(run(root, "list", "--json").stdout)
-    }
+    severities = {i["source"]["id"]: i["severity"] for i in json.loads(run(root, "list", "--json").stdout)}
     assert severities == {"PABC123": "SEV2", "PGHI789": "SEV3"}
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"services": []}))
-    assert (
-        "not a PagerDuty REST API v2 response"
-        in run(root, "import", str(bad), "--from", "pagerduty", code=4).stderr
-    )
+    assert "not a PagerDuty REST API v2 response" in run(root, "import", str(bad), "--from", "pagerduty", code=4).stderr

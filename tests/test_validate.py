@@ -68,18 +68,31 @@ def test_yaml_syntax_error_with_file_and_line(repo: Path, run: Run, good: tuple[
     [
         (lambda t: t.replace("service:", "colour: red\nservice:"), "colour:", "unknown field 'colour'"),
         (lambda t: t.replace("severity: SEV2", "severity: SEV9"), "severity:", "unknown severity 'SEV9'"),
-        (lambda t: t.replace("mitigated_at: '2025-01-15T14:40:00+00:00'",
-                             "mitigated_at: '2025-01-15T14:31:00+00:00'"), "mitigated_at:", "order"),
+        (
+            lambda t: t.replace(
+                "mitigated_at: '2025-01-15T14:40:00+00:00'", "mitigated_at: '2025-01-15T14:31:00+00:00'"
+            ),
+            "mitigated_at:",
+            "order",
+        ),
         (lambda t: t.replace("status: mitigated", "status: closed"), "status:", "unknown status 'closed'"),
         (lambda t: t.replace("drill: false", "drill: maybe"), "drill:", "drill"),
-        (lambda t: t.replace("started_at: '2025-01-15T14:30:00+00:00'", "started_at: '14:30'"),
-         "started_at:", "started_at"),
+        (
+            lambda t: t.replace("started_at: '2025-01-15T14:30:00+00:00'", "started_at: '14:30'"),
+            "started_at:",
+            "started_at",
+        ),
     ],
-    ids=["unknown field", "unknown severity", "times out of order", "unknown status", "bad drill",
-         "time without date"],
+    ids=["unknown field", "unknown severity", "times out of order", "unknown status", "bad drill", "time without date"],
 )
-def test_finding_with_line(repo: Path, run: Run, good: tuple[str, str], change, key: str,  # type: ignore[no-untyped-def]
-                           words: str) -> None:  # fmt: skip
+def test_finding_with_line(
+    repo: Path,
+    run: Run,
+    good: tuple[str, str],
+    change,
+    key: str,  # type: ignore[no-untyped-def]
+    words: str,
+) -> None:
     incident_id, text = good
     changed = change(text)
     assert changed != text, "the test's edit did not apply"
@@ -130,8 +143,7 @@ def test_conflict_markers(repo: Path, run: Run, good: tuple[str, str]) -> None:
     code, out, _ = validate(run)
     assert code == ExitCode.PROBLEMS
     start = line_of(conflicted, "<<<<<<<")
-    assert [line.split(": ")[0] for line in out] == [f"{path}:{start}", f"{path}:{start + 2}",
-                                                     f"{path}:{start + 4}"]  # fmt: skip
+    assert [line.split(": ")[0] for line in out] == [f"{path}:{start}", f"{path}:{start + 2}", f"{path}:{start + 4}"]
     assert all("conflict" in line for line in out)
 
 
@@ -181,8 +193,9 @@ def broken(repo: Path, good: tuple[str, str]) -> dict[str, bytes]:
     ],
     ids=lambda argv: " ".join(argv[:2]),
 )
-def test_other_commands_skip_broken_files(repo: Path, run: Run, good: tuple[str, str],
-                                          broken: dict[str, bytes], argv: list[str]) -> None:  # fmt: skip
+def test_other_commands_skip_broken_files(
+    repo: Path, run: Run, good: tuple[str, str], broken: dict[str, bytes], argv: list[str]
+) -> None:
     result = run(*argv)
     assert result.code == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("inc: warning: skipped")]
@@ -196,13 +209,16 @@ def test_other_commands_skip_broken_files(repo: Path, run: Run, good: tuple[str,
         assert [i["id"] for i in result.json] == [good[0]]
 
 
-def test_broken_files_never_rewritten_by_the_whole_lifecycle(repo: Path, run: Run, good: tuple[str, str],
-                                                             broken: dict[str, bytes]) -> None:  # fmt: skip
-    for argv in (["note", "n", "--at", "2025-01-15T14:41:00+00:00"],
-                 ["resolve", "--at", "2025-01-15T14:45:00+00:00"],
-                 ["reopen", good[0], "--at", "2025-01-15T14:50:00+00:00"],
-                 ["severity", good[0], "1", "--at", "2025-01-15T14:51:00+00:00"],
-                 ["assign", good[0], "scribe", "dee", "--at", "2025-01-15T14:52:00+00:00"]):  # fmt: skip
+def test_broken_files_never_rewritten_by_the_whole_lifecycle(
+    repo: Path, run: Run, good: tuple[str, str], broken: dict[str, bytes]
+) -> None:
+    for argv in (
+        ["note", "n", "--at", "2025-01-15T14:41:00+00:00"],
+        ["resolve", "--at", "2025-01-15T14:45:00+00:00"],
+        ["reopen", good[0], "--at", "2025-01-15T14:50:00+00:00"],
+        ["severity", good[0], "1", "--at", "2025-01-15T14:51:00+00:00"],
+        ["assign", good[0], "scribe", "dee", "--at", "2025-01-15T14:52:00+00:00"],
+    ):
         assert run(*argv).code == 0
     for name, data in broken.items():
         assert (repo / "incidents" / name).read_bytes() == data
@@ -214,8 +230,9 @@ def test_broken_files_never_rewritten_by_the_whole_lifecycle(repo: Path, run: Ru
         assert (repo / "incidents" / name).read_bytes() == data
 
 
-def test_edit_repairs_a_conflicted_file(repo: Path, run: Run, good: tuple[str, str], tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_edit_repairs_a_conflicted_file(
+    repo: Path, run: Run, good: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
 
     incident_id, text = good

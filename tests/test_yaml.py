@@ -50,8 +50,21 @@ def test_loader_keeps_yaml11_traps_as_text() -> None:
     assert data == {"a": "14:30", "b": "no", "c": "on", "d": "2025-01-15", "e": "0x10", "f": "yes"}
 
 
-@pytest.mark.parametrize("text", ["14:30", "no", "yes", "on", "null", "1e3", "0x10", "2025-01-15",
-                                  "line one\nline two", "Datenbank überlastet — 数据库 🔥"])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "14:30",
+        "no",
+        "yes",
+        "on",
+        "null",
+        "1e3",
+        "0x10",
+        "2025-01-15",
+        "line one\nline two",
+        "Datenbank überlastet — 数据库 🔥",
+    ],
+)
 def test_title_and_note_round_trip_through_the_cli(repo: Path, run: Run, text: str) -> None:
     opened = run("open", text, "-s", "SEV3", "--at", T0, "--summary", text, "--service", text, "--by", text)
     assert opened.code == 0, opened.stderr
@@ -78,6 +91,7 @@ def test_written_file_reads_the_same_with_safe_load(repo: Path, run: Run) -> Non
     path = repo / "incidents" / f"{incident_id}.yaml"
     ours = yamlio.load(path.read_bytes())
     theirs = yaml.safe_load(path.read_bytes())
+
     # safe_load turns timestamps into datetimes; compare after normalising those.
     def norm(value: object) -> object:
         if isinstance(value, dict):

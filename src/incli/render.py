@@ -55,8 +55,13 @@ class TemplateInfo:
     shadowed: bool = False  # a repository template of the same name and format wins
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "format": self.format, "source": self.source, "path": str(self.path),
-                "active": not self.shadowed}  # fmt: skip
+        return {
+            "name": self.name,
+            "format": self.format,
+            "source": self.source,
+            "path": str(self.path),
+            "active": not self.shadowed,
+        }
 
 
 def _split(filename: str) -> tuple[str, str] | None:
@@ -144,9 +149,18 @@ def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]
     for entry in entries:
         local = _local(entry.at, tz)
         stamp = local.strftime("%Y-%m-%d %H:%M" if spans_days else "%H:%M")
-        timeline.append({"time": stamp, "date": local.strftime("%Y-%m-%d"), "clock": local.strftime("%H:%M"),
-                         "text": entry.text, "kind": entry.kind, "by": entry.by or "", "at": to_iso(entry.at),
-                         "line": f"{stamp} - {entry.text}"})  # fmt: skip
+        timeline.append(
+            {
+                "time": stamp,
+                "date": local.strftime("%Y-%m-%d"),
+                "clock": local.strftime("%H:%M"),
+                "text": entry.text,
+                "kind": entry.kind,
+                "by": entry.by or "",
+                "at": to_iso(entry.at),
+                "line": f"{stamp} - {entry.text}",
+            }
+        )
 
     if incident.resolved_at:
         duration = describe_duration(incident.resolved_at - incident.started_at)
@@ -158,22 +172,29 @@ def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]
     today = _local(now, tz).date()
     actions = []
     for action in pm.actions_of(incident):
-        actions.append({
-            "id": str(action.get("id") or ""),
-            "title": str(action.get("title") or ""),
-            "owner": str(action.get("owner") or "unassigned"),
-            "due": str(action.get("due") or "none"),
-            "priority": str(action.get("priority") or ""),
-            "status": str(action.get("status") or "open"),
-            "overdue": pm.action_overdue(action, today),
-            "note": str(action.get("note") or ""),
-        })  # fmt: skip
+        actions.append(
+            {
+                "id": str(action.get("id") or ""),
+                "title": str(action.get("title") or ""),
+                "owner": str(action.get("owner") or "unassigned"),
+                "due": str(action.get("due") or "none"),
+                "priority": str(action.get("priority") or ""),
+                "status": str(action.get("status") or "open"),
+                "overdue": pm.action_overdue(action, today),
+                "note": str(action.get("note") or ""),
+            }
+        )
 
     whys = []
     for chain in post.get("whys") or []:
         if isinstance(chain, list):
-            whys.append([{"question": str(s.get("question", "")), "answer": str(s.get("answer", ""))}
-                         for s in chain if isinstance(s, dict)])  # fmt: skip
+            whys.append(
+                [
+                    {"question": str(s.get("question", "")), "answer": str(s.get("answer", ""))}
+                    for s in chain
+                    if isinstance(s, dict)
+                ]
+            )
 
     settings = pm.settings_from_config(config.section("postmortem"))
     due = pm.due_at(incident, settings)
@@ -277,8 +298,10 @@ def render(template: TemplateInfo, fmt: str, data: dict[str, Any], repo_template
         from markupsafe import escape
 
         title = escape(f"Postmortem: {data['title']}")
-        text = (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{title}</title></head>\n"
-                f"<body>\n<pre>\n{text}</pre>\n</body>\n</html>\n")  # fmt: skip
+        text = (
+            f'<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>{title}</title></head>\n'
+            f"<body>\n<pre>\n{text}</pre>\n</body>\n</html>\n"
+        )
     return text
 
 

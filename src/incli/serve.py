@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from incli.errors import Conflict, IncError, InvalidInput, StorageError
-from incli.service import Service
+from incli.service.incidents import Service
 
 MAX_BYTES = 1024 * 1024
 INGEST_PATHS = ("/", "/alertmanager")
@@ -164,7 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _ingest(self, body: bytes) -> None:
         from incli.domain.alerts import parse_json
-        from incli.ingest import ingest_alertmanager
+        from incli.service.ingest import ingest_alertmanager
 
         events: list[Any] = []
         try:

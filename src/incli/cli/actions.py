@@ -17,13 +17,15 @@ app = typer.Typer(
 )
 
 ActionId = Annotated[
-    str, typer.Argument(help="Action id (ACT-xxxxx), or any unambiguous part of it.", metavar="ACTION_ID",
-                        show_default=False),
-]  # fmt: skip
+    str,
+    typer.Argument(
+        help="Action id (ACT-xxxxx), or any unambiguous part of it.", metavar="ACTION_ID", show_default=False
+    ),
+]
 
 
 def _pms(ctx: typer.Context) -> Any:
-    from incli.postmortems import Postmortems
+    from incli.service.postmortems import Postmortems
 
     return Postmortems(service(ctx))
 
@@ -44,13 +46,19 @@ def add(
     title: Annotated[str, typer.Argument(help="What will be done, quoted.", metavar="TITLE", show_default=False)],
     owner: Annotated[str, typer.Option("--owner", help="Who will do it.", metavar="NAME", show_default=False)],
     due: Annotated[
-        str, typer.Option("--due", help="A date (2025-01-22) or an offset from today (3d, 1w).",
-                          metavar="DATE_OR_OFFSET", show_default=False),
+        str,
+        typer.Option(
+            "--due",
+            help="A date (2025-01-22) or an offset from today (3d, 1w).",
+            metavar="DATE_OR_OFFSET",
+            show_default=False,
+        ),
     ],
-    priority: Annotated[str | None, typer.Option("--priority", help="A priority such as P1 or P2.",
-                                                 metavar="P")] = None,
+    priority: Annotated[
+        str | None, typer.Option("--priority", help="A priority such as P1 or P2.", metavar="P")
+    ] = None,
     json: JsonOption = False,
-) -> None:  # fmt: skip
+) -> None:
     """Add an action item to an incident. Prints its id."""
     incident, action = _pms(ctx).add_action(incident_id, title, owner=owner, due=due, priority=priority)
     if json:
@@ -90,10 +98,11 @@ def list_actions(
     only_open: Annotated[bool, typer.Option("--open", help="Only open items.")] = False,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only open items past their due date.")] = False,
     owner: Annotated[str | None, typer.Option("--owner", help="Only this owner's items.", metavar="NAME")] = None,
-    incident: Annotated[str | None, typer.Option("--incident", help="Only this incident's items.",
-                                                 metavar="ID")] = None,
+    incident: Annotated[
+        str | None, typer.Option("--incident", help="Only this incident's items.", metavar="ID")
+    ] = None,
     json: JsonOption = False,
-) -> None:  # fmt: skip
+) -> None:
     """Action items across every incident, soonest due first."""
     rows = _pms(ctx).actions(only_open=only_open, overdue=overdue, owner=owner, incident=incident)
     if json:
@@ -103,13 +112,34 @@ def list_actions(
     for row in rows:
         action = row.action
         status = str(action.get("status")) + (" (overdue)" if row.overdue else "")
-        table.append([str(action.get("id")), row.incident.id, str(action.get("owner") or "-"),
-                      str(action.get("due") or "-"), str(action.get("priority") or "-"), status,
-                      str(action.get("title"))])  # fmt: skip
-        styles.append([None, None, None, "bold red" if row.overdue else None, None,
-                       "bold red" if row.overdue else ("green" if action.get("status") == "done" else None), None])
-    output.table(["ID", "Incident", "Owner", "Due", "Priority", "Status", "Title"], table, styles=styles,
-                 empty="No action items match.")  # fmt: skip
+        table.append(
+            [
+                str(action.get("id")),
+                row.incident.id,
+                str(action.get("owner") or "-"),
+                str(action.get("due") or "-"),
+                str(action.get("priority") or "-"),
+                status,
+                str(action.get("title")),
+            ]
+        )
+        styles.append(
+            [
+                None,
+                None,
+                None,
+                "bold red" if row.overdue else None,
+                None,
+                "bold red" if row.overdue else ("green" if action.get("status") == "done" else None),
+                None,
+            ]
+        )
+    output.table(
+        ["ID", "Incident", "Owner", "Due", "Priority", "Status", "Title"],
+        table,
+        styles=styles,
+        empty="No action items match.",
+    )
 
 
 def register(root: typer.Typer) -> None:

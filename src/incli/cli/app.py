@@ -98,8 +98,13 @@ def root(
     ctx: typer.Context,
     directory: Annotated[
         str | None,
-        typer.Option("--dir", "-C", help="The incident repository (default: $INC_DIR, then the nearest folder "
-                     "upwards holding incli.yaml).", metavar="PATH", show_default=False),
+        typer.Option(
+            "--dir",
+            "-C",
+            help="The incident repository (default: $INC_DIR, then the nearest folder upwards holding incli.yaml).",
+            metavar="PATH",
+            show_default=False,
+        ),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")

@@ -28,9 +28,12 @@ NoteOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 IdArgument = Annotated[
     str | None,
-    typer.Argument(help="Incident id, or any unambiguous part of it; may be left out when one incident is active.",
-                   metavar="[ID]", show_default=False),
-]  # fmt: skip
+    typer.Argument(
+        help="Incident id, or any unambiguous part of it; may be left out when one incident is active.",
+        metavar="[ID]",
+        show_default=False,
+    ),
+]
 RequiredId = Annotated[
     str, typer.Argument(help="Incident id, or any unambiguous part of it.", metavar="ID", show_default=False)
 ]
@@ -45,18 +48,18 @@ class State:
 
     def service(self) -> Any:
         if self._service is None:
-            from incli.service import Service
+            from incli.service.incidents import Service
             from incli.storage.repo import find_repository
 
             self._service = Service(find_repository(self.directory))
-            from incli.hooks import Hooks
+            from incli.service.hooks import Hooks
 
             # Notification hooks run after each write; a failing hook only warns.
             self._service.listeners.append(Hooks(self._service.config, self._service.repo.root, output.warn))
             # git.commit: true commits exactly the files each command wrote.
             git = self._service.config.section("git")
             if isinstance(git, dict) and git.get("commit") is True:
-                from incli.sync import AutoCommit
+                from incli.service.git import AutoCommit
 
                 self._service.listeners.append(AutoCommit(self._service.repo, output.warn))
         return self._service
@@ -84,5 +87,5 @@ def split_id_text(args: list[str], what: str) -> tuple[str | None, str]:
     if len(args) == 2:
         return args[0], args[1]
     if not args:
-        raise InvalidInput(f"give the {what} text, e.g. inc {what} \"Restarted the pool\"")
-    raise InvalidInput(f"too many words: put the {what} in quotes, e.g. inc {what} ID \"text with spaces\"")
+        raise InvalidInput(f'give the {what} text, e.g. inc {what} "Restarted the pool"')
+    raise InvalidInput(f'too many words: put the {what} in quotes, e.g. inc {what} ID "text with spaces"')

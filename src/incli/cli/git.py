@@ -13,8 +13,9 @@ from incli.cli.common import ByOption, state
 
 def merge_driver(
     base: Annotated[Path, typer.Argument(help="The common ancestor (git's %O).", show_default=False)],
-    ours: Annotated[Path, typer.Argument(help="Our version (git's %A); the result is written here.",
-                                         show_default=False)],  # fmt: skip
+    ours: Annotated[
+        Path, typer.Argument(help="Our version (git's %A); the result is written here.", show_default=False)
+    ],
     theirs: Annotated[Path, typer.Argument(help="Their version (git's %B).", show_default=False)],
     path: Annotated[str | None, typer.Argument(help="The file's path in the repository (git's %P).")] = None,
 ) -> None:
@@ -24,8 +25,8 @@ def merge_driver(
     markers that inc validate points at) and exits 1, so git reports a conflict.
     """
     from incli.domain.merge import MergeError
+    from incli.service.git import merge_files
     from incli.storage import gitinfo
-    from incli.sync import merge_files
 
     try:
         merge_files(base, ours, theirs, path)
@@ -45,9 +46,9 @@ def sync(
     Refuses, changing nothing, when this is not a git repository, there is no remote, or
     the work tree has uncommitted changes (incident files too, unless --commit).
     """
+    from incli.service.git import sync as run_sync
     from incli.storage import gitinfo
     from incli.storage.repo import find_repository
-    from incli.sync import sync as run_sync
 
     repo = find_repository(state(ctx).directory)
     run_sync(repo, commit=commit, by=by or gitinfo.user_name(repo.root), say=output.info)

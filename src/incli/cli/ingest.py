@@ -48,7 +48,7 @@ def alertmanager(
     the same notification twice changes nothing. Prints the incident id.
     """
     from incli.domain.alerts import parse_json
-    from incli.ingest import ingest_alertmanager
+    from incli.service.ingest import ingest_alertmanager
 
     where = "stdin" if source == "-" else source
     try:
@@ -67,15 +67,21 @@ def alertmanager(
 def serve(
     ctx: typer.Context,
     bind: Annotated[str, typer.Option("--bind", help="Address to listen on.", metavar="ADDRESS")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on (0 picks a free one).", metavar="N",
-                                      min=0, max=65535)] = 9095,
+    port: Annotated[
+        int, typer.Option("--port", help="Port to listen on (0 picks a free one).", metavar="N", min=0, max=65535)
+    ] = 9095,
     token: Annotated[
         str | None,
-        typer.Option("--token", envvar="INC_INGEST_TOKEN", metavar="TOKEN", show_default=False,
-                     help="Require 'Authorization: Bearer TOKEN' (or set INC_INGEST_TOKEN, kept out of ps)."),
+        typer.Option(
+            "--token",
+            envvar="INC_INGEST_TOKEN",
+            metavar="TOKEN",
+            show_default=False,
+            help="Require 'Authorization: Bearer TOKEN' (or set INC_INGEST_TOKEN, kept out of ps).",
+        ),
     ] = None,
-    max_bytes: Annotated[int, typer.Option("--max-bytes", help="Largest payload accepted.", metavar="N",
-                                           min=1)] = 1024 * 1024,
+    max_bytes: Annotated[int, typer.Option("--max-bytes", help="Largest payload accepted.", metavar="N", min=1)] = 1024
+    * 1024,
 ) -> None:
     """Serve an HTTP endpoint for Alertmanager's webhook_config.
 
@@ -86,9 +92,9 @@ def serve(
     import signal
 
     from incli.domain.alerts import alert_settings
-    from incli.hooks import Hooks, parse_hooks
     from incli.serve import IngestServer
-    from incli.service import Service
+    from incli.service.hooks import Hooks, parse_hooks
+    from incli.service.incidents import Service
 
     repo = service(ctx).repo
     alert_settings(repo.config)  # a broken alerts: or hooks: section stops here, not at the first alert

@@ -25,8 +25,9 @@ def open_incident(
     title: Annotated[str, typer.Argument(help="What is wrong, in a few words.", show_default=False)],
     severity: Annotated[
         str,
-        typer.Option("--severity", "-s", help="SEV2, sev2, 2 or the level's name (high).", metavar="SEV",
-                     show_default=False),
+        typer.Option(
+            "--severity", "-s", help="SEV2, sev2, 2 or the level's name (high).", metavar="SEV", show_default=False
+        ),
     ],
     service_name: Annotated[str | None, typer.Option("--service", help="The affected service.", metavar="NAME")] = None,
     summary: Annotated[
@@ -68,8 +69,14 @@ def open_incident(
 
 
 def _transition_command(action: str, doc: str, past: str):  # type: ignore[no-untyped-def]
-    def command(ctx: typer.Context, incident_id: IdArgument = None, at: AtOption = None, by: ByOption = None,
-                note: NoteOption = None, json: JsonOption = False) -> None:  # fmt: skip
+    def command(
+        ctx: typer.Context,
+        incident_id: IdArgument = None,
+        at: AtOption = None,
+        by: ByOption = None,
+        note: NoteOption = None,
+        json: JsonOption = False,
+    ) -> None:
         change = service(ctx).transition(incident_id, action, at=at, by=by, note=note)
         _done(change, json, f"{change.incident.id} {past} at {output.local(change.entry.at)}")
 
@@ -77,8 +84,14 @@ def _transition_command(action: str, doc: str, past: str):  # type: ignore[no-un
     return command
 
 
-def reopen(ctx: typer.Context, incident_id: RequiredId, at: AtOption = None, by: ByOption = None,
-           note: NoteOption = None, json: JsonOption = False) -> None:  # fmt: skip
+def reopen(
+    ctx: typer.Context,
+    incident_id: RequiredId,
+    at: AtOption = None,
+    by: ByOption = None,
+    note: NoteOption = None,
+    json: JsonOption = False,
+) -> None:
     """Reopen a resolved incident: the problem is back."""
     change = service(ctx).transition(incident_id, "reopen", at=at, by=by, note=note)
     _done(change, json, f"{change.incident.id} reopened at {output.local(change.entry.at)}")
@@ -87,12 +100,18 @@ def reopen(ctx: typer.Context, incident_id: RequiredId, at: AtOption = None, by:
 def _entry_command(kind: str, doc: str):  # type: ignore[no-untyped-def]
     def command(
         ctx: typer.Context,
-        args: Annotated[list[str], typer.Argument(metavar="[ID] TEXT", help="The incident (optional when one is "
-                                                  "active) and the text, quoted.", show_default=False)],
+        args: Annotated[
+            list[str],
+            typer.Argument(
+                metavar="[ID] TEXT",
+                help="The incident (optional when one is active) and the text, quoted.",
+                show_default=False,
+            ),
+        ],
         at: AtOption = None,
         by: ByOption = None,
         json: JsonOption = False,
-    ) -> None:  # fmt: skip
+    ) -> None:
         query, text = split_id_text(args, kind)
         change = service(ctx).add_entry(query, kind, text, at=at, by=by)
         _done(change, json, f"{kind} added to {change.incident.id} at {output.local(change.entry.at)}")
@@ -104,13 +123,14 @@ def _entry_command(kind: str, doc: str):  # type: ignore[no-untyped-def]
 def severity(
     ctx: typer.Context,
     incident_id: RequiredId,
-    level: Annotated[str, typer.Argument(help="The new severity: SEV1, 1 or critical.", metavar="SEV",
-                                         show_default=False)],
+    level: Annotated[
+        str, typer.Argument(help="The new severity: SEV1, 1 or critical.", metavar="SEV", show_default=False)
+    ],
     at: AtOption = None,
     by: ByOption = None,
     note: NoteOption = None,
     json: JsonOption = False,
-) -> None:  # fmt: skip
+) -> None:
     """Change an incident's severity."""
     change = service(ctx).change_severity(incident_id, level, at=at, by=by, note=note)
     _done(change, json, f"{change.incident.id}: {change.entry.text}")
@@ -124,7 +144,7 @@ def assign(
     at: AtOption = None,
     by: ByOption = None,
     json: JsonOption = False,
-) -> None:  # fmt: skip
+) -> None:
     """Give someone a role: commander, comms or scribe."""
     change = service(ctx).assign(incident_id, role, name, at=at, by=by)
     _done(change, json, f"{change.incident.id}: {change.entry.text}")
@@ -136,9 +156,7 @@ def register(app: typer.Typer) -> None:
     app.command("mitigate")(
         _transition_command("mitigate", "Mark an incident mitigated: the impact has stopped.", "mitigated")
     )
-    app.command("resolve")(
-        _transition_command("resolve", "Resolve an incident: the cause is dealt with.", "resolved")
-    )
+    app.command("resolve")(_transition_command("resolve", "Resolve an incident: the cause is dealt with.", "resolved"))
     app.command("reopen")(reopen)
     app.command("note")(_entry_command("note", "Add a note to the timeline."))
     app.command("update")(

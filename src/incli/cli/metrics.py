@@ -77,9 +77,7 @@ def _csv(result: dict[str, Any], by: str | None) -> None:
     import sys
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(
-        ["by", "key", "count", "metric", "n", "mean_seconds", "median_seconds", "p90_seconds"]
-    )
+    writer.writerow(["by", "key", "count", "metric", "n", "mean_seconds", "median_seconds", "p90_seconds"])
 
     def rows(group_by: str, key: str, count: int, metrics: dict[str, Any]) -> None:
         for name, stat in metrics.items():
@@ -96,9 +94,7 @@ def _csv(result: dict[str, Any], by: str | None) -> None:
 
     rows("all", "", result["count"], result["metrics"])
     for group in result.get("groups", []):
-        rows(
-            by or "", "" if group["key"] is None else group["key"], group["count"], group["metrics"]
-        )
+        rows(by or "", "" if group["key"] is None else group["key"], group["count"], group["metrics"])
 
 
 def _tables(result: dict[str, Any], by: str | None) -> None:
@@ -117,14 +113,9 @@ def _tables(result: dict[str, Any], by: str | None) -> None:
         for group in result.get("groups", []):
             key = group["key"] if group["key"] is not None else f"(no {by})"
             for index, row in enumerate(_metric_rows(result, group["metrics"])):
-                rows.append(
-                    [key if index == 0 else "", str(group["count"]) if index == 0 else "", *row]
-                )
+                rows.append([key if index == 0 else "", str(group["count"]) if index == 0 else "", *row])
         output.table([by.capitalize(), "Incidents", *columns], rows, title=f"By {by}")
-    sev_rows = [
-        [s["severity"], str(s["count"]), _share(s["acknowledged_in_time"])]
-        for s in result["by_severity"]
-    ]
+    sev_rows = [[s["severity"], str(s["count"]), _share(s["acknowledged_in_time"])] for s in result["by_severity"]]
     sev_rows.append(["all", str(result["count"]), _share(result["acknowledged_in_time"])])
     output.table(["Severity", "Incidents", "Acknowledged within response time"], sev_rows)
     pm = result["postmortems"]
@@ -143,19 +134,14 @@ def _tables(result: dict[str, Any], by: str | None) -> None:
     if actions["total"] == 0:
         output.data("Action items: none yet.")
     else:
-        output.data(
-            f"Action items: {actions['done']} done, {actions['open']} open, "
-            f"{actions['overdue']} overdue"
-        )
+        output.data(f"Action items: {actions['done']} done, {actions['open']} open, {actions['overdue']} overdue")
 
 
 def _chart(groups: list[dict[str, Any]]) -> None:
     months = [g for g in groups if g["key"] is not None]
     labels = [g["key"] for g in months]
     counts = [float(g["count"]) for g in months]
-    medians = [
-        g["metrics"]["mttr"]["median_seconds"] if "mttr" in g["metrics"] else None for g in months
-    ]
+    medians = [g["metrics"]["mttr"]["median_seconds"] if "mttr" in g["metrics"] else None for g in months]
     output.bar_chart(
         labels,
         [
@@ -171,49 +157,32 @@ def metrics(
     ctx: typer.Context,
     since: Annotated[
         str | None,
-        typer.Option(
-            "--since", help="Only incidents whose impact started at or after TIME.", metavar="TIME"
-        ),
+        typer.Option("--since", help="Only incidents whose impact started at or after TIME.", metavar="TIME"),
     ] = None,
     until: Annotated[
         str | None,
-        typer.Option(
-            "--until", help="Only incidents whose impact started before TIME.", metavar="TIME"
-        ),
+        typer.Option("--until", help="Only incidents whose impact started before TIME.", metavar="TIME"),
     ] = None,
     by: Annotated[
         str | None,
         typer.Option(
             "--by",
-            help="Also group by severity, service, month or tag (an incident "
-            "with several tags counts in each).",
+            help="Also group by severity, service, month or tag (an incident with several tags counts in each).",
             metavar="FIELD",
         ),
     ] = None,
-    severity: Annotated[
-        str | None, typer.Option("--severity", "-s", help="Only this severity.", metavar="SEV")
-    ] = None,
-    service_name: Annotated[
-        str | None, typer.Option("--service", help="Only this service.", metavar="NAME")
-    ] = None,
-    include_drills: Annotated[
-        bool, typer.Option("--include-drills", help="Count drills too.")
-    ] = False,
-    json: Annotated[
-        bool, typer.Option("--json", help="Print JSON (seconds) instead of tables.")
-    ] = False,
-    csv: Annotated[
-        bool, typer.Option("--csv", help="Print CSV: one row per metric (and group), in seconds.")
-    ] = False,
+    severity: Annotated[str | None, typer.Option("--severity", "-s", help="Only this severity.", metavar="SEV")] = None,
+    service_name: Annotated[str | None, typer.Option("--service", help="Only this service.", metavar="NAME")] = None,
+    include_drills: Annotated[bool, typer.Option("--include-drills", help="Count drills too.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON (seconds) instead of tables.")] = False,
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV: one row per metric (and group), in seconds.")] = False,
     chart: Annotated[
         bool,
-        typer.Option(
-            "--chart", help="Also draw incidents and median time to resolve per month as bars."
-        ),
+        typer.Option("--chart", help="Also draw incidents and median time to resolve per month as bars."),
     ] = False,
 ) -> None:
     from incli.errors import InvalidInput
-    from incli.measure import metrics as measure
+    from incli.service.metrics import metrics as measure
 
     if json and csv:
         raise InvalidInput("--json and --csv cannot be combined; choose one")

@@ -16,7 +16,7 @@ DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Only report what 
 
 def _hooks(svc: object) -> object:
     """The hooks, checked strictly: a broken hooks: section is an error here, not a warning."""
-    from incli.hooks import Hooks, parse_hooks
+    from incli.service.hooks import Hooks, parse_hooks
 
     config = svc.config  # type: ignore[attr-defined]
     parse_hooks(config)
@@ -27,8 +27,13 @@ def watch(
     ctx: typer.Context,
     metrics: Annotated[
         str,
-        typer.Option("--metrics", "-m", metavar="FILE|-", show_default=False,
-                     help="Current values: Prometheus text format, or JSON {name: value}; - reads stdin."),
+        typer.Option(
+            "--metrics",
+            "-m",
+            metavar="FILE|-",
+            show_default=False,
+            help="Current values: Prometheus text format, or JSON {name: value}; - reads stdin.",
+        ),
     ],
     dry_run: DryRunOption = False,
     json: JsonOption = False,
@@ -40,7 +45,7 @@ def watch(
     per rule: what it saw and what it did.
     """
     from incli.domain.rules import parse_metrics, parse_rules
-    from incli.watch import watch as run_watch
+    from incli.service.rules import watch as run_watch
 
     svc = service(ctx)
     parse_rules(svc.config)  # config errors before reading anything
@@ -70,7 +75,7 @@ def remind(ctx: typer.Context, dry_run: DryRunOption = False, json: JsonOption =
     Events: ack_overdue, update_overdue, action_overdue. Each overdue item fires
     once (remembered in .incli/reminders.json); run it from cron every few minutes.
     """
-    from incli.remind import remind as run_remind
+    from incli.service.remind import remind as run_remind
 
     svc = service(ctx)
     hooks = _hooks(svc)

@@ -18,12 +18,14 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-SECTION_HELP = ("summary, impact, root-cause, contributing-factor, went-well, could-improve, lesson "
-                "(also trigger, detection, resolution, lucky).")  # fmt: skip
+SECTION_HELP = (
+    "summary, impact, root-cause, contributing-factor, went-well, could-improve, lesson "
+    "(also trigger, detection, resolution, lucky)."
+)
 
 
 def _pms(ctx: typer.Context) -> Any:
-    from incli.postmortems import Postmortems
+    from incli.service.postmortems import Postmortems
 
     return Postmortems(service(ctx))
 
@@ -71,9 +73,10 @@ def edit(ctx: typer.Context, incident_id: RequiredId) -> None:
     pms = _pms(ctx)
     incident = pms.service.get(incident_id)
     original = pms._postmortem(incident)
-    text = (f"# Postmortem of {incident.id}: {incident.title}\n"
-            "# Save and quit to keep your changes; a version that does not validate is not saved.\n"
-            + yamlio.dump(original))  # fmt: skip
+    text = (
+        f"# Postmortem of {incident.id}: {incident.title}\n"
+        "# Save and quit to keep your changes; a version that does not validate is not saved.\n" + yamlio.dump(original)
+    )
     drafts = pms.service.repo.ensure_state_dir() / "drafts"
     drafts.mkdir(exist_ok=True)
     draft = drafts / f"{incident.id}.postmortem.yaml"
@@ -127,14 +130,15 @@ def why(
     incident_id: RequiredId,
     answer: Annotated[
         list[str] | None,
-        typer.Option("--answer", "-a", help="An answer, in order; repeat for each. Without it you are asked.",
-                     metavar="TEXT"),
+        typer.Option(
+            "--answer", "-a", help="An answer, in order; repeat for each. Without it you are asked.", metavar="TEXT"
+        ),
     ] = None,
     question: Annotated[
-        str | None, typer.Option("--question", help="The first question (default: why did the incident happen?).",
-                                 metavar="TEXT"),
+        str | None,
+        typer.Option("--question", help="The first question (default: why did the incident happen?).", metavar="TEXT"),
     ] = None,
-) -> None:  # fmt: skip
+) -> None:
     """The five whys: ask why about each answer in turn (an empty answer stops early)."""
     from incli.domain.postmortem import why_question
 
@@ -153,8 +157,10 @@ def why(
         output.info(f"Five whys for {incident.id}: answer each question; an empty answer stops (at most {limit}).")
     for index in range(len(given) if given else limit):
         ask = question if (index == 0 and question) else why_question(subject)
-        reply = given[index] if given else typer.prompt(
-            f"{index + 1}. {ask}", default="", show_default=False, err=True, prompt_suffix="\n   > "
+        reply = (
+            given[index]
+            if given
+            else typer.prompt(f"{index + 1}. {ask}", default="", show_default=False, err=True, prompt_suffix="\n   > ")
         )
         if not reply.strip():
             break
@@ -169,15 +175,15 @@ def review(
     ctx: typer.Context,
     incident_id: RequiredId,
     state: Annotated[
-        str, typer.Option("--state", help="draft, in-review, reviewed or published.", metavar="STATE",
-                          show_default=False),
+        str,
+        typer.Option("--state", help="draft, in-review, reviewed or published.", metavar="STATE", show_default=False),
     ],
     by: ByOption = None,
     reviewer: Annotated[
         list[str] | None, typer.Option("--reviewer", help="Add a reviewer; repeat for more.", metavar="NAME")
     ] = None,
     at: AtOption = None,
-) -> None:  # fmt: skip
+) -> None:
     """Move the postmortem's review state (recorded in the timeline)."""
     incident, old = _pms(ctx).review(incident_id, state, by=by, reviewers=reviewer or [], at=at)
     output.info(f"{incident.id}: postmortem {old} -> {incident.extra['postmortem']['state']}")
@@ -189,13 +195,19 @@ def render(
     incident_id: RequiredId,
     template: Annotated[
         str | None,
-        typer.Option("--template", "-t", help="A template name (postmortem, sre, or one in the repository's "
-                     "templates/ folder) or a path to a .j2 file.", metavar="NAME_OR_PATH"),
+        typer.Option(
+            "--template",
+            "-t",
+            help="A template name (postmortem, sre, or one in the repository's "
+            "templates/ folder) or a path to a .j2 file.",
+            metavar="NAME_OR_PATH",
+        ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="md or html.", metavar="FORMAT")] = "md",
-    out: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.",
-                                             metavar="FILE")] = None,
-) -> None:  # fmt: skip
+    out: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.", metavar="FILE")
+    ] = None,
+) -> None:
     """Render the postmortem from a template (Markdown by default) to stdout or FILE."""
     from incli import render as renderer
 
@@ -230,11 +242,12 @@ def templates(ctx: typer.Context, json: JsonOption = False) -> None:
 @app.command("check")
 def check(
     ctx: typer.Context,
-    incident_id: Annotated[str | None, typer.Argument(help="The incident whose postmortem to check.",
-                                                      metavar="[ID]", show_default=False)] = None,
+    incident_id: Annotated[
+        str | None, typer.Argument(help="The incident whose postmortem to check.", metavar="[ID]", show_default=False)
+    ] = None,
     every: Annotated[bool, typer.Option("--all", help="Check every postmortem in the repository.")] = False,
     json: JsonOption = False,
-) -> None:  # fmt: skip
+) -> None:
     """Check postmortems for empty required sections, action items without owner or due date, and blame.
 
     Exits non-zero on any finding, so it works as a CI gate on a pull request."""
@@ -245,8 +258,10 @@ def check(
         for finding in findings:
             output.data(str(finding))
     if findings:
-        output.info(f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {count} "
-                    f"postmortem{'s' if count != 1 else ''}")  # fmt: skip
+        output.info(
+            f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {count} "
+            f"postmortem{'s' if count != 1 else ''}"
+        )
         raise typer.Exit(ExitCode.PROBLEMS)
     output.info(f"{count} postmortem{'s' if count != 1 else ''} checked: no findings")
 
@@ -272,25 +287,34 @@ def list_postmortems(
         late = "overdue" if row.overdue else ("on time" if row.on_time else ("late" if row.on_time is False else ""))
         table.append([row.incident.id, row.incident.severity, row.state, due, late or "-", row.incident.title])
         styles.append([None, None, None, None, "bold red" if row.overdue else None, None])
-    output.table(["Incident", "Sev", "State", "Due", "", "Title"], table, styles=styles,
-                 empty="No postmortems match.")  # fmt: skip
+    output.table(["Incident", "Sev", "State", "Due", "", "Title"], table, styles=styles, empty="No postmortems match.")
 
 
 @app.command("schedule")
 def schedule(
     ctx: typer.Context,
     incident_id: RequiredId,
-    at: Annotated[str, typer.Option("--at", help="When the review meeting starts: ISO 8601 (2025-01-17T10:00), "
-                                    "'tomorrow 10:00', 'today 15:00' or HH:MM (the next one).", metavar="TIME",
-                                    show_default=False)],
+    at: Annotated[
+        str,
+        typer.Option(
+            "--at",
+            help="When the review meeting starts: ISO 8601 (2025-01-17T10:00), "
+            "'tomorrow 10:00', 'today 15:00' or HH:MM (the next one).",
+            metavar="TIME",
+            show_default=False,
+        ),
+    ],
     duration: Annotated[str, typer.Option("--duration", help="How long: 30m, 60m, 1h30m.", metavar="DURATION")] = "60m",
-    attendee: Annotated[list[str] | None, typer.Option("--attendee", help="An attendee's email; repeat for more.",
-                                                       metavar="EMAIL")] = None,
-    organizer: Annotated[str | None, typer.Option("--organizer", help="The organizer's email.",
-                                                  metavar="EMAIL")] = None,
-    out: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.",
-                                             metavar="FILE")] = None,
-) -> None:  # fmt: skip
+    attendee: Annotated[
+        list[str] | None, typer.Option("--attendee", help="An attendee's email; repeat for more.", metavar="EMAIL")
+    ] = None,
+    organizer: Annotated[
+        str | None, typer.Option("--organizer", help="The organizer's email.", metavar="EMAIL")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.", metavar="FILE")
+    ] = None,
+) -> None:
     """Write an iCalendar (.ics) invitation for the postmortem review meeting."""
     text = _pms(ctx).invitation(incident_id, at=at, duration=duration, attendees=attendee or [], organizer=organizer)
     if out is None:
@@ -310,7 +334,7 @@ def followups(svc: Any, incident: Any) -> list[tuple[str, str, str | None]]:
     """For ``inc show``: the postmortem's state and due date, and the open and overdue action items."""
     from incli.domain import postmortem as pm
     from incli.errors import InvalidInput
-    from incli.postmortems import Postmortems
+    from incli.service.postmortems import Postmortems
 
     pms = Postmortems(svc)
     pairs: list[tuple[str, str, str | None]] = []
@@ -332,19 +356,25 @@ def followups(svc: Any, incident: Any) -> list[tuple[str, str, str | None]]:
         if action.get("status") != "open":
             continue
         overdue = pm.action_overdue(action, today)
-        text = (f"{action.get('title')} (Owner: {action.get('owner') or '-'}, Due: {action.get('due') or '-'})"
-                + (" overdue" if overdue else ""))  # fmt: skip
+        text = f"{action.get('title')} (Owner: {action.get('owner') or '-'}, Due: {action.get('due') or '-'})" + (
+            " overdue" if overdue else ""
+        )
         pairs.append((str(action.get("id")), text, "bold red" if overdue else None))
     opened, overdue_count = pms.action_counts(incident)
     if pm.actions_of(incident):
-        pairs.append(("Action items", f"{opened} open, {overdue_count} overdue, "
-                      f"{len(pm.actions_of(incident)) - opened} done", None))  # fmt: skip
+        pairs.append(
+            (
+                "Action items",
+                f"{opened} open, {overdue_count} overdue, {len(pm.actions_of(incident)) - opened} done",
+                None,
+            )
+        )
     return pairs
 
 
 def action_summary(svc: Any) -> None:
     """For ``inc status``: one line on open and overdue action items across every incident."""
-    from incli.postmortems import Postmortems
+    from incli.service.postmortems import Postmortems
 
     rows = Postmortems(svc).actions(only_open=True)
     if not rows:

@@ -35,9 +35,7 @@ def list_incidents(
     """List incidents, newest first."""
     svc = service(ctx)
     # From the derived index: the few fields a listing needs, and the ready --json text.
-    found = svc.list_facts(
-        status=status, severity=severity, service=service_name, since=since, with_json=json
-    )
+    found = svc.list_facts(status=status, severity=severity, service=service_name, since=since, with_json=json)
     if json:
         output.json_array_out([text for _facts, text in found if text is not None])
         return
@@ -50,11 +48,24 @@ def list_incidents(
         opened, started, resolved = (item.time(n) for n in ("opened_at", "started_at", "resolved_at"))
         impact = max((resolved if resolved is not None else now.timestamp()) - (started or 0), 0)
         opened_at = datetime.fromtimestamp(opened or 0, UTC)
-        rows.append([item.id, output.local(opened_at), item.severity, item.status,
-                     item.service or "-", short_duration(timedelta(seconds=impact)), title])  # fmt: skip
+        rows.append(
+            [
+                item.id,
+                output.local(opened_at),
+                item.severity,
+                item.status,
+                item.service or "-",
+                short_duration(timedelta(seconds=impact)),
+                title,
+            ]
+        )
         styles.append([None, None, sev_style, status_style, None, None, None])
-    output.table(["ID", "Opened", "Sev", "Status", "Service", "Duration", "Title"], rows, styles=styles,
-                 empty="No incidents match.")  # fmt: skip
+    output.table(
+        ["ID", "Opened", "Sev", "Status", "Service", "Duration", "Title"],
+        rows,
+        styles=styles,
+        empty="No incidents match.",
+    )
 
 
 def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) -> None:
@@ -81,9 +92,14 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
         pairs.append(("Tags", ", ".join(incident.tags), None))
     if incident.summary:
         pairs.append(("Summary", incident.summary, None))
-    for name, label in (("started_at", "Impact started"), ("detected_at", "Detected"), ("opened_at", "Declared"),
-                        ("acknowledged_at", "Acknowledged"), ("mitigated_at", "Mitigated"),
-                        ("resolved_at", "Resolved")):  # fmt: skip
+    for name, label in (
+        ("started_at", "Impact started"),
+        ("detected_at", "Detected"),
+        ("opened_at", "Declared"),
+        ("acknowledged_at", "Acknowledged"),
+        ("mitigated_at", "Mitigated"),
+        ("resolved_at", "Resolved"),
+    ):
         pairs.append((label, output.local(incident.time(name), "%Y-%m-%d %H:%M:%S %z"), None))
     output.fields(pairs, title=incident.id)
 
@@ -96,8 +112,13 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
     impact = durations.impact_duration(incident, now)
     span_pairs.append(("Impact so far" if incident.active else "Impact", describe_duration(impact), None))
     for item in durations.overdue(incident, svc.config, now):
-        span_pairs.append((f"Overdue {item.what}", f"due {output.local(item.due_at)}, "
-                                                   f"{describe_duration(item.late_by)} late", "bold red"))  # fmt: skip
+        span_pairs.append(
+            (
+                f"Overdue {item.what}",
+                f"due {output.local(item.due_at)}, {describe_duration(item.late_by)} late",
+                "bold red",
+            )
+        )
     output.fields(span_pairs)
 
     output.heading("Timeline")
@@ -150,12 +171,25 @@ def status(ctx: typer.Context, json: JsonOption = False) -> None:
         due = durations.next_update_due(incident, svc.config)
         owed = "; ".join(f"{o.what} {short_duration(o.late_by)} late" for o in late)
         next_update = output.local(due, "%H:%M") if due else "-"
-        rows.append([incident.id, incident.severity, incident.status,
-                     short_duration(durations.impact_duration(incident, now)), incident.commander or "-",
-                     next_update, owed or "-", incident.title])  # fmt: skip
+        rows.append(
+            [
+                incident.id,
+                incident.severity,
+                incident.status,
+                short_duration(durations.impact_duration(incident, now)),
+                incident.commander or "-",
+                next_update,
+                owed or "-",
+                incident.title,
+            ]
+        )
         styles.append([None, sev_style, status_style, None, None, None, "bold red" if late else None, None])
-    output.table(["ID", "Sev", "Status", "Age", "Commander", "Next update", "Overdue", "Title"], rows,
-                 styles=styles, title=f"{len(active)} active incident{'s' if len(active) != 1 else ''}")  # fmt: skip
+    output.table(
+        ["ID", "Sev", "Status", "Age", "Commander", "Next update", "Overdue", "Title"],
+        rows,
+        styles=styles,
+        title=f"{len(active)} active incident{'s' if len(active) != 1 else ''}",
+    )
     action_summary(svc)
 
 

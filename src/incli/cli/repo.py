@@ -23,8 +23,8 @@ def init(
 
     Safe to run again, for example in a fresh clone: it never changes existing data.
     """
+    from incli.service.git import setup_git
     from incli.storage.repo import init_repository
-    from incli.sync import setup_git
 
     repo, created = init_repository(path)
     if created:
@@ -40,7 +40,7 @@ def init(
 
 def validate(ctx: typer.Context, json: JsonOption = False) -> None:
     """Check every incident file; exits non-zero on any finding (fit for CI)."""
-    from incli.checks import validate as run_checks
+    from incli.service.validate import validate as run_checks
     from incli.storage.repo import find_repository
 
     repo = find_repository(state(ctx).directory)
@@ -52,8 +52,10 @@ def validate(ctx: typer.Context, json: JsonOption = False) -> None:
             output.data(str(finding))
     if findings:
         files = len({f.path for f in findings})
-        output.info(f"{len(findings)} problem{'s' if len(findings) != 1 else ''} in {files} "
-                    f"file{'s' if files != 1 else ''} (of {count} checked)")  # fmt: skip
+        output.info(
+            f"{len(findings)} problem{'s' if len(findings) != 1 else ''} in {files} "
+            f"file{'s' if files != 1 else ''} (of {count} checked)"
+        )
         raise typer.Exit(ExitCode.PROBLEMS)
     output.info(f"{count} incident file{'s' if count != 1 else ''} checked: no problems")
 
@@ -65,7 +67,7 @@ def _editor() -> list[str]:
 
 def edit(ctx: typer.Context, incident_id: RequiredId) -> None:
     """Open an incident's file in $EDITOR; what does not validate is not saved (your text is kept)."""
-    from incli.checks import check_file
+    from incli.service.validate import check_file
     from incli.storage.atomic import atomic_write
 
     svc = service(ctx)
@@ -101,9 +103,7 @@ def edit(ctx: typer.Context, incident_id: RequiredId) -> None:
         raise Problems(f"not saved: {findings[0].message}; your text is kept in {draft}")
     with store.locked():
         if path.read_bytes() != original:
-            raise Conflict(
-                f"{target} changed while you were editing; not saved. Your text is kept in {draft}"
-            )
+            raise Conflict(f"{target} changed while you were editing; not saved. Your text is kept in {draft}")
         atomic_write(path, edited)
     draft.unlink()
     output.info(f"{target} saved")

@@ -15,15 +15,22 @@ def report(
     ctx: typer.Context,
     out: Annotated[
         str | None,
-        typer.Option("--output", "-o", metavar="DIR",
-                     help="The folder to write (default: report/ in the repository). It is replaced whole, so it "
-                          "must be new, empty, or an earlier report."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="DIR",
+            help="The folder to write (default: report/ in the repository). It is replaced whole, so it "
+            "must be new, empty, or an earlier report.",
+        ),
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option("--since", metavar="TIME",
-                     help="Only incidents whose impact started at or after TIME (as inc metrics --since), "
-                          "e.g. 2025-01-01 or '30d ago'."),
+        typer.Option(
+            "--since",
+            metavar="TIME",
+            help="Only incidents whose impact started at or after TIME (as inc metrics --since), "
+            "e.g. 2025-01-01 or '30d ago'.",
+        ),
     ] = None,
 ) -> None:
     """Write a static HTML site: incidents, their timelines and postmortems, metrics charts, action items.
@@ -31,12 +38,14 @@ def report(
     Self-contained (no network, no script needed): open index.html from disk or publish the folder.
     Prints the path of index.html.
     """
-    from incli.report import build_report
+    from incli.service.report import build_report
 
     svc = service(ctx)
     result = build_report(svc, out, since=since, progress=output.progress if sys.stderr.isatty() else None)
-    output.info(f"Wrote {result.pages} pages for {result.incidents} incident{'s' if result.incidents != 1 else ''} "
-                f"to {result.folder}")  # fmt: skip
+    output.info(
+        f"Wrote {result.pages} pages for {result.incidents} incident{'s' if result.incidents != 1 else ''} "
+        f"to {result.folder}"
+    )
     output.data(str(result.index))
 
 

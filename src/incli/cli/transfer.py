@@ -39,8 +39,8 @@ def export(
 ) -> None:
     """Write every incident with the keys of inc show --json, oldest first."""
     from incli.errors import StorageError
+    from incli.service.transfer import export_text
     from incli.storage.atomic import atomic_write
-    from incli.transfer import export_text
 
     svc = service(ctx)
     text = export_text(svc.all(), fmt.strip().lower())
@@ -60,9 +60,7 @@ def import_(
     ctx: typer.Context,
     file: Annotated[
         Path,
-        typer.Argument(
-            help="The file to read ('-' for stdin).", metavar="FILE", show_default=False
-        ),
+        typer.Argument(help="The file to read ('-' for stdin).", metavar="FILE", show_default=False),
     ],
     fmt: Annotated[
         str | None,
@@ -94,8 +92,7 @@ def import_(
         list[str] | None,
         typer.Option(
             "--map",
-            help="KEY=COLUMN: read incli's KEY from the file's "
-            "COLUMN (e.g. started_at=start_time); repeat for more.",
+            help="KEY=COLUMN: read incli's KEY from the file's COLUMN (e.g. started_at=start_time); repeat for more.",
             metavar="KEY=COLUMN",
         ),
     ] = None,
@@ -103,8 +100,7 @@ def import_(
         list[str] | None,
         typer.Option(
             "--set",
-            help="KEY=VALUE: use VALUE where KEY is missing or "
-            "empty (e.g. severity=SEV3); repeat for more.",
+            help="KEY=VALUE: use VALUE where KEY is missing or empty (e.g. severity=SEV3); repeat for more.",
             metavar="KEY=VALUE",
         ),
     ] = None,
@@ -128,7 +124,7 @@ def import_(
     --set severity=SEV3 --ignore-unknown.
     """
     from incli.errors import InvalidInput, StorageError
-    from incli.transfer import Mapping, guess_format, plan_import, write_import
+    from incli.service.transfer import Mapping, guess_format, plan_import, write_import
 
     source = source.strip().lower()
     try:
@@ -153,9 +149,7 @@ def import_(
         )
     for what, count in sorted(planned.derived_counts().items()):
         key, _from, origin = what.partition(" from ")
-        output.info(
-            f"{key} was missing in {count} row{'s' if count != 1 else ''}: set from {origin}"
-        )
+        output.info(f"{key} was missing in {count} row{'s' if count != 1 else ''}: set from {origin}")
     total = len(planned.new)
     if total >= PROGRESS_FROM:
         with output.progress("Importing", total) as advance:
@@ -170,9 +164,7 @@ def import_(
             for item in planned.unchanged
             if svc.store.read_bytes_or_none(item.incident.id) != svc.store.serialize(item.incident)
         )
-        note = (
-            f", {differ} of them differ from this file and were not overwritten" if differ else ""
-        )
+        note = f", {differ} of them differ from this file and were not overwritten" if differ else ""
         parts.append(f"{present} already present (left unchanged{note})")
     if planned.invalid:
         parts.append(f"{len(planned.invalid)} invalid skipped")

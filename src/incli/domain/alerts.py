@@ -1,6 +1,6 @@
 """Prometheus Alertmanager webhook notifications (version 4), read into plain data.
 
-Pure functions: no I/O. The service layer (``incli.ingest``) decides what a
+Pure functions: no I/O. The service layer (``incli.service.ingest``) decides what a
 notification does to the incidents; this module only reads it and the
 ``alerts:`` section of the config.
 
@@ -101,10 +101,7 @@ class Alert:
 
     def summary(self) -> str | None:
         return (
-            self.annotations.get("summary")
-            or self.annotations.get("description")
-            or self.labels.get("summary")
-            or None
+            self.annotations.get("summary") or self.annotations.get("description") or self.labels.get("summary") or None
         )
 
 
@@ -223,8 +220,10 @@ def alert_settings(config: Config, where: str = "incli.yaml") -> AlertSettings:
         raise InvalidInput(f"{where}: 'alerts' must be a mapping")
     unknown = set(raw) - {"severity_label", "severity_map", "default_severity", "service_label"}
     if unknown:
-        raise InvalidInput(f"{where}: alerts: unknown key {sorted(unknown)[0]!r}; known: severity_label, "
-                           "severity_map, default_severity, service_label")  # fmt: skip
+        raise InvalidInput(
+            f"{where}: alerts: unknown key {sorted(unknown)[0]!r}; known: severity_label, "
+            "severity_map, default_severity, service_label"
+        )
     mapping: dict[str, str] = {}
     given_map = raw.get("severity_map")
     if given_map is None:

@@ -43,10 +43,23 @@ RESOLVE_BUCKETS: tuple[tuple[str, float | None], ...] = (
 
 # Tick marks for a logarithmic duration axis: (seconds, label).
 DURATION_TICKS = (
-    (10, "10s"), (60, "1m"), (300, "5m"), (900, "15m"), (1800, "30m"), (3600, "1h"), (7200, "2h"),
-    (14400, "4h"), (28800, "8h"), (43200, "12h"), (86400, "1d"), (172800, "2d"), (604800, "1w"), (2592000, "30d"),
-    (7776000, "90d"), (31536000, "1y"),
-)  # fmt: skip
+    (10, "10s"),
+    (60, "1m"),
+    (300, "5m"),
+    (900, "15m"),
+    (1800, "30m"),
+    (3600, "1h"),
+    (7200, "2h"),
+    (14400, "4h"),
+    (28800, "8h"),
+    (43200, "12h"),
+    (86400, "1d"),
+    (172800, "2d"),
+    (604800, "1w"),
+    (2592000, "30d"),
+    (7776000, "90d"),
+    (31536000, "1y"),
+)
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -148,8 +161,11 @@ def _month_labels(months: Sequence[str], centres: Sequence[float], bottom: float
         return []
     slot = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / len(months)
     step = next((s for s in (1, 2, 3, 6, 12, 24, 60) if slot * s >= 62), 120)
-    chosen = [i for i, m in enumerate(months) if (int(m[5:7]) - 1) % min(step, 12) == 0
-              and (step <= 12 or int(m[:4]) % (step // 12) == 0)]  # fmt: skip
+    chosen = [
+        i
+        for i, m in enumerate(months)
+        if (int(m[5:7]) - 1) % min(step, 12) == 0 and (step <= 12 or int(m[:4]) % (step // 12) == 0)
+    ]
     if step == 1 or not chosen:
         chosen = list(range(0, len(months), step))
     parts = []
@@ -206,7 +222,7 @@ def stacked_bars(
     slot = plot_w / max(len(months), 1)
     bar_w = max(slot * 0.7, 1.0)
     centres = []
-    parts.append("<g class=\"bars\">")
+    parts.append('<g class="bars">')
     for index, month in enumerate(months):
         x = MARGIN_LEFT + index * slot + (slot - bar_w) / 2
         centres.append(x + bar_w / 2)
@@ -267,12 +283,19 @@ def duration_lines(
         value = math.log(min(max(seconds, ticks[0][0]), ticks[-1][0]))
         return bottom - (value - lo) / (hi - lo) * plot_h
 
-    desc = "; ".join(
-        f"{s.name}: " + (f"from {short_seconds(min(v for v in s.values if v is not None))} to "
-                         f"{short_seconds(max(v for v in s.values if v is not None))}"
-                         if any(v is not None for v in s.values) else "no resolved incidents")
-        for s in series
-    ) + f" over {len(months)} months."  # fmt: skip
+    desc = (
+        "; ".join(
+            f"{s.name}: "
+            + (
+                f"from {short_seconds(min(v for v in s.values if v is not None))} to "
+                f"{short_seconds(max(v for v in s.values if v is not None))}"
+                if any(v is not None for v in s.values)
+                else "no resolved incidents"
+            )
+            for s in series
+        )
+        + f" over {len(months)} months."
+    )
     parts = _open_svg(chart_id, title, desc)
     parts += _legend([(s.name, s.colour) for s in series], shape="line")
     parts.append('<g class="grid" font-size="12">')
@@ -299,8 +322,10 @@ def duration_lines(
         for index, value in enumerate(s.values):
             if value is not None:
                 tip = f"{month_long(months[index])}, {s.name}: {short_seconds(value)}"
-                parts.append(f'<circle cx="{centres[index]:.1f}" cy="{y_of(value):.1f}" r="{radius}">'
-                             f"<title>{esc(tip)}</title></circle>")  # fmt: skip
+                parts.append(
+                    f'<circle cx="{centres[index]:.1f}" cy="{y_of(value):.1f}" r="{radius}">'
+                    f"<title>{esc(tip)}</title></circle>"
+                )
         parts.append("</g>")
     parts.append('<g font-size="12">')
     parts += _month_labels(months, centres, bottom)
@@ -344,11 +369,15 @@ def bars(
         centres.append(x + bar_w / 2)
         height = count / top * plot_h
         tip = f"{label}: {count}"
-        parts.append(f'<rect x="{x:.1f}" y="{bottom - height:.1f}" width="{bar_w:.1f}" height="{height:.1f}">'
-                     f"<title>{esc(tip)}</title></rect>")  # fmt: skip
+        parts.append(
+            f'<rect x="{x:.1f}" y="{bottom - height:.1f}" width="{bar_w:.1f}" height="{height:.1f}">'
+            f"<title>{esc(tip)}</title></rect>"
+        )
         if count:
-            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{bottom - height - 4:.1f}" text-anchor="middle" '
-                         f'fill="#222">{count}</text>')  # fmt: skip
+            parts.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{bottom - height - 4:.1f}" text-anchor="middle" '
+                f'fill="#222">{count}</text>'
+            )
     parts.append("</g>")
     parts.append('<g font-size="12">')
     parts += _x_labels([label for label, _c in buckets], centres, bottom)

@@ -33,15 +33,15 @@ class Severity:
 
 
 DEFAULT_SEVERITIES = (
-    Severity("SEV1", "critical", "Complete service outage", timedelta(minutes=5),
-             "VP Engineering", timedelta(minutes=15)),
-    Severity("SEV2", "high", "Significant degradation", timedelta(minutes=15),
-             "Engineering Manager", timedelta(minutes=30)),
-    Severity("SEV3", "medium", "Minor degradation", timedelta(hours=1),
-             "Team Lead", timedelta(hours=1)),
-    Severity("SEV4", "low", "Minimal impact", timedelta(hours=4),
-             "On-call engineer", timedelta(days=1)),
-)  # fmt: skip
+    Severity(
+        "SEV1", "critical", "Complete service outage", timedelta(minutes=5), "VP Engineering", timedelta(minutes=15)
+    ),
+    Severity(
+        "SEV2", "high", "Significant degradation", timedelta(minutes=15), "Engineering Manager", timedelta(minutes=30)
+    ),
+    Severity("SEV3", "medium", "Minor degradation", timedelta(hours=1), "Team Lead", timedelta(hours=1)),
+    Severity("SEV4", "low", "Minimal impact", timedelta(hours=4), "On-call engineer", timedelta(days=1)),
+)
 
 
 @dataclass

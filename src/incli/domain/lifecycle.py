@@ -29,14 +29,13 @@ class Transition:
 
 
 TRANSITIONS = {
-    "acknowledge": Transition("acknowledge", "acknowledged", "acknowledged_at",
-                              ("open", "reopened"), "Acknowledged"),
-    "mitigate": Transition("mitigate", "mitigated", "mitigated_at",
-                           ("open", "acknowledged", "reopened"), "Mitigated"),
-    "resolve": Transition("resolve", "resolved", "resolved_at",
-                          ("open", "acknowledged", "mitigated", "reopened"), "Resolved"),
+    "acknowledge": Transition("acknowledge", "acknowledged", "acknowledged_at", ("open", "reopened"), "Acknowledged"),
+    "mitigate": Transition("mitigate", "mitigated", "mitigated_at", ("open", "acknowledged", "reopened"), "Mitigated"),
+    "resolve": Transition(
+        "resolve", "resolved", "resolved_at", ("open", "acknowledged", "mitigated", "reopened"), "Resolved"
+    ),
     "reopen": Transition("reopen", "reopened", None, ("resolved",), "Reopened"),
-}  # fmt: skip
+}
 
 
 def _when(moment: datetime) -> str:
@@ -52,14 +51,10 @@ def order_problems(incident: Incident) -> list[tuple[str, str]]:
         if moment is None:
             continue
         if previous is not None and moment < previous[1]:
-            problems.append(
-                (name, f"{_when(moment)} is before {previous[0]} {_when(previous[1])}; {ORDER_HINT}")
-            )
+            problems.append((name, f"{_when(moment)} is before {previous[0]} {_when(previous[1])}; {ORDER_HINT}"))
         previous = (name, moment) if previous is None or moment >= previous[1] else previous
     if incident.opened_at < incident.started_at:
-        problems.append(
-            ("opened_at", f"{_when(incident.opened_at)} is before started_at {_when(incident.started_at)}")
-        )
+        problems.append(("opened_at", f"{_when(incident.opened_at)} is before started_at {_when(incident.started_at)}"))
     return problems
 
 

@@ -49,9 +49,7 @@ class MetricDef:
 
 
 DEFAULT_METRICS = (
-    MetricDef(
-        "mttd", "Time to detect", "started_at", "detected_at", "from impact start to detection"
-    ),
+    MetricDef("mttd", "Time to detect", "started_at", "detected_at", "from impact start to detection"),
     MetricDef(
         "mtta",
         "Time to acknowledge",
@@ -66,9 +64,7 @@ DEFAULT_METRICS = (
         "mitigated_at",
         "from impact start to mitigation (impact stopped)",
     ),
-    MetricDef(
-        "mttr", "Time to resolve", "started_at", "resolved_at", "from impact start to resolution"
-    ),
+    MetricDef("mttr", "Time to resolve", "started_at", "resolved_at", "from impact start to resolution"),
 )
 MTBF_LABEL = "Time between failures"
 MTBF_WHAT = "mean gap between the starts of consecutive incidents in scope (n = number of gaps)"
@@ -109,10 +105,7 @@ class Facts:
         """The times metrics may use: derived ones are None."""
         if not self.derived:
             return self.times
-        return tuple(
-            None if name in self.derived else t
-            for name, t in zip(TIME_FIELDS, self.times, strict=True)
-        )
+        return tuple(None if name in self.derived else t for name, t in zip(TIME_FIELDS, self.times, strict=True))
 
     def to_tuple(self) -> tuple[Any, ...]:
         return (
@@ -154,20 +147,11 @@ def facts_from_incident(incident: Incident) -> Facts:
         for item in raw_actions:
             if isinstance(item, dict):
                 due = item.get("due")
-                actions.append(
-                    (str(item.get("status") or "open"), str(due) if due is not None else None)
-                )
-    times = tuple(
-        moment.timestamp() if (moment := incident.time(name)) is not None else None
-        for name in TIME_FIELDS
-    )
+                actions.append((str(item.get("status") or "open"), str(due) if due is not None else None))
+    times = tuple(moment.timestamp() if (moment := incident.time(name)) is not None else None for name in TIME_FIELDS)
     source = incident.extra.get("source")
     derived_raw = source.get("derived") if isinstance(source, dict) else None
-    derived = (
-        tuple(str(n) for n in derived_raw if n in TIME_INDEX)
-        if isinstance(derived_raw, list)
-        else ()
-    )
+    derived = tuple(str(n) for n in derived_raw if n in TIME_INDEX) if isinstance(derived_raw, list) else ()
     return Facts(
         id=incident.id,
         title=incident.title,
@@ -198,15 +182,11 @@ def metric_defs(section: Any) -> list[MetricDef]:
     if section is None:
         return list(defs.values())
     if not isinstance(section, dict):
-        raise InvalidInput(
-            "incli.yaml: 'metrics' must map a metric (mttr) to {start: FIELD, end: FIELD}"
-        )
+        raise InvalidInput("incli.yaml: 'metrics' must map a metric (mttr) to {start: FIELD, end: FIELD}")
     for key, spec in section.items():
         key = str(key)
         if key == "mtbf":
-            raise InvalidInput(
-                "incli.yaml: metrics.mtbf cannot be configured: it is the gap between starts"
-            )
+            raise InvalidInput("incli.yaml: metrics.mtbf cannot be configured: it is the gap between starts")
         if not isinstance(spec, dict):
             raise InvalidInput(f"incli.yaml: metrics.{key} must be {{start: FIELD, end: FIELD}}")
         base = defs.get(key)
@@ -215,8 +195,7 @@ def metric_defs(section: Any) -> list[MetricDef]:
         for which, name in (("start", start), ("end", end)):
             if name not in TIME_FIELDS:
                 raise InvalidInput(
-                    f"incli.yaml: metrics.{key}.{which} is {name or 'missing'}; "
-                    f"one of {', '.join(TIME_FIELDS)}"
+                    f"incli.yaml: metrics.{key}.{which} is {name or 'missing'}; one of {', '.join(TIME_FIELDS)}"
                 )
         label = str(spec.get("label") or (base.label if base else key))
         defs[key] = MetricDef(key, label, start, end, f"from {start} to {end}")
@@ -321,9 +300,7 @@ def group_keys(item: Facts, by: str, zone: tzinfo | None) -> list[str | None]:
     raise InvalidInput(f"cannot group by {by!r}; one of {', '.join(GROUP_BY)}")
 
 
-def acknowledged_in_time(
-    facts: Iterable[Facts], response: dict[str, float], now: float
-) -> dict[str, Any]:
+def acknowledged_in_time(facts: Iterable[Facts], response: dict[str, float], now: float) -> dict[str, Any]:
     """Of the incidents whose outcome is known, how many were acknowledged within their
     severity's response time (counted from detection).
 
@@ -347,9 +324,7 @@ def acknowledged_in_time(
     return {"n": decided, "within": within, "share": within / decided if decided else None}
 
 
-def postmortem_summary(
-    facts: Iterable[Facts], due: dict[str, timedelta | None], now: float
-) -> dict[str, Any]:
+def postmortem_summary(facts: Iterable[Facts], due: dict[str, timedelta | None], now: float) -> dict[str, Any]:
     """Postmortems published on time: published_at <= resolved_at + due for the severity."""
     res_i = TIME_INDEX["resolved_at"]
     recorded = required = published = on_time = late = pending = 0

@@ -24,8 +24,14 @@ LIST_FIELDS = ("root_causes", "contributing_factors", "went_well", "could_improv
 PEOPLE_FIELDS = ("authors", "reviewers")
 # Keys in the order they are written.
 POSTMORTEM_ORDER = (
-    "state", "created_at", "published_at", *PEOPLE_FIELDS, *TEXT_FIELDS, *LIST_FIELDS, "whys",
-)  # fmt: skip
+    "state",
+    "created_at",
+    "published_at",
+    *PEOPLE_FIELDS,
+    *TEXT_FIELDS,
+    *LIST_FIELDS,
+    "whys",
+)
 # What ``inc postmortem add ID SECTION TEXT`` accepts, and the key each names.
 SECTIONS = {
     "summary": "summary",
@@ -109,9 +115,7 @@ def settings_from_config(section: Any) -> Settings:
     required = raw.get("required_sections", list(DEFAULT_REQUIRED))
     known = set(TEXT_FIELDS) | set(LIST_FIELDS) | {"whys", "action_items"}
     if not isinstance(required, list) or any(r not in known for r in required):
-        raise InvalidInput(
-            f"incli.yaml: postmortem.required_sections must be a list of: {', '.join(sorted(known))}"
-        )
+        raise InvalidInput(f"incli.yaml: postmortem.required_sections must be a list of: {', '.join(sorted(known))}")
     whys = raw.get("whys", DEFAULT_WHYS)
     if isinstance(whys, bool) or not isinstance(whys, int) or whys < 1:
         raise InvalidInput("incli.yaml: postmortem.whys must be a whole number of at least 1")

@@ -46,8 +46,20 @@ OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
 }
 ACTIONS = ("open", "notify", "run")
-RULE_KEYS = {"name", "metric", "labels", "op", "threshold", "action", "severity", "title", "service", "run",
-             "timeout", "repeat"}  # fmt: skip
+RULE_KEYS = {
+    "name",
+    "metric",
+    "labels",
+    "op",
+    "threshold",
+    "action",
+    "severity",
+    "title",
+    "service",
+    "run",
+    "timeout",
+    "repeat",
+}
 DEFAULT_TIMEOUT = 10.0
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
@@ -69,8 +81,15 @@ class Rule:
     repeat: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "metric": self.metric, "labels": dict(self.labels), "op": self.op,
-                "threshold": self.threshold, "action": self.action, "severity": self.severity}  # fmt: skip
+        return {
+            "name": self.name,
+            "metric": self.metric,
+            "labels": dict(self.labels),
+            "op": self.op,
+            "threshold": self.threshold,
+            "action": self.action,
+            "severity": self.severity,
+        }
 
 
 @dataclass(frozen=True)
@@ -169,8 +188,10 @@ def _rule(item: Any, where: str, config: Config) -> Rule:
     argv: tuple[str, ...] | None = None
     if action == "run":
         if isinstance(run, str):
-            raise InvalidInput(f"{where}: run must be a list of arguments such as [scripts/scale-out, checkout] "
-                               "(incli never runs a shell)")  # fmt: skip
+            raise InvalidInput(
+                f"{where}: run must be a list of arguments such as [scripts/scale-out, checkout] "
+                "(incli never runs a shell)"
+            )
         if not isinstance(run, list) or not run or not all(isinstance(a, (str, int, float)) for a in run):
             raise InvalidInput(f"{where}: action run needs run: a non-empty list of arguments")
         argv = tuple(command_arg(a) for a in run)
@@ -180,8 +201,11 @@ def _rule(item: Any, where: str, config: Config) -> Rule:
     if "timeout" in item:
         value = item["timeout"]
         try:
-            timeout = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            timeout = (
+                float(value)
+                if isinstance(value, (int, float)) and not isinstance(value, bool)
                 else parse_duration(str(value)).total_seconds()
+            )
         except InvalidInput as exc:
             raise InvalidInput(f"{where}: timeout: {exc}") from None
         if timeout <= 0:
@@ -276,7 +300,7 @@ def _sample(line: str) -> Sample:
             if not label:
                 raise ValueError("expected a label name")
             pos = label.end()
-            if line[pos:pos + 2] != '="':
+            if line[pos : pos + 2] != '="':
                 raise ValueError(f'expected ="..." after label {label.group(0)}')
             pos += 2
             chars: list[str] = []
@@ -344,16 +368,16 @@ class Evaluation:
             shown = ", ".join(f"{s.selector()} = {format_value(s.value)}" for s in self.crossing[:5])
             more = f" and {len(self.crossing) - 5} more" if len(self.crossing) > 5 else ""
             return f"{shown}{more} {rule.op} {format_value(rule.threshold)}"
-        highest = max(self.samples, key=lambda s: s.value) if rule.op.startswith(">") \
-            else min(self.samples, key=lambda s: s.value)  # fmt: skip
+        highest = (
+            max(self.samples, key=lambda s: s.value)
+            if rule.op.startswith(">")
+            else min(self.samples, key=lambda s: s.value)
+        )
         return f"{highest.selector()} = {format_value(highest.value)}, not {rule.op} {format_value(rule.threshold)}"
 
 
 def evaluate(rule: Rule, samples: list[Sample]) -> Evaluation:
     check = OPS[rule.op]
-    looked = [
-        s for s in samples
-        if s.name == rule.metric and all(s.labels.get(k) == v for k, v in rule.labels.items())
-    ]  # fmt: skip
+    looked = [s for s in samples if s.name == rule.metric and all(s.labels.get(k) == v for k, v in rule.labels.items())]
     crossing = [s for s in looked if not math.isnan(s.value) and check(s.value, rule.threshold)]
     return Evaluation(rule, looked, crossing)

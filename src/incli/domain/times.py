@@ -21,12 +21,29 @@ _DAYWORD = re.compile(r"^(?P<day>today|yesterday)\s+(?P<clock>\S+)$", re.IGNOREC
 _AGO = re.compile(r"^(?P<amount>(?:\d+\s*[a-z]+\s*)+)\s+ago$", re.IGNORECASE)
 _DURATION_PART = re.compile(r"(\d+)\s*([a-z]+)", re.IGNORECASE)
 _UNITS = {
-    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
-    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
-    "d": 86400, "day": 86400, "days": 86400,
-    "w": 604800, "wk": 604800, "week": 604800, "weeks": 604800,
-}  # fmt: skip
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "hour": 3600,
+    "hours": 3600,
+    "d": 86400,
+    "day": 86400,
+    "days": 86400,
+    "w": 604800,
+    "wk": 604800,
+    "week": 604800,
+    "weeks": 604800,
+}
 
 HELP = "use ISO 8601 (2025-01-15T14:30, with or without an offset), HH:MM, 'yesterday 14:30' or '10m ago'"
 
@@ -192,9 +209,7 @@ def to_iso(moment: datetime) -> str:
 
 def check_not_future(moment: datetime, now: datetime, what: str = "time") -> None:
     if moment > now + timedelta(seconds=1):
-        raise InvalidInput(
-            f"{what} {to_iso(moment)} is in the future (now is {to_iso(now.astimezone())})"
-        )
+        raise InvalidInput(f"{what} {to_iso(moment)} is in the future (now is {to_iso(now.astimezone())})")
 
 
 def _plural(count: int, word: str) -> str:

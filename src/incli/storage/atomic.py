@@ -88,9 +88,7 @@ def file_lock(lock_path: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterato
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise StorageError(
-            f"cannot write {lock_path} to take the repository lock: {exc.strerror or exc}"
-        ) from None
+        raise StorageError(f"cannot write {lock_path} to take the repository lock: {exc.strerror or exc}") from None
     try:
         deadline = time.monotonic() + timeout
         delay = 0.002

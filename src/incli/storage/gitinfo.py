@@ -10,9 +10,7 @@ from pathlib import Path
 def run_git(args: list[str], cwd: Path | None = None, timeout: float = 10.0) -> subprocess.CompletedProcess[str] | None:
     """Run git; None when git is not installed."""
     try:
-        return subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
-        )
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
     except (FileNotFoundError, subprocess.TimeoutExpired):
         return None
 

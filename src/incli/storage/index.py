@@ -182,10 +182,7 @@ class Index:
                 entry = recorded.get(name)
                 if entry is None or entry[0] != keys[name]:
                     stale.setdefault(name, []).append(part)
-        parsed = {
-            name: self._parse(self.folder / name, keys[name], wanted, parse)
-            for name, wanted in stale.items()
-        }
+        parsed = {name: self._parse(self.folder / name, keys[name], wanted, parse) for name, wanted in stale.items()}
         result: dict[str, list[Any]] = {}
         broken: list[tuple[Path, int | None, str]] = []
         for index, part in enumerate(parts):
@@ -204,9 +201,7 @@ class Index:
             settled_before = (time.time() - SETTLE_SECONDS) * 1e9
             for part in parts:
                 recorded = old[part]
-                if not any(part in wanted for wanted in stale.values()) and len(recorded) == len(
-                    keys
-                ):
+                if not any(part in wanted for wanted in stale.values()) and len(recorded) == len(keys):
                     continue  # nothing changed for this part
                 entries = {}
                 for name in names:
@@ -218,9 +213,7 @@ class Index:
         return result, broken
 
     @staticmethod
-    def _parse(
-        path: Path, key: StatKey, parts: list[str], parse: Callable[[Path], Incident]
-    ) -> dict[str, Entry]:
+    def _parse(path: Path, key: StatKey, parts: list[str], parse: Callable[[Path], Incident]) -> dict[str, Entry]:
         try:
             incident = parse(path)
         except Exception as exc:

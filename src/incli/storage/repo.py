@@ -95,8 +95,7 @@ def find_root(explicit: str | os.PathLike[str] | None = None, cwd: Path | None =
             if (root / CONFIG_NAME).is_file():
                 return root
             raise RepositoryNotFound(
-                f"no incident repository at {root} (from {source}: no {CONFIG_NAME}); "
-                f"create one with: inc init {value}"
+                f"no incident repository at {root} (from {source}: no {CONFIG_NAME}); create one with: inc init {value}"
             )
     start = (cwd or Path.cwd()).absolute()
     for folder in (start, *start.parents):

@@ -47,9 +47,7 @@ def parse_incident_bytes(data: bytes, path: Path) -> Incident:
     """Read one incident file's bytes; raise BrokenFile naming the file and line."""
     markers = yamlio.conflict_lines(data)
     if markers:
-        raise BrokenFile(
-            Broken(path, markers[0], "git conflict markers; resolve the conflict, then run inc validate")
-        )
+        raise BrokenFile(Broken(path, markers[0], "git conflict markers; resolve the conflict, then run inc validate"))
     raw = fastyaml.load(data)  # incli's own simple layout, fast; None for anything else
     if raw is None:
         try:
@@ -82,9 +80,7 @@ class Store:
             return []
         except OSError as exc:
             raise StorageError(f"cannot read {self.folder}: {exc.strerror or exc}") from None
-        return sorted(
-            Path(e.path) for e in entries if e.name.endswith(SUFFIX) and not e.name.startswith(".")
-        )
+        return sorted(Path(e.path) for e in entries if e.name.endswith(SUFFIX) and not e.name.startswith("."))
 
     def ids(self) -> list[str]:
         return [p.stem for p in self.paths()]

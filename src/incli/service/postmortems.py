@@ -15,7 +15,7 @@ from incli.domain import postmortem as pm
 from incli.domain.model import Incident, TimelineEntry
 from incli.domain.times import parse_duration, parse_time, to_iso
 from incli.errors import Conflict, InvalidInput, NotFound
-from incli.service import Service
+from incli.service.incidents import Service
 
 STATE_FILTERS = (*pm.REVIEW_STATES, "missing")
 POSTMORTEM_EVENT = "postmortem"
@@ -138,9 +138,14 @@ class Postmortems:
         return incident
 
     def review(
-        self, query: str, state: str, *, by: str | None = None, reviewers: list[str] | None = None,
+        self,
+        query: str,
+        state: str,
+        *,
+        by: str | None = None,
+        reviewers: list[str] | None = None,
         at: str | None = None,
-    ) -> tuple[Incident, str]:  # fmt: skip
+    ) -> tuple[Incident, str]:
         now = self.service.now()
         moment = self.service.when(at, now, "--at")
         actor = self.service.actor(by)
@@ -187,8 +192,13 @@ class Postmortems:
             if not isinstance(post, dict) and (due is None or incident.drill):
                 continue
             current = str(post.get("state")) if isinstance(post, dict) else "missing"
-            row = Overview(incident, current, due, pm.published_at(post if isinstance(post, dict) else None),
-                           pm.is_overdue(incident, settings, now))  # fmt: skip
+            row = Overview(
+                incident,
+                current,
+                due,
+                pm.published_at(post if isinstance(post, dict) else None),
+                pm.is_overdue(incident, settings, now),
+            )
             if state is not None and row.state != state:
                 continue
             if overdue and not row.overdue:
@@ -214,9 +224,14 @@ class Postmortems:
         return len(targets), findings
 
     def invitation(
-        self, query: str, *, at: str, duration: str = "60m", attendees: list[str] | None = None,
+        self,
+        query: str,
+        *,
+        at: str,
+        duration: str = "60m",
+        attendees: list[str] | None = None,
         organizer: str | None = None,
-    ) -> str:  # fmt: skip
+    ) -> str:
         """An iCalendar invitation for the review meeting."""
         from incli.domain.ical import invitation
 
@@ -229,12 +244,12 @@ class Postmortems:
         emails = []
         for raw in attendees or []:
             email = raw.strip().removeprefix("mailto:")
-            if "@" not in email or any(c in email for c in " ,;:<>\"\r\n"):
+            if "@" not in email or any(c in email for c in ' ,;:<>"\r\n'):
                 raise InvalidInput(f"{raw!r} is not an email address")
             emails.append(email)
         if organizer is not None:
             organizer = organizer.strip().removeprefix("mailto:")
-            if "@" not in organizer or any(c in organizer for c in " ,;:<>\"\r\n"):
+            if "@" not in organizer or any(c in organizer for c in ' ,;:<>"\r\n'):
                 raise InvalidInput(f"--organizer {organizer!r} is not an email address")
         stamp = start.astimezone().strftime("%Y%m%dT%H%M%S")
         description = f"Postmortem review of {incident.id} ({incident.severity}): {incident.title}"
@@ -328,5 +343,7 @@ class Postmortems:
         """(open, overdue) action items of one incident."""
         today = self.today()
         actions = pm.actions_of(incident)
-        return (sum(1 for a in actions if a.get("status") == "open"),
-                sum(1 for a in actions if pm.action_overdue(a, today)))  # fmt: skip
+        return (
+            sum(1 for a in actions if a.get("status") == "open"),
+            sum(1 for a in actions if pm.action_overdue(a, today)),
+        )

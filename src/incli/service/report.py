@@ -171,7 +171,7 @@ def build_report(
         "severity_rank": config.rank,
     }
     # The numbers of ``inc metrics --since ... --by month --json``, computed by the same function.
-    from incli.measure import metrics as measure
+    from incli.service.metrics import metrics as measure
 
     measured = measure(service, since=since_at.isoformat() if since_at else None, by="month")
     total_pages = len(rows) + 2 + max(1, -(-len(rows) // INDEX_PAGE_SIZE))
@@ -219,9 +219,21 @@ def _write_site(
     chunks = [rows[start : start + INDEX_PAGE_SIZE] for start in range(0, len(rows), INDEX_PAGE_SIZE)] or [[]]
     pages = [index_page_name(n) for n in range(1, len(chunks) + 1)]
     for number, chunk in enumerate(chunks, 1):
-        writer.write(pages[number - 1], renderer.render(
-            "index.html", page="index", root="", rows=chunk, total=len(rows), active=active, number=number,
-            pages=pages, first=(number - 1) * INDEX_PAGE_SIZE + 1, **common))  # fmt: skip
+        writer.write(
+            pages[number - 1],
+            renderer.render(
+                "index.html",
+                page="index",
+                root="",
+                rows=chunk,
+                total=len(rows),
+                active=active,
+                number=number,
+                pages=pages,
+                first=(number - 1) * INDEX_PAGE_SIZE + 1,
+                **common,
+            ),
+        )
     advance(len(chunks))
 
     writer.write("metrics.html", _metrics_page(renderer, rows, measured, config, zone, common))
@@ -233,8 +245,10 @@ def _write_site(
     for position, row in enumerate(rows):
         newer = rows[position - 1] if position > 0 else None
         older = rows[position + 1] if position + 1 < len(rows) else None
-        writer.write(f"incidents/{reportdata.incident_filename(row.incident.id)}",
-                     _incident_page(renderer, row, config, now, today, newer, older, common))  # fmt: skip
+        writer.write(
+            f"incidents/{reportdata.incident_filename(row.incident.id)}",
+            _incident_page(renderer, row, config, now, today, newer, older, common),
+        )
         advance(1)
 
 

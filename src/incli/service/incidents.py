@@ -163,11 +163,7 @@ class Service:
         sev_id = self.config.severity(severity).id if severity else None
         since_at = parse_time(since, self.now()).timestamp() if since else None
         wanted = service.lower() if service else None
-        rows: Listing = (
-            list(self.store.facts_and_json())
-            if with_json
-            else [(f, None) for f in self.store.facts()]
-        )
+        rows: Listing = list(self.store.facts_and_json()) if with_json else [(f, None) for f in self.store.facts()]
         opened = TIME_INDEX["opened_at"]
         found = []
         for facts, text in rows:
@@ -219,9 +215,7 @@ class Service:
         if detected < started:
             raise Conflict(f"detected at {detected.isoformat()} is before impact started at {started.isoformat()}")
         if opened < detected:
-            raise Conflict(
-                f"declared at {opened.isoformat()} is before it was detected at {detected.isoformat()}"
-            )
+            raise Conflict(f"declared at {opened.isoformat()} is before it was detected at {detected.isoformat()}")
         actor = self.actor(by)
         clean_tags = [t.strip() for t in tags if t.strip()]
         incident = Incident(
@@ -293,9 +287,7 @@ class Service:
             incident.add_entry(entry)
         return Change(incident, entry)
 
-    def assign(
-        self, query: str, role: str, name: str, *, at: str | None = None, by: str | None = None
-    ) -> Change:
+    def assign(self, query: str, role: str, name: str, *, at: str | None = None, by: str | None = None) -> Change:
         role = role.strip().lower()
         if role not in ROLES:
             raise InvalidInput(f"unknown role {role!r}; one of {', '.join(ROLES)}")

@@ -21,9 +21,9 @@ from incli.domain.model import Incident, TimelineEntry
 from incli.domain.rules import Evaluation, Rule, Sample, evaluate, format_value, number, parse_rules
 from incli.domain.times import to_iso
 from incli.errors import InvalidInput
-from incli.hooks import Hook, Hooks, hook_env, run_command
-from incli.ingest import create_incident, source_of
-from incli.service import Service
+from incli.service.hooks import Hook, Hooks, hook_env, run_command
+from incli.service.incidents import Service
+from incli.service.ingest import create_incident, source_of
 from incli.storage import statefile
 
 EVENT = "rule_triggered"
@@ -88,8 +88,10 @@ def _new_incident(svc: Service, ev: Evaluation) -> Incident:
     worst = ev.worst()
     assert worst is not None and rule.severity is not None
     now = svc.now()
-    title = rule.title or f"{rule.name}: {worst.selector()} = {format_value(worst.value)} {rule.op} " \
-                          f"{format_value(rule.threshold)}"  # fmt: skip
+    title = (
+        rule.title
+        or f"{rule.name}: {worst.selector()} = {format_value(worst.value)} {rule.op} {format_value(rule.threshold)}"
+    )
     incident = Incident(
         id="",
         title=title,
@@ -99,18 +101,23 @@ def _new_incident(svc: Service, ev: Evaluation) -> Incident:
         detected_at=now,
         service=rule.service or worst.labels.get("service") or None,
         summary=f"Rule {rule.name} ({rule.metric} {rule.op} {format_value(rule.threshold)}): {ev.describe()}",
-        extra={"source": {
-            "kind": "rule",
-            "rule": rule.name,
-            "metric": rule.metric,
-            "op": rule.op,
-            "threshold": format_value(rule.threshold),
-            "value": format_value(worst.value),
-            "labels": dict(worst.labels),
-        }},
-    )  # fmt: skip
-    incident.add_entry(TimelineEntry(at=now, kind="opened", by=ACTOR,
-                                     text=f"Opened as {rule.severity} by rule {rule.name}: {ev.describe()}"))  # noqa: E501  # fmt: skip
+        extra={
+            "source": {
+                "kind": "rule",
+                "rule": rule.name,
+                "metric": rule.metric,
+                "op": rule.op,
+                "threshold": format_value(rule.threshold),
+                "value": format_value(worst.value),
+                "labels": dict(worst.labels),
+            }
+        },
+    )
+    incident.add_entry(
+        TimelineEntry(
+            at=now, kind="opened", by=ACTOR, text=f"Opened as {rule.severity} by rule {rule.name}: {ev.describe()}"
+        )
+    )  # noqa: E501
     return incident
 
 
@@ -152,8 +159,9 @@ def watch(svc: Service, hooks: Hooks, samples: list[Sample], dry_run: bool = Fal
                 continue
             if rule.name in breached and not rule.repeat:
                 since = breached[rule.name].get("since", "?")
-                reports[rule.name] = RuleReport(ev, f"already {'notified' if rule.action == 'notify' else 'ran'} "
-                                                    f"for this breach (since {since})")  # fmt: skip
+                reports[rule.name] = RuleReport(
+                    ev, f"already {'notified' if rule.action == 'notify' else 'ran'} for this breach (since {since})"
+                )
                 continue
             outcome, ok = _act(svc, hooks, ev)
             if ok:
@@ -198,8 +206,11 @@ def _dry_run(svc: Service, hooks: Hooks, evaluations: list[Evaluation]) -> list[
             reports.append(RuleReport(ev, "ok" if ev.status == "ok" else "skipped"))
         elif rule.action == "open":
             existing = active.get(rule.name)
-            reports.append(RuleReport(ev, f"already open: {existing.id}", existing.id) if existing
-                           else RuleReport(ev, f"would open a {rule.severity} incident"))  # fmt: skip
+            reports.append(
+                RuleReport(ev, f"already open: {existing.id}", existing.id)
+                if existing
+                else RuleReport(ev, f"would open a {rule.severity} incident")
+            )
         elif rule.name in (breached or {}) and not rule.repeat:
             reports.append(RuleReport(ev, "already acted on for this breach"))
         elif rule.action == "notify":

@@ -107,9 +107,7 @@ class Row:
     data: Any
 
     def where(self) -> str:
-        return f"row {self.number}" + (
-            f" (line {self.line})" if self.line and self.line != self.number else ""
-        )
+        return f"row {self.number}" + (f" (line {self.line})" if self.line and self.line != self.number else "")
 
 
 def guess_format(name: str) -> str:
@@ -127,9 +125,7 @@ class Mapping:
     ``--ignore-unknown``."""
 
     columns: dict[str, str] = field(default_factory=dict)  # incli key -> the file's column
-    defaults: dict[str, str] = field(
-        default_factory=dict
-    )  # incli key -> value when missing or empty
+    defaults: dict[str, str] = field(default_factory=dict)  # incli key -> value when missing or empty
     ignore_unknown: bool = False
 
     @classmethod
@@ -140,10 +136,7 @@ class Mapping:
                 key, sep, value = item.partition("=")
                 key = key.strip()
                 if not sep or not key or not value.strip():
-                    raise InvalidInput(
-                        f"{option} {item!r}: expected KEY=VALUE, "
-                        f"e.g. {option} started_at=start_time"
-                    )
+                    raise InvalidInput(f"{option} {item!r}: expected KEY=VALUE, e.g. {option} started_at=start_time")
                 if key not in KNOWN_KEYS or key in ("schema", "timeline"):
                     raise InvalidInput(f"{option} {item!r}: {key!r} is not an incident field")
                 found[key] = value.strip()
@@ -152,9 +145,7 @@ class Mapping:
         return cls(pairs(maps, "--map"), pairs(sets, "--set"), ignore_unknown)
 
     def apply(self, record: Any) -> Any:
-        if not isinstance(record, dict) or not (
-            self.columns or self.defaults or self.ignore_unknown
-        ):
+        if not isinstance(record, dict) or not (self.columns or self.defaults or self.ignore_unknown):
             return record
         result = dict(record)
         for key, column in self.columns.items():
@@ -169,9 +160,7 @@ class Mapping:
         return result
 
 
-def read_rows(
-    text: str, fmt: str, source: str = "incli", mapping: Mapping | None = None
-) -> list[Row]:
+def read_rows(text: str, fmt: str, source: str = "incli", mapping: Mapping | None = None) -> list[Row]:
     """The records of an import file, numbered; InvalidInput when the file itself is unreadable."""
     if source == "pagerduty":
         return _pagerduty_rows(text)
@@ -180,9 +169,7 @@ def read_rows(
         for row in mapped:
             row.data = mapping.apply(row.data)
             if isinstance(row.data, dict) and isinstance(row.data.get("tags"), str):
-                row.data["tags"] = [
-                    t.strip() for t in row.data["tags"].split(LIST_SEPARATOR) if t.strip()
-                ]
+                row.data["tags"] = [t.strip() for t in row.data["tags"].split(LIST_SEPARATOR) if t.strip()]
         return mapped
     if fmt == "json":
         try:
@@ -333,9 +320,7 @@ def prepare(data: Any, config: Config, now: datetime) -> tuple[Incident, list[st
     record = dict(data)
     times = {k: _time_value(record.get(k), k, now) for k in TIME_FIELDS}
     derived: list[str] = []
-    later = [
-        t for k in ("acknowledged_at", "mitigated_at", "resolved_at") if (t := times[k]) is not None
-    ]
+    later = [t for k in ("acknowledged_at", "mitigated_at", "resolved_at") if (t := times[k]) is not None]
 
     def fill(key: str, *sources: str) -> None:
         if times[key] is not None:
@@ -379,9 +364,7 @@ def prepare(data: Any, config: Config, now: datetime) -> tuple[Incident, list[st
     record["status"] = given_status or "open"
     given_id = record.get("id")
     if given_id is not None and (not isinstance(given_id, str) or not ID_PATTERN.match(given_id)):
-        raise InvalidInput(
-            f"id: {given_id!r} cannot be a file name; use letters, digits, '-', '_' or '.'"
-        )
+        raise InvalidInput(f"id: {given_id!r} cannot be a file name; use letters, digits, '-', '_' or '.'")
     record["id"] = given_id or "pending"
     try:
         incident = incident_from_dict(record)
@@ -438,10 +421,7 @@ def _pagerduty_rows(text: str) -> list[Row]:
     elif isinstance(data, dict) and data.get("type") == "incident":
         items = [data]
     else:
-        raise InvalidInput(
-            "not a PagerDuty REST API v2 response: "
-            'expected {"incidents": [...]} or {"incident": {...}}'
-        )
+        raise InvalidInput('not a PagerDuty REST API v2 response: expected {"incidents": [...]} or {"incident": {...}}')
     return [Row(index, None, _PagerDuty(item)) for index, item in enumerate(items, 1)]
 
 
@@ -504,9 +484,7 @@ def pagerduty_record(raw: Any, config: Config) -> dict[str, Any]:
 
     log_entries = [e for e in raw.get("log_entries") or [] if isinstance(e, dict)]
     ack_times = [a.get("at") for a in raw.get("acknowledgements") or [] if isinstance(a, dict)]
-    ack_times += [
-        e.get("created_at") for e in log_entries if e.get("type") == "acknowledge_log_entry"
-    ]
+    ack_times += [e.get("created_at") for e in log_entries if e.get("type") == "acknowledge_log_entry"]
     acknowledged = _first_time(ack_times)
     acknowledger = None
     for ack in raw.get("acknowledgements") or []:
@@ -515,18 +493,12 @@ def pagerduty_record(raw: Any, config: Config) -> dict[str, Any]:
     resolved = None
     if raw.get("status") == "resolved":
         resolve_logs = [
-            str(e["created_at"])
-            for e in log_entries
-            if e.get("type") == "resolve_log_entry" and e.get("created_at")
+            str(e["created_at"]) for e in log_entries if e.get("type") == "resolve_log_entry" and e.get("created_at")
         ]
-        resolved = (
-            raw.get("resolved_at") or raw.get("last_status_change_at") or _last_time(resolve_logs)
-        )
+        resolved = raw.get("resolved_at") or raw.get("last_status_change_at") or _last_time(resolve_logs)
     # PagerDuty keeps acknowledgements that may postdate a resolution (or the data may be
     # odd): an acknowledgement after the resolution is dropped rather than break the order.
-    ack_at, res_at, created_at = (
-        parse_stored_any(str(v)) if v else None for v in (acknowledged, resolved, created)
-    )
+    ack_at, res_at, created_at = (parse_stored_any(str(v)) if v else None for v in (acknowledged, resolved, created))
     if ack_at and created_at and ack_at < created_at:
         acknowledged, ack_at = None, None
     if ack_at and res_at and ack_at > res_at:
@@ -597,9 +569,7 @@ def convert_pagerduty(rows: list[Row], config: Config) -> Iterator[Row]:
 # -- the use cases --------------------------------------------------------------
 
 
-def plan_import(
-    svc: Any, text: str, fmt: str, source: str = "incli", mapping: Mapping | None = None
-) -> Plan:
+def plan_import(svc: Any, text: str, fmt: str, source: str = "incli", mapping: Mapping | None = None) -> Plan:
     """Read and check a whole import file against the repository; writes nothing."""
     if source not in SOURCES:
         raise InvalidInput(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
@@ -609,14 +579,10 @@ def plan_import(
     if source == "pagerduty":
         rows = list(convert_pagerduty(rows, svc.config))
     store = svc.store
-    return plan(
-        rows, svc.config, svc.now(), lambda incident_id: store.path_for(incident_id).exists()
-    )
+    return plan(rows, svc.config, svc.now(), lambda incident_id: store.path_for(incident_id).exists())
 
 
-def write_import(
-    svc: Any, planned: Plan, advance: Callable[[int], None] | None = None
-) -> tuple[int, int]:
+def write_import(svc: Any, planned: Plan, advance: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Create the planned incidents under the repository lock; (created, already present)."""
     store = svc.store
     created = present = 0

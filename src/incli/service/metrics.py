@@ -31,9 +31,7 @@ def metrics(
     since_at = parse_time(since, now) if since else None
     until_at = parse_time(until, now) if until else None
     if since_at and until_at and until_at <= since_at:
-        raise InvalidInput(
-            f"--until {until_at.isoformat()} is not after --since {since_at.isoformat()}"
-        )
+        raise InvalidInput(f"--until {until_at.isoformat()} is not after --since {since_at.isoformat()}")
     if by is not None and by not in m.GROUP_BY:
         raise InvalidInput(f"cannot group by {by!r}; one of {', '.join(m.GROUP_BY)}")
     scope = m.Scope(

@@ -140,8 +140,9 @@ def _hook(event: str, index: int, item: Any, default: float, where: str) -> Hook
     if "run" in item:
         argv = item["run"]
         if isinstance(argv, str):
-            raise InvalidInput(f"{where}: run must be a list of arguments such as [notify-send, Incident] "
-                               "(incli never runs a shell)")  # fmt: skip
+            raise InvalidInput(
+                f"{where}: run must be a list of arguments such as [notify-send, Incident] (incli never runs a shell)"
+            )
         if not isinstance(argv, list) or not argv or not all(isinstance(a, (str, int, float)) for a in argv):
             raise InvalidInput(f"{where}: run must be a non-empty list of arguments")
         if "format" in item:
@@ -168,8 +169,10 @@ def message(event: str, incident: Incident | None, extra: Mapping[str, Any]) -> 
     phrase = EVENT_PHRASES.get(event, event.replace("_", " "))
     if event == "rule_triggered" and "rule" in extra:
         rule = extra["rule"]
-        head = f"Rule {rule.get('name')} triggered: {rule.get('metric')} = {extra.get('value')} " \
-               f"{rule.get('op')} {rule.get('threshold')}"
+        head = (
+            f"Rule {rule.get('name')} triggered: {rule.get('metric')} = {extra.get('value')} "
+            f"{rule.get('op')} {rule.get('threshold')}"
+        )
         return head + (f" ({incident.id})" if incident else "")
     if incident is None:
         return f"{phrase}"
@@ -179,7 +182,7 @@ def message(event: str, incident: Incident | None, extra: Mapping[str, Any]) -> 
     if event == "action_overdue" and "action" in extra:
         action = extra["action"]
         owner = f", owner {action.get('owner')}" if action.get("owner") else ""
-        text += f". Action {action.get('id')} \"{action.get('title')}\" was due {action.get('due')}{owner}"
+        text += f'. Action {action.get("id")} "{action.get("title")}" was due {action.get("due")}{owner}'
     elif "due_at" in extra:
         text += f" (due {extra['due_at']})"
     else:
@@ -200,15 +203,17 @@ def webhook_body(hook: Hook, event: str, incident: Incident | None, extra: Mappi
 def hook_env(event: str, incident: Incident | None, root: Path, env: Mapping[str, str]) -> dict[str, str]:
     # Never hand the ingest endpoint's secret to hook commands.
     result = {k: v for k, v in os.environ.items() if k != "INC_INGEST_TOKEN"}
-    result.update({
-        "INC_EVENT": event,
-        "INC_DIR": str(root),
-        "INC_ID": incident.id if incident else "",
-        "INC_SEVERITY": incident.severity if incident else "",
-        "INC_STATUS": incident.status if incident else "",
-        "INC_TITLE": incident.title if incident else "",
-        DEPTH_VAR: str(_depth() + 1),
-    })  # fmt: skip
+    result.update(
+        {
+            "INC_EVENT": event,
+            "INC_DIR": str(root),
+            "INC_ID": incident.id if incident else "",
+            "INC_SEVERITY": incident.severity if incident else "",
+            "INC_STATUS": incident.status if incident else "",
+            "INC_TITLE": incident.title if incident else "",
+            DEPTH_VAR: str(_depth() + 1),
+        }
+    )
     result.update(env)
     return result
 
@@ -275,8 +280,7 @@ def post(hook: Hook, body: bytes) -> Outcome:
     host = (urllib.parse.urlsplit(hook.webhook).hostname or "").lower()
     # Loopback never goes through a proxy (HTTP_PROXY may be set for the outside world).
     loopback = host in ("localhost", "::1") or host.startswith("127.")
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({})) if loopback \
-        else urllib.request.build_opener()  # fmt: skip
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({})) if loopback else urllib.request.build_opener()
     try:
         with opener.open(request, timeout=hook.timeout) as response:
             response.read(65536)

@@ -30,7 +30,7 @@ from incli.domain import lifecycle
 from incli.domain.model import Incident, TimelineEntry
 from incli.domain.times import to_iso
 from incli.errors import Conflict
-from incli.service import Service
+from incli.service.incidents import Service
 
 ACTOR = "alertmanager"
 KIND = "alertmanager"
@@ -181,8 +181,9 @@ def _open(
         TimelineEntry(at=received, kind="opened", by=ACTOR, text=f"Opened as {level.id} from Alertmanager: {title}")
     )
     for alert in notification.alerts:
-        incident.add_entry(TimelineEntry(at=received, kind="note", by=ACTOR,
-                                         text=_alert_note(alert, notification, received)))  # fmt: skip
+        incident.add_entry(
+            TimelineEntry(at=received, kind="note", by=ACTOR, text=_alert_note(alert, notification, received))
+        )
     if notification.truncated_alerts:
         notes.append(f"Alertmanager left out {notification.truncated_alerts} more alerts (max_alerts)")
     for text in notes:
@@ -193,8 +194,7 @@ def _open(
     events.append(("opened", incident, [path]))
     if mitigated_at is not None:
         events.append(("mitigated", incident, [path]))
-        return IngestResult("mitigated", incident.id,
-                            f"{incident.id} opened and mitigated ({level.id}): {title}")  # fmt: skip
+        return IngestResult("mitigated", incident.id, f"{incident.id} opened and mitigated ({level.id}): {title}")
     return IngestResult("opened", incident.id, f"{incident.id} opened ({level.id}): {title}")
 
 
@@ -290,6 +290,7 @@ def _update(
     for event in kinds or ["note"]:
         events.append((event, incident, [path]))
     if mitigate:
-        return IngestResult("mitigated", incident.id,
-                            f"{incident.id} mitigated at {_utc(incident.mitigated_at or received)}")  # fmt: skip
+        return IngestResult(
+            "mitigated", incident.id, f"{incident.id} mitigated at {_utc(incident.mitigated_at or received)}"
+        )
     return IngestResult("updated", incident.id, f"{incident.id}: {len(notes)} alert change(s) added to the timeline")

@@ -27,8 +27,8 @@ from typing import Any
 from incli.domain import durations
 from incli.domain.model import Incident
 from incli.domain.times import to_iso
-from incli.hooks import Hooks
-from incli.service import Service
+from incli.service.hooks import Hooks
+from incli.service.incidents import Service
 from incli.storage import statefile
 
 EVENTS = {"acknowledgement": "ack_overdue", "update": "update_overdue"}
@@ -46,8 +46,14 @@ class Reminder:
     outcome: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "event": self.event, "incident": self.incident.id, "due": self.due,
-                "text": self.text, "outcome": self.outcome}  # fmt: skip
+        return {
+            "key": self.key,
+            "event": self.event,
+            "incident": self.incident.id,
+            "due": self.due,
+            "text": self.text,
+            "outcome": self.outcome,
+        }
 
 
 def _local_day(moment: datetime) -> date:
@@ -65,15 +71,17 @@ def overdue_items(svc: Service, now: datetime) -> list[Reminder]:
             event = EVENTS[late.what]
             due = to_iso(late.due_at)
             what = "acknowledgement" if late.what == "acknowledgement" else "stakeholder update"
-            items.append(Reminder(
-                key=f"{incident.id}/{late.what}/{due}",
-                event=event,
-                incident=incident,
-                due=due,
-                text=f"{incident.id} ({incident.severity}) {what} overdue since {due}: {incident.title}",
-                extra={"due_at": due, "overdue": late.what},
-                env={"INC_DUE": due},
-            ))  # fmt: skip
+            items.append(
+                Reminder(
+                    key=f"{incident.id}/{late.what}/{due}",
+                    event=event,
+                    incident=incident,
+                    due=due,
+                    text=f"{incident.id} ({incident.severity}) {what} overdue since {due}: {incident.title}",
+                    extra={"due_at": due, "overdue": late.what},
+                    env={"INC_DUE": due},
+                )
+            )
         actions = incident.extra.get("actions")
         if not isinstance(actions, list):
             continue
@@ -88,17 +96,22 @@ def overdue_items(svc: Service, now: datetime) -> list[Reminder]:
                 continue
             action_id = str(action.get("id") or "")
             owner = action.get("owner")
-            items.append(Reminder(
-                key=f"{incident.id}/action/{action_id}/{due_day.isoformat()}",
-                event="action_overdue",
-                incident=incident,
-                due=due_day.isoformat(),
-                text=f"{incident.id} action {action_id} overdue since {due_day.isoformat()}"
-                     f"{f' (owner {owner})' if owner else ''}: {action.get('title') or ''}",
-                extra={"action": dict(action), "due_at": due_day.isoformat()},
-                env={"INC_DUE": due_day.isoformat(), "INC_ACTION_ID": action_id,
-                     "INC_ACTION_OWNER": str(owner or "")},
-            ))  # fmt: skip
+            items.append(
+                Reminder(
+                    key=f"{incident.id}/action/{action_id}/{due_day.isoformat()}",
+                    event="action_overdue",
+                    incident=incident,
+                    due=due_day.isoformat(),
+                    text=f"{incident.id} action {action_id} overdue since {due_day.isoformat()}"
+                    f"{f' (owner {owner})' if owner else ''}: {action.get('title') or ''}",
+                    extra={"action": dict(action), "due_at": due_day.isoformat()},
+                    env={
+                        "INC_DUE": due_day.isoformat(),
+                        "INC_ACTION_ID": action_id,
+                        "INC_ACTION_OWNER": str(owner or ""),
+                    },
+                )
+            )
     return items
 
 

@@ -1,0 +1,1 @@
+"""Each outside system in one module behind a small protocol."""

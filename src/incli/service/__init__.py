@@ -1,0 +1,1 @@
+"""Use cases, one module per feature, named after its command. No printing."""
