@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from alertpayloads import ZERO, alert, dumps, firing_two, notification, resolved_two
 from incli.cli.app import app
-from incli.domain.alerts import parse_alert_time, parse_notification
 from incli.errors import InvalidInput
+from incli.integrations.sources.alertmanager import parse_alert_time, parse_notification
+from incli.service import ingest as ingest_service
 from incli.service.incidents import Service
-from incli.service.ingest import ingest_alertmanager
 from incli.storage.repo import find_repository, init_repository
 
 
@@ -32,7 +32,7 @@ def svc_at(root: Path, when: str) -> Service:
 
 
 def ingest(root: Path, payload: dict, when: str = "2025-01-15T14:30:10+00:00"):
-    return ingest_alertmanager(svc_at(root, when), parse_notification(payload))
+    return ingest_service.ingest(svc_at(root, when), parse_notification(payload))
 
 
 def files(root: Path) -> list[Path]:

@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 
 from incli.errors import Conflict, IncError, InvalidInput, StorageError
 from incli.service.incidents import Service
+from incli.service.ingest import route
 
 MAX_BYTES = 1024 * 1024
-INGEST_PATHS = ("/", "/alertmanager")
 HEALTH_PATH = "/healthz"
 
 
@@ -104,7 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- routing -----------------------------------------------------------
 
     def _known(self, path: str) -> bool:
-        return path in INGEST_PATHS or path == HEALTH_PATH
+        return route(path) is not None or path == HEALTH_PATH
 
     def _not_allowed(self) -> None:
         path = urlsplit(self.path).path
@@ -132,7 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         path = urlsplit(self.path).path
-        if path not in INGEST_PATHS:
+        if route(path) is None:
             self._not_allowed()
             return
         if not self._authorized():
@@ -163,14 +163,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._ingest(body)
 
     def _ingest(self, body: bytes) -> None:
-        from incli.domain.alerts import parse_json
-        from incli.service.ingest import ingest_alertmanager
+        from incli.service.ingest import ingest_payload
 
         events: list[Any] = []
+        source = route(urlsplit(self.path).path)
+        assert source is not None  # do_POST routes only known paths here
         try:
-            notification = parse_json(body)
             svc = self.server.make_service()
-            result = ingest_alertmanager(svc, notification, deferred=events)
+            result = ingest_payload(svc, source, body, deferred=events)
         except IncError as exc:
             self._error(_status_for(exc), exc.message)
             return

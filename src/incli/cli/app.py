@@ -17,7 +17,7 @@ try:  # Typer 0.2x vendors Click (its exceptions live in typer._click.exceptions
         UsageError,
     )
 except ImportError:  # pragma: no cover - depends on the installed Typer
-    from click.exceptions import ClickException, UsageError  # type: ignore[no-redef,import-not-found,unused-ignore]
+    from click.exceptions import ClickException, UsageError  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
 
 from incli import __version__, output
 from incli.cli import common

@@ -47,15 +47,14 @@ def alertmanager(
     active for the same group key; a resolved group marks it mitigated. Sending
     the same notification twice changes nothing. Prints the incident id.
     """
-    from incli.domain.alerts import parse_json
-    from incli.service.ingest import ingest_alertmanager
+    from incli.service.ingest import ingest_payload
 
     where = "stdin" if source == "-" else source
     try:
-        notification = parse_json(_read(source))
+        data = _read(source)
+        result = ingest_payload(service(ctx), "alertmanager", data)
     except InvalidInput as exc:
         raise InvalidInput(f"{where}: {exc}") from None
-    result = ingest_alertmanager(service(ctx), notification)
     if json:
         output.json_out(result.to_json())
         return

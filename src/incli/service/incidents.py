@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from incli.domain import ids as idmod
 from incli.domain import lifecycle
 from incli.domain.metrics import TIME_INDEX, Facts
 from incli.domain.model import ACTIVE_STATUSES, ROLES, Incident, TimelineEntry
@@ -237,12 +236,10 @@ class Service:
             incident.add_entry(
                 TimelineEntry(at=opened, kind="assigned", by=actor, text=f"{incident.commander} is commander")
             )
-        for _attempt in range(20):
-            incident.id = idmod.new_id(opened)
-            if self.store.create(incident):
-                self.emit("opened", incident, [self.store.path_for(incident.id)])
-                return incident
-        raise Conflict("could not find a free incident id after 20 tries")  # pragma: no cover
+        path = self.store.create(incident)
+        assert path is not None  # a fresh id is always found or StorageError is raised
+        self.emit("opened", incident, [path])
+        return incident
 
     def transition(
         self, query: str | None, action: str, *, at: str | None = None, by: str | None = None, note: str | None = None

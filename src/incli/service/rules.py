@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from incli.domain.alertgroup import source_of
 from incli.domain.model import Incident, TimelineEntry
 from incli.domain.rules import Evaluation, Rule, Sample, evaluate, format_value, number, parse_rules
 from incli.domain.times import to_iso
 from incli.errors import InvalidInput
 from incli.service.hooks import Hook, Hooks, hook_env, run_command
 from incli.service.incidents import Service
-from incli.service.ingest import create_incident, source_of
 from incli.storage import statefile
 
 EVENT = "rule_triggered"
@@ -145,7 +145,8 @@ def watch(svc: Service, hooks: Hooks, samples: list[Sample], dry_run: bool = Fal
                         reports[ev.rule.name] = RuleReport(ev, f"already open: {existing.id}", existing.id)
                         continue
                     incident = _new_incident(svc, ev)
-                    path = create_incident(svc, incident)
+                    path = svc.store.create(incident)
+                    assert path is not None
                     events.append(("opened", incident, [path]))
                     reports[ev.rule.name] = RuleReport(ev, f"opened {incident.id} ({incident.severity})", incident.id)
         for ev in evaluations:

@@ -588,7 +588,7 @@ def write_import(svc: Any, planned: Plan, advance: Callable[[int], None] | None 
     created = present = 0
     with store.locked():
         for item in planned.new:
-            if store.create(item.incident):
+            if store.create(item.incident, fresh_id=False):
                 created += 1
             else:
                 present += 1

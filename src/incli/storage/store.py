@@ -18,6 +18,7 @@ from incli.storage import fastyaml, yamlio
 from incli.storage.atomic import atomic_write, create_new, file_lock
 from incli.storage.repo import LOCK_NAME, Repository
 
+ID_ATTEMPTS = 20  # fresh ids drawn before Store.create gives up
 SUFFIX = ".yaml"
 FACTS_FIELDS = len(Facts.__slots__)
 
@@ -183,11 +184,23 @@ class Store:
             raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path
 
-    def create(self, incident: Incident) -> bool:
-        """Write a new incident file; False if its id is taken (the caller picks another)."""
-        path = self.path_for(incident.id)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            return create_new(path, self.serialize(incident))
-        except OSError as exc:
-            raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    def create(self, incident: Incident, *, fresh_id: bool = True) -> Path | None:
+        """Write a new incident file and return its path; it never replaces a file.
+
+        With ``fresh_id`` (the default) the incident gets a new random id, drawn again
+        on the rare collision (two clones, or two processes, in the same second).
+        Without it the incident keeps the id it has, and None means that id is taken.
+        """
+        for _attempt in range(ID_ATTEMPTS if fresh_id else 1):
+            if fresh_id:
+                incident.id = idmod.new_id(incident.opened_at)
+            path = self.path_for(incident.id)
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                if create_new(path, self.serialize(incident)):
+                    return path
+            except OSError as exc:
+                raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        if fresh_id:  # pragma: no cover - 20 collisions of 33^5 ids in one second
+            raise StorageError(f"could not find a free incident id after {ID_ATTEMPTS} tries")
+        return None

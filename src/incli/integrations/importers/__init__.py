@@ -1,0 +1,1 @@
+"""Importers: another tool's export -> records incli can import."""

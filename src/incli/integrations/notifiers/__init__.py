@@ -1,0 +1,1 @@
+"""Notifiers: each turns an event into a message for one outside system."""
