@@ -266,7 +266,7 @@ def test_bad_alerts_config_is_one_line(repo: Path) -> None:
     config.write_text(config.read_text() + "alerts:\n  severity_map: {critical: SEV9}\n")
     result = CliRunner().invoke(app, ["--dir", str(repo), "ingest", "alertmanager", "-"], input=dumps(firing_two()))
     assert result.exit_code == 4
-    assert "alerts.severity_map.critical" in result.stderr
+    assert "incli.yaml:" in result.stderr and "alerts.severity_map.critical" in result.stderr
     assert files(repo) == []
 
 

@@ -155,8 +155,8 @@ def test_team_level_response_time_drives_overdue(team_repo: Path, run: Run) -> N
 def test_bad_team_config_is_one_line(team_repo: Path, run: Run) -> None:
     (team_repo / "incli.yaml").write_text("severities:\n  - name: no id\n")
     result = run("list")
-    assert result.code == ExitCode.PROBLEMS
-    assert len(result.stderr.splitlines()) == 1 and "incli.yaml" in result.stderr
+    assert result.code == ExitCode.INVALID  # a value in incli.yaml that cannot be used, like every config value
+    assert len(result.stderr.splitlines()) == 1 and "incli.yaml:2: severities[0]" in result.stderr
 
 
 # -- discovery -----------------------------------------------------------------

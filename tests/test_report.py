@@ -351,7 +351,7 @@ def test_the_site_title_comes_from_the_config(hostile_repo: tuple[Path, dict[str
     assert "<title>Incidents · Acme &lt;SRE&gt; incidents</title>" in (tmp_path / "site" / "index.html").read_text()
     config.write_text(config.read_text().replace("  title: Acme <SRE> incidents\n", "  - wrong\n"))
     code, _out, err = inc("--dir", str(repo), "report", "-o", str(tmp_path / "site"))
-    assert code == 4 and "'report' must be a mapping" in err
+    assert code == 4 and "report: must be a mapping" in err
 
 
 def test_an_empty_repository_gives_a_site_that_says_so(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ Exit codes (documented in the README):
     5  conflict: an impossible transition, an ambiguous id, times out of order
     6  the repository has problems (``inc validate`` findings, a broken file)
     7  storage: the repository cannot be written, a lock cannot be taken
+  130  interrupted (Ctrl-C)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class ExitCode(IntEnum):
     CONFLICT = 5
     PROBLEMS = 6
     STORAGE = 7
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 class IncError(Exception):
@@ -63,3 +65,14 @@ class Problems(IncError):
 
 class StorageError(IncError):
     exit_code = ExitCode.STORAGE
+
+
+class ConfigError(InvalidInput):
+    """A wrong value in incli.yaml: ``key`` is its dotted path (``postmortem.due.SEV5``,
+    ``hooks.opened[0]``), ``reason`` what is wrong with it. The loader adds the file
+    and line: ``incli.yaml:14: postmortem.due.SEV5: no such severity``."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}" if key else reason)
+        self.key = key
+        self.reason = reason

@@ -27,7 +27,7 @@ from typing import Any
 from incli.domain import postmortem as pm
 from incli.domain.config import Config
 from incli.domain.model import Incident
-from incli.domain.times import describe_duration, short_duration, to_iso, zone_named
+from incli.domain.times import describe_duration, short_duration, to_iso
 from incli.errors import InvalidInput, NotFound
 
 FORMATS = ("md", "html")
@@ -125,7 +125,7 @@ def find(name_or_path: str | None, fmt: str, repo_templates: Path | None) -> Tem
 
 def zone(config: Config) -> tzinfo | None:
     """The repository's time zone (config ``timezone``); None means the local one."""
-    return zone_named(config.timezone)
+    return config.zone
 
 
 def _local(moment: datetime, tz: tzinfo | None) -> datetime:
@@ -196,7 +196,7 @@ def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]
                 ]
             )
 
-    settings = pm.settings_from_config(config.section("postmortem"))
+    settings = config.postmortem
     due = pm.due_at(incident, settings)
     sections = {key: pm.items(post, key) for key in pm.LIST_FIELDS}
     texts = {key: str(post.get(key) or "").strip() for key in pm.TEXT_FIELDS}

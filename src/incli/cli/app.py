@@ -62,7 +62,7 @@ class IncGroup(TyperGroup):
             code = exc.exit_code
         except typer.Abort:
             output.error("aborted")
-            code = 130
+            code = ExitCode.INTERRUPTED
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 code = 0

@@ -57,8 +57,7 @@ class State:
             # Notification hooks run after each write; a failing hook only warns.
             self._service.listeners.append(Hooks(self._service.config, self._service.repo.root, output.warn))
             # git.commit: true commits exactly the files each command wrote.
-            git = self._service.config.section("git")
-            if isinstance(git, dict) and git.get("commit") is True:
+            if self._service.config.git.commit:
                 from incli.service.git import AutoCommit
 
                 self._service.listeners.append(AutoCommit(self._service.repo, output.warn))

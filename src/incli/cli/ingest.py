@@ -90,14 +90,11 @@ def serve(
     """
     import signal
 
-    from incli.domain.alerts import alert_settings
     from incli.serve import IngestServer
-    from incli.service.hooks import Hooks, parse_hooks
+    from incli.service.hooks import Hooks
     from incli.service.incidents import Service
 
     repo = service(ctx).repo
-    alert_settings(repo.config)  # a broken alerts: or hooks: section stops here, not at the first alert
-    parse_hooks(repo.config)
 
     def make_service() -> Service:
         svc = Service(repo)

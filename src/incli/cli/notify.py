@@ -16,10 +16,9 @@ DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Only report what 
 
 def _hooks(svc: object) -> object:
     """The hooks, checked strictly: a broken hooks: section is an error here, not a warning."""
-    from incli.service.hooks import Hooks, parse_hooks
+    from incli.service.hooks import Hooks
 
     config = svc.config  # type: ignore[attr-defined]
-    parse_hooks(config)
     return Hooks(config, svc.repo.root, output.warn)  # type: ignore[attr-defined]
 
 
@@ -44,11 +43,10 @@ def watch(
     fires the rule_triggered hooks, run runs the rule's command. Prints one line
     per rule: what it saw and what it did.
     """
-    from incli.domain.rules import parse_metrics, parse_rules
+    from incli.domain.rules import parse_metrics
     from incli.service.rules import watch as run_watch
 
     svc = service(ctx)
-    parse_rules(svc.config)  # config errors before reading anything
     hooks = _hooks(svc)
     if metrics == "-":
         text, where = sys.stdin.read(), "stdin"

@@ -333,17 +333,12 @@ def register(root: typer.Typer) -> None:
 def followups(svc: Any, incident: Any) -> list[tuple[str, str, str | None]]:
     """For ``inc show``: the postmortem's state and due date, and the open and overdue action items."""
     from incli.domain import postmortem as pm
-    from incli.errors import InvalidInput
     from incli.service.postmortems import Postmortems
 
     pms = Postmortems(svc)
     pairs: list[tuple[str, str, str | None]] = []
     post = incident.extra.get("postmortem")
-    try:
-        settings = pms.settings
-    except InvalidInput as exc:  # a typo in the postmortem settings must not break inc show
-        output.warn(str(exc))
-        settings = pm.Settings(due=pm.settings_from_config(None).due)
+    settings = pms.settings
     due = pm.due_at(incident, settings)
     late = pm.is_overdue(incident, settings, svc.now())
     if isinstance(post, dict) or due is not None:

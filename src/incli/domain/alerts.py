@@ -12,9 +12,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from incli.domain.config import Config, Severity
-from incli.errors import InvalidInput
+from incli.domain.severity import Severities, Severity, unknown_key
+from incli.errors import ConfigError, InvalidInput
 
 # Label values (compared without case) to severity levels; a team's own map replaces it.
 DEFAULT_SEVERITY_MAP = {
@@ -94,48 +95,43 @@ class AlertSettings:
     service_label: str = "service"
 
 
-def alert_settings(config: Config, where: str = "incli.yaml") -> AlertSettings:
-    """The ``alerts:`` section with defaults; InvalidInput names what is wrong."""
-    raw = config.section("alerts")
+def alert_settings(raw: Any, severities: Severities) -> AlertSettings:
+    """The ``alerts:`` section with defaults; ConfigError names what is wrong."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise InvalidInput(f"{where}: 'alerts' must be a mapping")
-    unknown = set(raw) - {"severity_label", "severity_map", "default_severity", "service_label"}
-    if unknown:
-        raise InvalidInput(
-            f"{where}: alerts: unknown key {sorted(unknown)[0]!r}; known: severity_label, "
-            "severity_map, default_severity, service_label"
-        )
+        raise ConfigError("alerts", "must be a mapping (severity_label, severity_map, default_severity, service_label)")
+    known_keys = ("severity_label", "severity_map", "default_severity", "service_label")
+    unknown_key(raw, known_keys, "alerts")
     mapping: dict[str, str] = {}
     given_map = raw.get("severity_map")
     if given_map is None:
         # The defaults only for levels this repository has.
         for value, level in DEFAULT_SEVERITY_MAP.items():
-            if config.find_severity(level) is not None:
+            if severities.find_severity(level) is not None:
                 mapping[value] = level
     elif not isinstance(given_map, dict):
-        raise InvalidInput(f"{where}: alerts.severity_map must map label values to severities")
+        raise ConfigError("alerts.severity_map", "must map label values to severities")
     else:
         for value, level in given_map.items():
             try:
-                mapping[str(value).lower()] = config.severity(str(level)).id
+                mapping[str(value).lower()] = severities.severity(str(level)).id
             except InvalidInput as exc:
-                raise InvalidInput(f"{where}: alerts.severity_map.{value}: {exc}") from None
+                raise ConfigError(f"alerts.severity_map.{value}", str(exc)) from None
     default = raw.get("default_severity")
     if default is None:
-        fallback = config.find_severity("SEV3") or config.severities[len(config.severities) // 2]
+        fallback = severities.find_severity("SEV3") or severities.severities[len(severities.severities) // 2]
         default_id = fallback.id
     else:
         try:
-            default_id = config.severity(str(default)).id
+            default_id = severities.severity(str(default)).id
         except InvalidInput as exc:
-            raise InvalidInput(f"{where}: alerts.default_severity: {exc}") from None
+            raise ConfigError("alerts.default_severity", str(exc)) from None
     labels = {}
     for key, fallback_label in (("severity_label", "severity"), ("service_label", "service")):
         value = raw.get(key, fallback_label)
         if not isinstance(value, str) or not value.strip():
-            raise InvalidInput(f"{where}: alerts.{key} must be a label name")
+            raise ConfigError(f"alerts.{key}", "must be a label name")
         labels[key] = value.strip()
     return AlertSettings(labels["severity_label"], mapping, default_id, labels["service_label"])
 
@@ -147,7 +143,7 @@ def alert_severity(alert: Alert, notification: Notification, settings: AlertSett
     return settings.default_severity
 
 
-def group_severity(notification: Notification, settings: AlertSettings, config: Config) -> Severity:
+def group_severity(notification: Notification, settings: AlertSettings, config: Severities) -> Severity:
     """The most severe level among the group's alerts."""
     ids = [alert_severity(a, notification, settings) for a in notification.alerts]
     best = min(ids, key=config.rank)

@@ -1,85 +1,105 @@
-"""The repository's configuration: severity levels and the settings later features read."""
+"""The repository's configuration, incli.yaml, read once into typed sections.
+
+``config_from_dict`` checks every section when the repository loads (in the manner
+of towncrier's ``_settings/load.py``): a wrong type or an unknown key is a
+``ConfigError`` naming its dotted key, and ``storage.repo`` adds the file and line
+(``incli.yaml:14: postmortem.due.SEV5: no such severity``). Nothing else reads the
+raw YAML: every command takes what it needs from ``Config``.
+
+Pure: no I/O. Each section's own parser lives with the feature that owns it
+(``domain.hooks``, ``domain.rules``, ``domain.alerts``, ``domain.postmortem``,
+``domain.metrics``); this module assembles them and owns the small sections
+(``git``, ``report``, ``import``, the folders and the time zone).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
-from incli.domain.times import format_duration_spec, parse_duration
-from incli.errors import InvalidInput
+from incli.domain import postmortem as pm
+from incli.domain.alerts import AlertSettings, alert_settings
+from incli.domain.hooks import Hook, parse_hooks
+from incli.domain.metrics import DEFAULT_METRICS, MetricDef, metric_defs
+from incli.domain.rules import Rule, parse_rules
+from incli.domain.severity import DEFAULT_SEVERITIES, Severities, Severity, unknown_key
+from incli.domain.times import parse_duration, zone_named
+from incli.errors import ConfigError, InvalidInput
 
 CONFIG_SCHEMA = 1
 
+TOP_LEVEL_KEYS = (
+    "schema",
+    "timezone",
+    "incidents_dir",
+    "templates_dir",
+    "severities",
+    "postmortem",
+    "metrics",
+    "alerts",
+    "hooks",
+    "rules",
+    "git",
+    "report",
+    "import",
+)
+SEVERITY_KEYS = ("id", "name", "description", "response_time", "escalate_to", "update_every")
+
+DEFAULT_PAGERDUTY_PRIORITY = {"P1": "SEV1", "P2": "SEV2", "P3": "SEV3", "P4": "SEV4", "P5": "SEV4"}
+DEFAULT_PAGERDUTY_URGENCY = {"high": "SEV2", "low": "SEV4"}
+DEFAULT_PAGERDUTY_SEVERITY = "SEV3"
+DEFAULT_REPORT_TITLE = "Incident report"
+
 
 @dataclass(frozen=True)
-class Severity:
-    id: str
-    name: str
-    description: str
-    response_time: timedelta
-    escalate_to: str
-    update_every: timedelta | None
+class GitSettings:
+    """``git:``: ``commit: true`` commits exactly the files each command wrote."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "response_time": format_duration_spec(self.response_time),
-            "escalate_to": self.escalate_to,
-            "update_every": format_duration_spec(self.update_every) if self.update_every else None,
-        }
+    commit: bool = False
 
 
-DEFAULT_SEVERITIES = (
-    Severity(
-        "SEV1", "critical", "Complete service outage", timedelta(minutes=5), "VP Engineering", timedelta(minutes=15)
-    ),
-    Severity(
-        "SEV2", "high", "Significant degradation", timedelta(minutes=15), "Engineering Manager", timedelta(minutes=30)
-    ),
-    Severity("SEV3", "medium", "Minor degradation", timedelta(hours=1), "Team Lead", timedelta(hours=1)),
-    Severity("SEV4", "low", "Minimal impact", timedelta(hours=4), "On-call engineer", timedelta(days=1)),
-)
+@dataclass(frozen=True)
+class ReportSettings:
+    title: str = DEFAULT_REPORT_TITLE
+
+
+@dataclass(frozen=True)
+class PagerDutyImport:
+    """``import: {pagerduty: {priority, urgency, default}}``: how PagerDuty's fields map to severities."""
+
+    priority: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PAGERDUTY_PRIORITY))
+    urgency: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PAGERDUTY_URGENCY))
+    default: str = DEFAULT_PAGERDUTY_SEVERITY
 
 
 @dataclass
-class Config:
-    severities: list[Severity] = field(default_factory=lambda: list(DEFAULT_SEVERITIES))
+class Config(Severities):
     timezone: str | None = None
     incidents_dir: str = "incidents"
     templates_dir: str = "templates"
-    # Every top-level section as written, so later features read their own
-    # settings and nothing a team added to the file is dropped.
+    postmortem: pm.Settings = field(default_factory=lambda: pm.settings_from_config(None))
+    metrics: list[MetricDef] = field(default_factory=lambda: list(DEFAULT_METRICS))
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    hooks: dict[str, list[Hook]] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
+    git: GitSettings = field(default_factory=GitSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
+    pagerduty_import: PagerDutyImport = field(default_factory=PagerDutyImport)
+    # The file as written, for writing it back; nothing reads settings from it.
     raw: dict[str, Any] = field(default_factory=dict)
 
-    def severity(self, text: str) -> Severity:
-        """Accept ``SEV2``, ``sev2``, ``2`` or the level's name (``high``)."""
-        wanted = str(text).strip().lower()
-        for level in self.severities:
-            lid = level.id.lower()
-            digits = "".join(ch for ch in lid if ch.isdigit())
-            if wanted in (lid, level.name.lower()) or (wanted.isdigit() and wanted == digits):
-                return level
-        known = ", ".join(f"{s.id} ({s.name})" for s in self.severities)
-        raise InvalidInput(f"unknown severity {text!r}; known: {known}")
+    @property
+    def zone(self) -> tzinfo | None:
+        """The configured display time zone; None for the local one. Checked at load."""
+        return zone_named(self.timezone)
 
-    def find_severity(self, sev_id: str) -> Severity | None:
-        for level in self.severities:
-            if level.id == sev_id:
-                return level
-        return None
-
-    def rank(self, sev_id: str) -> int:
-        """Position of a severity, most severe first; unknown ones sort last."""
-        for index, level in enumerate(self.severities):
-            if level.id == sev_id:
-                return index
-        return len(self.severities)
-
-    def section(self, name: str) -> Any:
-        return self.raw.get(name)
+    def today(self, now: datetime) -> date:
+        """The one "today" (overdue action items, reminders, the report): the date of
+        ``now`` in the configured time zone, else the local one."""
+        zone = self.zone
+        return (now.astimezone(zone) if zone is not None else now.astimezone()).date()
 
 
 def default_config_dict() -> dict[str, Any]:
@@ -90,50 +110,155 @@ def default_config_dict() -> dict[str, Any]:
     }
 
 
-def config_from_dict(data: Any, where: str) -> Config:
-    """Build a Config from the parsed YAML; InvalidInput names the file and the problem."""
+def config_from_dict(data: Any) -> Config:
+    """Build a Config from the parsed YAML; ConfigError names the key and the problem."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise InvalidInput(f"{where}: expected a mapping at the top level")
-    levels = data.get("severities")
-    severities: list[Severity] = []
-    if levels is None:
-        severities = list(DEFAULT_SEVERITIES)
-    elif not isinstance(levels, list) or not levels:
-        raise InvalidInput(f"{where}: 'severities' must be a non-empty list")
-    else:
-        seen: set[str] = set()
-        for index, item in enumerate(levels, 1):
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-                raise InvalidInput(f"{where}: severity #{index} needs an 'id' such as SEV1")
-            sid = item["id"]
-            if sid.lower() in seen:
-                raise InvalidInput(f"{where}: severity {sid} is defined twice")
-            seen.add(sid.lower())
-            try:
-                response = parse_duration(str(item.get("response_time", "1h")))
-                update = item.get("update_every")
-                update_every = parse_duration(str(update)) if update else None
-            except InvalidInput as exc:
-                raise InvalidInput(f"{where}: severity {sid}: {exc}") from None
-            severities.append(
-                Severity(
-                    id=sid,
-                    name=str(item.get("name") or sid.lower()),
-                    description=str(item.get("description") or ""),
-                    response_time=response,
-                    escalate_to=str(item.get("escalate_to") or ""),
-                    update_every=update_every,
-                )
-            )
+        raise ConfigError("", "expected a mapping of settings at the top level")
+    unknown_key(data, TOP_LEVEL_KEYS, "")
+    schema = data.get("schema", CONFIG_SCHEMA)
+    if schema != CONFIG_SCHEMA:
+        raise ConfigError("schema", f"is {schema!r}; this incli reads schema {CONFIG_SCHEMA}")
+    scale = Severities(_severities(data.get("severities")))
     tz = data.get("timezone")
-    if tz is not None and not isinstance(tz, str):
-        raise InvalidInput(f"{where}: 'timezone' must be a name such as Europe/Berlin or UTC")
+    if tz is not None:
+        if not isinstance(tz, str):
+            raise ConfigError("timezone", "must be a name such as Europe/Berlin or UTC")
+        try:
+            zone_named(tz)
+        except InvalidInput:
+            raise ConfigError(
+                "timezone", f"unknown time zone {tz!r}; use an IANA name such as Europe/Berlin or UTC"
+            ) from None
     return Config(
-        severities=severities,
-        timezone=tz,
-        incidents_dir=str(data.get("incidents_dir") or "incidents"),
-        templates_dir=str(data.get("templates_dir") or "templates"),
+        severities=scale.severities,
+        timezone=tz.strip() or None if isinstance(tz, str) else None,
+        incidents_dir=_folder(data, "incidents_dir", "incidents"),
+        templates_dir=_folder(data, "templates_dir", "templates"),
+        postmortem=pm.settings_from_config(data.get("postmortem"), scale),
+        metrics=metric_defs(data.get("metrics")),
+        alerts=alert_settings(data.get("alerts"), scale),
+        hooks=parse_hooks(data.get("hooks")),
+        rules=parse_rules(data.get("rules"), scale),
+        git=_git(data.get("git")),
+        report=_report(data.get("report")),
+        pagerduty_import=_pagerduty_import(data.get("import"), scale),
         raw=data,
+    )
+
+
+def _severities(levels: Any) -> list[Severity]:
+    if levels is None:
+        return list(DEFAULT_SEVERITIES)
+    if not isinstance(levels, list) or not levels:
+        raise ConfigError("severities", "must be a non-empty list")
+    found: list[Severity] = []
+    seen: set[str] = set()
+    for index, item in enumerate(levels):
+        where = f"severities[{index}]"
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"].strip():
+            raise ConfigError(where, "needs an 'id' such as SEV1")
+        unknown_key(item, SEVERITY_KEYS, where)
+        sid = item["id"].strip()
+        if sid.lower() in seen:
+            raise ConfigError(f"{where}.id", f"severity {sid} is defined twice")
+        seen.add(sid.lower())
+        for key in ("name", "description", "escalate_to"):
+            if item.get(key) is not None and not isinstance(item[key], str):
+                raise ConfigError(f"{where}.{key}", "must be text")
+        response = _duration(item.get("response_time", "1h"), f"{where}.response_time")
+        update = item.get("update_every")
+        found.append(
+            Severity(
+                id=sid,
+                name=str(item.get("name") or sid.lower()),
+                description=str(item.get("description") or ""),
+                response_time=response,
+                escalate_to=str(item.get("escalate_to") or ""),
+                update_every=_duration(update, f"{where}.update_every") if update else None,
+            )
+        )
+    return found
+
+
+def _duration(value: Any, where: str) -> timedelta:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ConfigError(where, "must be a duration such as 15m, 4h or 1d")
+    try:
+        return parse_duration(str(value))
+    except InvalidInput as exc:
+        raise ConfigError(where, str(exc)) from None
+
+
+def _folder(data: dict[str, Any], key: str, default: str) -> str:
+    """A folder inside the repository, as a relative path without ``..``."""
+    value = data.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(key, "must be a folder name inside the repository, such as incidents")
+    text = value.strip()
+    posix, windows = PurePosixPath(text), PureWindowsPath(text)
+    if posix.is_absolute() or windows.is_absolute() or windows.drive or ".." in posix.parts or ".." in windows.parts:
+        raise ConfigError(key, f"{text!r} is outside the repository; give a folder inside it, such as {default}")
+    if posix.parts and posix.parts[0] == ".incli":
+        raise ConfigError(key, "cannot be inside .incli/ (local state, never committed)")
+    return posix.as_posix()
+
+
+def _git(raw: Any) -> GitSettings:
+    if raw is None:
+        return GitSettings()
+    if not isinstance(raw, dict):
+        raise ConfigError("git", "must be a mapping such as {commit: true}")
+    unknown_key(raw, ("commit",), "git")
+    commit = raw.get("commit", False)
+    if not isinstance(commit, bool):
+        raise ConfigError("git.commit", "must be true or false")
+    return GitSettings(commit=commit)
+
+
+def _report(raw: Any) -> ReportSettings:
+    if raw is None:
+        return ReportSettings()
+    if not isinstance(raw, dict):
+        raise ConfigError("report", "must be a mapping such as {title: Acme incidents}")
+    unknown_key(raw, ("title",), "report")
+    title = raw.get("title")
+    if title is not None and not isinstance(title, str):
+        raise ConfigError("report.title", "must be text")
+    return ReportSettings(title=title.strip() if title and title.strip() else DEFAULT_REPORT_TITLE)
+
+
+def _pagerduty_import(raw: Any, scale: Severities) -> PagerDutyImport:
+    if raw is None:
+        return PagerDutyImport()
+    if not isinstance(raw, dict):
+        raise ConfigError("import", "must be a mapping such as {pagerduty: {priority: {P1: SEV1}}}")
+    unknown_key(raw, ("pagerduty",), "import")
+    section = raw.get("pagerduty")
+    if section is None:
+        return PagerDutyImport()
+    if not isinstance(section, dict):
+        raise ConfigError("import.pagerduty", "must be a mapping of priority, urgency and default")
+    unknown_key(section, ("priority", "urgency", "default"), "import.pagerduty")
+
+    def level(value: Any, where: str) -> str:
+        try:
+            return scale.severity(str(value)).id
+        except InvalidInput as exc:
+            raise ConfigError(where, str(exc)) from None
+
+    maps: dict[str, dict[str, str]] = {}
+    for key, defaults in (("priority", DEFAULT_PAGERDUTY_PRIORITY), ("urgency", DEFAULT_PAGERDUTY_URGENCY)):
+        given = section.get(key) or {}
+        if not isinstance(given, dict):
+            raise ConfigError(f"import.pagerduty.{key}", f"must map PagerDuty's {key} values to severities")
+        maps[key] = {**defaults, **{str(k): level(v, f"import.pagerduty.{key}.{k}") for k, v in given.items()}}
+    default = section.get("default")
+    return PagerDutyImport(
+        priority=maps["priority"],
+        urgency=maps["urgency"],
+        default=level(default, "import.pagerduty.default") if default is not None else DEFAULT_PAGERDUTY_SEVERITY,
     )

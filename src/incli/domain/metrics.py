@@ -32,8 +32,9 @@ from typing import Any
 
 from incli.domain.model import TIME_FIELDS, Incident
 from incli.domain.postmortem import action_overdue
-from incli.domain.times import parse_duration, parse_iso
-from incli.errors import InvalidInput
+from incli.domain.severity import unknown_key
+from incli.domain.times import parse_iso
+from incli.errors import ConfigError, InvalidInput
 
 GROUP_BY = ("severity", "service", "month", "tag")
 STANDARD = ("mttd", "mtta", "mttm", "mttr")
@@ -69,12 +70,6 @@ DEFAULT_METRICS = (
 MTBF_LABEL = "Time between failures"
 MTBF_WHAT = "mean gap between the starts of consecutive incidents in scope (n = number of gaps)"
 
-DEFAULT_POSTMORTEM_DUE: dict[str, timedelta | None] = {
-    "SEV1": timedelta(hours=48),
-    "SEV2": timedelta(hours=48),
-    "SEV3": timedelta(days=5),
-    "SEV4": None,
-}
 
 # The order of the time fields inside Facts.times.
 TIME_INDEX = {name: index for index, name in enumerate(TIME_FIELDS)}
@@ -176,43 +171,29 @@ def metric_defs(section: Any) -> list[MetricDef]:
 
     ``metrics: {mttr: {start: started_at, end: mitigated_at}}`` changes a
     metric's milestones; a new key (``time_to_declare: {start: detected_at,
-    end: opened_at}``) adds a metric.
+    end: opened_at}``) adds a metric. ConfigError names what is wrong.
     """
     defs = {d.key: d for d in DEFAULT_METRICS}
     if section is None:
         return list(defs.values())
     if not isinstance(section, dict):
-        raise InvalidInput("incli.yaml: 'metrics' must map a metric (mttr) to {start: FIELD, end: FIELD}")
+        raise ConfigError("metrics", "must map a metric (mttr) to {start: FIELD, end: FIELD}")
     for key, spec in section.items():
         key = str(key)
         if key == "mtbf":
-            raise InvalidInput("incli.yaml: metrics.mtbf cannot be configured: it is the gap between starts")
+            raise ConfigError("metrics.mtbf", "cannot be configured: it is the gap between starts")
         if not isinstance(spec, dict):
-            raise InvalidInput(f"incli.yaml: metrics.{key} must be {{start: FIELD, end: FIELD}}")
+            raise ConfigError(f"metrics.{key}", "must be {start: FIELD, end: FIELD}")
+        unknown_key(spec, ("start", "end", "label"), f"metrics.{key}")
         base = defs.get(key)
         start = str(spec.get("start") or (base.start if base else ""))
         end = str(spec.get("end") or (base.end if base else ""))
         for which, name in (("start", start), ("end", end)):
             if name not in TIME_FIELDS:
-                raise InvalidInput(
-                    f"incli.yaml: metrics.{key}.{which} is {name or 'missing'}; one of {', '.join(TIME_FIELDS)}"
-                )
+                raise ConfigError(f"metrics.{key}.{which}", f"is {name or 'missing'}; one of {', '.join(TIME_FIELDS)}")
         label = str(spec.get("label") or (base.label if base else key))
         defs[key] = MetricDef(key, label, start, end, f"from {start} to {end}")
     return list(defs.values())
-
-
-def postmortem_due(section: Any) -> dict[str, timedelta | None]:
-    """Per severity, how long after resolution the postmortem should be published."""
-    due = dict(DEFAULT_POSTMORTEM_DUE)
-    raw = section.get("due") if isinstance(section, dict) else None
-    if isinstance(raw, dict):
-        for sev, spec in raw.items():
-            try:
-                due[str(sev)] = parse_duration(str(spec)) if spec not in (None, "") else None
-            except InvalidInput as exc:
-                raise InvalidInput(f"incli.yaml: postmortem.due.{sev}: {exc}") from None
-    return due
 
 
 # -- statistics ---------------------------------------------------------------

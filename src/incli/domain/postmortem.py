@@ -15,8 +15,9 @@ from typing import Any
 
 from incli.domain import ids as idmod
 from incli.domain.model import Incident
+from incli.domain.severity import Severities, unknown_key
 from incli.domain.times import parse_duration, parse_stored, to_iso
-from incli.errors import Conflict, InvalidInput
+from incli.errors import ConfigError, Conflict, InvalidInput
 
 REVIEW_STATES = ("draft", "in-review", "reviewed", "published")
 TEXT_FIELDS = ("summary", "impact", "trigger", "detection", "resolution")
@@ -95,33 +96,43 @@ class Settings:
     blame_phrases: tuple[tuple[str, str], ...] = BLAME_PHRASES
 
 
-def settings_from_config(section: Any) -> Settings:
-    """Read the ``postmortem`` config section; InvalidInput says what is wrong."""
+def settings_from_config(section: Any, severities: Severities | None = None) -> Settings:
+    """Read the ``postmortem`` config section; ConfigError names what is wrong.
+
+    ``due`` may name only severities the repository has (when ``severities`` is given).
+    """
     raw = section or {}
     if not isinstance(raw, dict):
-        raise InvalidInput("incli.yaml: 'postmortem' must be a mapping (due, required_sections, whys)")
+        raise ConfigError("postmortem", "must be a mapping (due, required_sections, whys, blame_phrases)")
+    unknown_key(raw, ("due", "required_sections", "whys", "blame_phrases"), "postmortem")
     due_raw = raw.get("due")
     due_text: dict[str, Any] = dict(DEFAULT_DUE)
     if due_raw is not None:
         if not isinstance(due_raw, dict):
-            raise InvalidInput("incli.yaml: postmortem.due must map a severity to a duration such as 48h or 5d")
+            raise ConfigError("postmortem.due", "must map a severity to a duration such as 48h or 5d")
         due_text.update(due_raw)
     due: dict[str, timedelta | None] = {}
     for sev, spec in due_text.items():
+        given = severities is not None and due_raw is not None and sev in due_raw
+        if given and severities is not None and severities.find_severity(str(sev)) is None:
+            levels = ", ".join(s.id for s in severities.severities)
+            raise ConfigError(f"postmortem.due.{sev}", f"no such severity; known: {levels}")
+        if (spec is not None and not isinstance(spec, (str, int))) or isinstance(spec, bool):
+            raise ConfigError(f"postmortem.due.{sev}", "must be a duration such as 48h or 5d, or empty for none")
         try:
             due[str(sev)] = parse_duration(str(spec)) if spec not in (None, "") else None
         except InvalidInput as exc:
-            raise InvalidInput(f"incli.yaml: postmortem.due.{sev}: {exc}") from None
+            raise ConfigError(f"postmortem.due.{sev}", str(exc)) from None
     required = raw.get("required_sections", list(DEFAULT_REQUIRED))
     known = set(TEXT_FIELDS) | set(LIST_FIELDS) | {"whys", "action_items"}
-    if not isinstance(required, list) or any(r not in known for r in required):
-        raise InvalidInput(f"incli.yaml: postmortem.required_sections must be a list of: {', '.join(sorted(known))}")
+    if not isinstance(required, list) or any(not isinstance(r, str) or r not in known for r in required):
+        raise ConfigError("postmortem.required_sections", f"must be a list of: {', '.join(sorted(known))}")
     whys = raw.get("whys", DEFAULT_WHYS)
     if isinstance(whys, bool) or not isinstance(whys, int) or whys < 1:
-        raise InvalidInput("incli.yaml: postmortem.whys must be a whole number of at least 1")
+        raise ConfigError("postmortem.whys", "must be a whole number of at least 1")
     extra = raw.get("blame_phrases") or []
     if not isinstance(extra, list) or not all(isinstance(p, str) and p.strip() for p in extra):
-        raise InvalidInput("incli.yaml: postmortem.blame_phrases must be a list of phrases")
+        raise ConfigError("postmortem.blame_phrases", "must be a list of phrases")
     phrases = BLAME_PHRASES + tuple((p.strip(), r"\b" + re.escape(p.strip()) + r"\b") for p in extra)
     return Settings(due=due, required_sections=tuple(required), whys=whys, blame_phrases=phrases)
 

@@ -35,9 +35,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from incli.domain.config import Config
+from incli.domain.severity import Severities
 from incli.domain.times import parse_duration
-from incli.errors import InvalidInput
+from incli.errors import ConfigError, InvalidInput
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -132,71 +132,71 @@ def command_arg(value: str | int | float) -> str:
     return str(value)
 
 
-def parse_rules(config: Config, where: str = "incli.yaml") -> list[Rule]:
-    """The ``rules:`` section, checked; InvalidInput names the first problem in one line."""
-    raw = config.section("rules")
+def parse_rules(raw: Any, severities: Severities) -> list[Rule]:
+    """The ``rules:`` section, checked; ConfigError names the first problem."""
+    where = "rules"
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise InvalidInput(f"{where}: 'rules' must be a list of rules")
+        raise ConfigError(where, "must be a list of rules")
     rules: list[Rule] = []
     seen: set[str] = set()
     for index, item in enumerate(raw):
-        rule = _rule(item, f"{where}: rules[{index}]", config)
+        rule = _rule(item, f"rules[{index}]", severities)
         if rule.name in seen:
-            raise InvalidInput(f"{where}: rules[{index}]: the name {rule.name!r} is used twice")
+            raise ConfigError(f"rules[{index}]", f"the name {rule.name!r} is used twice")
         seen.add(rule.name)
         rules.append(rule)
     return rules
 
 
-def _rule(item: Any, where: str, config: Config) -> Rule:
+def _rule(item: Any, where: str, severities: Severities) -> Rule:
     if not isinstance(item, dict):
-        raise InvalidInput(f"{where}: expected a mapping with name, metric, op, threshold, action")
+        raise ConfigError(where, "expected a mapping with name, metric, op, threshold, action")
     name = item.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise InvalidInput(f"{where}: needs a name")
+        raise ConfigError(where, "needs a name")
     name = name.strip()
     where = f"{where} ({name})"
     unknown = set(item) - RULE_KEYS
     if unknown:
-        raise InvalidInput(f"{where}: unknown key {sorted(unknown)[0]!r}; known: {', '.join(sorted(RULE_KEYS))}")
+        raise ConfigError(where, f"unknown key {sorted(unknown)[0]!r}; known: {', '.join(sorted(RULE_KEYS))}")
     metric = item.get("metric")
     if not isinstance(metric, str) or not _NAME.fullmatch(metric.strip()):
-        raise InvalidInput(f"{where}: metric must be a metric name such as connection_pool_usage")
+        raise ConfigError(where, "metric must be a metric name such as connection_pool_usage")
     op = item.get("op")
     if op not in OPS:
-        raise InvalidInput(f"{where}: op must be one of {' '.join(OPS)}, not {op!r} (quote it in YAML: op: '>')")
+        raise ConfigError(where, f"op must be one of {' '.join(OPS)}, not {op!r} (quote it in YAML: op: '>')")
     threshold = item.get("threshold")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
-        raise InvalidInput(f"{where}: threshold must be a number, not {threshold!r}")
+        raise ConfigError(where, f"threshold must be a number, not {threshold!r}")
     action = item.get("action")
     if action not in ACTIONS:
-        raise InvalidInput(f"{where}: action must be one of {', '.join(ACTIONS)}, not {action!r}")
+        raise ConfigError(where, f"action must be one of {', '.join(ACTIONS)}, not {action!r}")
     severity = item.get("severity")
     if action == "open" and severity is None:
-        raise InvalidInput(f"{where}: action open needs a severity such as SEV2")
+        raise ConfigError(where, "action open needs a severity such as SEV2")
     if severity is not None:
         try:
-            severity = config.severity(str(severity)).id
+            severity = severities.severity(str(severity)).id
         except InvalidInput as exc:
-            raise InvalidInput(f"{where}: {exc}") from None
+            raise ConfigError(where, f"{exc}") from None
     labels = item.get("labels") or {}
     if not isinstance(labels, dict) or not all(isinstance(k, str) and _LABEL.fullmatch(k) for k in labels):
-        raise InvalidInput(f"{where}: labels must map label names to values")
+        raise ConfigError(where, "labels must map label names to values")
     run = item.get("run")
     argv: tuple[str, ...] | None = None
     if action == "run":
         if isinstance(run, str):
-            raise InvalidInput(
-                f"{where}: run must be a list of arguments such as [scripts/scale-out, checkout] "
-                "(incli never runs a shell)"
+            raise ConfigError(
+                where,
+                "run must be a list of arguments such as [scripts/scale-out, checkout] (incli never runs a shell)",
             )
         if not isinstance(run, list) or not run or not all(isinstance(a, (str, int, float)) for a in run):
-            raise InvalidInput(f"{where}: action run needs run: a non-empty list of arguments")
+            raise ConfigError(where, "action run needs run: a non-empty list of arguments")
         argv = tuple(command_arg(a) for a in run)
     elif run is not None:
-        raise InvalidInput(f"{where}: run is only for action run")
+        raise ConfigError(where, "run is only for action run")
     timeout = DEFAULT_TIMEOUT
     if "timeout" in item:
         value = item["timeout"]
@@ -207,15 +207,15 @@ def _rule(item: Any, where: str, config: Config) -> Rule:
                 else parse_duration(str(value)).total_seconds()
             )
         except InvalidInput as exc:
-            raise InvalidInput(f"{where}: timeout: {exc}") from None
+            raise ConfigError(where, f"timeout: {exc}") from None
         if timeout <= 0:
-            raise InvalidInput(f"{where}: timeout must be more than zero")
+            raise ConfigError(where, "timeout must be more than zero")
     repeat = item.get("repeat", False)
     if not isinstance(repeat, bool):
-        raise InvalidInput(f"{where}: repeat must be true or false")
+        raise ConfigError(where, "repeat must be true or false")
     for key in ("title", "service"):
         if item.get(key) is not None and not isinstance(item[key], str):
-            raise InvalidInput(f"{where}: {key} must be text")
+            raise ConfigError(where, f"{key} must be text")
     return Rule(
         name=name,
         metric=metric.strip(),
@@ -253,17 +253,17 @@ def parse_json_metrics(text: str, where: str = "metrics") -> list[Sample]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{where}: malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise ConfigError(where, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if not isinstance(data, dict):
-        raise InvalidInput(f"{where}: expected a JSON object of metric names to numbers")
+        raise ConfigError(where, "expected a JSON object of metric names to numbers")
     samples = []
     for name, value in data.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise InvalidInput(f"{where}: {name}: expected a number, found {json.dumps(value)}")
+            raise ConfigError(where, f"{name}: expected a number, found {json.dumps(value)}")
         try:
             number = _float(value) if isinstance(value, str) else float(value)
         except ValueError:
-            raise InvalidInput(f"{where}: {name}: expected a number, found {value!r}") from None
+            raise ConfigError(where, f"{name}: expected a number, found {value!r}") from None
         samples.append(Sample(str(name), {}, number))
     return samples
 

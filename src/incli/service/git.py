@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from incli.domain.config import DEFAULT_SEVERITIES
 from incli.domain.merge import MergeError, merge
 from incli.domain.model import Incident
+from incli.domain.severity import DEFAULT_SEVERITIES
 from incli.errors import Conflict, InvalidInput, StorageError
 from incli.storage import gitinfo, yamlio
 from incli.storage.atomic import atomic_write
@@ -194,11 +194,6 @@ class AutoCommit:
     def __init__(self, repo: Repository, warn: Callable[[str], None]) -> None:
         self.repo = repo
         self.warn = warn
-
-    @staticmethod
-    def enabled(repo: Repository) -> bool:
-        section = repo.config.section("git")
-        return isinstance(section, dict) and section.get("commit") is True
 
     def __call__(self, event: str, incident: Incident, paths: list[Path]) -> None:
         if not paths:

@@ -118,34 +118,6 @@ class Service:
     def get(self, query: str | None) -> Incident:
         return self.store.load(self.resolve_id(query))
 
-    def list(
-        self,
-        status: str | None = None,
-        severity: str | None = None,
-        service: str | None = None,
-        since: str | None = None,
-    ) -> list[Incident]:
-        """Incidents, newest first, filtered."""
-        if status is not None and status not in STATUS_FILTERS:
-            raise InvalidInput(f"unknown status {status!r}; one of {', '.join(STATUS_FILTERS)}")
-        sev_id = self.config.severity(severity).id if severity else None
-        since_at = parse_time(since, self.now()) if since else None
-        found = []
-        for incident in self.all():
-            if status == "active" and incident.status not in ACTIVE_STATUSES:
-                continue
-            if status not in (None, "active") and incident.status != status:
-                continue
-            if sev_id and incident.severity != sev_id:
-                continue
-            if service and (incident.service or "").lower() != service.lower():
-                continue
-            if since_at and incident.opened_at < since_at:
-                continue
-            found.append(incident)
-        found.sort(key=lambda i: (i.opened_at, i.id), reverse=True)
-        return found
-
     def list_facts(
         self,
         status: str | None = None,

@@ -53,7 +53,7 @@ def ingest(svc: Service, notification: am.Notification, deferred: list[Event] | 
     """Apply one notification. Listeners (hooks) are called before returning, or,
     when ``deferred`` is given, left in it for the caller to emit (the HTTP server
     answers the sender first)."""
-    settings = am.alert_settings(svc.config)
+    settings = svc.config.alerts
     received = svc.now()
     events: list[Event] = []
     with svc.store.locked():

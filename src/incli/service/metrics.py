@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
 
 from incli.domain import metrics as m
-from incli.domain.times import parse_time, zone_named
+from incli.domain.times import parse_time
 from incli.errors import InvalidInput
-
-
-def zone_of(name: str | None) -> tzinfo | None:
-    """The config's time zone (for months), or None for the local one."""
-    return zone_named(name)
 
 
 def metrics(
@@ -41,10 +36,10 @@ def metrics(
         service=service.strip() if service and service.strip() else None,
         include_drills=include_drills,
     )
-    defs = m.metric_defs(config.section("metrics"))
-    due = m.postmortem_due(config.section("postmortem"))
+    defs = config.metrics
+    due = config.postmortem.due
     response = {level.id: level.response_time.total_seconds() for level in config.severities}
-    zone = zone_of(config.timezone)
+    zone = config.zone
     result = m.report(
         svc.store.facts(),
         defs=defs,
@@ -53,7 +48,7 @@ def metrics(
         severity_order=config.rank,
         postmortem_due_by_severity=due,
         now=now.timestamp(),
-        today=(now.astimezone(zone) if zone else now.astimezone()).date(),
+        today=config.today(now),
         by=by,
         zone=zone,
     )

@@ -83,11 +83,11 @@ class Postmortems:
 
     @property
     def settings(self) -> pm.Settings:
-        return pm.settings_from_config(self.service.config.section("postmortem"))
+        return self.service.config.postmortem
 
     def today(self) -> date:
-        """Today in the local time zone (action items fall due by local date)."""
-        return self.service.now().astimezone().date()
+        """Today in the configured time zone (action items fall due by that date)."""
+        return self.service.config.today(self.service.now())
 
     @staticmethod
     def _postmortem(incident: Incident) -> dict[str, Any]:

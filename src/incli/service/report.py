@@ -25,8 +25,8 @@ from incli import __version__
 from incli.domain import charts, durations, reportdata
 from incli.domain.config import Config
 from incli.domain.model import Incident
-from incli.domain.times import parse_time, zone_named
-from incli.errors import Conflict, InvalidInput, StorageError
+from incli.domain.times import parse_time
+from incli.errors import Conflict, StorageError
 
 MARKER = ".incli-report"
 MARKER_TEXT = (
@@ -61,7 +61,7 @@ class ReportResult:
 
 def display_zone(config: Config) -> tuple[tzinfo, str]:
     """The repository's configured time zone, else the local one."""
-    configured = zone_named(config.timezone)
+    configured = config.zone
     if configured is not None:
         return configured, str(config.timezone).strip()
     local = datetime.now().astimezone().tzinfo or UTC
@@ -70,17 +70,6 @@ def display_zone(config: Config) -> tuple[tzinfo, str]:
 
 def index_page_name(number: int) -> str:
     return "index.html" if number == 1 else f"index-{number}.html"
-
-
-def report_title(config: Config) -> str:
-    """``report: {title: ...}`` in incli.yaml, else "Incident report"."""
-    section = config.section("report")
-    if section is None:
-        return DEFAULT_TITLE
-    title = section.get("title") if isinstance(section, dict) else None
-    if not isinstance(section, dict) or (title is not None and not isinstance(title, str)):
-        raise InvalidInput("incli.yaml: 'report' must be a mapping such as {title: Acme incidents}")
-    return title.strip() if title and title.strip() else DEFAULT_TITLE
 
 
 def check_target(folder: Path) -> None:
@@ -154,7 +143,7 @@ def build_report(
     if not folder.parent.is_dir():
         raise StorageError(f"cannot write the report: {folder.parent} does not exist")
 
-    title = report_title(config)
+    title = config.report.title
     # The same scope as ``inc metrics --since``: incidents whose impact started at or after TIME.
     incidents: list[Incident] = [i for i in service.all() if since_at is None or i.started_at >= since_at]
     zone, zone_name = display_zone(config)

@@ -19,7 +19,7 @@ from typing import Any
 
 from incli.domain.alertgroup import source_of
 from incli.domain.model import Incident, TimelineEntry
-from incli.domain.rules import Evaluation, Rule, Sample, evaluate, format_value, number, parse_rules
+from incli.domain.rules import Evaluation, Rule, Sample, evaluate, format_value, number
 from incli.domain.times import to_iso
 from incli.errors import InvalidInput
 from incli.service.hooks import Hook, Hooks, hook_env, run_command
@@ -122,7 +122,7 @@ def _new_incident(svc: Service, ev: Evaluation) -> Incident:
 
 
 def watch(svc: Service, hooks: Hooks, samples: list[Sample], dry_run: bool = False) -> list[RuleReport]:
-    rules = parse_rules(svc.config)
+    rules = svc.config.rules
     if not rules:
         raise InvalidInput("no rules in incli.yaml; add a rules: section (see README: Alerts, rules and notifications)")
     evaluations = [evaluate(rule, samples) for rule in rules]

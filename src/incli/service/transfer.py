@@ -462,17 +462,9 @@ def pagerduty_record(raw: Any, config: Config) -> dict[str, Any]:
     created = raw.get("created_at")
     if not pd_id or not created:
         raise InvalidInput("a PagerDuty incident needs id and created_at")
-    settings = config.section("import") or {}
-    settings = settings.get("pagerduty") if isinstance(settings, dict) else None
-    settings = settings if isinstance(settings, dict) else {}
-    priorities = {
-        **DEFAULT_PAGERDUTY_PRIORITY,
-        **{str(k): str(v) for k, v in (settings.get("priority") or {}).items()},
-    }
-    urgencies = {
-        **DEFAULT_PAGERDUTY_URGENCY,
-        **{str(k): str(v) for k, v in (settings.get("urgency") or {}).items()},
-    }
+    settings = config.pagerduty_import
+    priorities = settings.priority
+    urgencies = settings.urgency
     priority = _summary(raw.get("priority"))
     urgency = raw.get("urgency")
     if priority and priority in priorities:
@@ -480,7 +472,7 @@ def pagerduty_record(raw: Any, config: Config) -> dict[str, Any]:
     elif isinstance(urgency, str) and urgency in urgencies:
         severity = urgencies[urgency]
     else:
-        severity = str(settings.get("default") or DEFAULT_PAGERDUTY_SEVERITY)
+        severity = settings.default
 
     log_entries = [e for e in raw.get("log_entries") or [] if isinstance(e, dict)]
     ack_times = [a.get("at") for a in raw.get("acknowledgements") or [] if isinstance(a, dict)]

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from incli.domain.config import Config, config_from_dict, default_config_dict
-from incli.errors import InvalidInput, Problems, RepositoryNotFound, StorageError
+from incli.errors import ConfigError, InvalidInput, Problems, RepositoryNotFound, StorageError
 from incli.storage import yamlio
 from incli.storage.atomic import atomic_write
 
@@ -70,21 +71,47 @@ class Repository:
 
 
 def load_repository(root: Path) -> Repository:
+    """The repository at ``root`` with its incli.yaml read and checked, once.
+
+    A problem in the config is one line naming the file, the line and the key
+    (``/repo/incli.yaml:14: postmortem.due.SEV5: no such severity``).
+    """
     path = root / CONFIG_NAME
     try:
+        size = path.stat().st_size
+        if size > yamlio.MAX_CONFIG_BYTES:
+            raise Problems(f"{path}: {size:,} bytes is over the limit of {yamlio.MAX_CONFIG_BYTES:,} for a config file")
         text = path.read_bytes()
     except OSError as exc:
         raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
-        data = yamlio.load(text)
+        data, lines = yamlio.load_with_lines(text)
     except yamlio.YamlError as exc:
         line = f":{exc.line}" if exc.line else ""
         raise Problems(f"{path}{line}: {exc}") from None
     try:
-        config = config_from_dict(data, str(path))
-    except InvalidInput as exc:
-        raise Problems(str(exc)) from None
+        config = config_from_dict(data)
+    except ConfigError as exc:
+        at = _line_of(exc.key, lines)
+        # A value that cannot be used is invalid input (exit 4), like a bad --at;
+        # a file that is not YAML at all is a repository problem (exit 6).
+        raise InvalidInput(f"{path}{f':{at}' if at else ''}: {exc}") from None
     return Repository(root=root, config=config)
+
+
+_KEY_PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+def _line_of(key: str, lines: dict[tuple[str | int, ...], int]) -> int | None:
+    """The line of the longest prefix of a dotted key (``hooks.opened[0].run``) the file has."""
+    path: list[str | int] = []
+    for index, name in _KEY_PART.findall(key.split(" (")[0]):
+        path.append(int(index) if index else name)
+    while path:
+        if tuple(path) in lines:
+            return lines[tuple(path)]
+        path.pop()
+    return None
 
 
 def find_root(explicit: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Path:

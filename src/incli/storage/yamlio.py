@@ -131,3 +131,53 @@ def key_lines(data: bytes | str) -> dict[str, int]:
             for index, item in enumerate(value.value):
                 lines[f"timeline[{index}]"] = item.start_mark.line + 1
     return lines
+
+
+MAX_CONFIG_BYTES = 1024 * 1024  # incli.yaml: a settings file, never megabytes
+
+
+def load_with_lines(data: bytes | str, *, allow_aliases: bool = False) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+    """The document and the 1-based line of every mapping key and list item, by path
+    (``("postmortem", "due", "SEV5")``, ``("hooks", "opened", 0)``).
+
+    Aliases (``*name``) are refused unless allowed: incli never writes them, and
+    a few of them nested make a small file expand to gigabytes.
+    """
+    try:
+        loader = Loader(data)
+        try:
+            node = loader.get_single_node()
+            lines: dict[tuple[str | int, ...], int] = {}
+            if node is not None:
+                _walk(node, (), lines, set(), allow_aliases)
+            value = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "not valid YAML"
+        raise YamlError(f"not valid YAML: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"not valid YAML: {exc}", None) from None
+    return value, lines
+
+
+def _walk(
+    node: Any, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int], seen: set[int], aliases: bool
+) -> None:
+    if id(node) in seen:
+        if not aliases:
+            raise YamlError("aliases (*name) are not allowed here; write the value out", node.start_mark.line + 1)
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = (*path, str(key.value))
+            lines.setdefault(child, key.start_mark.line + 1)
+            _walk(value, child, lines, seen, aliases)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            lines.setdefault(child, item.start_mark.line + 1)
+            _walk(item, child, lines, seen, aliases)
