@@ -48,20 +48,16 @@ class State:
 
     def service(self) -> Any:
         if self._service is None:
-            from incli.service.incidents import Service
-            from incli.storage.repo import find_repository
+            from incli.service.repository import open_service
 
-            self._service = Service(find_repository(self.directory))
-            from incli.service.hooks import Hooks
-
-            # Notification hooks run after each write; a failing hook only warns.
-            self._service.listeners.append(Hooks(self._service.config, self._service.repo.root, output.warn))
-            # git.commit: true commits exactly the files each command wrote.
-            if self._service.config.git.commit:
-                from incli.service.git import AutoCommit
-
-                self._service.listeners.append(AutoCommit(self._service.repo, output.warn))
+            self._service = open_service(self.directory, output.warn)
         return self._service
+
+    def repository(self) -> Any:
+        """The repository alone (commands that need no service: validate, sync)."""
+        from incli.service.repository import find
+
+        return find(self.directory)
 
     def report_warnings(self) -> None:
         if self._service is not None:

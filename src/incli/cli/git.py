@@ -24,16 +24,12 @@ def merge_driver(
     When a side cannot be read it falls back to git's ordinary line merge (conflict
     markers that inc validate points at) and exits 1, so git reports a conflict.
     """
-    from incli.domain.merge import MergeError
-    from incli.service.git import merge_files
-    from incli.storage import gitinfo
+    from incli.service.git import merge_driver as run_driver
 
-    try:
-        merge_files(base, ours, theirs, path)
-    except (MergeError, OSError) as exc:
-        gitinfo.merge_file(ours, base, theirs)
-        output.warn(f"incli merge driver: {path or ours}: {exc}; left to git as an ordinary conflict")
-        raise typer.Exit(1) from None
+    problem = run_driver(base, ours, theirs, path)
+    if problem is not None:
+        output.warn(f"incli merge driver: {path or ours}: {problem}; left to git as an ordinary conflict")
+        raise typer.Exit(1)
 
 
 def sync(
@@ -47,11 +43,8 @@ def sync(
     the work tree has uncommitted changes (incident files too, unless --commit).
     """
     from incli.service.git import sync as run_sync
-    from incli.storage import gitinfo
-    from incli.storage.repo import find_repository
 
-    repo = find_repository(state(ctx).directory)
-    run_sync(repo, commit=commit, by=by or gitinfo.user_name(repo.root), say=output.info)
+    run_sync(state(ctx).repository(), commit=commit, by=by, say=output.info)
 
 
 def register(app: typer.Typer) -> None:

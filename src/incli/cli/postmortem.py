@@ -34,13 +34,9 @@ def _write(text: str, out: Path | None, what: str) -> None:
     if out is None:
         typer.echo(text, nl=False)
         return
-    from incli.errors import StorageError
-    from incli.storage.atomic import atomic_write
+    from incli.service.repository import write_output
 
-    try:
-        atomic_write(out, text.encode("utf-8"))
-    except OSError as exc:
-        raise StorageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    write_output(out, text)
     output.info(f"{what} written to {out}")
 
 
@@ -63,53 +59,13 @@ def new(
 @app.command("edit")
 def edit(ctx: typer.Context, incident_id: RequiredId) -> None:
     """Open the postmortem in $EDITOR; what does not validate is not saved (your text is kept)."""
-    import subprocess
-    import sys
-
-    from incli.cli.repo import _editor
-    from incli.errors import Problems, StorageError
-    from incli.storage import yamlio
+    from incli.cli.editor import edit_draft
 
     pms = _pms(ctx)
-    incident = pms.service.get(incident_id)
-    original = pms._postmortem(incident)
-    text = (
-        f"# Postmortem of {incident.id}: {incident.title}\n"
-        "# Save and quit to keep your changes; a version that does not validate is not saved.\n" + yamlio.dump(original)
-    )
-    drafts = pms.service.repo.ensure_state_dir() / "drafts"
-    drafts.mkdir(exist_ok=True)
-    draft = drafts / f"{incident.id}.postmortem.yaml"
-    draft.write_text(text, encoding="utf-8")
-    while True:
-        try:
-            subprocess.run([*_editor(), str(draft)], check=True)
-        except (OSError, subprocess.CalledProcessError) as exc:
-            raise StorageError(f"the editor failed ({exc}); your text is in {draft}") from None
-        edited_text = draft.read_text(encoding="utf-8")
-        if edited_text == text:
-            draft.unlink()
-            output.info(f"{incident.id}: no changes")
-            return
-        try:
-            edited = yamlio.load(edited_text)
-            pms.replace(incident.id, original, edited)
-        except yamlio.YamlError as exc:
-            problem = f"line {exc.line}: {exc}" if exc.line else str(exc)
-        except Exception as exc:
-            from incli.errors import InvalidInput
-
-            if not isinstance(exc, InvalidInput):
-                raise
-            problem = exc.message
-        else:
-            break
-        output.info(f"  {draft}: {problem}")
-        if sys.stdin.isatty() and typer.confirm("The postmortem does not validate. Edit it again?", default=True):
-            continue
-        raise Problems(f"not saved: {problem}; your text is kept in {draft}")
-    draft.unlink()
-    output.info(f"{incident.id}: postmortem saved")
+    incident, original = pms.edit_text(incident_id)
+    draft = pms.service.draft(f"{incident.id}.postmortem.yaml", original)
+    if edit_draft(draft, lambda text: pms.replace_text(incident.id, draft.base, text), incident.id):
+        output.info(f"{incident.id}: postmortem saved")
 
 
 @app.command("add")
@@ -224,14 +180,9 @@ def templates(ctx: typer.Context, json: JsonOption = False) -> None:
     """List the templates and where each comes from (repository ones win over built-ins)."""
     from incli import render as renderer
     from incli.cli.common import state
-    from incli.errors import RepositoryNotFound
-    from incli.storage.repo import find_repository
+    from incli.service.repository import templates_folder
 
-    try:
-        folder: Path | None = find_repository(state(ctx).directory).templates_dir
-    except RepositoryNotFound:
-        folder = None
-    found = renderer.available(folder)
+    found = renderer.available(templates_folder(state(ctx).directory))
     if json:
         output.json_out([t.to_json() for t in found])
         return

@@ -38,9 +38,8 @@ def export(
     ] = None,
 ) -> None:
     """Write every incident with the keys of inc show --json, oldest first."""
-    from incli.errors import StorageError
+    from incli.service.repository import write_output
     from incli.service.transfer import export_text
-    from incli.storage.atomic import atomic_write
 
     svc = service(ctx)
     text = export_text(svc.all(), fmt.strip().lower())
@@ -48,10 +47,7 @@ def export(
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    try:
-        atomic_write(out, text.encode("utf-8"))
-    except OSError as exc:
-        raise StorageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    write_output(out, text)
     count = len(svc.store.paths()) - len(svc.store.warnings)
     output.info(f"Exported {count} incident{'s' if count != 1 else ''} to {out}")
 

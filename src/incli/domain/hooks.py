@@ -38,6 +38,8 @@ EVENT_PHRASES = {
     "update": "status update",
     "severity_changed": "severity changed",
     "assigned": "role assigned",
+    "edited": "edited by hand",
+    "imported": "imported",
     "postmortem_published": "postmortem published",
     "ack_overdue": "acknowledgement overdue",
     "update_overdue": "stakeholder update overdue",

@@ -58,6 +58,17 @@ def severity_order(where: Path) -> list[str]:
     return [s.id for s in DEFAULT_SEVERITIES]
 
 
+def merge_driver(base: Path, ours: Path, theirs: Path, name: str | None) -> str | None:
+    """git's merge driver: merge into ``ours``; on a side that cannot be read, fall back
+    to git's line merge (conflict markers, both sides kept) and say why."""
+    try:
+        merge_files(base, ours, theirs, name)
+    except (MergeError, OSError) as exc:
+        gitinfo.merge_file(ours, base, theirs)
+        return str(exc)
+    return None
+
+
 def merge_files(base: Path, ours: Path, theirs: Path, name: str | None) -> None:
     """Merge the three versions into ``ours``; MergeError (and ``ours`` untouched) when unsafe."""
     base_data = _read_side(base, optional=True)
@@ -130,7 +141,10 @@ def _inside(name: str, top: Path, repo: Repository) -> bool:
 
 
 def sync(repo: Repository, *, commit: bool, by: str | None, say: Callable[[str], None]) -> None:
-    """Pull (merging with the driver) and push. Refuses, changing nothing, when it cannot."""
+    """Pull (merging with the driver) and push. Refuses, changing nothing, when it cannot.
+
+    ``by`` names the committer of ``--commit`` (default: git's user.name)."""
+    by = by or gitinfo.user_name(repo.root)
     top = gitinfo.toplevel(repo.root)
     if top is None:
         raise InvalidInput(f"{repo.root} is not in a git repository; make one with: git init && inc init")
@@ -179,6 +193,8 @@ def sync(repo: Repository, *, commit: bool, by: str | None, say: Callable[[str],
 # The command a person typed, for the commit message (events are timeline kinds).
 COMMAND_OF = {
     "opened": "open",
+    "edited": "edit",
+    "imported": "import",
     "acknowledged": "ack",
     "mitigated": "mitigate",
     "resolved": "resolve",
@@ -195,16 +211,22 @@ class AutoCommit:
         self.repo = repo
         self.warn = warn
 
-    def __call__(self, event: str, incident: Incident, paths: list[Path]) -> None:
+    def __call__(self, event: str, incident: Incident | None, paths: list[Path]) -> None:
         if not paths:
             return
         top = gitinfo.toplevel(self.repo.root)
         if top is None:
             self.warn("git.commit is on but this is not a git repository; nothing committed")
             return
-        last = incident.timeline[-1] if incident.timeline else None
-        by = last.by if last is not None and last.kind == event and last.by else gitinfo.user_name(top)
-        message = f"inc {COMMAND_OF.get(event, event)} {incident.id}" + (f" ({by})" if by else "")
+        command = COMMAND_OF.get(event, event)
+        if incident is None:  # a batch, e.g. inc import: one commit for every file it wrote
+            count = len(paths)
+            what = f"{count} incident{'s' if count != 1 else ''}"
+            message, saved = f"inc {command} ({what})", what
+        else:
+            last = incident.timeline[-1] if incident.timeline else None
+            by = last.by if last is not None and last.kind == event and last.by else gitinfo.user_name(top)
+            message, saved = f"inc {command} {incident.id}" + (f" ({by})" if by else ""), incident.id
         failure = gitinfo.commit_only(top, paths, message)
         if failure:
-            self.warn(f"saved {incident.id}, but the git commit failed: {failure}")
+            self.warn(f"saved {saved}, but the git commit failed: {failure}")

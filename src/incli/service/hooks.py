@@ -90,8 +90,8 @@ class Hooks:
     def for_event(self, event: str) -> list[Hook]:
         return self.config.hooks.get(event, [])
 
-    def __call__(self, event: str, incident: Incident, paths: list[Path]) -> None:
-        self.fire(event, incident)
+    def __call__(self, event: str, incident: Incident | None, paths: list[Path]) -> None:
+        self.fire(event, incident, None if incident is not None else {"count": len(paths)})
 
     def fire(
         self,

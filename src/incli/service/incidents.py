@@ -26,8 +26,31 @@ from incli.storage.store import Store
 STATUS_FILTERS = ("open", "acknowledged", "mitigated", "resolved", "reopened", "active")
 
 
-Listener = Callable[[str, Incident, list[Path]], None]
+# (event, the incident, or None for a batch such as inc import, the paths written)
+Listener = Callable[[str, Incident | None, list[Path]], None]
 Listing = list[tuple[Facts, str | None]]
+
+
+@dataclass
+class Draft:
+    """An editor draft in ``.incli/drafts/``: the text being edited, and the saved
+    version it started from (so a resumed draft still notices a change made on
+    disk meanwhile). A draft is only deleted once its text is saved or unchanged."""
+
+    path: Path
+    base: bytes  # the saved text the draft started from
+    resumed: bool  # True: an earlier, unsaved edit is being continued
+
+    @property
+    def _base_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".base")
+
+    def text(self) -> bytes:
+        return self.path.read_bytes()
+
+    def discard(self) -> None:
+        for path in (self.path, self._base_path):
+            path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -56,7 +79,7 @@ class Service:
         # must never undo the write (the incident is already saved).
         self.listeners: list[Listener] = []
 
-    def emit(self, event: str, incident: Incident, paths: list[Path]) -> None:
+    def emit(self, event: str, incident: Incident | None, paths: list[Path]) -> None:
         for listener in self.listeners:
             listener(event, incident, paths)
 
@@ -105,6 +128,61 @@ class Service:
             yield incident
             path = self.store.save(incident)
         self.emit(event, incident, [path])
+
+    # -- drafts (the $EDITOR loop of inc edit and inc postmortem edit) ------
+
+    def draft(self, name: str, base: bytes, text: bytes | None = None) -> Draft:
+        """The draft ``name``: an unsaved one left by an earlier edit is resumed, never
+        overwritten; otherwise a new one holding ``text`` (default ``base``)."""
+        from incli.storage.atomic import atomic_write
+
+        folder = self.repo.ensure_state_dir() / "drafts"
+        folder.mkdir(exist_ok=True)
+        path = folder / name
+        base_path = path.with_name(name + ".base")
+        if path.is_file():
+            kept = path.read_bytes()
+            earlier = base_path.read_bytes() if base_path.is_file() else base
+            if kept != (text if text is not None else base) or earlier != base:
+                return Draft(path, earlier, resumed=True)
+        atomic_write(base_path, base)
+        atomic_write(path, text if text is not None else base)
+        return Draft(path, base, resumed=False)
+
+    # -- editing a file by hand (inc edit) ---------------------------------
+
+    def file_text(self, query: str) -> tuple[str, bytes]:
+        """An incident's id and its file's exact bytes."""
+        incident_id = self.resolve_id(query)
+        path = self.store.path_for(incident_id)
+        try:
+            return incident_id, path.read_bytes()
+        except OSError as exc:
+            raise NotFound(f"cannot read {path}: {exc.strerror or exc}") from None
+
+    def file_problems(self, incident_id: str, data: bytes) -> list[str]:
+        """What ``inc validate`` would say of this text as the incident's file (empty: fine)."""
+        from incli.service.validate import check_file
+
+        path = self.store.path_for(incident_id)
+        _id, findings = check_file(path, data, self.repo)
+        return [str(f).replace(f"{path}:", "", 1).replace(f"{path}", "", 1).lstrip(": ") for f in findings]
+
+    def replace_file(self, incident_id: str, base: bytes, data: bytes) -> Incident:
+        """Save hand-edited text as the incident's file, exactly as written. Refused when it
+        does not validate, or when the file changed since ``base`` was read. Hooks and
+        auto-commit see it as the event ``edited``."""
+        problems = self.file_problems(incident_id, data)
+        if problems:
+            raise InvalidInput(problems[0])
+        with self.store.locked():
+            path = self.store.path_for(incident_id)
+            if path.read_bytes() != base:
+                raise Conflict(f"{incident_id} changed while you were editing")
+            self.store.write_bytes(incident_id, data)
+            incident = self.store.load(incident_id)
+        self.emit("edited", incident, [path])
+        return incident
 
     # -- reading ---------------------------------------------------------
 

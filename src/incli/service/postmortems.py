@@ -16,6 +16,7 @@ from incli.domain.model import Incident, TimelineEntry
 from incli.domain.times import parse_duration, parse_time, to_iso
 from incli.errors import Conflict, InvalidInput, NotFound
 from incli.service.incidents import Service
+from incli.storage import yamlio
 
 STATE_FILTERS = (*pm.REVIEW_STATES, "missing")
 POSTMORTEM_EVENT = "postmortem"
@@ -164,9 +165,26 @@ class Postmortems:
             incident.add_entry(TimelineEntry(at=moment, kind="postmortem", by=actor, text=text))
         return incident, old
 
-    def replace(self, query: str, original: Any, edited: Any) -> Incident:
-        """Save a postmortem edited by hand; refused when it does not validate or
-        changed on disk meanwhile."""
+    def edit_text(self, query: str) -> tuple[Incident, bytes]:
+        """The incident and its postmortem as the text ``inc postmortem edit`` opens."""
+        incident = self.service.get(query)
+        return incident, self._edit_text(incident)
+
+    def _edit_text(self, incident: Incident) -> bytes:
+        text = (
+            f"# Postmortem of {incident.id}: {incident.title}\n"
+            "# Save and quit to keep your changes; a version that does not validate is not saved.\n"
+            + yamlio.dump(self._postmortem(incident))
+        )
+        return text.encode("utf-8")
+
+    def replace_text(self, query: str, base: bytes, text: bytes) -> Incident:
+        """Save a postmortem edited by hand (``edit_text``'s form); refused when it does not
+        validate, or when the postmortem changed since ``base`` was read."""
+        try:
+            edited = yamlio.load(text)
+        except yamlio.YamlError as exc:
+            raise InvalidInput(f"line {exc.line}: {exc}" if exc.line else str(exc)) from None
         problems = pm.postmortem_problems(edited)
         if edited is None:
             problems = [("postmortem", "is empty")]
@@ -174,7 +192,7 @@ class Postmortems:
             key, message = problems[0]
             raise InvalidInput(f"{key}: {message}")
         with self.service._editing(query, POSTMORTEM_EVENT) as incident:
-            if incident.extra.get("postmortem") != original:
+            if self._edit_text(incident) != base:
                 raise Conflict(f"the postmortem of {incident.id} changed while you were editing")
             incident.extra["postmortem"] = pm.ordered(edited)
         return incident

@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from incli.domain import lifecycle
@@ -575,15 +576,23 @@ def plan_import(svc: Any, text: str, fmt: str, source: str = "incli", mapping: M
 
 
 def write_import(svc: Any, planned: Plan, advance: Callable[[int], None] | None = None) -> tuple[int, int]:
-    """Create the planned incidents under the repository lock; (created, already present)."""
+    """Create the planned incidents under the repository lock; (created, already present).
+
+    Listeners hear one ``imported`` event for the whole batch (incident None): one
+    auto-commit, and only the hooks configured for ``imported`` (history pages nobody)."""
     store = svc.store
     created = present = 0
+    written: list[Path] = []
     with store.locked():
         for item in planned.new:
-            if store.create(item.incident, fresh_id=False):
+            path = store.create(item.incident, fresh_id=False)
+            if path is not None:
                 created += 1
+                written.append(path)
             else:
                 present += 1
             if advance is not None:
                 advance(1)
+    if written:
+        svc.emit("imported", None, written)
     return created, present

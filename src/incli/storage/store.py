@@ -184,6 +184,15 @@ class Store:
             raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path
 
+    def write_bytes(self, incident_id: str, data: bytes) -> Path:
+        """Replace an incident's file with exact bytes (a hand edit that validated); hold the lock."""
+        path = self.path_for(incident_id)
+        try:
+            atomic_write(path, data)
+        except OSError as exc:
+            raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return path
+
     def create(self, incident: Incident, *, fresh_id: bool = True) -> Path | None:
         """Write a new incident file and return its path; it never replaces a file.
 
