@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from incli.domain import durations
 from incli.domain import postmortem as pm
 from incli.domain.config import Config
 from incli.domain.model import Incident
@@ -162,12 +163,14 @@ def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]
             }
         )
 
+    impact = describe_duration(durations.impact_duration(incident, now))
+    to_mitigation = durations.spans(incident)["mttm"]
     if incident.resolved_at:
-        duration = describe_duration(incident.resolved_at - incident.started_at)
-    elif incident.mitigated_at:
-        duration = f"{describe_duration(incident.mitigated_at - incident.started_at)} to mitigation (not resolved yet)"
+        duration = impact
+    elif to_mitigation is not None:
+        duration = f"{describe_duration(to_mitigation)} to mitigation (not resolved yet)"
     else:
-        duration = f"{describe_duration(now - incident.started_at)} so far (not resolved yet)"
+        duration = f"{impact} so far (not resolved yet)"
 
     today = _local(now, tz).date()
     actions = []

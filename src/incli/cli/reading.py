@@ -104,11 +104,11 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
     output.fields(pairs, title=incident.id)
 
     output.heading("Durations")
-    spans = durations.spans(incident)
-    span_pairs: list[tuple[str, str, str | None]] = [
-        (label, describe_duration(spans[key]) if spans[key] is not None else "-", None)  # type: ignore[arg-type]
-        for key, label, _start, _end in durations.SPANS
-    ]
+    spans = durations.spans(incident, svc.config.metrics)
+    span_pairs: list[tuple[str, str, str | None]] = []
+    for metric in svc.config.metrics:
+        value = spans[metric.key]
+        span_pairs.append((metric.label, describe_duration(value) if value is not None else "-", None))
     impact = durations.impact_duration(incident, now)
     span_pairs.append(("Impact so far" if incident.active else "Impact", describe_duration(impact), None))
     for item in durations.overdue(incident, svc.config, now):
@@ -185,7 +185,7 @@ def status(ctx: typer.Context, json: JsonOption = False) -> None:
         )
         styles.append([None, sev_style, status_style, None, None, None, "bold red" if late else None, None])
     output.table(
-        ["ID", "Sev", "Status", "Age", "Commander", "Next update", "Overdue", "Title"],
+        ["ID", "Sev", "Status", "Duration", "Commander", "Next update", "Overdue", "Title"],
         rows,
         styles=styles,
         title=f"{len(active)} active incident{'s' if len(active) != 1 else ''}",

@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from incli.domain.config import Config
+from incli.domain.metrics import DEFAULT_METRICS, MetricDef
 from incli.domain.model import Incident
 
-# (key, label, start milestone, end milestone)
-SPANS = (
-    ("time_to_detect", "Time to detect", "started_at", "detected_at"),
-    ("time_to_acknowledge", "Time to acknowledge", "detected_at", "acknowledged_at"),
-    ("time_to_mitigate", "Time to mitigate", "started_at", "mitigated_at"),
-    ("time_to_resolve", "Time to resolve", "started_at", "resolved_at"),
-)
+if TYPE_CHECKING:
+    from incli.domain.config import Config
 
 
-def spans(incident: Incident) -> dict[str, timedelta | None]:
-    """Each span whose two milestones are both set; None otherwise (never negative)."""
+def spans(incident: Incident, defs: Sequence[MetricDef] = DEFAULT_METRICS) -> dict[str, timedelta | None]:
+    """One incident's value of each duration metric (``config.metrics``: the same table
+    ``inc metrics`` uses), by metric key (mttd, mtta, mttm, mttr, ...): None unless
+    both milestones are set and in order (never negative)."""
     result: dict[str, timedelta | None] = {}
-    for key, _label, start, end in SPANS:
-        a, b = incident.time(start), incident.time(end)
-        result[key] = b - a if a is not None and b is not None and b >= a else None
+    for metric in defs:
+        a, b = incident.time(metric.start), incident.time(metric.end)
+        result[metric.key] = b - a if a is not None and b is not None and b >= a else None
     return result
 
 
 def impact_duration(incident: Incident, now: datetime) -> timedelta:
-    """From impact start to resolution, or to now while active."""
+    """An incident's duration (one rule for list, status, show, the report and the
+    postmortem): from impact start to resolution, or to now while unresolved."""
     end = incident.resolved_at or now
     return max(end - incident.started_at, timedelta(0))
 
@@ -50,12 +50,13 @@ def next_update_due(incident: Incident, config: Config) -> datetime | None:
 
 def overdue(incident: Incident, config: Config, now: datetime) -> list[Overdue]:
     """What an active incident owes: an acknowledgement past the severity's response
-    time, a stakeholder update past its cadence."""
+    time (not once it is mitigated: the impact is over, nobody needs paging), a
+    stakeholder update past its cadence. ``inc status`` and ``inc remind`` both ask here."""
     if not incident.active:
         return []
     found: list[Overdue] = []
     level = config.find_severity(incident.severity)
-    if level is not None and incident.acknowledged_at is None:
+    if level is not None and incident.acknowledged_at is None and incident.mitigated_at is None:
         due = incident.detected_at + level.response_time
         if now > due:
             found.append(Overdue("acknowledgement", due, now - due))

@@ -37,7 +37,6 @@ from incli.domain.times import parse_iso
 from incli.errors import ConfigError, InvalidInput
 
 GROUP_BY = ("severity", "service", "month", "tag")
-STANDARD = ("mttd", "mtta", "mttm", "mttr")
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,6 @@ DEFAULT_METRICS = (
     MetricDef("mttr", "Time to resolve", "started_at", "resolved_at", "from impact start to resolution"),
 )
 MTBF_LABEL = "Time between failures"
-MTBF_WHAT = "mean gap between the starts of consecutive incidents in scope (n = number of gaps)"
 
 
 # The order of the time fields inside Facts.times.

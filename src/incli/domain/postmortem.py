@@ -47,21 +47,6 @@ SECTIONS = {
     "lucky": "lucky",
     "lesson": "lessons",
 }
-SECTION_TITLES = {
-    "summary": "Summary",
-    "impact": "Impact",
-    "trigger": "Trigger",
-    "detection": "Detection",
-    "resolution": "Resolution",
-    "root_causes": "Root Cause Analysis",
-    "contributing_factors": "Contributing Factors",
-    "went_well": "What Went Well",
-    "could_improve": "What Could Be Improved",
-    "lucky": "Where We Got Lucky",
-    "lessons": "Lessons Learned",
-    "whys": "Five Whys",
-    "action_items": "Action Items",
-}
 
 ACTION_STATUSES = ("open", "done")
 ACTION_ORDER = ("id", "title", "owner", "due", "priority", "status", "created_at", "updated_at", "done_at", "note")

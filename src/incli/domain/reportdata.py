@@ -20,7 +20,6 @@ from incli.domain.config import Config
 from incli.domain.model import Incident
 
 NO_POSTMORTEM = "none"
-POSTMORTEM_STATES = ("draft", "in-review", "reviewed", "published")
 
 
 def incident_href(incident_id: str) -> str:
@@ -189,7 +188,7 @@ class MonthlyStats:
 
 
 def time_to_resolve(incident: Incident) -> float | None:
-    value = durations.spans(incident)["time_to_resolve"]
+    value = durations.spans(incident)["mttr"]
     return value.total_seconds() if value is not None else None
 
 

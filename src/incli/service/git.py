@@ -18,6 +18,7 @@ from incli.errors import Conflict, InvalidInput, StorageError
 from incli.storage import gitinfo, yamlio
 from incli.storage.atomic import atomic_write
 from incli.storage.repo import CONFIG_NAME, Repository, load_repository
+from incli.storage.store import Store
 
 DRIVER_NAME = "incli"
 ATTRIBUTES = ".gitattributes"
@@ -227,6 +228,10 @@ class AutoCommit:
             last = incident.timeline[-1] if incident.timeline else None
             by = last.by if last is not None and last.kind == event and last.by else gitinfo.user_name(top)
             message, saved = f"inc {command} {incident.id}" + (f" ({by})" if by else ""), incident.id
-        failure = gitinfo.commit_only(top, paths, message)
+        # Under the repository lock, so no other inc writes these files between git add
+        # and git commit: a concurrent writer's content is either in this commit or its
+        # own, and "nothing to commit" then truly means a commit already holds it.
+        with Store(self.repo).locked():
+            failure = gitinfo.commit_only(top, paths, message)
         if failure:
             self.warn(f"saved {saved}, but the git commit failed: {failure}")

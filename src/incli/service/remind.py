@@ -21,10 +21,11 @@ Posting an update moves the due time, and the next lapse is a new item.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from incli.domain import durations
+from incli.domain import postmortem as pm
 from incli.domain.model import Incident
 from incli.domain.times import to_iso
 from incli.service.hooks import Hooks
@@ -56,18 +57,12 @@ class Reminder:
         }
 
 
-def _local_day(moment: datetime) -> date:
-    return moment.astimezone().date()
-
-
 def overdue_items(svc: Service, now: datetime) -> list[Reminder]:
     """Everything overdue right now, whether or not it was reminded already."""
     items: list[Reminder] = []
-    today = _local_day(now)
+    today = svc.config.today(now)
     for incident in sorted(svc.all(), key=lambda i: (i.opened_at, i.id)):
         for late in durations.overdue(incident, svc.config, now):
-            if late.what == "acknowledgement" and incident.mitigated_at is not None:
-                continue  # the impact is over; nobody needs paging to acknowledge it
             event = EVENTS[late.what]
             due = to_iso(late.due_at)
             what = "acknowledgement" if late.what == "acknowledgement" else "stakeholder update"
@@ -82,17 +77,9 @@ def overdue_items(svc: Service, now: datetime) -> list[Reminder]:
                     env={"INC_DUE": due},
                 )
             )
-        actions = incident.extra.get("actions")
-        if not isinstance(actions, list):
-            continue
-        for action in actions:
-            if not isinstance(action, dict) or action.get("status", "open") != "open":
-                continue
-            try:
-                due_day = date.fromisoformat(str(action.get("due") or ""))
-            except ValueError:
-                continue
-            if due_day >= today:
+        for action in pm.actions_of(incident):
+            due_day = pm.action_due(action)
+            if due_day is None or not pm.action_overdue(action, today):
                 continue
             action_id = str(action.get("id") or "")
             owner = action.get("owner")

@@ -258,7 +258,7 @@ def _incident_page(
     common: dict[str, Any],
 ) -> str:
     incident = row.incident
-    spans = durations.spans(incident)
+    spans = durations.spans(incident, config.metrics)
     zone = renderer.zone
     days = {e.at.astimezone(zone).date() for e in incident.timeline}
     return str(
@@ -269,7 +269,7 @@ def _incident_page(
             incident=incident,
             level=config.find_severity(incident.severity),
             milestones=[(label, incident.time(name)) for name, label in MILESTONE_LABELS],
-            spans=[(label, spans[key]) for key, label, _s, _e in durations.SPANS],
+            spans=[(metric.label, spans[metric.key]) for metric in config.metrics],
             impact=row.duration,
             overdue=durations.overdue(incident, config, now),
             time_format="%Y-%m-%d %H:%M" if len(days) > 1 else "%H:%M",
