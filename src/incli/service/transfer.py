@@ -42,8 +42,9 @@ from incli.domain.model import (
     IncidentFormatError,
     incident_from_dict,
 )
-from incli.domain.times import parse_iso, parse_time, to_iso
+from incli.domain.times import parse_time, to_iso
 from incli.errors import InvalidInput
+from incli.integrations.importers import pagerduty
 
 FORMATS = ("json", "ndjson", "csv")
 SOURCES = ("incli", "pagerduty")
@@ -52,10 +53,6 @@ CSV_COLUMNS = [k for k in FIELD_ORDER if k not in ("schema", "timeline")]
 LIST_SEPARATOR = ";"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 KNOWN_KEYS = {*FIELD_ORDER, *EXTENSION_ORDER}
-
-DEFAULT_PAGERDUTY_PRIORITY = {"P1": "SEV1", "P2": "SEV2", "P3": "SEV3", "P4": "SEV4", "P5": "SEV4"}
-DEFAULT_PAGERDUTY_URGENCY = {"high": "SEV2", "low": "SEV4"}
-DEFAULT_PAGERDUTY_SEVERITY = "SEV3"
 
 
 # -- export -------------------------------------------------------------------
@@ -164,7 +161,7 @@ class Mapping:
 def read_rows(text: str, fmt: str, source: str = "incli", mapping: Mapping | None = None) -> list[Row]:
     """The records of an import file, numbered; InvalidInput when the file itself is unreadable."""
     if source == "pagerduty":
-        return _pagerduty_rows(text)
+        return [Row(index, None, _Foreign(item)) for index, item in enumerate(pagerduty.objects(text), 1)]
     if mapping is not None and fmt != "csv":
         mapped = read_rows(text, fmt, source)
         for row in mapped:
@@ -405,155 +402,22 @@ def plan(rows: list[Row], config: Config, now: datetime, exists: Callable[[str],
     return result
 
 
-# -- PagerDuty ----------------------------------------------------------------
-
-
-def _pagerduty_rows(text: str) -> list[Row]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    if isinstance(data, dict) and isinstance(data.get("incidents"), list):
-        items = data["incidents"]
-    elif isinstance(data, dict) and isinstance(data.get("incident"), dict):
-        items = [data["incident"]]
-    elif isinstance(data, list):
-        items = data
-    elif isinstance(data, dict) and data.get("type") == "incident":
-        items = [data]
-    else:
-        raise InvalidInput('not a PagerDuty REST API v2 response: expected {"incidents": [...]} or {"incident": {...}}')
-    return [Row(index, None, _PagerDuty(item)) for index, item in enumerate(items, 1)]
+# -- other tools' exports (integrations/importers) ------------------------------
 
 
 @dataclass
-class _PagerDuty:
+class _Foreign:
+    """An item of another tool's export, before its importer turns it into a record."""
+
     raw: Any
-
-
-def _summary(value: Any) -> str | None:
-    if isinstance(value, dict):
-        text = value.get("summary") or value.get("name")
-        return str(text) if text else None
-    return None
-
-
-def _first_time(values: list[str | None]) -> str | None:
-    present = [(parse_stored_any(v), v) for v in values if v]
-    present = [(t, v) for t, v in present if t is not None]
-    return min(present)[1] if present else None
-
-
-def _last_time(values: list[str]) -> str | None:
-    present = [(t, v) for v in values if (t := parse_stored_any(v)) is not None]
-    return max(present)[1] if present else None
-
-
-def parse_stored_any(value: str) -> datetime | None:
-    """An ISO 8601 time with an offset, else None (a naive time has no place in the data)."""
-    moment = parse_iso(value.strip())
-    return moment if moment is not None and moment.tzinfo else None
-
-
-def pagerduty_record(raw: Any, config: Config) -> dict[str, Any]:
-    """A PagerDuty incident object as the keys inc import reads."""
-    if not isinstance(raw, dict):
-        raise InvalidInput("expected a PagerDuty incident object")
-    pd_id = raw.get("id")
-    created = raw.get("created_at")
-    if not pd_id or not created:
-        raise InvalidInput("a PagerDuty incident needs id and created_at")
-    settings = config.pagerduty_import
-    priorities = settings.priority
-    urgencies = settings.urgency
-    priority = _summary(raw.get("priority"))
-    urgency = raw.get("urgency")
-    if priority and priority in priorities:
-        severity = priorities[priority]
-    elif isinstance(urgency, str) and urgency in urgencies:
-        severity = urgencies[urgency]
-    else:
-        severity = settings.default
-
-    log_entries = [e for e in raw.get("log_entries") or [] if isinstance(e, dict)]
-    ack_times = [a.get("at") for a in raw.get("acknowledgements") or [] if isinstance(a, dict)]
-    ack_times += [e.get("created_at") for e in log_entries if e.get("type") == "acknowledge_log_entry"]
-    acknowledged = _first_time(ack_times)
-    acknowledger = None
-    for ack in raw.get("acknowledgements") or []:
-        if isinstance(ack, dict) and ack.get("at") == acknowledged:
-            acknowledger = _summary(ack.get("acknowledger"))
-    resolved = None
-    if raw.get("status") == "resolved":
-        resolve_logs = [
-            str(e["created_at"]) for e in log_entries if e.get("type") == "resolve_log_entry" and e.get("created_at")
-        ]
-        resolved = raw.get("resolved_at") or raw.get("last_status_change_at") or _last_time(resolve_logs)
-    # PagerDuty keeps acknowledgements that may postdate a resolution (or the data may be
-    # odd): an acknowledgement after the resolution is dropped rather than break the order.
-    ack_at, res_at, created_at = (parse_stored_any(str(v)) if v else None for v in (acknowledged, resolved, created))
-    if ack_at and created_at and ack_at < created_at:
-        acknowledged, ack_at = None, None
-    if ack_at and res_at and ack_at > res_at:
-        acknowledged = None
-    number = raw.get("incident_number")
-    title = raw.get("title") or raw.get("summary") or f"PagerDuty incident {pd_id}"
-    timeline = [
-        {
-            "at": created,
-            "kind": "opened",
-            "by": None,
-            "text": "Triggered in PagerDuty" + (f" (#{number})" if number else ""),
-        }
-    ]
-    if acknowledged:
-        timeline.append(
-            {
-                "at": acknowledged,
-                "kind": "acknowledged",
-                "by": acknowledger,
-                "text": "Acknowledged in PagerDuty",
-            }
-        )
-    if resolved:
-        timeline.append(
-            {
-                "at": resolved,
-                "kind": "resolved",
-                "by": _summary(raw.get("last_status_change_by")),
-                "text": "Resolved in PagerDuty",
-            }
-        )
-    for entry in timeline:
-        moment = parse_stored_any(str(entry["at"]))
-        entry["at"] = to_iso(moment) if moment else entry["at"]
-    source: dict[str, Any] = {"kind": "pagerduty", "id": str(pd_id)}
-    if raw.get("html_url"):
-        source["url"] = raw["html_url"]
-    if number is not None:
-        source["number"] = number
-    return {
-        "title": str(title),
-        "severity": severity,
-        "service": _summary(raw.get("service")),
-        "summary": raw.get("description") if raw.get("description") not in (None, title) else None,
-        "opened_at": created,
-        "started_at": created,
-        "detected_at": created,
-        "acknowledged_at": acknowledged,
-        "mitigated_at": None,
-        "resolved_at": resolved,
-        "timeline": timeline,
-        "source": source,
-    }
 
 
 def convert_pagerduty(rows: list[Row], config: Config) -> Iterator[Row]:
     """Rows of PagerDuty objects as rows of incli records (unreadable ones say why)."""
     for row in rows:
-        raw = row.data.raw if isinstance(row.data, _PagerDuty) else row.data
+        raw = row.data.raw if isinstance(row.data, _Foreign) else row.data
         try:
-            data: Any = pagerduty_record(raw, config)
+            data: Any = pagerduty.record(raw, config.pagerduty_import)
         except InvalidInput as exc:
             data = _Unreadable(exc.message)
         yield Row(row.number, row.line, data)
