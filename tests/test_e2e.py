@@ -82,7 +82,8 @@ def test_full_lifecycle_backfilled(root: Path) -> None:
     shown = inc(root, "show", incident_id, "--json")
     assert shown.returncode == 0
     data = json.loads(shown.stdout)
-    assert list(data) == KEYS
+    # opened without --started-at/--detected-at: those two are recorded as assumed
+    assert list(data) == [*KEYS, "assumed"] and data["assumed"] == ["started_at", "detected_at"]
     assert (data["status"], data["acknowledged_at"], data["mitigated_at"], data["resolved_at"]) == (
         "resolved",
         "2025-01-15T14:32:00+00:00",
@@ -91,7 +92,7 @@ def test_full_lifecycle_backfilled(root: Path) -> None:
     )
     assert [e["kind"] for e in data["timeline"]] == ["opened", "acknowledged", "note", "mitigated", "resolved"]
     listed = json.loads(inc(root, "list", "--json").stdout)
-    assert [list(i) for i in listed] == [KEYS]
+    assert [list(i) for i in listed] == [[*KEYS, "assumed"]]
     human = inc(root, "show", incident_id)
     assert "15 minutes" in human.stdout  # time to resolve, 14:30 -> 14:45
     assert inc(root, "validate").returncode == 0

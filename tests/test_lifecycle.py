@@ -138,7 +138,7 @@ def test_show_and_list_json_keys(repo: Path, run: Run) -> None:
     shown = run("show", first, "--json")
     assert shown.code == 0
     data = shown.json
-    assert list(data) == INCIDENT_KEYS
+    assert list(data) == [*INCIDENT_KEYS, "assumed"]  # opened without --started-at/--detected-at
     assert data["id"] == first
     assert data["acknowledged_at"] == at("14:32")
     assert data["mitigated_at"] is None and data["resolved_at"] is None
@@ -150,13 +150,13 @@ def test_show_and_list_json_keys(repo: Path, run: Run) -> None:
     assert isinstance(listed, list)
     assert [i["id"] for i in listed] == [second, first]  # newest first
     for item in listed:
-        assert list(item) == INCIDENT_KEYS
+        assert list(item) == [*INCIDENT_KEYS, "assumed"]  # opened without --started-at/--detected-at
 
 
 def test_open_json_prints_the_incident(repo: Path, run: Run) -> None:
     result = run("open", "Disk full", "-s", "4", "--at", T0, "--json", "--drill")
     assert result.code == 0
-    assert list(result.json) == INCIDENT_KEYS
+    assert list(result.json) == [*INCIDENT_KEYS, "assumed"]  # opened without --started-at/--detected-at
     assert result.json["drill"] is True
     assert result.json["severity"] == "SEV4"
 

@@ -54,6 +54,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             service,
             "--started-at",
             T(started),
+            "--detected-at",
+            T(detected),
             "--at",
             T(detected),
             "--by",

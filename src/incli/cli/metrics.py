@@ -49,15 +49,23 @@ def _share(part: dict[str, Any]) -> str:
     return f"{part['share'] * 100:.0f}% ({part['within']}/{part['n']})"
 
 
-def _metric_rows(result: dict[str, Any], metrics: dict[str, Any]) -> list[list[str]]:
+def _metric_rows(result: dict[str, Any], part: dict[str, Any]) -> list[list[str]]:
+    """The rows of a metrics table for ``part`` (the whole result, or one group)."""
     rows = []
-    for key, stat in metrics.items():
+    declared = part.get("counted_from_declaration", {})
+    for key, stat in part["metrics"].items():
         definition = result["definitions"].get(key, {})
         label = f"{key.upper()} {definition.get('label', '')}".strip()
+        count = str(stat["n"])
+        if declared.get(key):
+            start = "impact start" if definition.get("start") == "started_at" else "detection"
+            count += f": {stat['n'] - declared[key]} from {start}, {declared[key]} from declaration"
+        elif key == "mtbf" and part.get("overlapping"):
+            count += f" ({part['overlapping']} overlapping)"
         rows.append(
             [
                 label,
-                str(stat["n"]),
+                count,
                 _human(stat["mean_seconds"]),
                 _human(stat["median_seconds"]),
                 _human(stat["p90_seconds"]),
@@ -101,7 +109,7 @@ def _tables(result: dict[str, Any], by: str | None) -> None:
     columns = ["Metric", "n", "Mean", "Median", "p90"]
     output.table(
         columns,
-        _metric_rows(result, result["metrics"]),
+        _metric_rows(result, result),
         title=f"{result['count']} incident{'s' if result['count'] != 1 else ''} "
         "(n = incidents measured; p90 = nearest rank)",
         empty="No incidents in scope.",
@@ -112,7 +120,7 @@ def _tables(result: dict[str, Any], by: str | None) -> None:
         rows: list[list[str]] = []
         for group in result.get("groups", []):
             key = group["key"] if group["key"] is not None else f"(no {by})"
-            for index, row in enumerate(_metric_rows(result, group["metrics"])):
+            for index, row in enumerate(_metric_rows(result, group)):
                 rows.append([key if index == 0 else "", str(group["count"]) if index == 0 else "", *row])
         output.table([by.capitalize(), "Incidents", *columns], rows, title=f"By {by}")
     sev_rows = [[s["severity"], str(s["count"]), _share(s["acknowledged_in_time"])] for s in result["by_severity"]]

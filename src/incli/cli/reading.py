@@ -11,7 +11,7 @@ from incli import output
 from incli.cli.common import JsonOption, RequiredId, service
 from incli.domain import durations
 from incli.domain.config import Config
-from incli.domain.model import Incident
+from incli.domain.model import Incident, assumed_times
 from incli.domain.times import describe_duration, short_duration, to_iso
 
 
@@ -92,6 +92,7 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
         pairs.append(("Tags", ", ".join(incident.tags), None))
     if incident.summary:
         pairs.append(("Summary", incident.summary, None))
+    assumed = assumed_times(incident.extra)
     for name, label in (
         ("started_at", "Impact started"),
         ("detected_at", "Detected"),
@@ -100,7 +101,10 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
         ("mitigated_at", "Mitigated"),
         ("resolved_at", "Resolved"),
     ):
-        pairs.append((label, output.local(incident.time(name), "%Y-%m-%d %H:%M:%S %z"), None))
+        shown = output.local(incident.time(name), "%Y-%m-%d %H:%M:%S %z")
+        if name in assumed:
+            shown += f" ({_assumed_from(incident, name)})"
+        pairs.append((label, shown, None))
     output.fields(pairs, title=incident.id)
 
     output.heading("Durations")
@@ -131,6 +135,15 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
     if pairs:
         output.heading("Postmortem and action items")
         output.fields(pairs)
+
+
+def _assumed_from(incident: Incident, name: str) -> str:
+    """How an assumed milestone was filled in, for inc show: "assumed: declared"."""
+    moment = incident.time(name)
+    for other, word in (("opened_at", "declared"), ("detected_at", "detected"), ("started_at", "impact start")):
+        if other != name and other not in assumed_times(incident.extra) and incident.time(other) == moment:
+            return f"assumed: {word}"
+    return "assumed"
 
 
 def _status_row(incident: Incident, config: Config, now: datetime) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import Any
 from incli.domain import alerts as am
 from incli.domain import lifecycle
 from incli.domain.config import Config
-from incli.domain.model import Incident, TimelineEntry
+from incli.domain.model import Incident, TimelineEntry, set_assumed
 from incli.domain.times import to_iso
 
 
@@ -121,6 +121,8 @@ def opened_incident(
         summary=am.group_description(notification),
         extra={"source": source},
     )
+    if not starts:  # no alert said when it began: the start is the receipt, assumed
+        set_assumed(incident.extra, ["started_at"])
     incident.add_entry(
         TimelineEntry(
             at=received, kind="opened", by=notification.source, text=f"Opened as {level.id} from {label}: {title}"

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from incli.domain.model import TIME_FIELDS, Incident
+from incli.domain.model import TIME_FIELDS, Incident, assumed_times
 from incli.domain.postmortem import action_overdue
 from incli.domain.severity import unknown_key
 from incli.domain.times import parse_iso
@@ -88,7 +88,7 @@ class Facts:
     postmortem_state: str | None
     postmortem_published_at: float | None
     actions: tuple[tuple[str, str | None], ...]  # (status, due date text)
-    # Times an import filled in (source.derived): real for listing, left out of metrics.
+    # Times nobody gave (the incident's ``assumed:``): real for listing, left out of metrics.
     derived: tuple[str, ...] = ()
 
     def time(self, name: str) -> float | None:
@@ -142,9 +142,7 @@ def facts_from_incident(incident: Incident) -> Facts:
                 due = item.get("due")
                 actions.append((str(item.get("status") or "open"), str(due) if due is not None else None))
     times = tuple(moment.timestamp() if (moment := incident.time(name)) is not None else None for name in TIME_FIELDS)
-    source = incident.extra.get("source")
-    derived_raw = source.get("derived") if isinstance(source, dict) else None
-    derived = tuple(str(n) for n in derived_raw if n in TIME_INDEX) if isinstance(derived_raw, list) else ()
+    derived = assumed_times(incident.extra)
     return Facts(
         id=incident.id,
         title=incident.title,
@@ -214,27 +212,72 @@ def summarize(values: Sequence[float]) -> dict[str, Any]:
     }
 
 
-def _durations(facts: Iterable[Facts], start: str, end: str) -> list[float]:
-    si, ei = TIME_INDEX[start], TIME_INDEX[end]
-    found = []
+# A span that ends in a response (acknowledged, mitigated, resolved) and starts at
+# detection or impact start counts from the declaration when its own start is unknown,
+# as PagerDuty counts from the trigger. Time to detect never falls back.
+FALLBACK_START = "opened_at"
+FALLBACK_ENDS = ("acknowledged_at", "mitigated_at", "resolved_at")
+
+
+def falls_back(start: str, end: str) -> bool:
+    return end in FALLBACK_ENDS and start in ("detected_at", "started_at")
+
+
+def _durations(facts: Iterable[Facts], start: str, end: str) -> tuple[list[float], int]:
+    """Every known span (never an assumed end or start, never negative), and how many of
+    them counted from the declaration because their own start was unknown."""
+    si, ei, oi = TIME_INDEX[start], TIME_INDEX[end], TIME_INDEX[FALLBACK_START]
+    fallback = falls_back(start, end)
+    found: list[float] = []
+    declared = 0
     for item in facts:
         times = item.measured() if item.derived else item.times
         a, b = times[si], times[ei]
+        from_declaration = a is None and fallback
+        if from_declaration:
+            a = times[oi]
         if a is not None and b is not None and b >= a:
             found.append(b - a)
-    return found
+            declared += from_declaration
+    return found, declared
 
 
-def _gaps(facts: Iterable[Facts]) -> list[float]:
-    index = TIME_INDEX["started_at"]
-    starts = sorted(t for f in facts if (t := f.times[index]) is not None)
-    return [b - a for a, b in zip(starts, starts[1:], strict=False)]
+def _gaps(facts: Iterable[Facts]) -> tuple[list[float], int]:
+    """Gaps from each impact start to the next (assumed starts left out), and how many
+    incidents overlapped another: began while an earlier one's impact (start to
+    mitigation, else resolution) had not ended. An unknown end overlaps nothing."""
+    si, mi, ri = TIME_INDEX["started_at"], TIME_INDEX["mitigated_at"], TIME_INDEX["resolved_at"]
+    spans: list[tuple[float, float | None]] = []
+    for item in facts:
+        times = item.measured() if item.derived else item.times
+        if times[si] is not None:
+            spans.append((times[si], times[mi] if times[mi] is not None else times[ri]))  # type: ignore[arg-type]
+    spans.sort(key=lambda pair: pair[0])
+    overlapped = 0
+    latest_end: float | None = None
+    for start, end in spans:
+        if latest_end is not None and start < latest_end:
+            overlapped += 1
+        if end is not None:
+            latest_end = end if latest_end is None else max(latest_end, end)
+    starts = [s for s, _e in spans]
+    return [b - a for a, b in zip(starts, starts[1:], strict=False)], overlapped
 
 
 def duration_metrics(facts: Sequence[Facts], defs: Sequence[MetricDef]) -> dict[str, Any]:
-    result = {d.key: summarize(_durations(facts, d.start, d.end)) for d in defs}
-    result["mtbf"] = summarize(_gaps(facts))
-    return result
+    """``{"metrics": {key: summary}, "counted_from_declaration": {key: n}, "overlapping": n}``:
+    each summary's n includes the incidents counted from the declaration; how many that
+    were is said beside it, and so is how many incidents overlapped another (MTBF)."""
+    stats: dict[str, Any] = {}
+    declared_counts: dict[str, int] = {}
+    for d in defs:
+        values, declared = _durations(facts, d.start, d.end)
+        stats[d.key] = summarize(values)
+        if falls_back(d.start, d.end):
+            declared_counts[d.key] = declared
+    gaps, overlapped = _gaps(facts)
+    stats["mtbf"] = summarize(gaps)
+    return {"metrics": stats, "counted_from_declaration": declared_counts, "overlapping": overlapped}
 
 
 # -- the report ---------------------------------------------------------------
@@ -281,17 +324,19 @@ def group_keys(item: Facts, by: str, zone: tzinfo | None) -> list[str | None]:
 
 def acknowledged_in_time(facts: Iterable[Facts], response: dict[str, float], now: float) -> dict[str, Any]:
     """Of the incidents whose outcome is known, how many were acknowledged within their
-    severity's response time (counted from detection).
+    severity's response time (counted from detection, else, when detection is unknown,
+    from the declaration: the same rule as time to acknowledge).
 
     Known: acknowledged (in time or late), or still active and unacknowledged past the
     response time (late). An incident resolved without a recorded acknowledgement, or
     still inside its response window, is left out.
     """
-    det_i, ack_i = TIME_INDEX["detected_at"], TIME_INDEX["acknowledged_at"]
+    det_i, ack_i, open_i = TIME_INDEX["detected_at"], TIME_INDEX["acknowledged_at"], TIME_INDEX[FALLBACK_START]
     within = decided = 0
     for item in facts:
         limit = response.get(item.severity)
-        detected = (item.measured() if item.derived else item.times)[det_i]
+        times = item.measured() if item.derived else item.times
+        detected = times[det_i] if times[det_i] is not None else times[open_i]
         if limit is None or detected is None:
             continue
         ack = item.times[ack_i]
@@ -386,7 +431,7 @@ def report(
         )
     result: dict[str, Any] = {
         "count": len(chosen),
-        "metrics": duration_metrics(chosen, defs),
+        **duration_metrics(chosen, defs),
         "by_severity": by_severity,
         "acknowledged_in_time": acknowledged_in_time(chosen, response, now),
         "postmortems": postmortem_summary(chosen, postmortem_due_by_severity, now),
@@ -398,6 +443,11 @@ def report(
                 "start": "started_at",
                 "end": "next incident's started_at",
             },
+            "counted_from_declaration": "incidents whose detection or impact start is unknown (assumed): "
+            "time to acknowledge, mitigate and resolve count from the declaration for them, as PagerDuty "
+            "counts from the trigger; time to detect never does",
+            "overlapping": "incidents that began while an earlier one's impact had not ended (MTBF still "
+            "counts start to next start)",
             "p90": "nearest rank: the ceil(0.9 * n)-th smallest value",
         },
     }
@@ -418,7 +468,7 @@ def report(
             {
                 "key": key,
                 "count": len(buckets[key]),
-                "metrics": duration_metrics(buckets[key], defs),
+                **duration_metrics(buckets[key], defs),
             }
             for key in sorted(buckets, key=order)
         ]

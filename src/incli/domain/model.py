@@ -8,6 +8,7 @@ The same keys are used in the YAML file, in ``--json`` output and in the code:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -57,9 +58,37 @@ FIELD_ORDER = (
 #   postmortem  the blameless postmortem (a mapping; see domain/postmortem.py)
 #   actions     action items (a list of mappings with an id each)
 #   source      where the incident came from (an alert group, an import)
-EXTENSION_ORDER: list[str] = ["postmortem", "actions", "source"]
+#   assumed     the milestones nobody gave, filled in so the incident is complete (e.g.
+#               [started_at, detected_at] after inc open without --started-at or
+#               --detected-at); metrics leave them out (domain/metrics.py)
+EXTENSION_ORDER: list[str] = ["postmortem", "actions", "source", "assumed"]
 REQUIRED = ("id", "title", "severity", "status", "opened_at", "started_at", "detected_at", "timeline")
 ENTRY_KEYS = ("at", "kind", "by", "text")
+
+
+def assumed_times(incident_extra: dict[str, Any]) -> tuple[str, ...]:
+    """The milestones an incident records as assumed (not given), in TIME_FIELDS order.
+
+    ``assumed:`` is the one mechanism (inc open, ingest, rules, import); files imported
+    before it existed say the same in ``source.derived``.
+    """
+    names: set[str] = set()
+    for raw in (
+        incident_extra.get("assumed"),
+        (incident_extra.get("source") or {}).get("derived") if isinstance(incident_extra.get("source"), dict) else None,
+    ):
+        if isinstance(raw, list):
+            names.update(str(n) for n in raw if n in TIME_FIELDS)
+    return tuple(name for name in TIME_FIELDS if name in names)
+
+
+def set_assumed(incident_extra: dict[str, Any], names: Iterable[str]) -> None:
+    """Record which milestones were assumed (none: the key is left out)."""
+    wanted = [name for name in TIME_FIELDS if name in set(names)]
+    if wanted:
+        incident_extra["assumed"] = wanted
+    else:
+        incident_extra.pop("assumed", None)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from incli.domain import lifecycle
 from incli.domain.metrics import TIME_INDEX, Facts
-from incli.domain.model import ACTIVE_STATUSES, ROLES, Incident, TimelineEntry
+from incli.domain.model import ACTIVE_STATUSES, ROLES, Incident, TimelineEntry, set_assumed
 from incli.domain.times import check_not_future, now_utc, parse_time
 from incli.errors import Conflict, InvalidInput, NotFound
 from incli.storage import gitinfo
@@ -279,6 +279,12 @@ class Service:
             commander=(commander or "").strip() or None,
             tags=list(dict.fromkeys(clean_tags)),
             drill=drill,
+        )
+        # A time nobody gave is recorded as assumed: metrics leave it out (a detection
+        # "at declaration" would make every time to detect zero).
+        set_assumed(
+            incident.extra,
+            [name for name, given in (("started_at", started_at), ("detected_at", detected_at)) if not given],
         )
         label = "Drill opened" if drill else "Opened"
         incident.add_entry(TimelineEntry(at=opened, kind="opened", by=actor, text=f"{label} as {level.id}: {title}"))

@@ -110,7 +110,9 @@ def _new_incident(svc: Service, ev: Evaluation) -> Incident:
                 "threshold": format_value(rule.threshold),
                 "value": format_value(worst.value),
                 "labels": dict(worst.labels),
-            }
+            },
+            # The rule saw the breach now (detection); when the impact began nobody knows.
+            "assumed": ["started_at"],
         },
     )
     incident.add_entry(

@@ -344,12 +344,13 @@ def prepare(data: Any, config: Config, now: datetime) -> tuple[Incident, list[st
     for key, moment in times.items():
         record[key] = to_iso(moment) if moment is not None else None
     if derived:
-        # Say which times were filled in, so metrics leave them out (a derived detected_at
-        # would make every time to detect zero).
+        # Say which times were filled in (assumed), so metrics leave them out (a derived
+        # detected_at would make every time to detect zero).
         source = record.get("source")
-        source = dict(source) if isinstance(source, dict) else {"kind": "import"}
-        source["derived"] = sorted({text.split(" ")[0] for text in derived})
-        record["source"] = source
+        record["source"] = dict(source) if isinstance(source, dict) else {"kind": "import"}
+        given = record.get("assumed")
+        known = [str(n) for n in given] if isinstance(given, list) else []
+        record["assumed"] = sorted({*known, *(text.split(" ")[0] for text in derived)})
 
     severity = record.get("severity")
     if severity is None or (isinstance(severity, str) and not severity.strip()):

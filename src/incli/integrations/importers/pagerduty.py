@@ -150,4 +150,7 @@ def record(raw: Any, settings: PagerDutyImport) -> dict[str, Any]:
         "resolved_at": resolved,
         "timeline": timeline,
         "source": source,
+        # PagerDuty knows when it was triggered (created_at), not when the impact began or
+        # was detected: those are assumed, and metrics count from the trigger instead.
+        "assumed": ["detected_at", "started_at"],
     }
