@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from conftest import Run
 from incli.storage import yamlio
+from tests.conftest import Run
 
 pytestmark = pytest.mark.skipif(
     subprocess.run(["git", "--version"], capture_output=True).returncode != 0, reason="git is not installed"

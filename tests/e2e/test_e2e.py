@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import Run, take_snapshot
 from incli.errors import ExitCode
+from tests.conftest import Run, take_snapshot
 
 KEYS = [
     "id",

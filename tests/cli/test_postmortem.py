@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from postmortem_helpers import cloudflare_waf, inc, load, make_repo, set_config, write_up
+from tests.postmortem_helpers import cloudflare_waf, inc, load, make_repo, set_config, write_up
 
 OUTLINE = [
     "## Incident Summary",

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import T0, Run
 from incli.storage import yamlio
+from tests.conftest import T0, Run
 
 TRAPS = [
     "14:30",

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from incli.cli.app import app
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "acme"
 
 
 def _inc(*args: str) -> tuple[int, str, str]:

@@ -11,13 +11,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from alertpayloads import ZERO, alert, dumps, firing_two, notification, resolved_two
 from incli.cli.app import app
 from incli.domain.alerts import parse_alert_time, parse_notification
 from incli.errors import InvalidInput
 from incli.service.incidents import Service
 from incli.service.ingest import ingest_alertmanager
 from incli.storage.repo import find_repository, init_repository
+from tests.alertpayloads import ZERO, alert, dumps, firing_two, notification, resolved_two
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from incli import render
-from postmortem_helpers import cloudflare_waf, inc, make_repo, write_up
+from tests.postmortem_helpers import cloudflare_waf, inc, make_repo, write_up
 
 
 @pytest.fixture

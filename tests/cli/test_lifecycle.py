@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import T0, Run
 from incli.errors import ExitCode
+from tests.conftest import T0, Run
 
 INCIDENT_KEYS = [
     "id",

@@ -16,7 +16,7 @@ from incli.domain import charts, reportdata
 from incli.render import markdown_to_html
 from incli.storage import yamlio
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "acme"
 HOSTILE = "<script>alert(1)</script>"
 
 

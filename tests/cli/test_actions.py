@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from postmortem_helpers import cloudflare_waf, inc, load, make_repo
+from tests.postmortem_helpers import cloudflare_waf, inc, load, make_repo
 
 
 @pytest.fixture

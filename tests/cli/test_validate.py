@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import T0, Run, take_snapshot
 from incli.errors import ExitCode
+from tests.conftest import T0, Run, take_snapshot
 
 
 @pytest.fixture

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alertpayloads import dumps, firing_two, resolved_two
 from incli.serve import IngestServer
 from incli.service.hooks import Hooks
 from incli.service.incidents import Service
 from incli.storage.repo import find_repository, init_repository
-from localhttp import receiver
+from tests.alertpayloads import dumps, firing_two, resolved_two
+from tests.localhttp import receiver
 
 
 @pytest.fixture

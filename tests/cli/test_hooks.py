@@ -17,7 +17,7 @@ from incli.errors import InvalidInput
 from incli.service.hooks import Hooks, parse_hooks
 from incli.service.incidents import Service
 from incli.storage.repo import find_repository, init_repository
-from localhttp import receiver
+from tests.localhttp import receiver
 
 AT = "2025-01-15T14:30:00+00:00"
 EVIL = "$(touch {marker}); rm -rf ~ ; `touch {marker}` && touch {marker} | id > {marker}"

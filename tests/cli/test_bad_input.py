@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import T0, Run, take_snapshot
 from incli.errors import ExitCode
+from tests.conftest import T0, Run, take_snapshot
 
 RESOLVED_AT = "2025-01-15T14:45:00+00:00"
 BROKEN_YAML = b"id: INC-20250101-brkn1\ntitle: [unclosed\nseverity: SEV2\n"
@@ -250,7 +250,7 @@ def test_init_where_it_cannot_write(tmp_path: Path) -> None:
 
 
 def result_as_ran(result: subprocess.CompletedProcess[str]):  # type: ignore[no-untyped-def]
-    from conftest import Ran
+    from tests.conftest import Ran
 
     return Ran(result.returncode, result.stdout, result.stderr)
 

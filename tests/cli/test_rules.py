@@ -20,7 +20,7 @@ from incli.service.hooks import Hooks
 from incli.service.incidents import Service
 from incli.service.remind import remind
 from incli.storage.repo import find_repository, init_repository
-from localhttp import receiver
+from tests.localhttp import receiver
 
 PROM = textwrap.dedent("""\
     # HELP connection_pool_usage Share of the DB connection pool in use.
