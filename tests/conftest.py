@@ -23,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from incli.cli.app import app
+from incli.errors import ExitCode
 
 # A fixed time for backfilled incidents (the example case of issue 2).
 T0 = "2025-01-15T14:30:00+00:00"
@@ -95,6 +96,17 @@ def take_snapshot(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and not (p.parent.name == ".incli" and p.name.startswith("index"))
     }
+
+
+def check_refused(result: Ran, code: ExitCode, *words: str) -> None:
+    """A refused command: exactly one ``inc: error:`` line on stderr (skipped-file warnings aside)
+    naming every word, and the exit code."""
+    errors = [line for line in result.stderr.splitlines() if "warning: skipped" not in line]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("inc: error: "), result.stderr
+    assert result.code == code, (result.code, result.stderr)
+    for word in words:
+        assert word in errors[0], (word, errors[0])
 
 
 @pytest.fixture

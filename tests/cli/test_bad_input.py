@@ -3,17 +3,13 @@ non-zero exit code, and every file in the repository byte for byte unchanged."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from incli.errors import ExitCode
-from tests.conftest import T0, Run, take_snapshot
+from tests.conftest import T0, Run, check_refused, take_snapshot
 
 RESOLVED_AT = "2025-01-15T14:45:00+00:00"
 BROKEN_YAML = b"id: INC-20250101-brkn1\ntitle: [unclosed\nseverity: SEV2\n"
@@ -61,15 +57,6 @@ def populated(repo: Path, template: tuple[Path, dict[str, str]]) -> dict[str, st
     shutil.rmtree(repo)
     shutil.copytree(source, repo)
     return ids
-
-
-def check_refused(result, code: ExitCode, *words: str) -> None:  # type: ignore[no-untyped-def]
-    errors = [line for line in result.stderr.splitlines() if "warning: skipped" not in line]
-    assert len(errors) == 1, result.stderr
-    assert errors[0].startswith("inc: error: "), result.stderr
-    assert result.code == code, (result.code, result.stderr)
-    for word in words:
-        assert word in errors[0], (word, errors[0])
 
 
 CASES = [
@@ -179,98 +166,6 @@ def test_malformed_config(repo: Path, run: Run) -> None:
     assert take_snapshot(repo) == before
 
 
-# -- an unwritable repository ------------------------------------------------
-# Root ignores file modes, so when running as root the command runs with every
-# capability dropped (setpriv): then the modes apply to it as to anyone.
-
-
-@pytest.fixture
-def read_only(repo: Path) -> Iterator[Path]:
-    folders = [repo, repo / "incidents", repo / ".incli"]
-    files = [p for p in repo.rglob("*") if p.is_file()]
-    for path in files:
-        path.chmod(0o444)
-    for folder in folders:
-        folder.chmod(0o555)
-    yield repo
-    for folder in folders:
-        folder.chmod(0o755)
-    for path in files:
-        path.chmod(0o644)
-
-
-def inc_unprivileged(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: file modes cannot be enforced")
-        prefix = [setpriv, "--bounding-set=-all", "--inh-caps=-all", "--"]
-        if subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
-            pytest.skip("running as root and setpriv cannot drop capabilities here")
-    env = {**os.environ, "INC_DEBUG": ""}
-    return subprocess.run(
-        [*prefix, sys.executable, "-m", "incli", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=60
-    )
-
-
-@pytest.fixture
-def writable_first(repo: Path, run: Run) -> dict[str, str]:
-    incident_id = run("open", "Pool exhausted", "-s", "2", "--at", T0).stdout.strip()
-    return {"id": incident_id}
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["open", "New one", "-s", "2", "--at", T0],
-        ["ack", "{id}", "--at", "2025-01-15T14:32:00+00:00"],
-        ["note", "{id}", "a note", "--at", "2025-01-15T14:33:00+00:00"],
-        ["resolve", "--at", "2025-01-15T14:45:00+00:00"],
-    ],
-    ids=["open", "ack", "note", "resolve"],
-)
-def test_unwritable_repository(writable_first: dict[str, str], read_only: Path, argv: list[str]) -> None:
-    before = take_snapshot(read_only)
-    result = inc_unprivileged("--dir", str(read_only), *[a.format(**writable_first) for a in argv])
-    check_refused(result_as_ran(result), ExitCode.STORAGE, "cannot write")
-    assert take_snapshot(read_only) == before
-
-
-def test_init_where_it_cannot_write(tmp_path: Path) -> None:
-    parent = tmp_path / "locked"
-    parent.mkdir()
-    parent.chmod(0o555)
-    try:
-        result = inc_unprivileged("init", str(parent / "repo"))
-    finally:
-        parent.chmod(0o755)
-    check_refused(result_as_ran(result), ExitCode.STORAGE, "cannot create")
-    assert list(parent.iterdir()) == []
-
-
-def result_as_ran(result: subprocess.CompletedProcess[str]):  # type: ignore[no-untyped-def]
-    from tests.conftest import Ran
-
-    return Ran(result.returncode, result.stdout, result.stderr)
-
-
-def test_unwritable_incidents_folder_only(writable_first: dict[str, str], repo: Path) -> None:
-    """The lock can be taken, but the incident cannot be replaced: nothing changes, no temp file."""
-    folder = repo / "incidents"
-    folder.chmod(0o555)
-    try:
-        before = take_snapshot(repo)
-        result = inc_unprivileged(
-            "--dir", str(repo), "note", writable_first["id"], "text", "--at", "2025-01-15T14:33:00+00:00"
-        )
-        after = take_snapshot(repo)
-    finally:
-        folder.chmod(0o755)
-    check_refused(result_as_ran(result), ExitCode.STORAGE, "cannot write", writable_first["id"])
-    assert after == before
-
-
 def test_error_stays_one_line_with_a_multiline_title(repo: Path, run: Run) -> None:
     first = run("open", "first line\nsecond line", "-s", "2", "--at", T0).stdout.strip()
     second = run("open", "other", "-s", "2", "--at", T0).stdout.strip()
@@ -278,15 +173,3 @@ def test_error_stays_one_line_with_a_multiline_title(repo: Path, run: Run) -> No
     result = run("ack")
     check_refused(result, ExitCode.CONFLICT, first, second, "first line second line")
     assert take_snapshot(repo) == before
-
-
-def test_init_again_in_a_read_only_clone_still_says_nothing_changed(repo: Path, tmp_path: Path) -> None:
-    clone = tmp_path / "clone"
-    shutil.copytree(repo, clone, ignore=shutil.ignore_patterns(".incli"))
-    clone.chmod(0o555)
-    try:
-        result = inc_unprivileged("init", str(clone))
-    finally:
-        clone.chmod(0o755)
-    assert result.returncode == 0, result.stderr
-    assert "nothing changed" in result.stderr

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -49,25 +47,3 @@ def test_the_database_pool_case() -> None:
     assert case["resolved_at"] == "2025-01-15T14:45:00+00:00"
     mitigated = [e for e in case["timeline"] if e["kind"] == "mitigated"]
     assert mitigated and "restarted the pool" in mitigated[0]["text"]
-
-
-def test_readme_first_command_runs_on_the_examples() -> None:
-    # The README's first command ends in `inc --dir examples/acme list`: run it as a process.
-    result = subprocess.run(
-        [sys.executable, "-m", "incli", "--dir", str(EXAMPLES), "list"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PATH": "", "TZ": "UTC", "COLUMNS": "200"},
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Database connection pool exhausted" in result.stdout
-    readme = (EXAMPLES.parents[1] / "README.md").read_text()
-    assert "inc --dir examples/acme list" in readme
-    assert (
-        (EXAMPLES.parents[1] / ".ci" / "run")
-        .read_text()
-        .strip()
-        .endswith("python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && pytest")
-    )
-    assert "pip install -e '.[test]' && pytest" in readme

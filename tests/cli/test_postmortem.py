@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import sys
 from pathlib import Path
@@ -300,47 +299,3 @@ def test_schedule_writes_an_invitation_that_parses(repo: Path, tmp_path: Path) -
     assert inc(
         repo, "postmortem", "schedule", incident_id, "--at", "2019-07-05T15:00", "--attendee", "nobody", code=4
     ).stderr
-
-
-def test_the_installed_command_renders(repo: Path) -> None:
-    import subprocess
-
-    incident_id = cloudflare_waf(repo)
-    inc(repo, "postmortem", "new", incident_id)
-    env = {**os.environ, "INC_DIR": str(repo), "TZ": "UTC"}
-    result = subprocess.run(
-        [sys.executable, "-m", "incli", "postmortem", "render", incident_id, "-t", "sre"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("# Global 502 errors: WAF rule exhausted CPU Postmortem")
-
-
-def test_invitation_escapes_and_folds_text_without_breaking_characters() -> None:
-    from datetime import UTC, datetime
-
-    import icalendar
-
-    from incli.domain.ical import invitation
-
-    summary = "Revue: café, ünïcode; back\\slash " + "é" * 60
-    start = datetime(2025, 1, 17, 10, tzinfo=UTC)
-    text = invitation(
-        uid="u-1@incli",
-        stamp=datetime(2025, 1, 16, tzinfo=UTC),
-        start=start,
-        end=datetime(2025, 1, 17, 11, tzinfo=UTC),
-        summary=summary,
-        description="line one\nline two",
-        attendees=["a@example.com"],
-    )
-    raw = text.encode("utf-8")
-    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
-    assert "SUMMARY:Revue: café\\, ünïcode\\; back\\\\slash" in text
-    assert "DESCRIPTION:line one\\nline two" in text
-    event = next(iter(icalendar.Calendar.from_ical(raw).walk("VEVENT")))
-    assert str(event["SUMMARY"]) == summary
-    assert str(event["DESCRIPTION"]) == "line one\nline two"

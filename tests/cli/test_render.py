@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from incli import render
 from tests.postmortem_helpers import cloudflare_waf, inc, make_repo, write_up
 
 
@@ -132,8 +131,3 @@ def test_a_broken_template_gives_its_name_and_line(repo: Path) -> None:
     assert "bad.md.j2 line 4" in result.stderr or "bad.md.j2 line 5" in result.stderr
     result = inc(repo, "postmortem", "render", incident_id, "-t", "typo", code=4)
     assert "broken template typo.md.j2 line 2: 'summry' is undefined" in result.stderr
-
-
-def test_built_in_templates_are_found() -> None:
-    names = {(t.name, t.format) for t in render.available(None)}
-    assert {("postmortem", "md"), ("postmortem", "html"), ("sre", "md")} <= names
