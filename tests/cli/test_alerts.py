@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from incli.cli.app import app
 from incli.storage.repo import init_repository
 from tests.alertpayloads import alert, dumps, firing_two, notification
+from tests.conftest import inc
 
 
 @pytest.fixture
@@ -30,17 +29,14 @@ def load(root: Path) -> dict:
 
 
 def test_cli_reads_a_file_and_stdin(repo: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
     payload = tmp_path / "firing.json"
     payload.write_text(dumps(firing_two()))
-    first = runner.invoke(app, ["--dir", str(repo), "ingest", "alertmanager", str(payload)])
-    assert first.exit_code == 0, first.output
+    first = inc("ingest", "alertmanager", str(payload), root=repo)
+    assert first.code == 0, first.stderr
     incident_id = first.stdout.strip()
     assert incident_id.startswith("INC-")
-    second = runner.invoke(
-        app, ["--dir", str(repo), "ingest", "alertmanager", "-", "--json"], input=dumps(firing_two())
-    )
-    assert second.exit_code == 0
+    second = inc("ingest", "alertmanager", "-", "--json", input=dumps(firing_two()), root=repo)
+    assert second.code == 0
     assert json.loads(second.stdout) == {
         "action": "unchanged",
         "incident": incident_id,
@@ -62,23 +58,23 @@ def test_cli_reads_a_file_and_stdin(repo: Path, tmp_path: Path) -> None:
     ],
 )
 def test_cli_refuses_what_is_not_an_alertmanager_payload(repo: Path, text: str, message: str) -> None:
-    result = CliRunner().invoke(app, ["--dir", str(repo), "ingest", "alertmanager", "-"], input=text)
-    assert result.exit_code == 4
+    result = inc("ingest", "alertmanager", "-", input=text, root=repo, code=None)
+    assert result.code == 4
     assert message in result.stderr
     assert result.stderr.count("\n") == 1
     assert files(repo) == []
 
 
 def test_cli_missing_file(repo: Path) -> None:
-    result = CliRunner().invoke(app, ["--dir", str(repo), "ingest", "alertmanager", "nope.json"])
-    assert result.exit_code == 3
+    result = inc("ingest", "alertmanager", "nope.json", root=repo, code=None)
+    assert result.code == 3
     assert "no such file: nope.json" in result.stderr
 
 
 def test_bad_alerts_config_is_one_line(repo: Path) -> None:
     config = repo / "incli.yaml"
     config.write_text(config.read_text() + "alerts:\n  severity_map: {critical: SEV9}\n")
-    result = CliRunner().invoke(app, ["--dir", str(repo), "ingest", "alertmanager", "-"], input=dumps(firing_two()))
-    assert result.exit_code == 4
+    result = inc("ingest", "alertmanager", "-", input=dumps(firing_two()), root=repo, code=None)
+    assert result.code == 4
     assert "alerts.severity_map.critical" in result.stderr
     assert files(repo) == []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from incli.errors import ExitCode
-from tests.conftest import T0, Run, check_refused, take_snapshot
+from tests.conftest import T0, check_refused, inc, take_snapshot
 
 RESOLVED_AT = "2025-01-15T14:45:00+00:00"
 BROKEN_YAML = b"id: INC-20250101-brkn1\ntitle: [unclosed\nseverity: SEV2\n"
@@ -27,24 +27,15 @@ severity: SEV2
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """Built once: two active incidents (so the id cannot be left out), one resolved, two broken files."""
-    from typer.testing import CliRunner
-
-    from incli.cli.app import app
-
     root = tmp_path_factory.mktemp("template") / "repo"
-
-    def inc(*args: str) -> str:
-        result = CliRunner().invoke(app, ["--dir", str(root), *args], env={"TZ": "UTC"})
-        assert result.exit_code == 0, result.output
-        return result.stdout.strip()
-
-    CliRunner().invoke(app, ["init", str(root)])
+    utc = {"TZ": "UTC"}  # module scope: built before the autouse _clean_env sets it
+    inc("init", root)
     ids = {}
     for name, title in (("active", "Database connection pool exhausted"), ("other", "Cache misses")):
-        ids[name] = inc("open", title, "-s", "SEV2", "--at", T0, "--by", "ann")
-    inc("ack", ids["active"], "--at", "2025-01-15T14:32:00+00:00", "--by", "ann")
-    ids["resolved"] = inc("open", "Old outage", "-s", "1", "--at", T0, "--by", "ann")
-    inc("resolve", ids["resolved"], "--at", RESOLVED_AT, "--by", "ann")
+        ids[name] = inc("open", title, "-s", "SEV2", "--at", T0, "--by", "ann", root=root, env=utc).stdout.strip()
+    inc("ack", ids["active"], "--at", "2025-01-15T14:32:00+00:00", "--by", "ann", root=root, env=utc)
+    ids["resolved"] = inc("open", "Old outage", "-s", "1", "--at", T0, "--by", "ann", root=root, env=utc).stdout.strip()
+    inc("resolve", ids["resolved"], "--at", RESOLVED_AT, "--by", "ann", root=root, env=utc)
     (root / "incidents" / "INC-20250101-brkn1.yaml").write_bytes(BROKEN_YAML)
     (root / "incidents" / "INC-20250102-cnfl1.yaml").write_bytes(CONFLICTED)
     return root, ids
@@ -125,51 +116,51 @@ CASES = [
 
 @pytest.mark.parametrize(("argv", "code", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_input_is_refused_and_changes_nothing(
-    repo: Path, run: Run, populated: dict[str, str], argv: list[str], code: ExitCode, words: list[str]
+    repo: Path, populated: dict[str, str], argv: list[str], code: ExitCode, words: list[str]
 ) -> None:
     argv = [a.format(**populated) for a in argv]
     words = [w.format(**populated) for w in words]
     before = take_snapshot(repo)
-    result = run(*argv)
+    result = inc(*argv, code=None)
     check_refused(result, code, *words)
     assert result.stdout == ""
     assert take_snapshot(repo) == before
 
 
-def test_no_repository_found(tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_repository_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     empty = tmp_path / "nowhere" / "deeper"
     empty.mkdir(parents=True)
     monkeypatch.chdir(empty)
-    result = run("list")
+    result = inc("list", code=None)
     check_refused(result, ExitCode.NOT_FOUND, str(empty), "inc init")
     assert list(empty.iterdir()) == []
 
 
-def test_dir_that_is_not_a_repository(tmp_path: Path, run: Run) -> None:
-    result = run("--dir", str(tmp_path), "ack")
+def test_dir_that_is_not_a_repository(tmp_path: Path) -> None:
+    result = inc("--dir", str(tmp_path), "ack", code=None)
     check_refused(result, ExitCode.NOT_FOUND, str(tmp_path), "inc init")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_inc_dir_that_is_not_a_repository(tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_inc_dir_that_is_not_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INC_DIR", str(tmp_path / "missing"))
-    result = run("open", "x", "-s", "2")
+    result = inc("open", "x", "-s", "2", code=None)
     check_refused(result, ExitCode.NOT_FOUND, "INC_DIR", "inc init")
     assert not (tmp_path / "missing").exists()
 
 
-def test_malformed_config(repo: Path, run: Run) -> None:
+def test_malformed_config(repo: Path) -> None:
     (repo / "incli.yaml").write_text("severities: [\n")
     before = take_snapshot(repo)
-    result = run("open", "x", "-s", "2", "--at", T0)
+    result = inc("open", "x", "-s", "2", "--at", T0, code=None)
     check_refused(result, ExitCode.PROBLEMS, "incli.yaml")
     assert take_snapshot(repo) == before
 
 
-def test_error_stays_one_line_with_a_multiline_title(repo: Path, run: Run) -> None:
-    first = run("open", "first line\nsecond line", "-s", "2", "--at", T0).stdout.strip()
-    second = run("open", "other", "-s", "2", "--at", T0).stdout.strip()
+def test_error_stays_one_line_with_a_multiline_title(repo: Path) -> None:
+    first = inc("open", "first line\nsecond line", "-s", "2", "--at", T0).stdout.strip()
+    second = inc("open", "other", "-s", "2", "--at", T0).stdout.strip()
     before = take_snapshot(repo)
-    result = run("ack")
+    result = inc("ack", code=None)
     check_refused(result, ExitCode.CONFLICT, first, second, "first line second line")
     assert take_snapshot(repo) == before

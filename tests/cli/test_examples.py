@@ -5,28 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from incli.cli.app import app
+from tests.conftest import inc
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "acme"
 
 
-def _inc(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["--dir", str(EXAMPLES), *args])
-    return result.exit_code, result.stdout, result.stderr
-
-
 def test_examples_validate_clean() -> None:
-    code, _out, err = _inc("validate")
-    assert code == 0, err
-    assert "11 incident files checked: no problems" in err
+    result = inc("validate", root=EXAMPLES)
+    assert result.code == 0, result.stderr
+    assert "11 incident files checked: no problems" in result.stderr
 
 
 def test_examples_read_like_a_real_team() -> None:
-    code, out, _err = _inc("list", "--json")
-    assert code == 0
-    incidents = json.loads(out)
+    result = inc("list", "--json", root=EXAMPLES)
+    assert result.code == 0
+    incidents = json.loads(result.stdout)
     assert 8 <= len(incidents) <= 12
     assert {i["severity"] for i in incidents} == {"SEV1", "SEV2", "SEV3", "SEV4"}
     assert len({i["service"] for i in incidents}) >= 3
@@ -36,8 +29,8 @@ def test_examples_read_like_a_real_team() -> None:
 
 
 def test_the_database_pool_case() -> None:
-    code, out, _err = _inc("list", "--json")
-    pool = [i for i in json.loads(out) if i["title"] == "Database connection pool exhausted"]
+    listed = inc("list", "--json", root=EXAMPLES)
+    pool = [i for i in json.loads(listed.stdout) if i["title"] == "Database connection pool exhausted"]
     assert len(pool) == 1
     case = pool[0]
     assert case["severity"] == "SEV2"

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from incli.cli.app import app
 from incli.service.hooks import Hooks
 from incli.service.incidents import Service
 from incli.storage.repo import find_repository, init_repository
+from tests.conftest import inc
 from tests.localhttp import receiver
 
 AT = "2025-01-15T14:30:00+00:00"
@@ -43,10 +42,6 @@ def configure(repo: Path, hooks: dict) -> None:
     path.write_text(yaml.safe_dump(data))
 
 
-def inc(repo: Path, *args: str):
-    return CliRunner().invoke(app, ["--dir", str(repo), *args])
-
-
 def incident_file(repo: Path) -> dict:
     (path,) = sorted((repo / "incidents").glob("*.yaml"))
     return yaml.safe_load(path.read_text())
@@ -67,9 +62,9 @@ def test_webhook_json_is_posted_to_a_local_server(repo: Path, monkeypatch: pytes
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # loopback hooks must not use it
     with receiver() as got:
         configure(repo, {"opened": [{"webhook": got.url}], "acknowledged": [{"webhook": got.url}]})
-        opened = inc(repo, "open", "Database connection pool exhausted", "-s", "SEV2", "--at", AT)
-        assert opened.exit_code == 0, opened.output
-        assert inc(repo, "ack", "--at", "2025-01-15T14:32:00+00:00").exit_code == 0
+        opened = inc("open", "Database connection pool exhausted", "-s", "SEV2", "--at", AT, root=repo)
+        assert opened.code == 0, opened.stderr
+        assert inc("ack", "--at", "2025-01-15T14:32:00+00:00", root=repo).code == 0
     bodies = got.bodies()
     assert [b["event"] for b in bodies] == ["opened", "acknowledged"]
     assert bodies[0]["incident"]["id"] == opened.stdout.strip()
@@ -82,8 +77,8 @@ def test_webhook_json_is_posted_to_a_local_server(repo: Path, monkeypatch: pytes
 def test_webhook_slack_sends_a_text_message(repo: Path) -> None:
     with receiver() as got:
         configure(repo, {"update": [{"webhook": got.url, "format": "slack"}]})
-        inc(repo, "open", "Checkout <slow> & failing", "-s", "SEV1", "--service", "checkout", "--at", AT)
-        inc(repo, "update", "Pool restarted; watching error rate")
+        inc("open", "Checkout <slow> & failing", "-s", "SEV1", "--service", "checkout", "--at", AT, root=repo)
+        inc("update", "Pool restarted; watching error rate", root=repo)
     (body,) = got.bodies()
     assert set(body) == {"text"}
     assert "[SEV1]" in body["text"] and "status update" in body["text"]
@@ -94,8 +89,8 @@ def test_webhook_slack_sends_a_text_message(repo: Path) -> None:
 def test_run_hook_gets_the_incident_on_stdin_and_env(repo: Path, tmp_path: Path) -> None:
     argv, out = recorder(tmp_path)
     configure(repo, {"opened": [{"run": argv}], "severity_changed": [{"run": argv}]})
-    incident_id = inc(repo, "open", "Disk full on db-1", "-s", "SEV3", "--at", AT).stdout.strip()
-    assert inc(repo, "severity", incident_id, "SEV2").exit_code == 0
+    incident_id = inc("open", "Disk full on db-1", "-s", "SEV3", "--at", AT, root=repo).stdout.strip()
+    assert inc("severity", incident_id, "SEV2", root=repo).code == 0
     first, second = calls(out)
     assert json.loads(first["stdin"])["id"] == incident_id
     assert first["argv"] == [str(out)]  # exactly as configured
@@ -124,8 +119,8 @@ def test_shell_metacharacters_in_a_title_run_nothing(repo: Path, tmp_path: Path)
                 ]
             },
         )
-        result = inc(repo, "open", title, "-s", "SEV1", "--at", AT)
-    assert result.exit_code == 0, result.output
+        result = inc("open", title, "-s", "SEV1", "--at", AT, root=repo)
+    assert result.code == 0, result.stderr
     assert not marker.exists()
     (call,) = calls(out)
     assert call["env"]["INC_TITLE"] == title
@@ -138,9 +133,9 @@ def test_shell_metacharacters_in_a_title_run_nothing(repo: Path, tmp_path: Path)
 def test_failing_hook_warns_and_the_incident_stays_saved(repo: Path) -> None:
     failing = "import sys; sys.stderr.write('boom\\n'); sys.exit(1)"
     configure(repo, {"acknowledged": [{"run": [sys.executable, "-c", failing]}]})
-    inc(repo, "open", "API errors", "-s", "SEV2", "--at", AT)
-    result = inc(repo, "ack", "--at", "2025-01-15T14:31:00+00:00")
-    assert result.exit_code == 0
+    inc("open", "API errors", "-s", "SEV2", "--at", AT, root=repo)
+    result = inc("ack", "--at", "2025-01-15T14:31:00+00:00", root=repo)
+    assert result.code == 0
     assert "exited with status 1: boom" in result.stderr
     assert "the incident is saved" in result.stderr
     assert result.stderr.count("warning") == 1
@@ -149,8 +144,8 @@ def test_failing_hook_warns_and_the_incident_stays_saved(repo: Path) -> None:
 
 def test_hook_that_hangs_is_stopped_at_its_timeout(repo: Path) -> None:
     configure(repo, {"opened": [{"run": [sys.executable, "-c", "import time; time.sleep(60)"], "timeout": 0.5}]})
-    result = inc(repo, "open", "Slow hook", "-s", "SEV4", "--at", AT)
-    assert result.exit_code == 0
+    result = inc("open", "Slow hook", "-s", "SEV4", "--at", AT, root=repo)
+    assert result.code == 0
     assert "timed out after 0.5s" in result.stderr
     assert incident_file(repo)["title"] == "Slow hook"
 
@@ -167,8 +162,8 @@ def test_webhook_errors_are_warnings(repo: Path) -> None:
                 ]
             },
         )
-        result = inc(repo, "open", "Webhook down", "-s", "SEV3", "--at", AT)
-    assert result.exit_code == 0
+        result = inc("open", "Webhook down", "-s", "SEV3", "--at", AT, root=repo)
+    assert result.code == 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 3
     assert "HTTP 500" in lines[0]
@@ -179,8 +174,8 @@ def test_webhook_errors_are_warnings(repo: Path) -> None:
 
 def test_broken_hooks_config_warns_once_and_the_write_stands(repo: Path) -> None:
     configure(repo, {"opened": [{"run": "echo $INC_TITLE"}]})
-    result = inc(repo, "open", "Broken config", "-s", "SEV3", "--at", AT)
-    assert result.exit_code == 0
+    result = inc("open", "Broken config", "-s", "SEV3", "--at", AT, root=repo)
+    assert result.code == 0
     assert "incli never runs a shell" in result.stderr
     assert incident_file(repo)["title"] == "Broken config"
 
@@ -201,6 +196,6 @@ def test_any_event_name_from_another_feature_runs_its_hooks(repo: Path, tmp_path
 
 def test_yaml_false_in_argv_is_the_word_false(repo: Path) -> None:
     configure(repo, {"opened": [{"run": [False]}]})  # written as `run: [false]`
-    result = inc(repo, "open", "Runs /bin/false", "-s", "SEV4", "--at", AT)
-    assert result.exit_code == 0
+    result = inc("open", "Runs /bin/false", "-s", "SEV4", "--at", AT, root=repo)
+    assert result.code == 0
     assert "(run false)" in result.stderr and "exited with status 1" in result.stderr

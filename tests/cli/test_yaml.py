@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from incli.storage import yamlio
-from tests.conftest import T0, Run
+from tests.conftest import T0, inc
 
 
 @pytest.mark.parametrize(
@@ -27,11 +27,11 @@ from tests.conftest import T0, Run
         "Datenbank überlastet — 数据库 🔥",
     ],
 )
-def test_title_and_note_round_trip_through_the_cli(repo: Path, run: Run, text: str) -> None:
-    opened = run("open", text, "-s", "SEV3", "--at", T0, "--summary", text, "--service", text, "--by", text)
+def test_title_and_note_round_trip_through_the_cli(repo: Path, text: str) -> None:
+    opened = inc("open", text, "-s", "SEV3", "--at", T0, "--summary", text, "--service", text, "--by", text)
     assert opened.code == 0, opened.stderr
     incident_id = opened.stdout.strip()
-    noted = run("note", incident_id, text, "--at", "2025-01-15T14:31:00+00:00", "--by", "x")
+    noted = inc("note", incident_id, text, "--at", "2025-01-15T14:31:00+00:00", "--by", "x")
     assert noted.code == 0, noted.stderr
 
     path = repo / "incidents" / f"{incident_id}.yaml"
@@ -42,14 +42,14 @@ def test_title_and_note_round_trip_through_the_cli(repo: Path, run: Run, text: s
         assert data["service"] == text
         assert data["timeline"][0]["by"] == text
         assert data["timeline"][-1]["text"] == text
-    shown = run("show", incident_id, "--json").json
+    shown = inc("show", incident_id, "--json").json
     assert shown["title"] == text
     assert shown["timeline"][-1]["text"] == text
 
 
-def test_written_file_reads_the_same_with_safe_load(repo: Path, run: Run) -> None:
-    incident_id = run("open", "DB pool", "-s", "2", "--at", T0, "--tag", "no", "--tag", "14:30").stdout.strip()
-    run("ack", "--at", "2025-01-15T14:32:00+00:00", "--by", "ann")
+def test_written_file_reads_the_same_with_safe_load(repo: Path) -> None:
+    incident_id = inc("open", "DB pool", "-s", "2", "--at", T0, "--tag", "no", "--tag", "14:30").stdout.strip()
+    inc("ack", "--at", "2025-01-15T14:32:00+00:00", "--by", "ann")
     path = repo / "incidents" / f"{incident_id}.yaml"
     ours = yamlio.load(path.read_bytes())
     theirs = yaml.safe_load(path.read_bytes())

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.e2e.conftest import INC
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "acme"
 
 
 def test_readme_first_command_runs_on_the_examples() -> None:
-    # The README's first command ends in `inc --dir examples/acme list`: run it as a process.
+    # The README's first command ends in `inc --dir examples/acme list`: run it as a process
+    # with an empty PATH and nothing inherited from the test's environment (so not inc_process).
     result = subprocess.run(
-        [sys.executable, "-m", "incli", "--dir", str(EXAMPLES), "list"],
+        [*INC, "--dir", str(EXAMPLES), "list"],
         capture_output=True,
         text=True,
         check=False,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.postmortem_helpers import cloudflare_waf, inc, make_repo
+from tests.conftest import inc
+from tests.e2e.conftest import inc_process
+from tests.postmortem_helpers import cloudflare_waf, make_repo
 
 
 @pytest.fixture
@@ -17,17 +17,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_installed_command_renders(repo: Path) -> None:
-    import subprocess
-
     incident_id = cloudflare_waf(repo)
-    inc(repo, "postmortem", "new", incident_id)
-    env = {**os.environ, "INC_DIR": str(repo), "TZ": "UTC"}
-    result = subprocess.run(
-        [sys.executable, "-m", "incli", "postmortem", "render", incident_id, "-t", "sre"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    inc("postmortem", "new", incident_id, root=repo)
+    result = inc_process("postmortem", "render", incident_id, "-t", "sre", env={"INC_DIR": str(repo), "TZ": "UTC"})
+    assert result.code == 0, result.stderr
     assert result.stdout.startswith("# Global 502 errors: WAF rule exhausted CPU Postmortem")

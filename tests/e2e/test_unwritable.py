@@ -7,17 +7,15 @@ dropped (setpriv): then the modes apply to it as to anyone.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from incli.errors import ExitCode
-from tests.conftest import T0, Run, check_refused, take_snapshot
+from tests.conftest import T0, check_refused, inc, take_snapshot
+from tests.e2e.conftest import inc_process
 
 
 @pytest.fixture
@@ -35,24 +33,9 @@ def read_only(repo: Path) -> Iterator[Path]:
         path.chmod(0o644)
 
 
-def inc_unprivileged(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: file modes cannot be enforced")
-        prefix = [setpriv, "--bounding-set=-all", "--inh-caps=-all", "--"]
-        if subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
-            pytest.skip("running as root and setpriv cannot drop capabilities here")
-    env = {**os.environ, "INC_DEBUG": ""}
-    return subprocess.run(
-        [*prefix, sys.executable, "-m", "incli", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=60
-    )
-
-
 @pytest.fixture
-def writable_first(repo: Path, run: Run) -> dict[str, str]:
-    incident_id = run("open", "Pool exhausted", "-s", "2", "--at", T0).stdout.strip()
+def writable_first(repo: Path) -> dict[str, str]:
+    incident_id = inc("open", "Pool exhausted", "-s", "2", "--at", T0).stdout.strip()
     return {"id": incident_id}
 
 
@@ -68,8 +51,8 @@ def writable_first(repo: Path, run: Run) -> dict[str, str]:
 )
 def test_unwritable_repository(writable_first: dict[str, str], read_only: Path, argv: list[str]) -> None:
     before = take_snapshot(read_only)
-    result = inc_unprivileged("--dir", str(read_only), *[a.format(**writable_first) for a in argv])
-    check_refused(result_as_ran(result), ExitCode.STORAGE, "cannot write")
+    result = inc_process(*[a.format(**writable_first) for a in argv], root=read_only, unprivileged=True, code=None)
+    check_refused(result, ExitCode.STORAGE, "cannot write")
     assert take_snapshot(read_only) == before
 
 
@@ -78,17 +61,11 @@ def test_init_where_it_cannot_write(tmp_path: Path) -> None:
     parent.mkdir()
     parent.chmod(0o555)
     try:
-        result = inc_unprivileged("init", str(parent / "repo"))
+        result = inc_process("init", parent / "repo", unprivileged=True, code=None)
     finally:
         parent.chmod(0o755)
-    check_refused(result_as_ran(result), ExitCode.STORAGE, "cannot create")
+    check_refused(result, ExitCode.STORAGE, "cannot create")
     assert list(parent.iterdir()) == []
-
-
-def result_as_ran(result: subprocess.CompletedProcess[str]):  # type: ignore[no-untyped-def]
-    from tests.conftest import Ran
-
-    return Ran(result.returncode, result.stdout, result.stderr)
 
 
 def test_unwritable_incidents_folder_only(writable_first: dict[str, str], repo: Path) -> None:
@@ -97,13 +74,20 @@ def test_unwritable_incidents_folder_only(writable_first: dict[str, str], repo: 
     folder.chmod(0o555)
     try:
         before = take_snapshot(repo)
-        result = inc_unprivileged(
-            "--dir", str(repo), "note", writable_first["id"], "text", "--at", "2025-01-15T14:33:00+00:00"
+        result = inc_process(
+            "note",
+            writable_first["id"],
+            "text",
+            "--at",
+            "2025-01-15T14:33:00+00:00",
+            root=repo,
+            unprivileged=True,
+            code=None,
         )
         after = take_snapshot(repo)
     finally:
         folder.chmod(0o755)
-    check_refused(result_as_ran(result), ExitCode.STORAGE, "cannot write", writable_first["id"])
+    check_refused(result, ExitCode.STORAGE, "cannot write", writable_first["id"])
     assert after == before
 
 
@@ -112,8 +96,8 @@ def test_init_again_in_a_read_only_clone_still_says_nothing_changed(repo: Path, 
     shutil.copytree(repo, clone, ignore=shutil.ignore_patterns(".incli"))
     clone.chmod(0o555)
     try:
-        result = inc_unprivileged("init", str(clone))
+        result = inc_process("init", clone, unprivileged=True)
     finally:
         clone.chmod(0o755)
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     assert "nothing changed" in result.stderr
