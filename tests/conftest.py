@@ -1,12 +1,15 @@
-"""Shared fixtures for every test file: keep this small and generic.
+"""Shared by every test folder (unit/, cli/, e2e/): keep this small and generic.
 
-- Every test runs with TZ=UTC and without INC_DIR/INC_DEBUG/EDITOR from the
+- Every test runs with TZ=UTC, COLUMNS=200 and without INC_DIR/INC_DEBUG/EDITOR from the
   developer's shell (autouse ``_clean_env``).
-- ``run("open", "Title", "-s", "SEV2")`` invokes ``inc`` in-process and returns a
-  ``Ran`` with ``code``, ``stdout`` and ``stderr`` kept apart.
+- ``inc("open", "Title", "-s", "SEV2")`` runs ``inc`` in-process (``root=`` adds ``--dir ROOT``),
+  asserts the exit code (``code=0`` by default; ``code=None`` leaves it to the test) and
+  returns a ``Ran`` with ``code``, ``stdout`` and ``stderr`` kept apart. A plain function, so
+  module-scoped fixtures and helper modules use it too; ``tests/e2e/conftest.py`` has its
+  subprocess twin, ``inc_process``.
 - ``repo`` is a fresh repository made by ``inc init`` (INC_DIR points at it).
 - ``snapshot(path)`` maps every file under ``path`` to its bytes, to assert that a
-  refused command changed nothing.
+  refused command changed nothing; ``check_refused`` checks the one-line refusal.
 - ``git_home`` gives git an empty HOME (no user.name) so ``--by`` defaults can be tested.
 """
 
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ import pytest
 from typer.testing import CliRunner
 
 from incli.cli.app import app
+from incli.errors import ExitCode
 
 # A fixed time for backfilled incidents (the example case of issue 2).
 T0 = "2025-01-15T14:30:00+00:00"
@@ -30,6 +34,8 @@ T0 = "2025-01-15T14:30:00+00:00"
 
 @dataclass
 class Ran:
+    """One run of ``inc``: the exit code, and stdout and stderr kept apart."""
+
     code: int
     stdout: str
     stderr: str
@@ -43,14 +49,30 @@ class Ran:
         return self.stderr.splitlines()
 
 
-Run = Callable[..., Ran]
-
-
 def _runner() -> CliRunner:
     try:  # Click < 8.2 mixes stderr into stdout unless told not to.
         return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
     except TypeError:
         return CliRunner()
+
+
+def inc(
+    *args: object,
+    root: Path | str | None = None,
+    input: str | None = None,
+    env: Mapping[str, str | None] | None = None,
+    code: int | None = 0,
+) -> Ran:
+    """``inc ARGS`` in-process (``inc --dir ROOT ARGS`` given ``root``), with ``input`` on stdin and
+    ``env`` set for the run. Asserts the exit code is ``code`` unless ``code`` is None."""
+    argv = [str(a) for a in args]
+    if root is not None:
+        argv = ["--dir", str(root), *argv]
+    result = _runner().invoke(app, argv, input=input, env=env, catch_exceptions=False)
+    ran = Ran(result.exit_code, result.stdout, result.stderr)
+    if code is not None:
+        assert ran.code == code, f"inc {' '.join(argv)}: exit {ran.code}, not {code}\n{ran.stdout}{ran.stderr}"
+    return ran
 
 
 @pytest.fixture(autouse=True)
@@ -66,23 +88,10 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def run() -> Run:
-    """``run(*args, input=None, env=None)``: ``inc ARGS`` in-process."""
-    runner = _runner()
-
-    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Ran:
-        result = runner.invoke(app, [str(a) for a in args], input=input, env=env, catch_exceptions=False)
-        return Ran(result.exit_code, result.stdout, result.stderr)
-
-    return invoke
-
-
-@pytest.fixture
-def repo(tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> Path:
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh repository made by ``inc init``; INC_DIR points at it."""
     root = tmp_path / "repo"
-    result = run("init", str(root))
-    assert result.code == 0, result.stderr
+    inc("init", root)
     monkeypatch.setenv("INC_DIR", str(root))
     return root
 
@@ -95,6 +104,17 @@ def take_snapshot(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and not (p.parent.name == ".incli" and p.name.startswith("index"))
     }
+
+
+def check_refused(result: Ran, code: ExitCode, *words: str) -> None:
+    """A refused command: exactly one ``inc: error:`` line on stderr (skipped-file warnings aside)
+    naming every word, and the exit code."""
+    errors = [line for line in result.stderr.splitlines() if "warning: skipped" not in line]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("inc: error: "), result.stderr
+    assert result.code == code, (result.code, result.stderr)
+    for word in words:
+        assert word in errors[0], (word, errors[0])
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Shared by the postmortem, action item and rendering tests: a repository and a way to drive inc."""
+"""Shared by the postmortem, action item and rendering tests: a repository and a postmortem typed in."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from incli.cli.app import app
 from incli.storage import yamlio
+from tests.conftest import inc
 
 
 def make_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -20,17 +19,8 @@ def make_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     time.tzset()
     monkeypatch.delenv("INC_DIR", raising=False)
     root = tmp_path / "repo"
-    result = CliRunner().invoke(app, ["init", str(root)])
-    assert result.exit_code == 0, result.stderr
+    inc("init", root)
     return root
-
-
-def inc(root: Path, *args: str, input: str | None = None, code: int | None = 0) -> Result:
-    result = CliRunner().invoke(app, ["--dir", str(root), *args], input=input)
-    if code is not None:
-        shown = f"exit {result.exit_code} {result.exception!r}\nstdout: {result.stdout}\nstderr: {result.stderr}"
-        assert result.exit_code == code, shown
-    return result
 
 
 def load(root: Path, incident_id: str) -> dict:
@@ -49,7 +39,6 @@ def set_config(root: Path, text: str) -> None:
 def cloudflare_waf(root: Path) -> str:
     """Cloudflare's 2 July 2019 outage (a WAF rule with a backtracking regex), typed in as it happened."""
     incident_id = inc(
-        root,
         "open",
         "Global 502 errors: WAF rule exhausted CPU",
         "-s",
@@ -66,19 +55,41 @@ def cloudflare_waf(root: Path) -> str:
         "alice",
         "--commander",
         "alice",
+        root=root,
     ).stdout.strip()
-    inc(root, "ack", incident_id, "--at", "2019-07-02T13:47:00+00:00", "--by", "bob")
-    inc(root, "note", incident_id, "WAF identified as the cause", "--at", "2019-07-02T14:00:00+00:00", "--by", "bob")
-    inc(root, "note", incident_id, "Global kill of WAF Managed Rules executed", "--at", "2019-07-02T14:07:00+00:00")
-    inc(root, "mitigate", incident_id, "--note", "Traffic and CPU back to normal", "--at", "2019-07-02T14:09:00+00:00")
-    inc(root, "resolve", incident_id, "--note", "WAF Managed Rules re-enabled", "--at", "2019-07-02T15:12:00+00:00")
+    inc("ack", incident_id, "--at", "2019-07-02T13:47:00+00:00", "--by", "bob", root=root)
+    inc(
+        "note",
+        incident_id,
+        "WAF identified as the cause",
+        "--at",
+        "2019-07-02T14:00:00+00:00",
+        "--by",
+        "bob",
+        root=root,
+    )
+    inc(
+        "note", incident_id, "Global kill of WAF Managed Rules executed", "--at", "2019-07-02T14:07:00+00:00", root=root
+    )
+    inc(
+        "mitigate",
+        incident_id,
+        "--note",
+        "Traffic and CPU back to normal",
+        "--at",
+        "2019-07-02T14:09:00+00:00",
+        root=root,
+    )
+    inc(
+        "resolve", incident_id, "--note", "WAF Managed Rules re-enabled", "--at", "2019-07-02T15:12:00+00:00", root=root
+    )
     return incident_id
 
 
 def write_up(root: Path, incident_id: str, start: bool = True) -> None:
     """The postmortem's content, as the team would type it."""
     if start:
-        inc(root, "postmortem", "new", incident_id, "--by", "carol")
+        inc("postmortem", "new", incident_id, "--by", "carol", root=root)
     for section, text in (
         ("summary", "A WAF rule with a backtracking regular expression exhausted CPU on every edge server."),
         ("impact", "Visitors to proxied domains saw 502 errors for 27 minutes; traffic dropped 82%."),
@@ -89,4 +100,4 @@ def write_up(root: Path, incident_id: str, start: bool = True) -> None:
         ("could-improve", "The global kill switch took twenty minutes to reach."),
         ("lesson", "Emergency changes need the same staged rollout as any other."),
     ):
-        inc(root, "postmortem", "add", incident_id, section, text)
+        inc("postmortem", "add", incident_id, section, text, root=root)

@@ -10,10 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from incli import __version__
-
-PRODID = f"-//incli//incli {__version__}//EN"
-
 
 def escape_text(value: str) -> str:
     """RFC 5545 3.3.11: escape backslash, semicolon, comma and newlines."""
@@ -59,12 +55,14 @@ def invitation(
     description: str,
     attendees: Sequence[str] = (),
     organizer: str | None = None,
+    version: str = "",
 ) -> str:
-    """A VCALENDAR with one VEVENT and METHOD:REQUEST, as text with CRLF endings."""
+    """A VCALENDAR with one VEVENT and METHOD:REQUEST, as text with CRLF endings;
+    ``version`` (incli's) goes into PRODID."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
-        f"PRODID:{PRODID}",
+        f"PRODID:-//incli//incli {version}//EN",
         "CALSCALE:GREGORIAN",
         "METHOD:REQUEST",
         "BEGIN:VEVENT",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from incli import __version__
 from incli.domain import postmortem as pm
 from incli.domain.model import Incident, TimelineEntry
 from incli.domain.times import parse_duration, parse_time, to_iso
@@ -283,6 +284,7 @@ class Postmortems:
             description=description,
             attendees=list(dict.fromkeys(emails)),
             organizer=organizer,
+            version=__version__,
         )
 
     # -- action items -----------------------------------------------------

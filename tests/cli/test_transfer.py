@@ -7,21 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from incli.cli.app import app
-
-runner = CliRunner()
-
-
-def run(root: Path, *args: str, code: int = 0):  # type: ignore[no-untyped-def]
-    result = runner.invoke(app, ["--dir", str(root), *args])
-    assert result.exit_code == code, (args, result.stdout, result.stderr)
-    return result
+from tests.conftest import inc
 
 
 def make_repo(path: Path) -> Path:
-    runner.invoke(app, ["init", str(path)])
+    inc("init", path)
     return path
 
 
@@ -38,8 +29,7 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture()
 def source(tmp_path: Path) -> Path:
     root = make_repo(tmp_path / "source")
-    a = run(
-        root,
+    a = inc(
         "open",
         "Database connection pool exhausted",
         "-s",
@@ -56,10 +46,10 @@ def source(tmp_path: Path) -> Path:
         "db",
         "--tag",
         "pool size",
+        root=root,
     ).stdout.strip()
-    run(root, "ack", a, "--at", "2025-01-15T14:32:00-05:00", "--by", "ann")
-    run(
-        root,
+    inc("ack", a, "--at", "2025-01-15T14:32:00-05:00", "--by", "ann", root=root)
+    inc(
         "note",
         a,
         'Restarted; "pool" at 100%\nsecond line',
@@ -67,12 +57,12 @@ def source(tmp_path: Path) -> Path:
         "2025-01-15T14:35:00-05:00",
         "--by",
         "bo",
+        root=root,
     )
-    run(root, "assign", a, "comms", "carol", "--at", "2025-01-15T14:36:00-05:00", "--by", "ann")
-    run(root, "mitigate", a, "--at", "2025-01-15T14:40:00-05:00", "--by", "ann")
-    run(root, "resolve", a, "--at", "2025-01-15T14:45:00-05:00", "--by", "ann")
-    b = run(
-        root,
+    inc("assign", a, "comms", "carol", "--at", "2025-01-15T14:36:00-05:00", "--by", "ann", root=root)
+    inc("mitigate", a, "--at", "2025-01-15T14:40:00-05:00", "--by", "ann", root=root)
+    inc("resolve", a, "--at", "2025-01-15T14:45:00-05:00", "--by", "ann", root=root)
+    b = inc(
         "open",
         "Checkout latency",
         "-s",
@@ -83,63 +73,55 @@ def source(tmp_path: Path) -> Path:
         "dan",
         "--commander",
         "erin",
+        root=root,
     ).stdout.strip()
-    run(root, "ack", b, "--at", "2025-02-01T09:10:00+01:00", "--by", "dan")
-    run(
-        root,
-        "open",
-        "Game day",
-        "-s",
-        "1",
-        "--drill",
-        "--at",
-        "2025-03-01T10:00:00+00:00",
-        "--by",
-        "x",
-    )
+    inc("ack", b, "--at", "2025-02-01T09:10:00+01:00", "--by", "dan", root=root)
+    inc("open", "Game day", "-s", "1", "--drill", "--at", "2025-03-01T10:00:00+00:00", "--by", "x", root=root)
     return root
 
 
 @pytest.mark.parametrize("fmt", ["json", "ndjson"])
 def test_export_then_import_gives_the_same_json(source: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"all.{fmt}"
-    run(source, "export", "--format", fmt, "-o", str(out))
+    inc("export", "--format", fmt, "-o", str(out), root=source)
     target = make_repo(tmp_path / "target")
-    result = run(target, "import", str(out))
+    result = inc("import", str(out), root=target)
     assert "Imported 3 incidents" in result.stderr
-    assert run(target, "list", "--json").stdout == run(source, "list", "--json").stdout
+    assert inc("list", "--json", root=target).stdout == inc("list", "--json", root=source).stdout
     assert snapshot(target) == snapshot(source)
     # offsets are kept, not converted
     assert "2025-01-15T14:45:00-05:00" in (out.read_text())
-    shown = json.loads(run(target, "list", "--json", "--severity", "3").stdout)[0]
+    shown = json.loads(inc("list", "--json", "--severity", "3", root=target).stdout)[0]
     assert shown["acknowledged_at"] == "2025-02-01T09:10:00+01:00"
     assert shown["mitigated_at"] is None and shown["resolved_at"] is None
 
 
 def test_export_to_stdout_has_show_json_keys(source: Path) -> None:
-    exported = json.loads(run(source, "export").stdout)
-    listed = {i["id"]: i for i in json.loads(run(source, "list", "--json").stdout)}
+    exported = json.loads(inc("export", root=source).stdout)
+    listed = {i["id"]: i for i in json.loads(inc("list", "--json", root=source).stdout)}
     assert len(exported) == 3
     for item in exported:
         assert item == listed[item["id"]]
-        shown = json.loads(run(source, "show", item["id"], "--json").stdout)
+        shown = json.loads(inc("show", item["id"], "--json", root=source).stdout)
         assert list(item) == list(shown)
-    lines = run(source, "export", "--format", "ndjson").stdout.splitlines()
+    lines = inc("export", "--format", "ndjson", root=source).stdout.splitlines()
     assert [json.loads(line)["id"] for line in lines] == [i["id"] for i in exported]
 
 
 def test_csv_round_trip(source: Path, tmp_path: Path) -> None:
     out = tmp_path / "all.csv"
-    run(source, "export", "-f", "csv", "-o", str(out))
+    inc("export", "-f", "csv", "-o", str(out), root=source)
     header = out.read_text().splitlines()[0]
     assert header.startswith("id,title,severity,status,service,summary,commander,roles,tags,drill,opened_at")
     assert "timeline" not in header
     assert "db; pool size" in out.read_text() and "comms=carol" in out.read_text()
     target = make_repo(tmp_path / "target")
-    run(target, "import", str(out))
+    inc("import", str(out), root=target)
 
     def without_timeline(root: Path) -> list[dict]:
-        return [{k: v for k, v in i.items() if k != "timeline"} for i in json.loads(run(root, "list", "--json").stdout)]
+        return [
+            {k: v for k, v in i.items() if k != "timeline"} for i in json.loads(inc("list", "--json", root=root).stdout)
+        ]
 
     assert without_timeline(target) == without_timeline(source)
 
@@ -165,10 +147,10 @@ def test_null_times_stay_null_and_missing_id_status(tmp_path: Path) -> None:
     ]
     path = tmp_path / "in.json"
     path.write_text(json.dumps(rows))
-    result = run(root, "import", str(path))
+    result = inc("import", str(path), root=root)
     assert "detected_at was missing in 1 row: set from started_at" in result.stderr
     assert "started_at was missing in 1 row: set from detected_at" in result.stderr
-    listed = {i["title"]: i for i in json.loads(run(root, "list", "--json").stdout)}
+    listed = {i["title"]: i for i in json.loads(inc("list", "--json", root=root).stdout)}
     first, second = listed["Only started"], listed["Resolved"]
     assert first["status"] == "open"
     assert first["started_at"] == first["detected_at"] == first["opened_at"] == "2024-05-01T10:00:00+02:00"
@@ -179,7 +161,7 @@ def test_null_times_stay_null_and_missing_id_status(tmp_path: Path) -> None:
     # the filled-in times are recorded, and metrics leave them (and null times) out
     assert first["source"] == {"kind": "import"} and first["assumed"] == ["detected_at", "opened_at"]
     assert second["source"] == {"kind": "import"} and second["assumed"] == ["opened_at", "started_at"]
-    m = json.loads(run(root, "metrics", "--json").stdout)["metrics"]
+    m = json.loads(inc("metrics", "--json", root=root).stdout)["metrics"]
     assert m["mttd"]["n"] == 0 and m["mtta"]["n"] == 0 and m["mttr"]["n"] == 0
     assert m["mtbf"]["n"] == 0  # the second start was filled in: MTBF leaves it out too
 
@@ -212,14 +194,14 @@ def test_another_tools_csv_with_map_set_ignore_unknown(tmp_path: Path) -> None:
         "--set",
         "severity=SEV3",
     ]
-    assert "unknown field url" in run(root, *args, code=4).stderr
-    run(root, *args, "--ignore-unknown")
-    listed = {i["id"]: i for i in json.loads(run(root, "list", "--json").stdout)}
+    assert "unknown field url" in inc(*args, root=root, code=4).stderr
+    inc(*args, "--ignore-unknown", root=root)
+    listed = {i["id"]: i for i in json.loads(inc("list", "--json", root=root).stdout)}
     first = listed["6f1c2a9e-0000-4000-8000-000000000001"]
     assert first["service"] == "Acme" and first["tags"] == ["config", "cascading-failure"]
     assert first["severity"] == "SEV3" and first["status"] == "resolved"
     assert listed["6f1c2a9e-0000-4000-8000-000000000003"]["status"] == "open"
-    m = json.loads(run(root, "metrics", "--json").stdout)["metrics"]
+    m = json.loads(inc("metrics", "--json", root=root).stdout)["metrics"]
     assert m["mttr"] == {
         "n": 2,
         "mean_seconds": (9000 + 2700) / 2,
@@ -227,7 +209,7 @@ def test_another_tools_csv_with_map_set_ignore_unknown(tmp_path: Path) -> None:
         "p90_seconds": 9000.0,
     }
     assert m["mttd"]["n"] == 0  # detected_at was filled in from started_at: not measured
-    bad = run(root, "import", str(path), "--map", "colour=company", code=4)
+    bad = inc("import", str(path), "--map", "colour=company", root=root, code=4)
     assert "'colour' is not an incident field" in bad.stderr
 
 
@@ -246,14 +228,14 @@ def test_invalid_row_reported_and_nothing_written(tmp_path: Path) -> None:
     path = tmp_path / "in.ndjson"
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     before = snapshot(root)
-    result = run(root, "import", str(path), code=4)
+    result = inc("import", str(path), root=root, code=4)
     assert "row 2: unknown severity 'SEV9'" in result.stderr
     assert "row 3: resolved_at" in result.stderr
     assert "nothing imported" in result.stderr
     assert snapshot(root) == before == {}
-    result = run(root, "import", str(path), "--skip-invalid")
+    result = inc("import", str(path), "--skip-invalid", root=root)
     assert "Imported 1 incident" in result.stderr and "2 invalid skipped" in result.stderr
-    assert [i["title"] for i in json.loads(run(root, "list", "--json").stdout)] == ["Good one"]
+    assert [i["title"] for i in json.loads(inc("list", "--json", root=root).stdout)] == ["Good one"]
 
 
 def test_csv_row_numbers_and_unknown_columns(tmp_path: Path) -> None:
@@ -264,29 +246,29 @@ def test_csv_row_numbers_and_unknown_columns(tmp_path: Path) -> None:
         "Fine,SEV3,2024-03-01T10:00:00+00:00,2024-03-01T10:30:00+00:00,a; b\n"
         "No time,SEV3,,,\n"
     )
-    result = run(root, "import", str(path), code=4)
+    result = inc("import", str(path), root=root, code=4)
     assert "row 2 (line 3): no time at all" in result.stderr
     assert snapshot(root) == {}
     other = tmp_path / "other.csv"
     other.write_text("title,severity,started_at,company\nX,SEV3,2024-03-01T10:00:00+00:00,Acme\n")
-    assert "row 1 (line 2): unknown field company" in run(root, "import", str(other), code=4).stderr
-    run(root, "import", str(path), "--skip-invalid")
-    item = json.loads(run(root, "list", "--json").stdout)[0]
+    assert "row 1 (line 2): unknown field company" in inc("import", str(other), root=root, code=4).stderr
+    inc("import", str(path), "--skip-invalid", root=root)
+    item = json.loads(inc("list", "--json", root=root).stdout)[0]
     assert item["tags"] == ["a", "b"] and item["status"] == "resolved"
 
 
 def test_reimport_changes_nothing(source: Path, tmp_path: Path) -> None:
     target = make_repo(tmp_path / "target")
     exported = tmp_path / "all.json"
-    run(source, "export", "-o", str(exported))
+    inc("export", "-o", str(exported), root=source)
     idless = tmp_path / "idless.json"
     idless.write_text(json.dumps([{"title": "No id", "severity": "SEV2", "started_at": "2024-06-01T00:00:00Z"}]))
     for path in (exported, idless):
-        run(target, "import", str(path))
+        inc("import", str(path), root=target)
     first = snapshot(target)
     assert len(first) == 4
     for path in (exported, idless):
-        result = run(target, "import", str(path))
+        result = inc("import", str(path), root=target)
         assert "already present (left unchanged)" in result.stderr
     assert snapshot(target) == first
 
@@ -352,8 +334,8 @@ def test_pagerduty_list_response(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r")
     path = tmp_path / "pd.json"
     path.write_text(json.dumps(PAGERDUTY))
-    run(root, "import", str(path), "--from", "pagerduty")
-    found = {i["source"]["id"]: i for i in json.loads(run(root, "list", "--json").stdout)}
+    inc("import", str(path), "--from", "pagerduty", root=root)
+    found = {i["source"]["id"]: i for i in json.loads(inc("list", "--json", root=root).stdout)}
     a = found["PABC123"]
     assert a["title"] == "Checkout 500s" and a["service"] == "checkout-api"
     assert a["severity"] == "SEV1"  # priority P1 wins over urgency
@@ -373,9 +355,9 @@ def test_pagerduty_list_response(tmp_path: Path) -> None:
     c = found["PGHI789"]
     assert c["severity"] == "SEV2" and c["acknowledged_at"] == "2024-09-04T10:12:00+00:00"
     before = snapshot(root)
-    result = run(root, "import", str(path), "--from", "pagerduty")
+    result = inc("import", str(path), "--from", "pagerduty", root=root)
     assert "3 already present" in result.stderr and snapshot(root) == before
-    m = json.loads(run(root, "metrics", "--json").stdout)["metrics"]
+    m = json.loads(inc("metrics", "--json", root=root).stdout)["metrics"]
     assert m["mttr"] == {
         "n": 1,
         "mean_seconds": 5400.0,
@@ -392,12 +374,15 @@ def test_pagerduty_single_incident_and_config_mapping(tmp_path: Path) -> None:
     )
     single = tmp_path / "one.json"
     single.write_text(json.dumps({"incident": PAGERDUTY["incidents"][0]}))
-    run(root, "import", str(single), "--from", "pagerduty")
+    inc("import", str(single), "--from", "pagerduty", root=root)
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"incident": PAGERDUTY["incidents"][2]}))
-    run(root, "import", str(other), "--from", "pagerduty")
-    severities = {i["source"]["id"]: i["severity"] for i in json.loads(run(root, "list", "--json").stdout)}
+    inc("import", str(other), "--from", "pagerduty", root=root)
+    severities = {i["source"]["id"]: i["severity"] for i in json.loads(inc("list", "--json", root=root).stdout)}
     assert severities == {"PABC123": "SEV2", "PGHI789": "SEV3"}
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"services": []}))
-    assert "not a PagerDuty REST API v2 response" in run(root, "import", str(bad), "--from", "pagerduty", code=4).stderr
+    assert (
+        "not a PagerDuty REST API v2 response"
+        in inc("import", str(bad), "--from", "pagerduty", root=root, code=4).stderr
+    )

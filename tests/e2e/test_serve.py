@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -18,12 +17,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alertpayloads import dumps, firing_two, resolved_two
 from incli.serve import IngestServer
 from incli.service.hooks import Hooks
 from incli.service.incidents import Service
 from incli.storage.repo import find_repository, init_repository
-from localhttp import receiver
+from tests.alertpayloads import dumps, firing_two, resolved_two
+from tests.e2e.conftest import INC
+from tests.localhttp import receiver
 
 
 @pytest.fixture
@@ -158,7 +158,7 @@ def test_concurrent_deliveries_over_http_open_one_incident(repo: Path) -> None:
 def test_inc_ingest_serve_end_to_end(repo: Path) -> None:
     env = {**os.environ, "INC_INGEST_TOKEN": "t0ken"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "incli", "--dir", str(repo), "ingest", "serve", "--bind", "127.0.0.1", "--port", "0"],
+        [*INC, "--dir", str(repo), "ingest", "serve", "--bind", "127.0.0.1", "--port", "0"],
         stderr=subprocess.PIPE,
         text=True,
         env=env,

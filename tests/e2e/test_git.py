@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from conftest import Run
 from incli.storage import yamlio
+from tests.conftest import inc
+from tests.e2e.conftest import INC, inc_process
 
 pytestmark = pytest.mark.skipif(
     subprocess.run(["git", "--version"], capture_output=True).returncode != 0, reason="git is not installed"
@@ -37,12 +38,6 @@ def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProces
     return result
 
 
-def inc(run: Run, clone: Path, *args: str) -> str:
-    result = run("--dir", str(clone), *args)
-    assert result.code == 0, f"inc {' '.join(args)}: {result.stderr}"
-    return result.stdout.strip()
-
-
 def load(path: Path) -> dict[str, Any]:
     data = yamlio.load(path.read_bytes())
     assert isinstance(data, dict)
@@ -62,13 +57,13 @@ def commit_all(clone: Path, message: str) -> None:
 
 
 @pytest.fixture
-def clones(tmp_path: Path, run: Run) -> tuple[Path, Path]:
+def clones(tmp_path: Path) -> tuple[Path, Path]:
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
     alice = tmp_path / "alice"
     git(tmp_path, "clone", "-q", str(remote), str(alice))
     git(alice, "checkout", "-q", "-b", "main")
-    result = run("init", str(alice))
+    result = inc("init", str(alice))
     assert result.code == 0 and "Registered the incli merge driver" in result.stderr
     assert "Committed .gitattributes" in result.stderr
     assert (alice / ".gitattributes").read_text() == "incidents/*.yaml merge=incli\n"
@@ -77,7 +72,7 @@ def clones(tmp_path: Path, run: Run) -> tuple[Path, Path]:
     bob = tmp_path / "bob"
     git(tmp_path, "clone", "-q", str(remote), str(bob))
     before = {p: p.read_bytes() for p in bob.rglob("*") if p.is_file() and ".git" not in p.parts}
-    result = run("init", str(bob))
+    result = inc("init", str(bob))
     assert result.code == 0 and "Registered the incli merge driver" in result.stderr
     after = {p: p.read_bytes() for p in bob.rglob("*") if p.is_file() and not {".git", ".incli"} & set(p.parts)}
     assert after == {p: b for p, b in before.items() if p in after} and set(after) <= set(before)
@@ -90,35 +85,37 @@ def entries(path: Path) -> set[tuple[str, str, str]]:
     return {(e["at"], e["kind"], e["text"]) for e in load(path)["timeline"]}
 
 
-def test_two_clones_change_the_same_incidents_and_merge_without_conflict(run: Run, clones: tuple[Path, Path]) -> None:
+def test_two_clones_change_the_same_incidents_and_merge_without_conflict(clones: tuple[Path, Path]) -> None:
     alice, bob = clones
     t0 = "2025-01-15T14:30:00+00:00"
-    shared = inc(run, alice, "open", "Checkout errors", "-s", "SEV3", "--at", t0, "--by", "alice")
-    done = inc(run, alice, "open", "Login slow", "-s", "SEV2", "--at", "2025-01-15T10:00:00+00:00", "--by", "alice")
-    inc(run, alice, "resolve", done, "--at", "2025-01-15T11:00:00+00:00", "--by", "alice")
-    inc(run, alice, "postmortem", "new", done, "--by", "alice")
+    shared = inc("open", "Checkout errors", "-s", "SEV3", "--at", t0, "--by", "alice", root=alice).stdout.strip()
+    done = inc(
+        "open", "Login slow", "-s", "SEV2", "--at", "2025-01-15T10:00:00+00:00", "--by", "alice", root=alice
+    ).stdout.strip()
+    inc("resolve", done, "--at", "2025-01-15T11:00:00+00:00", "--by", "alice", root=alice)
+    inc("postmortem", "new", done, "--by", "alice", root=alice)
     commit_all(alice, "two incidents")
     git(alice, "push", "-q")
     git(bob, "pull", "-q", "--no-rebase")
 
     # Alice, offline.
-    inc(run, alice, "note", shared, "Restarted the pool", "--at", "2025-01-15T14:40:00+00:00", "--by", "alice")
-    inc(run, alice, "ack", shared, "--at", "2025-01-15T14:45:00+00:00", "--by", "alice")
-    inc(run, alice, "severity", shared, "SEV2", "--at", "2025-01-15T14:46:00+00:00", "--by", "alice")
+    inc("note", shared, "Restarted the pool", "--at", "2025-01-15T14:40:00+00:00", "--by", "alice", root=alice)
+    inc("ack", shared, "--at", "2025-01-15T14:45:00+00:00", "--by", "alice", root=alice)
+    inc("severity", shared, "SEV2", "--at", "2025-01-15T14:46:00+00:00", "--by", "alice", root=alice)
     set_field(alice / "incidents" / f"{shared}.yaml", "title", "Checkout 500s")
-    new_a = inc(run, alice, "open", "Alice's new one", "-s", "SEV4", "--by", "alice")
-    inc(run, alice, "action", "add", done, "Add a login latency alert", "--owner", "alice", "--due", "2025-02-01")
-    inc(run, alice, "postmortem", "add", done, "summary", "Logins took 30 s for an hour.")
-    inc(run, alice, "postmortem", "add", done, "root-cause", "Session store evictions")
+    new_a = inc("open", "Alice's new one", "-s", "SEV4", "--by", "alice", root=alice).stdout.strip()
+    inc("action", "add", done, "Add a login latency alert", "--owner", "alice", "--due", "2025-02-01", root=alice)
+    inc("postmortem", "add", done, "summary", "Logins took 30 s for an hour.", root=alice)
+    inc("postmortem", "add", done, "root-cause", "Session store evictions", root=alice)
     # Bob, offline, on the same incidents.
-    inc(run, bob, "note", shared, "Paged the DBA", "--at", "2025-01-15T14:35:00+00:00", "--by", "bob")
-    inc(run, bob, "ack", shared, "--at", "2025-01-15T14:38:00+00:00", "--by", "bob")
-    inc(run, bob, "severity", shared, "SEV1", "--at", "2025-01-15T14:50:00+00:00", "--by", "bob")
+    inc("note", shared, "Paged the DBA", "--at", "2025-01-15T14:35:00+00:00", "--by", "bob", root=bob)
+    inc("ack", shared, "--at", "2025-01-15T14:38:00+00:00", "--by", "bob", root=bob)
+    inc("severity", shared, "SEV1", "--at", "2025-01-15T14:50:00+00:00", "--by", "bob", root=bob)
     set_field(bob / "incidents" / f"{shared}.yaml", "title", "Payment provider timeouts")
-    new_b = inc(run, bob, "open", "Bob's new one", "-s", "SEV4", "--by", "bob")
-    inc(run, bob, "action", "add", done, "Size the session store", "--owner", "bob", "--due", "2025-02-02")
-    inc(run, bob, "postmortem", "add", done, "impact", "All users were slowed down.")
-    inc(run, bob, "postmortem", "add", done, "lesson", "Watch eviction rates")
+    new_b = inc("open", "Bob's new one", "-s", "SEV4", "--by", "bob", root=bob).stdout.strip()
+    inc("action", "add", done, "Size the session store", "--owner", "bob", "--due", "2025-02-02", root=bob)
+    inc("postmortem", "add", done, "impact", "All users were slowed down.", root=bob)
+    inc("postmortem", "add", done, "lesson", "Watch eviction rates", root=bob)
 
     files = [f"incidents/{shared}.yaml", f"incidents/{done}.yaml"]
     wrote = {clone: {f: entries(clone / f) for f in files} for clone in (alice, bob)}
@@ -156,21 +153,21 @@ def test_two_clones_change_the_same_incidents_and_merge_without_conflict(run: Ru
     assert postmortem["postmortem"]["lessons"] == ["Watch eviction rates"]
     assert sorted(a["title"] for a in postmortem["actions"]) == ["Add a login latency alert", "Size the session store"]
     for clone in (alice, bob):
-        result = run("--dir", str(clone), "validate")
+        result = inc("validate", root=clone)
         assert result.code == 0, result.stdout
         assert git(clone, "status", "--porcelain").stdout == ""
 
 
-def test_postmortem_text_edited_on_both_sides_is_kept_and_pointed_at(run: Run, clones: tuple[Path, Path]) -> None:
+def test_postmortem_text_edited_on_both_sides_is_kept_and_pointed_at(clones: tuple[Path, Path]) -> None:
     alice, bob = clones
-    ident = inc(run, alice, "open", "Queue stuck", "-s", "SEV2", "--at", "2025-01-15T10:00:00+00:00")
-    inc(run, alice, "resolve", ident, "--at", "2025-01-15T11:00:00+00:00")
-    inc(run, alice, "postmortem", "new", ident)
+    ident = inc("open", "Queue stuck", "-s", "SEV2", "--at", "2025-01-15T10:00:00+00:00", root=alice).stdout.strip()
+    inc("resolve", ident, "--at", "2025-01-15T11:00:00+00:00", root=alice)
+    inc("postmortem", "new", ident, root=alice)
     commit_all(alice, "incident")
     git(alice, "push", "-q")
     git(bob, "pull", "-q", "--no-rebase")
-    inc(run, alice, "postmortem", "add", ident, "summary", "A consumer deadlocked.")
-    inc(run, bob, "postmortem", "add", ident, "summary", "The broker stopped delivering.")
+    inc("postmortem", "add", ident, "summary", "A consumer deadlocked.", root=alice)
+    inc("postmortem", "add", ident, "summary", "The broker stopped delivering.", root=bob)
     commit_all(alice, "a")
     commit_all(bob, "b")
     git(alice, "push", "-q")
@@ -180,20 +177,20 @@ def test_postmortem_text_edited_on_both_sides_is_kept_and_pointed_at(run: Run, c
     summary = postmortem["summary"]
     assert "A consumer deadlocked." in summary and "The broker stopped delivering." in summary
     assert postmortem["conflicts"] == ["summary"]
-    validated = run("--dir", str(bob), "validate")
+    validated = inc("validate", root=bob, code=None)
     assert validated.code == 6 and "postmortem.summary: a merge kept two versions" in validated.stdout
-    checked = run("--dir", str(bob), "postmortem", "check", ident)
+    checked = inc("postmortem", "check", ident, root=bob, code=None)
     assert checked.code != 0 and "summary: a merge kept two versions" in checked.stdout
 
 
-def test_a_side_that_cannot_be_read_falls_back_to_a_git_conflict(run: Run, clones: tuple[Path, Path]) -> None:
+def test_a_side_that_cannot_be_read_falls_back_to_a_git_conflict(clones: tuple[Path, Path]) -> None:
     alice, bob = clones
-    ident = inc(run, alice, "open", "Disk full", "-s", "SEV2")
+    ident = inc("open", "Disk full", "-s", "SEV2", root=alice).stdout.strip()
     commit_all(alice, "incident")
     git(alice, "push", "-q")
     git(bob, "pull", "-q", "--no-rebase")
     path_a, path_b = (c / "incidents" / f"{ident}.yaml" for c in (alice, bob))
-    inc(run, alice, "note", ident, "Cleared the logs")
+    inc("note", ident, "Cleared the logs", root=alice)
     path_b.write_text(path_b.read_text().replace("title:", "title: [unclosed"))
     commit_all(alice, "a")
     commit_all(bob, "b: broken by hand")
@@ -203,11 +200,11 @@ def test_a_side_that_cannot_be_read_falls_back_to_a_git_conflict(run: Run, clone
     assert git(bob, "diff", "--name-only", "--diff-filter=U").stdout.split() == [f"incidents/{ident}.yaml"]
     text = path_b.read_text()
     assert "Cleared the logs" in text and "[unclosed" in text  # git's line merge: both sides kept
-    result = run("--dir", str(bob), "validate")
+    result = inc("validate", root=bob, code=None)
     assert result.code == 6 and "not valid YAML" in result.stdout
 
 
-def test_the_driver_exits_1_with_a_line_merge_on_a_corrupt_side(tmp_path: Path, run: Run) -> None:
+def test_the_driver_exits_1_with_a_line_merge_on_a_corrupt_side(tmp_path: Path) -> None:
     good = (
         "schema: 1\nid: INC-20250115-abcde\ntitle: T\nseverity: SEV2\nstatus: open\n"
         "opened_at: '2025-01-15T14:30:00+00:00'\nstarted_at: '2025-01-15T14:30:00+00:00'\n"
@@ -218,100 +215,95 @@ def test_the_driver_exits_1_with_a_line_merge_on_a_corrupt_side(tmp_path: Path, 
     ours.write_text(good.replace("title: T", "title: Ours"))
     for bad in ("<<<<<<< HEAD\n" + good, "title: [unclosed\n", "- a list\n", "title: no id\n"):
         theirs.write_text(bad)
-        result = subprocess.run(
-            [sys.executable, "-m", "incli", "merge-driver", str(base), str(ours), str(theirs), "incidents/x.yaml"],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-        )
-        assert result.returncode == 1 and "incli merge driver" in result.stderr
+        result = inc_process("merge-driver", base, ours, theirs, "incidents/x.yaml", cwd=tmp_path, code=None)
+        assert result.code == 1 and "incli merge driver" in result.stderr
         # git's ordinary line merge: both sides' text kept, conflict markers where they differ.
         assert "title: Ours" in ours.read_text()
         ours.write_text(good.replace("title: T", "title: Ours"))
     theirs.write_text(good.replace("severity: SEV2", "severity: SEV1"))
-    ran = run("merge-driver", str(base), str(ours), str(theirs))
+    ran = inc("merge-driver", str(base), str(ours), str(theirs))
     assert ran.code == 0
     merged = load(ours)
     assert merged["title"] == "Ours" and merged["severity"] == "SEV1"
 
 
-def test_sync_refuses_then_pulls_and_pushes(tmp_path: Path, run: Run, clones: tuple[Path, Path]) -> None:
+def test_sync_refuses_then_pulls_and_pushes(tmp_path: Path, clones: tuple[Path, Path]) -> None:
     alice, bob = clones
     plain = tmp_path / "plain"
-    assert run("init", str(plain)).code == 0
-    refused = run("--dir", str(plain), "sync")
+    assert inc("init", str(plain)).code == 0
+    refused = inc("sync", root=plain, code=None)
     assert refused.code == 4 and "not in a git repository" in refused.stderr
 
-    ident = inc(run, alice, "open", "Cache cold", "-s", "SEV3")
-    refused = run("--dir", str(alice), "sync")
+    ident = inc("open", "Cache cold", "-s", "SEV3", root=alice).stdout.strip()
+    refused = inc("sync", root=alice, code=None)
     assert refused.code == 5 and f"uncommitted incident changes (incidents/{ident}.yaml)" in refused.stderr
     (alice / "notes.txt").write_text("mine\n")
-    refused = run("--dir", str(alice), "sync", "--commit")
+    refused = inc("sync", "--commit", root=alice, code=None)
     assert refused.code == 5 and "outside the incident repository (notes.txt)" in refused.stderr
     (alice / "notes.txt").unlink()
-    synced = run("--dir", str(alice), "sync", "--commit")
+    synced = inc("sync", "--commit", root=alice)
     assert synced.code == 0 and "Pushed" in synced.stderr, synced.stderr
-    ran = run("--dir", str(bob), "sync")
+    ran = inc("sync", root=bob)
     assert ran.code == 0 and (bob / "incidents" / f"{ident}.yaml").is_file()
 
     # Both change the incident; alice pushes first, bob's push is merged by sync.
-    inc(run, alice, "note", ident, "Warmed it")
-    inc(run, bob, "note", ident, "Checked hit rate")
-    assert run("--dir", str(alice), "sync", "--commit").code == 0
+    inc("note", ident, "Warmed it", root=alice)
+    inc("note", ident, "Checked hit rate", root=bob)
+    assert inc("sync", "--commit", root=alice).code == 0
     git(bob, "commit", "-qam", "bob")
     assert git(bob, "push", "-q", check=False).returncode != 0  # rejected: alice pushed first
-    ran = run("--dir", str(bob), "sync")
+    ran = inc("sync", root=bob)
     assert ran.code == 0, ran.stderr
-    assert run("--dir", str(alice), "sync").code == 0
+    assert inc("sync", root=alice).code == 0
     texts = {e["text"] for e in load(alice / "incidents" / f"{ident}.yaml")["timeline"]}
     assert {"Warmed it", "Checked hit rate"} <= texts
 
     lonely = tmp_path / "lonely"
     git(tmp_path, "init", "-q", str(lonely))
-    assert run("init", str(lonely)).code == 0
-    refused = run("--dir", str(lonely), "sync")
+    assert inc("init", str(lonely)).code == 0
+    refused = inc("sync", root=lonely, code=None)
     assert refused.code == 4 and "no remote" in refused.stderr
 
 
-def test_auto_commit_commits_exactly_what_was_written(tmp_path: Path, run: Run, clones: tuple[Path, Path]) -> None:
+def test_auto_commit_commits_exactly_what_was_written(tmp_path: Path, clones: tuple[Path, Path]) -> None:
     alice, _bob = clones
     config = alice / "incli.yaml"
     config.write_text(config.read_text() + "git:\n  commit: true\n")
     commit_all(alice, "auto-commit on")
     (alice / "draft.md").write_text("not ready\n")
     git(alice, "add", "draft.md")
-    ident = inc(run, alice, "open", "API down", "-s", "SEV1", "--by", "alice")
-    inc(run, alice, "ack", ident, "--by", "carol")
+    ident = inc("open", "API down", "-s", "SEV1", "--by", "alice", root=alice).stdout.strip()
+    inc("ack", ident, "--by", "carol", root=alice)
     log = git(alice, "log", "--format=%s", "-2").stdout.splitlines()
     assert log == [f"inc ack {ident} (carol)", f"inc open {ident} (alice)"]
     assert git(alice, "show", "--name-only", "--format=", "HEAD").stdout.split() == [f"incidents/{ident}.yaml"]
     assert git(alice, "status", "--porcelain").stdout == "A  draft.md\n"  # still staged, not committed
 
 
-def test_init_in_a_subfolder_of_a_git_work_tree_adjusts_the_pattern(tmp_path: Path, run: Run) -> None:
+def test_init_in_a_subfolder_of_a_git_work_tree_adjusts_the_pattern(tmp_path: Path) -> None:
     top = tmp_path / "work"
     git(tmp_path, "init", "-q", str(top))
     (top / ".gitattributes").write_text("*.png binary")  # no final newline
     (top / "staged.txt").write_text("mine\n")
     git(top, "add", "staged.txt")
-    assert run("init", str(top / "ops" / "incidents-repo")).code == 0
+    assert inc("init", str(top / "ops" / "incidents-repo")).code == 0
     assert (top / ".gitattributes").read_text() == "*.png binary\nops/incidents-repo/incidents/*.yaml merge=incli\n"
     assert git(top, "show", "--name-only", "--format=", "HEAD").stdout.split() == [".gitattributes"]
     assert "A  staged.txt" in git(top, "status", "--porcelain").stdout
-    again = run("init", str(top / "ops" / "incidents-repo"))
+    again = inc("init", str(top / "ops" / "incidents-repo"))
     assert again.code == 0 and ".gitattributes" not in again.stderr
     assert git(top, "rev-list", "--count", "HEAD").stdout.strip() == "1"
 
 
-def test_a_burst_of_auto_committing_writers_loses_nothing(run: Run, clones: tuple[Path, Path]) -> None:
+def test_a_burst_of_auto_committing_writers_loses_nothing(clones: tuple[Path, Path]) -> None:
     alice, _bob = clones
     config = alice / "incli.yaml"
     config.write_text(config.read_text() + "git:\n  commit: true\n")
-    ident = inc(run, alice, "open", "Burst", "-s", "SEV3", "--by", "alice")
+    ident = inc("open", "Burst", "-s", "SEV3", "--by", "alice", root=alice).stdout.strip()
     commit_all(alice, "auto-commit on")
     writers = [
         subprocess.Popen(
-            [sys.executable, "-m", "incli", "--dir", str(alice), "note", ident, f"wave {n}", "--by", "w"],
+            [*INC, "--dir", str(alice), "note", ident, f"wave {n}", "--by", "w"],
             stderr=subprocess.PIPE,
             text=True,
         )

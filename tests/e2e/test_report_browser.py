@@ -14,9 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from incli.cli.app import app
+from tests.conftest import inc
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -74,22 +73,36 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     time.tzset()
     base = tmp_path_factory.mktemp("browser")
     repo = base / "repo"
-    runner = CliRunner()
-
-    def inc(*args: str) -> str:
-        result = runner.invoke(app, ["--dir", str(repo), *args])
-        assert result.exit_code == 0, result.stderr
-        return str(result.stdout).strip()
-
-    assert runner.invoke(app, ["init", str(repo)]).exit_code == 0
+    assert inc("init", repo).code == 0
     hostile = inc(
-        "open", HOSTILE, "-s", "SEV1", "--service", "checkout-api", "--at", "2025-01-15T14:30:00+00:00", "--by", "alice"
+        "open",
+        HOSTILE,
+        "-s",
+        "SEV1",
+        "--service",
+        "checkout-api",
+        "--at",
+        "2025-01-15T14:30:00+00:00",
+        "--by",
+        "alice",
+        root=repo,
+    ).stdout.strip()
+    inc(
+        "note",
+        hostile,
+        "<img src=x onerror=alert(2)> pool at 100%",
+        "--at",
+        "2025-01-15T14:34:00Z",
+        "--by",
+        "bob",
+        root=repo,
     )
-    inc("note", hostile, "<img src=x onerror=alert(2)> pool at 100%", "--at", "2025-01-15T14:34:00Z", "--by", "bob")
-    inc("resolve", hostile, "--at", "2025-01-15T15:20:00+00:00", "--by", "alice")
-    other = inc("open", "Search results slow in EU region", "-s", "SEV3", "--at", "2025-02-03T09:00:00+00:00")
-    inc("resolve", other, "--at", "2025-02-03T11:30:00+00:00")
-    index = inc("report", "-o", str(base / "site"))
+    inc("resolve", hostile, "--at", "2025-01-15T15:20:00+00:00", "--by", "alice", root=repo)
+    other = inc(
+        "open", "Search results slow in EU region", "-s", "SEV3", "--at", "2025-02-03T09:00:00+00:00", root=repo
+    ).stdout.strip()
+    inc("resolve", other, "--at", "2025-02-03T11:30:00+00:00", root=repo)
+    index = inc("report", "-o", str(base / "site"), root=repo).stdout.strip()
     return Path(index), hostile
 
 

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import T0, Run, take_snapshot
 from incli.errors import ExitCode
+from tests.conftest import T0, inc, take_snapshot
 
 
 @pytest.fixture
-def good(repo: Path, run: Run) -> tuple[str, str]:
+def good(repo: Path) -> tuple[str, str]:
     """An acknowledged, mitigated incident; its id and its file's text."""
-    incident_id = run("open", "Pool exhausted", "-s", "SEV2", "--at", T0, "--by", "ann").stdout.strip()
-    run("ack", "--at", "2025-01-15T14:32:00+00:00", "--by", "bob")
-    run("mitigate", "--at", "2025-01-15T14:40:00+00:00", "--by", "bob")
+    incident_id = inc("open", "Pool exhausted", "-s", "SEV2", "--at", T0, "--by", "ann").stdout.strip()
+    inc("ack", "--at", "2025-01-15T14:32:00+00:00", "--by", "bob")
+    inc("mitigate", "--at", "2025-01-15T14:40:00+00:00", "--by", "bob")
     return incident_id, (repo / "incidents" / f"{incident_id}.yaml").read_text()
 
 
@@ -33,13 +33,13 @@ def drop(repo: Path, name: str, text: str) -> Path:
     return path
 
 
-def validate(run: Run) -> tuple[int, list[str], str]:
-    result = run("validate")
+def validate() -> tuple[int, list[str], str]:
+    result = inc("validate", code=None)
     return result.code, result.stdout.splitlines(), result.stderr
 
 
-def test_clean_repository(repo: Path, run: Run, good: tuple[str, str]) -> None:
-    code, out, err = validate(run)
+def test_clean_repository(repo: Path, good: tuple[str, str]) -> None:
+    code, out, err = validate()
     assert code == 0
     assert out == []
     assert "1 incident file checked: no problems" in err
@@ -49,12 +49,12 @@ def with_id(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def test_yaml_syntax_error_with_file_and_line(repo: Path, run: Run, good: tuple[str, str]) -> None:
+def test_yaml_syntax_error_with_file_and_line(repo: Path, good: tuple[str, str]) -> None:
     incident_id, text = good
     new_id = "INC-20250115-yaml2"
     broken = with_id(text, incident_id, new_id).replace("title: Pool exhausted", "title: [Pool exhausted")
     drop(repo, f"{new_id}.yaml", broken)
-    code, out, _ = validate(run)
+    code, out, _ = validate()
     assert code == ExitCode.PROBLEMS
     assert len(out) == 1
     assert out[0].startswith(f"{repo / 'incidents' / new_id}.yaml:")
@@ -87,7 +87,6 @@ def test_yaml_syntax_error_with_file_and_line(repo: Path, run: Run, good: tuple[
 )
 def test_finding_with_line(
     repo: Path,
-    run: Run,
     good: tuple[str, str],
     change,
     key: str,  # type: ignore[no-untyped-def]
@@ -97,35 +96,35 @@ def test_finding_with_line(
     changed = change(text)
     assert changed != text, "the test's edit did not apply"
     path = drop(repo, f"{incident_id}.yaml", changed)
-    code, out, _ = validate(run)
+    code, out, _ = validate()
     assert code == ExitCode.PROBLEMS
     assert any(line.startswith(f"{path}:{line_of(changed, key)}: ") and words in line for line in out), out
 
 
-def test_missing_field(repo: Path, run: Run, good: tuple[str, str]) -> None:
+def test_missing_field(repo: Path, good: tuple[str, str]) -> None:
     incident_id, text = good
     changed = "\n".join(line for line in text.splitlines() if not line.startswith("title:")) + "\n"
     path = drop(repo, f"{incident_id}.yaml", changed)
-    code, out, _ = validate(run)
+    code, out, _ = validate()
     assert code == ExitCode.PROBLEMS
     assert out == [f"{path}: title: missing"]
 
 
-def test_file_name_not_matching_id(repo: Path, run: Run, good: tuple[str, str]) -> None:
+def test_file_name_not_matching_id(repo: Path, good: tuple[str, str]) -> None:
     incident_id, text = good
     (repo / "incidents" / f"{incident_id}.yaml").unlink()
     path = drop(repo, "INC-20250115-other.yaml", text)
-    code, out, _ = validate(run)
+    code, out, _ = validate()
     assert code == ExitCode.PROBLEMS
     assert len(out) == 1
     assert out[0].startswith(f"{path}:{line_of(text, 'id:')}: ")
     assert incident_id in out[0] and "file name" in out[0]
 
 
-def test_duplicate_ids(repo: Path, run: Run, good: tuple[str, str]) -> None:
+def test_duplicate_ids(repo: Path, good: tuple[str, str]) -> None:
     incident_id, text = good
     copy = drop(repo, "INC-20250115-copy2.yaml", text)
-    code, out, _ = validate(run)
+    code, out, _ = validate()
     assert code == ExitCode.PROBLEMS
     duplicates = [line for line in out if "duplicate id" in line]
     assert len(duplicates) == 2
@@ -133,23 +132,23 @@ def test_duplicate_ids(repo: Path, run: Run, good: tuple[str, str]) -> None:
     assert any(line.startswith(str(repo / "incidents" / f"{incident_id}.yaml")) for line in duplicates)
 
 
-def test_conflict_markers(repo: Path, run: Run, good: tuple[str, str]) -> None:
+def test_conflict_markers(repo: Path, good: tuple[str, str]) -> None:
     incident_id, text = good
     conflicted = text.replace(
         "title: Pool exhausted\n",
         "<<<<<<< HEAD\ntitle: Pool exhausted\n=======\ntitle: DB pool exhausted\n>>>>>>> feature\n",
     )
     path = drop(repo, f"{incident_id}.yaml", conflicted)
-    code, out, _ = validate(run)
+    code, out, _ = validate()
     assert code == ExitCode.PROBLEMS
     start = line_of(conflicted, "<<<<<<<")
     assert [line.split(": ")[0] for line in out] == [f"{path}:{start}", f"{path}:{start + 2}", f"{path}:{start + 4}"]
     assert all("conflict" in line for line in out)
 
 
-def test_validate_json(repo: Path, run: Run, good: tuple[str, str]) -> None:
+def test_validate_json(repo: Path, good: tuple[str, str]) -> None:
     drop(repo, "INC-20250115-yaml3.yaml", "id: [\n")
-    result = run("validate", "--json")
+    result = inc("validate", "--json", code=None)
     assert result.code == ExitCode.PROBLEMS
     assert result.json["files"] == 2
     [finding] = result.json["findings"]
@@ -157,10 +156,10 @@ def test_validate_json(repo: Path, run: Run, good: tuple[str, str]) -> None:
     assert finding["path"].endswith("INC-20250115-yaml3.yaml")
 
 
-def test_validate_never_writes(repo: Path, run: Run, good: tuple[str, str]) -> None:
+def test_validate_never_writes(repo: Path, good: tuple[str, str]) -> None:
     drop(repo, "INC-20250115-yaml4.yaml", "title: [\n")
     before = take_snapshot(repo)
-    validate(run)
+    validate()
     assert take_snapshot(repo) == before
 
 
@@ -194,9 +193,9 @@ def broken(repo: Path, good: tuple[str, str]) -> dict[str, bytes]:
     ids=lambda argv: " ".join(argv[:2]),
 )
 def test_other_commands_skip_broken_files(
-    repo: Path, run: Run, good: tuple[str, str], broken: dict[str, bytes], argv: list[str]
+    repo: Path, good: tuple[str, str], broken: dict[str, bytes], argv: list[str]
 ) -> None:
-    result = run(*argv)
+    result = inc(*argv)
     assert result.code == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("inc: warning: skipped")]
     if argv[0] != "open":  # open reads no other incident
@@ -210,7 +209,7 @@ def test_other_commands_skip_broken_files(
 
 
 def test_broken_files_never_rewritten_by_the_whole_lifecycle(
-    repo: Path, run: Run, good: tuple[str, str], broken: dict[str, bytes]
+    repo: Path, good: tuple[str, str], broken: dict[str, bytes]
 ) -> None:
     for argv in (
         ["note", "n", "--at", "2025-01-15T14:41:00+00:00"],
@@ -219,11 +218,11 @@ def test_broken_files_never_rewritten_by_the_whole_lifecycle(
         ["severity", good[0], "1", "--at", "2025-01-15T14:51:00+00:00"],
         ["assign", good[0], "scribe", "dee", "--at", "2025-01-15T14:52:00+00:00"],
     ):
-        assert run(*argv).code == 0
+        assert inc(*argv).code == 0
     for name, data in broken.items():
         assert (repo / "incidents" / name).read_bytes() == data
     for argv in (["ack", "synta"], ["note", "confl", "x"], ["show", "field"], ["resolve", "field"]):
-        result = run(*argv)
+        result = inc(*argv, code=None)
         assert result.code == ExitCode.PROBLEMS
         assert len(result.stderr.splitlines()) == 1
     for name, data in broken.items():
@@ -231,7 +230,7 @@ def test_broken_files_never_rewritten_by_the_whole_lifecycle(
 
 
 def test_edit_repairs_a_conflicted_file(
-    repo: Path, run: Run, good: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    repo: Path, good: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sys
 
@@ -249,7 +248,7 @@ def test_edit_repairs_a_conflicted_file(
         "p.write_text(''.join(keep))\n"
     )
     monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
-    result = run("edit", incident_id)
+    result = inc("edit", incident_id)
     assert result.code == 0, result.stderr
-    assert validate(run)[0] == 0
-    assert run("show", incident_id, "--json").json["title"] == "DB pool exhausted"
+    assert validate()[0] == 0
+    assert inc("show", incident_id, "--json").json["title"] == "DB pool exhausted"

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from incli.cli.app import app
 from incli.domain.config import config_from_dict
 from incli.domain.rules import evaluate, parse_metrics
 from incli.errors import InvalidInput
@@ -20,7 +18,8 @@ from incli.service.hooks import Hooks
 from incli.service.incidents import Service
 from incli.service.remind import remind
 from incli.storage.repo import find_repository, init_repository
-from localhttp import receiver
+from tests.conftest import inc
+from tests.localhttp import receiver
 
 PROM = textwrap.dedent("""\
     # HELP connection_pool_usage Share of the DB connection pool in use.
@@ -57,10 +56,6 @@ def configure(repo: Path, **sections: object) -> None:
     data = yaml.safe_load(path.read_text())
     data.update(sections)
     path.write_text(yaml.safe_dump(json.loads(json.dumps(data))))  # no YAML aliases: incli refuses them
-
-
-def inc(repo: Path, *args: str, input: str | None = None):
-    return CliRunner().invoke(app, ["--dir", str(repo), *args], input=input)
 
 
 def incidents(repo: Path) -> list[dict]:
@@ -144,8 +139,8 @@ def test_any_sample_crossing_fires_and_says_which() -> None:
 )
 def test_rule_config_errors_are_one_line(repo: Path, rule: dict, message: str) -> None:
     configure(repo, rules=[rule])
-    result = inc(repo, "watch", "--metrics", "-", input='{"x": 2}')
-    assert result.exit_code == 4
+    result = inc("watch", "--metrics", "-", input='{"x": 2}', root=repo, code=None)
+    assert result.code == 4
     assert message in result.stderr
     assert result.stderr.count("\n") == 1
     assert incidents(repo) == []
@@ -159,8 +154,8 @@ def test_watch_opens_once_notifies_once_per_breach_and_reports(repo: Path, tmp_p
     metrics.write_text(PROM)
     with receiver() as got:
         configure(repo, rules=RULES, hooks={"rule_triggered": [{"webhook": got.url}]})
-        dry = inc(repo, "watch", "--metrics", str(metrics), "--dry-run")
-        assert dry.exit_code == 0, dry.output
+        dry = inc("watch", "--metrics", str(metrics), "--dry-run", root=repo)
+        assert dry.code == 0, dry.stderr
         assert dry.stdout.splitlines() == [
             'db-pool: connection_pool_usage{pool="primary",service="checkout"} = 0.93 > 0.8 '
             "-> would open a SEV2 incident",
@@ -170,8 +165,8 @@ def test_watch_opens_once_notifies_once_per_breach_and_reports(repo: Path, tmp_p
         ]
         assert incidents(repo) == [] and got.requests == []
 
-        first = inc(repo, "watch", "--metrics", str(metrics))
-        assert first.exit_code == 0, first.output
+        first = inc("watch", "--metrics", str(metrics), root=repo)
+        assert first.code == 0, first.stderr
         (incident,) = incidents(repo)
         assert f"-> opened {incident['id']} (SEV2)" in first.stdout
         assert "-> notified (1 hook)" in first.stdout
@@ -189,15 +184,15 @@ def test_watch_opens_once_notifies_once_per_breach_and_reports(repo: Path, tmp_p
         assert body["event"] == "rule_triggered" and body["incident"] is None
         assert body["rule"]["name"] == "cpu" and body["value"] == 0.88
 
-        second = inc(repo, "watch", "--metrics", str(metrics), "--json")
+        second = inc("watch", "--metrics", str(metrics), "--json", root=repo)
         reports = json.loads(second.stdout)
         assert reports[0]["outcome"] == f"already open: {incident['id']}"
         assert reports[1]["outcome"].startswith("already notified for this breach")
         assert len(incidents(repo)) == 1 and len(got.requests) == 1
 
         # the metric recovers, then breaches again: notified again
-        inc(repo, "watch", "--metrics", "-", input='{"cpu_usage": 0.3}')
-        inc(repo, "watch", "--metrics", "-", input='{"cpu_usage": 0.95}')
+        inc("watch", "--metrics", "-", input='{"cpu_usage": 0.3}', root=repo)
+        inc("watch", "--metrics", "-", input='{"cpu_usage": 0.95}', root=repo)
         assert len(got.requests) == 2
 
 
@@ -220,8 +215,8 @@ def test_watch_run_action_gets_the_value_in_env_and_no_shell(repo: Path, tmp_pat
             }
         ],
     )
-    result = inc(repo, "watch", "--metrics", "-", input=PROM)
-    assert result.exit_code == 0, result.output
+    result = inc("watch", "--metrics", "-", input=PROM, root=repo)
+    assert result.code == 0, result.stderr
     assert "-> ran " in result.stdout
     ran = json.loads(out.read_text())
     assert ran["argv"] == [str(out), "$(touch pwned)"]
@@ -247,16 +242,16 @@ def test_watch_failing_run_is_reported_and_retried(repo: Path) -> None:
             }
         ],
     )
-    first = inc(repo, "watch", "--metrics", "-", input='{"cpu_usage": 0.9}')
-    assert first.exit_code == 0
+    first = inc("watch", "--metrics", "-", input='{"cpu_usage": 0.9}', root=repo)
+    assert first.code == 0
     assert "run failed: exited with status 3" in first.stdout
-    second = inc(repo, "watch", "--metrics", "-", input='{"cpu_usage": 0.9}')
+    second = inc("watch", "--metrics", "-", input='{"cpu_usage": 0.9}', root=repo)
     assert "run failed" in second.stdout  # not remembered as done
 
 
 def test_watch_without_rules_says_how_to_add_them(repo: Path) -> None:
-    result = inc(repo, "watch", "--metrics", "-", input="{}")
-    assert result.exit_code == 4
+    result = inc("watch", "--metrics", "-", input="{}", root=repo, code=None)
+    assert result.code == 4
     assert "no rules in incli.yaml" in result.stderr
 
 
@@ -335,24 +330,24 @@ def test_remind_fires_once_per_overdue_item(repo: Path, tmp_path: Path) -> None:
 
 def test_remind_cli_dry_run_and_failed_hooks_retry(repo: Path) -> None:
     configure(repo, hooks={"ack_overdue": [{"run": [sys.executable, "-c", "raise SystemExit(1)"]}]})
-    incident_id = inc(repo, "open", "Search is slow", "-s", "SEV1", "--at", "2h ago").stdout.strip()
-    dry = inc(repo, "remind", "--dry-run")
-    assert dry.exit_code == 0
+    incident_id = inc("open", "Search is slow", "-s", "SEV1", "--at", "2h ago", root=repo).stdout.strip()
+    dry = inc("remind", "--dry-run", root=repo)
+    assert dry.code == 0
     assert f"ack_overdue: {incident_id} (SEV1) acknowledgement overdue" in dry.stdout
     assert "would fire 1 ack_overdue hook" in dry.stdout
     assert not (repo / ".incli" / "reminders.json").exists()
-    failed = inc(repo, "remind")
-    assert failed.exit_code == 0
+    failed = inc("remind", root=repo)
+    assert failed.code == 0
     assert "1 of 1 ack_overdue hooks failed; will retry" in failed.stdout
     assert "exited with status 1" in failed.stderr
-    again = inc(repo, "remind", "--json")
+    again = inc("remind", "--json", root=repo)
     assert any(item["event"] == "ack_overdue" for item in json.loads(again.stdout))
 
 
 def test_remind_refuses_a_broken_hooks_section(repo: Path) -> None:
     configure(repo, hooks={"ack_overdue": [{"run": "echo late"}]})
-    result = inc(repo, "remind")
-    assert result.exit_code == 4
+    result = inc("remind", root=repo, code=None)
+    assert result.code == 4
     assert "hooks.ack_overdue[0]" in result.stderr
 
 

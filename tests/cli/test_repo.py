@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import T0, Run, take_snapshot
 from incli.errors import ExitCode
+from tests.conftest import T0, inc, take_snapshot
 
 DEFAULT_SEVERITIES = [
     {
@@ -46,9 +46,9 @@ DEFAULT_SEVERITIES = [
 ]
 
 
-def test_init_creates_config_and_folder(tmp_path: Path, run: Run) -> None:
+def test_init_creates_config_and_folder(tmp_path: Path) -> None:
     root = tmp_path / "team-incidents"
-    result = run("init", str(root))
+    result = inc("init", str(root))
     assert result.code == 0, result.stderr
     assert (root / "incli.yaml").is_file()
     assert (root / "incidents").is_dir()
@@ -56,37 +56,37 @@ def test_init_creates_config_and_folder(tmp_path: Path, run: Run) -> None:
     assert result.stdout == ""
 
 
-def test_init_defaults_to_the_current_folder(tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_defaults_to_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert run("init").code == 0
+    assert inc("init").code == 0
     assert (tmp_path / "incli.yaml").is_file()
 
 
-def test_init_again_changes_nothing_and_says_so(repo: Path, run: Run) -> None:
-    incident_id = run("open", "x", "-s", "2", "--at", T0).stdout.strip()
-    run("note", incident_id, "hello", "--at", T0)
+def test_init_again_changes_nothing_and_says_so(repo: Path) -> None:
+    incident_id = inc("open", "x", "-s", "2", "--at", T0).stdout.strip()
+    inc("note", incident_id, "hello", "--at", T0)
     config = repo / "incli.yaml"
     config.write_text(config.read_text() + "# our own comment\n")
     before = take_snapshot(repo)
-    result = run("init", str(repo))
+    result = inc("init", str(repo))
     assert result.code == 0
     assert "already" in result.stderr and "nothing changed" in result.stderr
     assert take_snapshot(repo) == before
 
 
-def test_init_in_a_fresh_clone_keeps_the_data(repo: Path, run: Run, tmp_path: Path) -> None:
+def test_init_in_a_fresh_clone_keeps_the_data(repo: Path, tmp_path: Path) -> None:
     """A clone has the config and incidents but not the local state folder."""
-    incident_id = run("open", "x", "-s", "2", "--at", T0).stdout.strip()
+    incident_id = inc("open", "x", "-s", "2", "--at", T0).stdout.strip()
     import shutil
 
     clone = tmp_path / "clone"
     shutil.copytree(repo, clone, ignore=shutil.ignore_patterns(".incli"))
     before = {k: v for k, v in take_snapshot(clone).items()}
-    result = run("init", str(clone))
+    result = inc("init", str(clone))
     assert result.code == 0
     after = take_snapshot(clone)
     assert {k: v for k, v in after.items() if not k.startswith(".incli")} == before
-    assert run("--dir", str(clone), "show", incident_id, "--json").json["id"] == incident_id
+    assert inc("--dir", str(clone), "show", incident_id, "--json").json["id"] == incident_id
 
 
 def test_default_severities_exactly(repo: Path) -> None:
@@ -131,30 +131,30 @@ def team_repo(repo: Path) -> Path:
 @pytest.mark.parametrize(
     ("given", "stored"), [("P0", "P0"), ("p1", "P1"), ("emergency", "P0"), ("minor", "P2"), ("2", "P2")]
 )
-def test_team_levels_are_used(team_repo: Path, run: Run, given: str, stored: str) -> None:
-    result = run("open", "x", "-s", given, "--at", T0, "--json")
+def test_team_levels_are_used(team_repo: Path, given: str, stored: str) -> None:
+    result = inc("open", "x", "-s", given, "--at", T0, "--json")
     assert result.code == 0, result.stderr
     assert result.json["severity"] == stored
 
 
 @pytest.mark.parametrize("removed", ["SEV1", "sev2", "high", "SEV4"])
-def test_removed_default_levels_are_refused(team_repo: Path, run: Run, removed: str) -> None:
-    result = run("open", "x", "-s", removed, "--at", T0)
+def test_removed_default_levels_are_refused(team_repo: Path, removed: str) -> None:
+    result = inc("open", "x", "-s", removed, "--at", T0, code=None)
     assert result.code == ExitCode.INVALID
     assert "P0" in result.stderr and "P2" in result.stderr
 
 
-def test_team_level_response_time_drives_overdue(team_repo: Path, run: Run) -> None:
-    run("open", "x", "-s", "P0", "--at", T0)
-    row = run("status", "--json").json[0]
+def test_team_level_response_time_drives_overdue(team_repo: Path) -> None:
+    inc("open", "x", "-s", "P0", "--at", T0)
+    row = inc("status", "--json").json[0]
     due = {o["what"]: o["due_at"] for o in row["overdue"]}
     assert due["acknowledgement"] == "2025-01-15T14:32:00+00:00"  # 2m
     assert due["update"] == "2025-01-15T14:40:00+00:00"  # 10m
 
 
-def test_bad_team_config_is_one_line(team_repo: Path, run: Run) -> None:
+def test_bad_team_config_is_one_line(team_repo: Path) -> None:
     (team_repo / "incli.yaml").write_text("severities:\n  - name: no id\n")
-    result = run("list")
+    result = inc("list", code=None)
     assert result.code == ExitCode.INVALID  # a value in incli.yaml that cannot be used, like every config value
     assert len(result.stderr.splitlines()) == 1 and "incli.yaml:2: severities[0]" in result.stderr
 
@@ -162,10 +162,10 @@ def test_bad_team_config_is_one_line(team_repo: Path, run: Run) -> None:
 # -- discovery -----------------------------------------------------------------
 
 
-def make(tmp_path: Path, run: Run, name: str) -> tuple[Path, str]:
+def make(tmp_path: Path, name: str) -> tuple[Path, str]:
     root = tmp_path / name
-    assert run("init", str(root)).code == 0
-    incident_id = run("--dir", str(root), "open", name, "-s", "2", "--at", T0).stdout.strip()
+    assert inc("init", str(root)).code == 0
+    incident_id = inc("--dir", str(root), "open", name, "-s", "2", "--at", T0).stdout.strip()
     return root, incident_id
 
 
@@ -174,25 +174,25 @@ def titles(result) -> list[str]:  # type: ignore[no-untyped-def]
     return [i["title"] for i in result.json]
 
 
-def test_discovery_order(tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    by_dir, _ = make(tmp_path, run, "by-dir")
-    by_env, _ = make(tmp_path, run, "by-env")
-    walked, _ = make(tmp_path, run, "walked")
+def test_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    by_dir, _ = make(tmp_path, "by-dir")
+    by_env, _ = make(tmp_path, "by-env")
+    walked, _ = make(tmp_path, "walked")
     deep = walked / "incidents" / "sub" / "deeper"
     deep.mkdir(parents=True)
     monkeypatch.chdir(deep)
-    assert titles(run("list", "--json")) == ["walked"]
+    assert titles(inc("list", "--json")) == ["walked"]
     monkeypatch.setenv("INC_DIR", str(by_env))
-    assert titles(run("list", "--json")) == ["by-env"]
-    assert titles(run("--dir", str(by_dir), "list", "--json")) == ["by-dir"]
-    assert titles(run("-C", str(by_dir), "list", "--json")) == ["by-dir"]
+    assert titles(inc("list", "--json")) == ["by-env"]
+    assert titles(inc("--dir", str(by_dir), "list", "--json")) == ["by-dir"]
+    assert titles(inc("-C", str(by_dir), "list", "--json")) == ["by-dir"]
 
 
-def test_none_found_says_where_it_looked(tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_none_found_says_where_it_looked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     start = tmp_path / "a" / "b"
     start.mkdir(parents=True)
     monkeypatch.chdir(start)
-    result = run("status")
+    result = inc("status", code=None)
     assert result.code == ExitCode.NOT_FOUND
     lines = result.stderr.splitlines()
     assert len(lines) == 1

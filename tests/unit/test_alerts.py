@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from alertpayloads import ZERO, alert, dumps, firing_two, notification, resolved_two
-from incli.cli.app import app
 from incli.errors import InvalidInput
 from incli.integrations.sources.alertmanager import parse_alert_time, parse_notification
 from incli.service import ingest as ingest_service
 from incli.service.incidents import Service
 from incli.storage.repo import find_repository, init_repository
+from tests.alertpayloads import ZERO, alert, firing_two, notification, resolved_two
 
 
 @pytest.fixture
@@ -210,64 +207,6 @@ def test_concurrent_deliveries_open_one_incident(repo: Path) -> None:
         t.join()
     assert not errors
     assert len(files(repo)) == 1
-
-
-# -- the command ---------------------------------------------------------------
-
-
-def test_cli_reads_a_file_and_stdin(repo: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    payload = tmp_path / "firing.json"
-    payload.write_text(dumps(firing_two()))
-    first = runner.invoke(app, ["--dir", str(repo), "ingest", "alertmanager", str(payload)])
-    assert first.exit_code == 0, first.output
-    incident_id = first.stdout.strip()
-    assert incident_id.startswith("INC-")
-    second = runner.invoke(
-        app, ["--dir", str(repo), "ingest", "alertmanager", "-", "--json"], input=dumps(firing_two())
-    )
-    assert second.exit_code == 0
-    assert json.loads(second.stdout) == {
-        "action": "unchanged",
-        "incident": incident_id,
-        "message": f"{incident_id} already records this notification",
-    }
-    data = load(repo)
-    assert data["started_at"] == "2025-01-15T14:27:30+00:00"
-    assert data["detected_at"].endswith("+00:00")
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("{not json", "malformed JSON"),
-        ('{"hello": "world"}', "not an Alertmanager notification"),
-        (json.dumps({**firing_two(), "version": "3"}), "version '3' is not supported"),
-        (json.dumps({**firing_two(), "alerts": []}), "non-empty list"),
-        (json.dumps(notification([alert("a", starts="soon")])), "startsAt 'soon' is not an RFC 3339 time"),
-    ],
-)
-def test_cli_refuses_what_is_not_an_alertmanager_payload(repo: Path, text: str, message: str) -> None:
-    result = CliRunner().invoke(app, ["--dir", str(repo), "ingest", "alertmanager", "-"], input=text)
-    assert result.exit_code == 4
-    assert message in result.stderr
-    assert result.stderr.count("\n") == 1
-    assert files(repo) == []
-
-
-def test_cli_missing_file(repo: Path) -> None:
-    result = CliRunner().invoke(app, ["--dir", str(repo), "ingest", "alertmanager", "nope.json"])
-    assert result.exit_code == 3
-    assert "no such file: nope.json" in result.stderr
-
-
-def test_bad_alerts_config_is_one_line(repo: Path) -> None:
-    config = repo / "incli.yaml"
-    config.write_text(config.read_text() + "alerts:\n  severity_map: {critical: SEV9}\n")
-    result = CliRunner().invoke(app, ["--dir", str(repo), "ingest", "alertmanager", "-"], input=dumps(firing_two()))
-    assert result.exit_code == 4
-    assert "incli.yaml:" in result.stderr and "alerts.severity_map.critical" in result.stderr
-    assert files(repo) == []
 
 
 def test_hand_written_payload_without_version_group_key_or_status(repo: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import T0, Run, take_snapshot
+from tests.conftest import T0, inc, take_snapshot
 
 # An $EDITOR that does what its mode file says: "bad" writes text that is not YAML,
 # "quit" changes nothing, "fix:OLD=>NEW" replaces OLD with NEW in the draft.
@@ -41,19 +41,19 @@ def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-
     return set_mode
 
 
-def _open(run: Run) -> str:
-    result = run("open", "Pool exhausted", "-s", "SEV2", "--at", T0)
+def _open() -> str:
+    result = inc("open", "Pool exhausted", "-s", "SEV2", "--at", T0, code=None)
     assert result.code == 0, result.stderr
     return result.stdout.strip()
 
 
-def test_inc_edit_keeps_refused_text_across_runs_and_saves_it_once_fixed(repo: Path, run: Run, editor) -> None:  # type: ignore[no-untyped-def]
-    incident = _open(run)
+def test_inc_edit_keeps_refused_text_across_runs_and_saves_it_once_fixed(repo: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    incident = _open()
     path = repo / "incidents" / f"{incident}.yaml"
     before = path.read_bytes()
 
     editor("bad")
-    first = run("edit", incident)
+    first = inc("edit", incident, code=None)
     assert first.code == 6
     assert "your text is kept in" in first.stderr
     assert path.read_bytes() == before  # nothing saved
@@ -62,50 +62,50 @@ def test_inc_edit_keeps_refused_text_across_runs_and_saves_it_once_fixed(repo: P
     assert "this line: is: not: yaml" in typed
 
     editor("quit")  # the editor is opened on the kept draft, not on the saved file
-    second = run("edit", incident)
+    second = inc("edit", incident, code=None)
     assert second.code == 6
     assert "resuming your unsaved draft" in second.stderr
     assert draft.read_text() == typed  # the text came back, unchanged
 
     editor("fix:title: Pool exhausted=>title: Pool exhausted on db-1")
-    third = run("edit", incident)
+    third = inc("edit", incident, code=None)
     assert third.code == 0, third.stderr
     assert "title: Pool exhausted on db-1" in path.read_text()
     assert not draft.exists()
-    assert run("show", incident, "--json").json["title"] == "Pool exhausted on db-1"
+    assert inc("show", incident, "--json", code=None).json["title"] == "Pool exhausted on db-1"
 
 
-def test_postmortem_edit_keeps_refused_text_across_runs(repo: Path, run: Run, editor) -> None:  # type: ignore[no-untyped-def]
-    incident = _open(run)
-    assert run("resolve", incident, "--at", "2025-01-15T14:45:00+00:00").code == 0
-    assert run("postmortem", "new", incident, "--by", "alice").code == 0
+def test_postmortem_edit_keeps_refused_text_across_runs(repo: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    incident = _open()
+    assert inc("resolve", incident, "--at", "2025-01-15T14:45:00+00:00", code=None).code == 0
+    assert inc("postmortem", "new", incident, "--by", "alice", code=None).code == 0
 
     editor("bad")
-    first = run("postmortem", "edit", incident)
+    first = inc("postmortem", "edit", incident, code=None)
     assert first.code == 6 and "your text is kept in" in first.stderr
     (draft,) = (repo / ".incli" / "drafts").glob(f"{incident}.postmortem.yaml")
     typed = draft.read_text()
 
     editor("quit")
-    second = run("postmortem", "edit", incident)
+    second = inc("postmortem", "edit", incident, code=None)
     assert second.code == 6
     assert "resuming your unsaved draft" in second.stderr
     assert draft.read_text() == typed  # it used to be overwritten with the saved version
 
     editor("fix:summary:=>summary: The pool ran dry")
-    third = run("postmortem", "edit", incident)
+    third = inc("postmortem", "edit", incident, code=None)
     assert third.code == 0, third.stderr
     assert "The pool ran dry" in (repo / "incidents" / f"{incident}.yaml").read_text()
     assert not draft.exists()
 
 
-def test_a_kept_draft_never_overwrites_a_change_made_on_disk_meanwhile(repo: Path, run: Run, editor) -> None:  # type: ignore[no-untyped-def]
-    incident = _open(run)
+def test_a_kept_draft_never_overwrites_a_change_made_on_disk_meanwhile(repo: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    incident = _open()
     editor("bad")
-    assert run("edit", incident).code == 6
-    assert run("note", incident, "Someone else wrote this").code == 0
+    assert inc("edit", incident, code=None).code == 6
+    assert inc("note", incident, "Someone else wrote this", code=None).code == 0
     editor("fix:title: Pool exhausted=>title: Mine")
-    result = run("edit", incident)
+    result = inc("edit", incident, code=None)
     assert result.code == 5
     assert "changed while you were editing" in result.stderr and "kept in" in result.stderr
     text = (repo / "incidents" / f"{incident}.yaml").read_text()
@@ -117,13 +117,13 @@ def _git(root: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
 
 
-def test_inc_edit_commits_and_fires_hooks(tmp_path: Path, run: Run, editor, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_inc_edit_commits_and_fires_hooks(tmp_path: Path, editor, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     root = tmp_path / "team"
     root.mkdir()
     _git(root, "init", "-q", "-b", "main")
     _git(root, "config", "user.name", "Alice")
     _git(root, "config", "user.email", "alice@example.org")
-    assert run("init", str(root)).code == 0
+    assert inc("init", str(root), code=None).code == 0
     record = tmp_path / "hook.jsonl"
     hook = tmp_path / "hook.py"
     hook.write_text(
@@ -138,9 +138,9 @@ def test_inc_edit_commits_and_fires_hooks(tmp_path: Path, run: Run, editor, monk
     _git(root, "add", "-A")
     _git(root, "commit", "-qm", "repository")
     monkeypatch.setenv("INC_DIR", str(root))
-    incident = _open(run)
+    incident = _open()
     editor("fix:title: Pool exhausted=>title: Pool exhausted (edited)")
-    result = run("edit", incident)
+    result = inc("edit", incident, code=None)
     assert result.code == 0, result.stderr
     assert _git(root, "log", "-1", "--format=%s").strip() == f"inc edit {incident} (Alice)"
     assert _git(root, "status", "--porcelain") == ""
@@ -162,14 +162,12 @@ def test_inc_edit_commits_and_fires_hooks(tmp_path: Path, run: Run, editor, monk
         ("alerts:\n  severity_lable: sev\n", ":2: alerts.severity_lable: unknown key; did you mean `severity_label`?"),
     ],
 )
-def test_config_mistakes_are_one_line_naming_file_line_and_key(
-    repo: Path, run: Run, section: str, expected: str
-) -> None:
+def test_config_mistakes_are_one_line_naming_file_line_and_key(repo: Path, section: str, expected: str) -> None:
     config = repo / "incli.yaml"
     lines = config.read_text().count("\n")
     config.write_text(config.read_text() + section)
     before = take_snapshot(repo)
-    result = run("open", "x", "-s", "SEV2")
+    result = inc("open", "x", "-s", "SEV2", code=None)
     assert result.code == 4
     (line,) = result.err_lines
     number, _, rest = expected[1:].partition(":")
@@ -177,19 +175,19 @@ def test_config_mistakes_are_one_line_naming_file_line_and_key(
     assert take_snapshot(repo) == before
 
 
-def test_a_typo_in_a_severity_suggests_the_key(repo: Path, run: Run) -> None:
+def test_a_typo_in_a_severity_suggests_the_key(repo: Path) -> None:
     config = repo / "incli.yaml"
     text = config.read_text().replace("update_every: 15m", "update_evry: 15m", 1)
     config.write_text(text)
     lineno = text.splitlines().index("  update_evry: 15m") + 1
-    result = run("list")
+    result = inc("list", code=None)
     assert result.code == 4
     assert f"incli.yaml:{lineno}: severities[0].update_evry: unknown key; did you mean `update_every`?" in result.stderr
 
 
-def test_yaml_aliases_in_the_config_are_refused(repo: Path, run: Run) -> None:
+def test_yaml_aliases_in_the_config_are_refused(repo: Path) -> None:
     config = repo / "incli.yaml"
     config.write_text(config.read_text() + "report: &r {title: A}\nx_copy: *r\n")
-    result = run("list")
+    result = inc("list", code=None)
     assert result.code == 6
     assert "aliases" in result.stderr and len(result.err_lines) == 1

@@ -8,18 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from incli.cli.app import app
-from incli.storage import fastyaml, yamlio
-
-runner = CliRunner()
-
-
-def run(root: Path, *args: str, code: int = 0):  # type: ignore[no-untyped-def]
-    result = runner.invoke(app, ["--dir", str(root), *args])
-    assert result.exit_code == code, (args, result.stdout, result.stderr)
-    return result
+from incli.storage import yamlio
+from tests.conftest import inc
 
 
 def age(root: Path, seconds: float = 3600) -> None:
@@ -39,10 +30,9 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("INC_NO_INDEX", raising=False)
     time.tzset()
     root = tmp_path / "r"
-    runner.invoke(app, ["init", str(root)])
+    inc("init", root)
     for day in range(1, 6):
-        ident = run(
-            root,
+        ident = inc(
             "open",
             f"Incident {day}",
             "-s",
@@ -53,19 +43,20 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             f"2025-01-0{day}T10:00:00+00:00",
             "--by",
             "t",
+            root=root,
         ).stdout.strip()
         if day % 2:
-            run(root, "resolve", ident, "--at", f"2025-01-0{day}T11:0{day}:00+00:00", "--by", "t")
+            inc("resolve", ident, "--at", f"2025-01-0{day}T11:0{day}:00+00:00", "--by", "t", root=root)
     age(root)
     return root
 
 
 def outputs(root: Path) -> tuple[str, str, str, str]:
     return (
-        run(root, "list", "--json").stdout,
-        run(root, "metrics", "--json").stdout,
-        run(root, "export").stdout,
-        run(root, "list").stdout,
+        inc("list", "--json", root=root).stdout,
+        inc("metrics", "--json", root=root).stdout,
+        inc("export", root=root).stdout,
+        inc("list", root=root).stdout,
     )
 
 
@@ -102,8 +93,8 @@ def test_rebuilt_when_deleted_or_corrupt(repo: Path) -> None:
 
 
 def test_file_edited_behind_its_back_is_read_again(repo: Path) -> None:
-    run(repo, "metrics", "--json")
-    run(repo, "list", "--json")
+    inc("metrics", "--json", root=repo)
+    inc("list", "--json", root=repo)
     target = sorted((repo / "incidents").glob("*.yaml"))[0]
     data = yamlio.load(target.read_bytes())
     stat_before = target.stat()
@@ -112,36 +103,36 @@ def test_file_edited_behind_its_back_is_read_again(repo: Path) -> None:
     target.write_text(yamlio.dump(data))
     # even with the old modification time restored, size/inode/ctime give the edit away
     os.utime(target, ns=(stat_before.st_atime_ns, stat_before.st_mtime_ns))
-    titles = [i["title"] for i in json.loads(run(repo, "list", "--json").stdout)]
+    titles = [i["title"] for i in json.loads(inc("list", "--json", root=repo).stdout)]
     assert "Renamed by hand" in titles
-    groups = json.loads(run(repo, "metrics", "--json", "--by", "service").stdout)["groups"]
+    groups = json.loads(inc("metrics", "--json", "--by", "service", root=repo).stdout)["groups"]
     assert {g["key"]: g["count"] for g in groups} == {"api": 4, "web": 1}
     # a new file and a deleted file are seen too
     target.unlink()
-    assert json.loads(run(repo, "metrics", "--json").stdout)["count"] == 4
+    assert json.loads(inc("metrics", "--json", root=repo).stdout)["count"] == 4
 
 
 def test_broken_file_still_warned_about(repo: Path) -> None:
-    run(repo, "list", "--json")
+    inc("list", "--json", root=repo)
     broken = repo / "incidents" / "INC-20250101-zzzzz.yaml"
     broken.write_text("id: INC-20250101-zzzzz\ntitle: [unclosed\n")
     age(repo)
     for _ in range(2):  # the second time from the index
         for command in (["list", "--json"], ["metrics", "--json"], ["list"], ["status"]):
-            result = run(repo, *command)
+            result = inc(*command, root=repo)
             assert "skipped" in result.stderr and "INC-20250101-zzzzz.yaml:3" in result.stderr
-        assert json.loads(run(repo, "metrics", "--json").stdout)["count"] == 5
+        assert json.loads(inc("metrics", "--json", root=repo).stdout)["count"] == 5
     broken.unlink()
-    assert "skipped" not in run(repo, "list", "--json").stderr
+    assert "skipped" not in inc("list", "--json", root=repo).stderr
 
 
 def test_active_and_ack_use_current_files(repo: Path) -> None:
-    run(repo, "status")  # index written
-    active = [i for i in json.loads(run(repo, "list", "--json", "--status", "active").stdout)]
+    inc("status", root=repo)  # index written
+    active = [i for i in json.loads(inc("list", "--json", "--status", "active", root=repo).stdout)]
     assert len(active) == 2
-    run(repo, "resolve", active[0]["id"], "--at", "2025-01-10T00:00:00+00:00", "--by", "t")
+    inc("resolve", active[0]["id"], "--at", "2025-01-10T00:00:00+00:00", "--by", "t", root=repo)
     # only one active now: ack without an id finds it, whatever the index said before
-    result = run(repo, "ack", "--at", "2025-01-10T00:00:00+00:00", "--by", "t")
+    result = inc("ack", "--at", "2025-01-10T00:00:00+00:00", "--by", "t", root=repo)
     assert active[1]["id"] in result.stderr
 
 
@@ -158,95 +149,6 @@ def test_unwritable_state_folder_still_works(repo: Path, monkeypatch: pytest.Mon
         assert index_files(repo) == []
     finally:
         state.chmod(0o700)
-
-
-TRICKY = [
-    "plain",
-    "x: y",
-    "yes",
-    "no",
-    "on",
-    "14:30",
-    "1e3",
-    "0x1F",
-    "007",
-    "-5",
-    "+5",
-    ".5",
-    "null",
-    "~",
-    "",
-    " lead",
-    "trail ",
-    "it's",
-    "'quoted'",
-    '"dq"',
-    "a #b",
-    "a#b",
-    "é ü 日本",
-    "multi\nline",
-    "tab\there",
-    "x" * 150,
-    "[x]",
-    "{x}",
-    "- dash",
-    "?q",
-    "%p",
-    "@a",
-    "`b",
-    "!t",
-    "&a",
-    "*a",
-    "|",
-    ">",
-    "a: b: c",
-    "True",
-    "1.5",
-    ".inf",
-    "-.inf",
-    ".nan",
-    "1_000",
-    "2025-01-15T14:30:00+00:00",
-    "2025-01-15",
-    "back\\slash",
-    "semi;colon",
-]
-
-
-@pytest.mark.parametrize("text", TRICKY)
-def test_fast_reader_agrees_with_pyyaml(text: str) -> None:
-    doc = {
-        "schema": 1,
-        "id": "INC-1",
-        "title": text,
-        "roles": {"comms": text} if text else {},
-        "tags": [text, "b"],
-        "drill": False,
-        "n": None,
-        "num": 3,
-        "timeline": [{"at": "2025-01-15T14:30:00+00:00", "kind": "note", "by": None, "text": text}],
-    }
-    data = yamlio.dump(doc).encode()
-    fast = fastyaml.load(data)
-    assert fast is None or fast == yamlio.load(data)
-    if text in ("plain", "it's", "é ü 日本", "semi;colon", "a#b", "x: y", "yes", "14:30", ""):
-        assert fast is not None  # the common shapes take the fast path
-
-
-def test_fast_reader_hands_other_yaml_to_pyyaml() -> None:
-    for text in (
-        "a: 1\n# comment\n",
-        "a: |\n  x\n",
-        "a:\n  b:\n    c: 1\n",
-        "---\na: 1\n",
-        "a: 1",
-        "- 1\n",
-        "a: 1\na: 2\n",
-        "true: 1\n",
-        "a: 'x\n  y'\n",
-        "a:\n- b: 1\n    c: 2\n",
-    ):
-        assert fastyaml.load(text.encode()) is None, text
 
 
 def test_index_of_the_wrong_shape_is_not_trusted(repo: Path) -> None:

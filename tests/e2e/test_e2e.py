@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import Run, take_snapshot
 from incli.errors import ExitCode
+from tests.conftest import inc, take_snapshot
+from tests.e2e.conftest import INC, inc_process
 
 KEYS = [
     "id",
@@ -35,28 +36,14 @@ KEYS = [
 ]
 
 
-def inc(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "TZ": "UTC", "INC_DIR": str(root), **(env or {})}
-    full_env.pop("INC_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "incli", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-    )
-
-
 @pytest.fixture
 def root(repo: Path) -> Path:
-    """Set up in-process (fast); only what is tested runs in subprocesses."""
+    """Set up in-process (fast); only what is tested runs in subprocesses (INC_DIR points at it for them)."""
     return repo
 
 
 def test_full_lifecycle_backfilled(root: Path) -> None:
-    opened = inc(
-        root,
+    opened = inc_process(
         "open",
         "Database connection pool exhausted",
         "--severity",
@@ -68,7 +55,7 @@ def test_full_lifecycle_backfilled(root: Path) -> None:
         "--by",
         "ann",
     )
-    assert opened.returncode == 0, opened.stderr
+    assert opened.code == 0, opened.stderr
     incident_id = opened.stdout.strip()
     steps = [
         ("ack", "--at", "2025-01-15T14:32:00+00:00"),
@@ -77,10 +64,10 @@ def test_full_lifecycle_backfilled(root: Path) -> None:
         ("resolve", incident_id[-5:], "--at", "2025-01-15T14:45:00+00:00"),
     ]
     for step in steps:
-        result = inc(root, *step, "--by", "bob")
-        assert result.returncode == 0, (step, result.stderr)
-    shown = inc(root, "show", incident_id, "--json")
-    assert shown.returncode == 0
+        result = inc_process(*step, "--by", "bob")
+        assert result.code == 0, (step, result.stderr)
+    shown = inc_process("show", incident_id, "--json")
+    assert shown.code == 0
     data = json.loads(shown.stdout)
     # opened without --started-at/--detected-at: those two are recorded as assumed
     assert list(data) == [*KEYS, "assumed"] and data["assumed"] == ["started_at", "detected_at"]
@@ -91,22 +78,20 @@ def test_full_lifecycle_backfilled(root: Path) -> None:
         "2025-01-15T14:45:00+00:00",
     )
     assert [e["kind"] for e in data["timeline"]] == ["opened", "acknowledged", "note", "mitigated", "resolved"]
-    listed = json.loads(inc(root, "list", "--json").stdout)
+    listed = json.loads(inc_process("list", "--json").stdout)
     assert [list(i) for i in listed] == [[*KEYS, "assumed"]]
-    human = inc(root, "show", incident_id)
+    human = inc_process("show", incident_id)
     assert "15 minutes" in human.stdout  # time to resolve, 14:30 -> 14:45
-    assert inc(root, "validate").returncode == 0
+    assert inc_process("validate").code == 0
 
 
-def test_twenty_concurrent_notes_all_land(root: Path, run: Run) -> None:
-    incident_id = run("open", "Burst", "-s", "3", "--at", "2025-01-15T14:30:00+00:00").stdout.strip()
+def test_twenty_concurrent_notes_all_land(root: Path) -> None:
+    incident_id = inc("open", "Burst", "-s", "3", "--at", "2025-01-15T14:30:00+00:00").stdout.strip()
     env = {**os.environ, "TZ": "UTC", "INC_DIR": str(root)}
     procs = [
         subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "incli",
+                *INC,
                 "note",
                 incident_id,
                 f"note number {n}",
@@ -139,14 +124,14 @@ def editor(tmp_path: Path, body: str) -> str:
 
 
 @pytest.fixture
-def opened(root: Path, run: Run) -> str:
-    return run("open", "Pool exhausted", "-s", "2", "--at", "2025-01-15T14:30:00+00:00").stdout.strip()
+def opened(root: Path) -> str:
+    return inc("open", "Pool exhausted", "-s", "2", "--at", "2025-01-15T14:30:00+00:00").stdout.strip()
 
 
 def test_edit_valid_is_saved(root: Path, tmp_path: Path, opened: str) -> None:
     ed = editor(tmp_path, "path.write_text(text.replace('title: Pool exhausted', 'title: DB pool exhausted'))\n")
-    result = inc(root, "edit", opened[-5:], env={"EDITOR": ed})
-    assert result.returncode == 0, result.stderr
+    result = inc_process("edit", opened[-5:], env={"EDITOR": ed})
+    assert result.code == 0, result.stderr
     data = yaml.safe_load((root / "incidents" / f"{opened}.yaml").read_text())
     assert data["title"] == "DB pool exhausted"
     assert not list((root / ".incli" / "drafts").glob("*.yaml"))
@@ -156,8 +141,8 @@ def test_edit_invalid_is_not_saved_and_text_is_kept(root: Path, tmp_path: Path, 
     marker = "my careful notes about the outage"
     ed = editor(tmp_path, f"path.write_text(text.replace('severity: SEV2', 'severity: SEV9') + '# {marker}\\n')\n")
     before = take_snapshot(root / "incidents")
-    result = inc(root, "edit", opened, env={"EDITOR": ed})
-    assert result.returncode == ExitCode.PROBLEMS
+    result = inc_process("edit", opened, env={"EDITOR": ed}, code=None)
+    assert result.code == ExitCode.PROBLEMS
     errors = [line for line in result.stderr.splitlines() if line.startswith("inc: error:")]
     assert len(errors) == 1
     assert "not saved" in errors[0] and "SEV9" in errors[0]
@@ -170,21 +155,21 @@ def test_edit_invalid_is_not_saved_and_text_is_kept(root: Path, tmp_path: Path, 
 def test_edit_again_resumes_the_kept_draft(root: Path, tmp_path: Path, opened: str) -> None:
     """A second ``inc edit`` after a refused one must not throw the kept text away."""
     bad = editor(tmp_path, "path.write_text(text.replace('severity: SEV2', 'severity: SEV9') + '# kept words\\n')\n")
-    first = inc(root, "edit", opened, env={"EDITOR": bad})
-    assert first.returncode == ExitCode.PROBLEMS
+    first = inc_process("edit", opened, env={"EDITOR": bad}, code=None)
+    assert first.code == ExitCode.PROBLEMS
     fix = editor(
         tmp_path,
         "assert '# kept words' in text, text\npath.write_text(text.replace('severity: SEV9', 'severity: SEV1'))\n",
     )
-    second = inc(root, "edit", opened, env={"EDITOR": fix})
-    assert second.returncode == 0, second.stderr
+    second = inc_process("edit", opened, env={"EDITOR": fix})
+    assert second.code == 0, second.stderr
     saved = (root / "incidents" / f"{opened}.yaml").read_text()
     assert "severity: SEV1" in saved and "# kept words" in saved
 
 
 def test_edit_without_changes(root: Path, tmp_path: Path, opened: str) -> None:
     before = take_snapshot(root / "incidents")
-    result = inc(root, "edit", opened, env={"EDITOR": editor(tmp_path, "")})
-    assert result.returncode == 0
+    result = inc_process("edit", opened, env={"EDITOR": editor(tmp_path, "")})
+    assert result.code == 0
     assert "no changes" in result.stderr
     assert take_snapshot(root / "incidents") == before

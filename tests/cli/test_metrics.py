@@ -10,22 +10,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from incli.cli.app import app
 from incli.storage import yamlio
-
-runner = CliRunner()
-
-
-def inc(root: Path, *args: str, code: int = 0) -> str:
-    result = runner.invoke(app, ["--dir", str(root), *args])
-    assert result.exit_code == code, (
-        args,
-        result.output,
-        result.stderr if hasattr(result, "stderr") else "",
-    )
-    return result.stdout
+from tests.conftest import inc
 
 
 def T(text: str) -> str:
@@ -41,11 +28,10 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     root = tmp_path / "r"
-    runner.invoke(app, ["init", str(root)])
+    inc("init", root)
 
     def open_(title: str, sev: str, service: str, started: str, detected: str, *extra: str) -> str:
         return inc(
-            root,
             "open",
             title,
             "-s",
@@ -61,21 +47,22 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "--by",
             "t",
             *extra,
-        ).strip()
+            root=root,
+        ).stdout.strip()
 
     a = open_("A", "SEV1", "api", "01-05T00:00", "01-05T00:10", "--tag", "db")
-    inc(root, "ack", a, "--at", T("01-05T00:15"), "--by", "t")
-    inc(root, "mitigate", a, "--at", T("01-05T00:40"), "--by", "t")
-    inc(root, "resolve", a, "--at", T("01-05T01:00"), "--by", "t")
+    inc("ack", a, "--at", T("01-05T00:15"), "--by", "t", root=root)
+    inc("mitigate", a, "--at", T("01-05T00:40"), "--by", "t", root=root)
+    inc("resolve", a, "--at", T("01-05T01:00"), "--by", "t", root=root)
     b = open_("B", "SEV2", "api", "01-20T10:00", "01-20T10:05", "--tag", "db", "--tag", "network")
-    inc(root, "ack", b, "--at", T("01-20T10:35"), "--by", "t")
-    inc(root, "resolve", b, "--at", T("01-20T13:00"), "--by", "t")
+    inc("ack", b, "--at", T("01-20T10:35"), "--by", "t", root=root)
+    inc("resolve", b, "--at", T("01-20T13:00"), "--by", "t", root=root)
     c = open_("C", "SEV2", "web", "02-03T08:00", "02-03T08:00")
-    inc(root, "resolve", c, "--at", T("02-03T08:30"), "--by", "t")
+    inc("resolve", c, "--at", T("02-03T08:30"), "--by", "t", root=root)
     d = open_("D", "SEV3", "web", "02-10T12:00", "02-10T12:20")
-    inc(root, "ack", d, "--at", T("02-10T12:30"), "--by", "t")
+    inc("ack", d, "--at", T("02-10T12:30"), "--by", "t", root=root)
     e = open_("E drill", "SEV1", "api", "02-15T09:00", "02-15T09:00", "--drill")
-    inc(root, "resolve", e, "--at", T("02-15T09:05"), "--by", "t")
+    inc("resolve", e, "--at", T("02-15T09:05"), "--by", "t", root=root)
     (root / "ids.json").write_text(json.dumps({"a": a, "b": b, "c": c, "d": d, "e": e}))
     return root
 
@@ -85,7 +72,7 @@ def ids(root: Path) -> dict[str, str]:
 
 
 def metrics_json(root: Path, *args: str) -> dict:
-    return json.loads(inc(root, "metrics", "--json", *args))
+    return json.loads(inc("metrics", "--json", *args, root=root).stdout)
 
 
 def stat(n: int, mean: float | None, median: float | None, p90: float | None) -> dict:
@@ -178,15 +165,15 @@ def test_configured_milestones(repo: Path) -> None:
     # from detection: A 3000, B 10500, C 1800
     assert m["mttr"] == stat(3, (3000 + 10500 + 1800) / 3, 3000.0, 10500.0)
     config.write_text(config.read_text().replace("end: resolved_at", "end: fixed_at"))
-    result = runner.invoke(app, ["--dir", str(repo), "metrics"])
-    assert result.exit_code == 4 and "metrics.mttr.end" in result.stderr
+    result = inc("metrics", root=repo, code=None)
+    assert result.code == 4 and "metrics.mttr.end" in result.stderr
 
 
 def test_postmortems_and_actions(repo: Path) -> None:
     result = metrics_json(repo)
     assert result["postmortems"]["recorded"] == 0
     assert result["actions"] == {"total": 0, "done": 0, "open": 0, "overdue": 0}
-    out = inc(repo, "metrics")
+    out = inc("metrics", root=repo).stdout
     assert "Postmortems: none recorded yet" in out and "Action items: none yet." in out
 
     def extend(key: str, extra: dict) -> None:
@@ -217,18 +204,18 @@ def test_postmortems_and_actions(repo: Path) -> None:
 
 
 def test_csv_and_tables(repo: Path) -> None:
-    rows = list(csv.DictReader(io.StringIO(inc(repo, "metrics", "--csv", "--by", "severity"))))
+    rows = list(csv.DictReader(io.StringIO(inc("metrics", "--csv", "--by", "severity", root=repo).stdout)))
     overall = {r["metric"]: r for r in rows if r["by"] == "all"}
     assert overall["mttr"]["n"] == "3" and overall["mttr"]["median_seconds"] == "3600"
     sev2 = {r["metric"]: r for r in rows if r["key"] == "SEV2"}
     assert sev2["mttr"]["mean_seconds"] == "6300" and sev2["mttr"]["count"] == "2"
-    table = inc(repo, "metrics", "--by", "month", "--chart")
+    table = inc("metrics", "--by", "month", "--chart", root=repo).stdout
     for word in ("Metric", "n", "Mean", "Median", "p90", "MTTR", "1h", "2025-02", "█"):
         assert word in table
 
 
 def test_bad_options(repo: Path) -> None:
-    result = runner.invoke(app, ["--dir", str(repo), "metrics", "--by", "colour"])
-    assert result.exit_code == 4 and "severity, service, month, tag" in result.stderr
-    result = runner.invoke(app, ["--dir", str(repo), "metrics", "--json", "--csv"])
-    assert result.exit_code == 4
+    result = inc("metrics", "--by", "colour", root=repo, code=None)
+    assert result.code == 4 and "severity, service, month, tag" in result.stderr
+    result = inc("metrics", "--json", "--csv", root=repo, code=None)
+    assert result.code == 4

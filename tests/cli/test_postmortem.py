@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import sys
 from pathlib import Path
 
 import pytest
 
-from postmortem_helpers import cloudflare_waf, inc, load, make_repo, set_config, write_up
+from tests.conftest import inc
+from tests.postmortem_helpers import cloudflare_waf, load, make_repo, set_config, write_up
 
 OUTLINE = [
     "## Incident Summary",
@@ -33,7 +33,6 @@ def test_the_default_postmortem_has_every_section_in_order(repo: Path) -> None:
     incident_id = cloudflare_waf(repo)
     write_up(repo, incident_id)
     inc(
-        repo,
         "action",
         "add",
         incident_id,
@@ -44,8 +43,9 @@ def test_the_default_postmortem_has_every_section_in_order(repo: Path) -> None:
         "2019-07-16",
         "--priority",
         "P1",
+        root=repo,
     )
-    text = inc(repo, "postmortem", "render", incident_id).stdout
+    text = inc("postmortem", "render", incident_id, root=repo).stdout
     lines = text.splitlines()
     positions = [lines.index(heading) for heading in OUTLINE]
     assert positions == sorted(positions)
@@ -77,8 +77,8 @@ def test_the_default_postmortem_has_every_section_in_order(repo: Path) -> None:
 
 def test_empty_sections_say_so(repo: Path) -> None:
     incident_id = cloudflare_waf(repo)
-    inc(repo, "postmortem", "new", incident_id)
-    lines = inc(repo, "postmortem", "render", incident_id).stdout.splitlines()
+    inc("postmortem", "new", incident_id, root=repo)
+    lines = inc("postmortem", "render", incident_id, root=repo).stdout.splitlines()
     for heading in OUTLINE[2:]:
         after = lines[lines.index(heading) + 1 :]
         assert next(line for line in after if line.strip()) == "None recorded.", heading
@@ -86,26 +86,28 @@ def test_empty_sections_say_so(repo: Path) -> None:
 
 
 def test_a_postmortem_waits_for_mitigation(repo: Path) -> None:
-    incident_id = inc(repo, "open", "Checkout slow", "-s", "SEV3").stdout.strip()
+    incident_id = inc("open", "Checkout slow", "-s", "SEV3", root=repo).stdout.strip()
     before = (repo / "incidents" / f"{incident_id}.yaml").read_bytes()
-    result = inc(repo, "postmortem", "new", incident_id, code=5)
+    result = inc("postmortem", "new", incident_id, root=repo, code=5)
     assert "mitigated or resolved" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert (repo / "incidents" / f"{incident_id}.yaml").read_bytes() == before
-    inc(repo, "mitigate", incident_id)
-    inc(repo, "postmortem", "new", incident_id, "--author", "erin")
+    inc("mitigate", incident_id, root=repo)
+    inc("postmortem", "new", incident_id, "--author", "erin", root=repo)
     stored = load(repo, incident_id)["postmortem"]
     assert stored["state"] == "draft" and stored["authors"] == ["erin"]
-    assert inc(repo, "postmortem", "new", incident_id, code=5).stderr.count("already has a postmortem") == 1
+    assert inc("postmortem", "new", incident_id, root=repo, code=5).stderr.count("already has a postmortem") == 1
 
 
 def test_timeline_uses_the_repository_time_zone_and_dates_across_midnight(repo: Path) -> None:
     set_config(repo, "timezone: America/New_York\n")
-    incident_id = inc(repo, "open", "Nightly batch stuck", "-s", "SEV3", "--at", "2025-01-16T04:50:00+00:00").stdout
+    incident_id = inc(
+        "open", "Nightly batch stuck", "-s", "SEV3", "--at", "2025-01-16T04:50:00+00:00", root=repo
+    ).stdout
     incident_id = incident_id.strip()
-    inc(repo, "resolve", incident_id, "--at", "2025-01-16T06:10:00+00:00")
-    inc(repo, "postmortem", "new", incident_id)
-    text = inc(repo, "postmortem", "render", incident_id).stdout
+    inc("resolve", incident_id, "--at", "2025-01-16T06:10:00+00:00", root=repo)
+    inc("postmortem", "new", incident_id, root=repo)
+    text = inc("postmortem", "render", incident_id, root=repo).stdout
     assert "2025-01-15 23:50 - Opened as SEV3: Nightly batch stuck" in text.splitlines()
     assert "2025-01-16 01:10 - Resolved" in text.splitlines()
     assert "- **Date:** 2025-01-15" in text
@@ -115,9 +117,9 @@ def test_timeline_uses_the_repository_time_zone_and_dates_across_midnight(repo: 
 
 def test_five_whys_at_a_prompt(repo: Path) -> None:
     incident_id = cloudflare_waf(repo)
-    inc(repo, "postmortem", "new", incident_id)
+    inc("postmortem", "new", incident_id, root=repo)
     answers = "The WAF rule used all CPU\nIts regex backtracked\nNo test measured regex cost\n\n"
-    result = inc(repo, "postmortem", "why", incident_id, input=answers)
+    result = inc("postmortem", "why", incident_id, input=answers, root=repo)
     assert 'Why did "Global 502 errors: WAF rule exhausted CPU" happen?' in result.stderr
     assert 'Why did "The WAF rule used all CPU" happen?' in result.stderr
     assert 'Why did "No test measured regex cost" happen?' in result.stderr  # the fourth, answered empty
@@ -128,30 +130,30 @@ def test_five_whys_at_a_prompt(repo: Path) -> None:
         "No test measured regex cost",
     ]
     assert chain[1]["question"] == 'Why did "The WAF rule used all CPU" happen?'
-    rendered = inc(repo, "postmortem", "render", incident_id).stdout
+    rendered = inc("postmortem", "render", incident_id, root=repo).stdout
     assert "### Five whys" in rendered and "   Its regex backtracked" in rendered
 
 
 def test_five_whys_stop_at_the_configured_count_and_take_answers(repo: Path) -> None:
     set_config(repo, "postmortem:\n  whys: 2\n")
     incident_id = cloudflare_waf(repo)
-    inc(repo, "postmortem", "new", incident_id)
-    result = inc(repo, "postmortem", "why", incident_id, input="one\ntwo\nthree\n")
+    inc("postmortem", "new", incident_id, root=repo)
+    result = inc("postmortem", "why", incident_id, input="one\ntwo\nthree\n", root=repo)
     assert result.stderr.count("Why did") == 2
-    inc(repo, "postmortem", "why", incident_id, "--answer", "A", "--answer", "B")
+    inc("postmortem", "why", incident_id, "--answer", "A", "--answer", "B", root=repo)
     whys = load(repo, incident_id)["postmortem"]["whys"]
     assert [[s["answer"] for s in chain] for chain in whys] == [["one", "two"], ["A", "B"]]
-    assert inc(repo, "postmortem", "why", incident_id, "-a", "1", "-a", "2", "-a", "3", code=4).stderr
+    assert inc("postmortem", "why", incident_id, "-a", "1", "-a", "2", "-a", "3", root=repo, code=4).stderr
 
 
 def test_review_states_move_and_are_recorded(repo: Path) -> None:
     incident_id = cloudflare_waf(repo)
-    inc(repo, "postmortem", "new", incident_id)
-    refused = inc(repo, "postmortem", "review", incident_id, "--state", "published", code=5)
+    inc("postmortem", "new", incident_id, root=repo)
+    refused = inc("postmortem", "review", incident_id, "--state", "published", root=repo, code=5)
     assert "cannot move a postmortem from draft to published" in refused.stderr
-    inc(repo, "postmortem", "review", incident_id, "--state", "in-review", "--reviewer", "frank", "--by", "carol")
-    inc(repo, "postmortem", "review", incident_id, "--state", "reviewed", "--by", "frank")
-    inc(repo, "postmortem", "review", incident_id, "--state", "published", "--by", "carol")
+    inc("postmortem", "review", incident_id, "--state", "in-review", "--reviewer", "frank", "--by", "carol", root=repo)
+    inc("postmortem", "review", incident_id, "--state", "reviewed", "--by", "frank", root=repo)
+    inc("postmortem", "review", incident_id, "--state", "published", "--by", "carol", root=repo)
     data = load(repo, incident_id)
     assert data["postmortem"]["state"] == "published"
     assert data["postmortem"]["reviewers"] == ["frank"]
@@ -162,74 +164,81 @@ def test_review_states_move_and_are_recorded(repo: Path) -> None:
         "Postmortem review: in-review -> reviewed (reviewers: frank)",
         "Postmortem review: reviewed -> published",
     ]
-    rendered = inc(repo, "postmortem", "render", incident_id).stdout
+    rendered = inc("postmortem", "render", incident_id, root=repo).stdout
     assert "Postmortem review" not in rendered  # review steps are not part of the incident's timeline
-    assert inc(repo, "postmortem", "review", incident_id, "--state", "finished", code=4).stderr
+    assert inc("postmortem", "review", incident_id, "--state", "finished", root=repo, code=4).stderr
 
 
 def test_check_catches_blame_and_names(repo: Path) -> None:
     incident_id = cloudflare_waf(repo)
     write_up(repo, incident_id)
-    inc(repo, "action", "add", incident_id, "Staged rollout for WAF rules", "--owner", "dave", "--due", "2w")
-    inc(repo, "postmortem", "add", incident_id, "root-cause", "Bob forgot to run the regex benchmark")
-    inc(repo, "postmortem", "add", incident_id, "could-improve", "The reviewer should have spotted it: human error")
-    result = inc(repo, "postmortem", "check", incident_id, code=6)
+    inc("action", "add", incident_id, "Staged rollout for WAF rules", "--owner", "dave", "--due", "2w", root=repo)
+    inc("postmortem", "add", incident_id, "root-cause", "Bob forgot to run the regex benchmark", root=repo)
+    inc(
+        "postmortem", "add", incident_id, "could-improve", "The reviewer should have spotted it: human error", root=repo
+    )
+    result = inc("postmortem", "check", incident_id, root=repo, code=6)
     out = result.stdout
     assert f"{incident_id} root_causes: blaming language ('forgot'): \"Bob forgot to run the regex benchmark\"" in out
     assert "root_causes: names a person (bob)" in out
     assert "could_improve: blaming language ('should have')" in out
     assert "could_improve: blaming language ('human error')" in out
-    report = json.loads(inc(repo, "postmortem", "check", "--all", "--json", code=6).stdout)
+    report = json.loads(inc("postmortem", "check", "--all", "--json", root=repo, code=6).stdout)
     assert report["checked"] == 1 and len(report["findings"]) == len(out.strip().splitlines())
 
 
 def test_a_clean_postmortem_passes_and_empty_required_sections_fail(repo: Path) -> None:
     incident_id = cloudflare_waf(repo)
-    inc(repo, "postmortem", "new", incident_id)
-    found = inc(repo, "postmortem", "check", incident_id, code=6).stdout
+    inc("postmortem", "new", incident_id, root=repo)
+    found = inc("postmortem", "check", incident_id, root=repo, code=6).stdout
     for section in ("summary", "impact", "root_causes", "action_items"):
         assert f"{incident_id} {section}: required section is empty" in found
     write_up(repo, incident_id, start=False)
-    inc(repo, "action", "add", incident_id, "Staged rollout for WAF rules", "--owner", "dave", "--due", "2w")
-    result = inc(repo, "postmortem", "check", "--all")
+    inc("action", "add", incident_id, "Staged rollout for WAF rules", "--owner", "dave", "--due", "2w", root=repo)
+    result = inc("postmortem", "check", "--all", root=repo)
     assert result.stdout == ""
     assert "1 postmortem checked: no findings" in result.stderr
     set_config(repo, "postmortem:\n  required_sections: [summary, lucky]\n")
-    assert f"{incident_id} lucky: required section is empty" in inc(repo, "postmortem", "check", "--all", code=6).stdout
+    assert (
+        f"{incident_id} lucky: required section is empty"
+        in inc("postmortem", "check", "--all", root=repo, code=6).stdout
+    )
 
 
 def test_check_needs_an_id_or_all(repo: Path) -> None:
-    assert "--all" in inc(repo, "postmortem", "check", code=4).stderr
+    assert "--all" in inc("postmortem", "check", root=repo, code=4).stderr
 
 
 def test_list_shows_due_dates_and_what_is_overdue(repo: Path) -> None:
     late = cloudflare_waf(repo)  # SEV1 resolved 2019-07-02 15:12: due 48 hours later
-    minor = inc(repo, "open", "Typo on status page", "-s", "SEV4", "--at", "2019-07-03T10:00:00+00:00").stdout.strip()
-    inc(repo, "resolve", minor, "--at", "2019-07-03T10:05:00+00:00")
-    rows = json.loads(inc(repo, "postmortem", "list", "--json").stdout)
+    minor = inc(
+        "open", "Typo on status page", "-s", "SEV4", "--at", "2019-07-03T10:00:00+00:00", root=repo
+    ).stdout.strip()
+    inc("resolve", minor, "--at", "2019-07-03T10:05:00+00:00", root=repo)
+    rows = json.loads(inc("postmortem", "list", "--json", root=repo).stdout)
     assert [(r["incident"], r["state"], r["due_at"], r["overdue"]) for r in rows] == [
         (late, "missing", "2019-07-04T15:12:00+00:00", True)
     ]
-    inc(repo, "postmortem", "new", late)
-    assert json.loads(inc(repo, "postmortem", "list", "--overdue", "--json").stdout)[0]["state"] == "draft"
-    assert json.loads(inc(repo, "postmortem", "list", "--state", "published", "--json").stdout) == []
+    inc("postmortem", "new", late, root=repo)
+    assert json.loads(inc("postmortem", "list", "--overdue", "--json", root=repo).stdout)[0]["state"] == "draft"
+    assert json.loads(inc("postmortem", "list", "--state", "published", "--json", root=repo).stdout) == []
     for state in ("in-review", "reviewed", "published"):
-        inc(repo, "postmortem", "review", late, "--state", state, "--at", "2019-07-04T10:00:00+00:00")
-    assert json.loads(inc(repo, "postmortem", "list", "--overdue", "--json").stdout) == []
-    row = json.loads(inc(repo, "postmortem", "list", "--state", "published", "--json").stdout)[0]
+        inc("postmortem", "review", late, "--state", state, "--at", "2019-07-04T10:00:00+00:00", root=repo)
+    assert json.loads(inc("postmortem", "list", "--overdue", "--json", root=repo).stdout) == []
+    row = json.loads(inc("postmortem", "list", "--state", "published", "--json", root=repo).stdout)[0]
     assert row["published_at"] == "2019-07-04T10:00:00+00:00" and row["on_time"] is True
-    inc(repo, "postmortem", "review", late, "--state", "draft")
+    inc("postmortem", "review", late, "--state", "draft", root=repo)
     for state in ("in-review", "reviewed", "published"):
-        inc(repo, "postmortem", "review", late, "--state", state)
-    row = json.loads(inc(repo, "postmortem", "list", "--state", "published", "--json").stdout)[0]
+        inc("postmortem", "review", late, "--state", state, root=repo)
+    row = json.loads(inc("postmortem", "list", "--state", "published", "--json", root=repo).stdout)[0]
     assert row["on_time"] is False
-    assert "2019-07-04 15:12" in inc(repo, "postmortem", "list").stdout
+    assert "2019-07-04 15:12" in inc("postmortem", "list", root=repo).stdout
 
 
 def test_due_allowance_is_configurable(repo: Path) -> None:
     set_config(repo, "postmortem:\n  due:\n    SEV1: 2w\n")
     incident_id = cloudflare_waf(repo)
-    row = json.loads(inc(repo, "postmortem", "list", "--json").stdout)[0]
+    row = json.loads(inc("postmortem", "list", "--json", root=repo).stdout)[0]
     assert row["incident"] == incident_id and row["due_at"] == "2019-07-16T15:12:00+00:00"
 
 
@@ -242,14 +251,14 @@ def _editor(tmp_path: Path, script: str) -> str:
 
 def test_edit_saves_what_validates_and_keeps_what_does_not(repo: Path, tmp_path: Path, monkeypatch) -> None:
     incident_id = cloudflare_waf(repo)
-    inc(repo, "postmortem", "new", incident_id)
+    inc("postmortem", "new", incident_id, root=repo)
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.setenv("EDITOR", _editor(tmp_path, "p.write_text(text.replace('summary:\\n', 'summary: Edited\\n'))"))
-    inc(repo, "postmortem", "edit", incident_id)
+    inc("postmortem", "edit", incident_id, root=repo)
     assert load(repo, incident_id)["postmortem"]["summary"] == "Edited"
     before = (repo / "incidents" / f"{incident_id}.yaml").read_bytes()
     monkeypatch.setenv("EDITOR", _editor(tmp_path, "p.write_text(text.replace('state: draft', 'state: done'))"))
-    result = inc(repo, "postmortem", "edit", incident_id, code=6)
+    result = inc("postmortem", "edit", incident_id, root=repo, code=6)
     assert "postmortem.state" in result.stderr and "your text is kept in" in result.stderr
     assert (repo / "incidents" / f"{incident_id}.yaml").read_bytes() == before
     kept = repo / ".incli" / "drafts" / f"{incident_id}.postmortem.yaml"
@@ -258,10 +267,10 @@ def test_edit_saves_what_validates_and_keeps_what_does_not(repo: Path, tmp_path:
 
 def test_validate_reports_a_malformed_postmortem(repo: Path) -> None:
     incident_id = cloudflare_waf(repo)
-    inc(repo, "postmortem", "new", incident_id)
+    inc("postmortem", "new", incident_id, root=repo)
     path = repo / "incidents" / f"{incident_id}.yaml"
     path.write_text(path.read_text().replace("root_causes: []", "root_causes: just one string"))
-    out = inc(repo, "validate", code=6).stdout
+    out = inc("validate", root=repo, code=6).stdout
     assert "postmortem.root_causes: expected a list of text" in out
 
 
@@ -271,7 +280,6 @@ def test_schedule_writes_an_invitation_that_parses(repo: Path, tmp_path: Path) -
     incident_id = cloudflare_waf(repo)
     target = tmp_path / "review.ics"
     inc(
-        repo,
         "postmortem",
         "schedule",
         incident_id,
@@ -285,6 +293,7 @@ def test_schedule_writes_an_invitation_that_parses(repo: Path, tmp_path: Path) -
         "bob@example.com",
         "-o",
         str(target),
+        root=repo,
     )
     data = target.read_bytes()
     assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
@@ -298,49 +307,5 @@ def test_schedule_writes_an_invitation_that_parses(repo: Path, tmp_path: Path) -
     assert {str(a) for a in event["ATTENDEE"]} == {"mailto:alice@example.com", "mailto:bob@example.com"}
     assert b"DTSTART:20190705T150000Z" in data and b"UID:" in data and b"DTSTAMP:" in data
     assert inc(
-        repo, "postmortem", "schedule", incident_id, "--at", "2019-07-05T15:00", "--attendee", "nobody", code=4
+        "postmortem", "schedule", incident_id, "--at", "2019-07-05T15:00", "--attendee", "nobody", root=repo, code=4
     ).stderr
-
-
-def test_the_installed_command_renders(repo: Path) -> None:
-    import subprocess
-
-    incident_id = cloudflare_waf(repo)
-    inc(repo, "postmortem", "new", incident_id)
-    env = {**os.environ, "INC_DIR": str(repo), "TZ": "UTC"}
-    result = subprocess.run(
-        [sys.executable, "-m", "incli", "postmortem", "render", incident_id, "-t", "sre"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("# Global 502 errors: WAF rule exhausted CPU Postmortem")
-
-
-def test_invitation_escapes_and_folds_text_without_breaking_characters() -> None:
-    from datetime import UTC, datetime
-
-    import icalendar
-
-    from incli.domain.ical import invitation
-
-    summary = "Revue: café, ünïcode; back\\slash " + "é" * 60
-    start = datetime(2025, 1, 17, 10, tzinfo=UTC)
-    text = invitation(
-        uid="u-1@incli",
-        stamp=datetime(2025, 1, 16, tzinfo=UTC),
-        start=start,
-        end=datetime(2025, 1, 17, 11, tzinfo=UTC),
-        summary=summary,
-        description="line one\nline two",
-        attendees=["a@example.com"],
-    )
-    raw = text.encode("utf-8")
-    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
-    assert "SUMMARY:Revue: café\\, ünïcode\\; back\\\\slash" in text
-    assert "DESCRIPTION:line one\\nline two" in text
-    event = next(iter(icalendar.Calendar.from_ical(raw).walk("VEVENT")))
-    assert str(event["SUMMARY"]) == summary
-    assert str(event["DESCRIPTION"]) == "line one\nline two"
