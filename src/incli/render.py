@@ -135,6 +135,10 @@ def _local(moment: datetime, tz: tzinfo | None) -> datetime:
 
 def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]:
     """Plain data for a template: strings, lists and mappings, nothing to execute."""
+    problems = pm.render_problems(incident.extra.get("postmortem"), incident.extra.get("actions"))
+    if problems:
+        shown = "; ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
+        raise InvalidInput(f"cannot render the postmortem of {incident.id}: {shown} (inc validate shows where)")
     tz = zone(config)
     post = pm.ordered(incident.extra.get("postmortem") or pm.new_postmortem(now, None))
     level = config.find_severity(incident.severity)

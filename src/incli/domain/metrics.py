@@ -126,6 +126,43 @@ def _epoch(value: Any) -> float | None:
     return None
 
 
+def _text(value: Any) -> bool:
+    return type(value) is str
+
+
+def _texts(value: Any) -> bool:
+    return type(value) is tuple and all(type(item) is str for item in value)
+
+
+def _moment(value: Any) -> bool:
+    return value is None or type(value) is float or type(value) is int
+
+
+def facts_tuple_ok(values: Any) -> bool:
+    """Is this exactly what ``Facts.to_tuple`` makes (a cached copy of unknown origin)?"""
+    if type(values) is not tuple or len(values) != len(Facts.__slots__):
+        return False
+    ident, title, severity, status, service, tags, drill, times, pm_state, pm_published, actions, derived = values
+    return (
+        _text(ident)
+        and _text(title)
+        and _text(severity)
+        and _text(status)
+        and (service is None or _text(service))
+        and _texts(tags)
+        and type(drill) is bool
+        and type(times) is tuple
+        and len(times) == len(TIME_FIELDS)
+        and all(_moment(t) for t in times)
+        and (pm_state is None or _text(pm_state))
+        and _moment(pm_published)
+        and type(actions) is tuple
+        and all(type(a) is tuple and len(a) == 2 and _text(a[0]) and (a[1] is None or _text(a[1])) for a in actions)
+        and _texts(derived)
+        and all(name in TIME_INDEX for name in derived)
+    )
+
+
 def facts_from_incident(incident: Incident) -> Facts:
     postmortem = incident.extra.get("postmortem")
     pm_state: str | None = None

@@ -435,6 +435,21 @@ def action_problems(raw: Any) -> list[tuple[str, str]]:
     return problems
 
 
+def render_problems(raw_postmortem: Any, raw_actions: Any) -> list[str]:
+    """What a postmortem render cannot show: the wrong types among ``postmortem_problems``
+    and ``action_problems`` (a missing time, an unknown field or state is still rendered)."""
+    found = []
+    for key, message in postmortem_problems(raw_postmortem) + action_problems(raw_actions):
+        if message.startswith(("missing", "duplicate")) or message == "unknown field":
+            continue
+        if key == "postmortem.state" and (raw_postmortem.get("state") is None or _is_text(raw_postmortem["state"])):
+            continue
+        if key.startswith("actions[") and key.endswith((".status", ".due")):
+            continue  # shown as written
+        found.append(f"{key}: {message}")
+    return found
+
+
 def ordered_action(action: dict[str, Any]) -> dict[str, Any]:
     data = {key: action.get(key) for key in ACTION_ORDER}
     data.update({k: v for k, v in action.items() if k not in ACTION_ORDER})

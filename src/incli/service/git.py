@@ -5,6 +5,8 @@ All git calls go through storage/gitinfo.py; the merge itself is domain/merge.py
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
 import sys
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from incli.domain.severity import DEFAULT_SEVERITIES
 from incli.errors import Conflict, InvalidInput, StorageError
 from incli.storage import gitinfo, yamlio
 from incli.storage.atomic import atomic_write
-from incli.storage.repo import CONFIG_NAME, Repository, load_repository
+from incli.storage.repo import CONFIG_NAME, STATE_DIR, Repository, load_repository
 from incli.storage.store import Store
 
 DRIVER_NAME = "incli"
@@ -83,9 +85,121 @@ def merge_files(base: Path, ours: Path, theirs: Path, name: str | None) -> None:
 
 # -- registering the driver -------------------------------------------------
 
+# The launcher git runs (merge.incli.driver points at it), in the clone's .incli/ folder:
+# local to the clone, like the git config that names it. It outlives a rebuilt or moved
+# virtualenv: it tries the Python that ran inc init, then ``inc`` on PATH, then
+# ``python3 -m incli``; a try that fails and leaves OURS untouched did not merge (it could
+# not start), so the next is tried. When none merges, git's own line merge keeps both
+# sides with conflict markers and exit status 1 makes git (and inc validate) report it.
+LAUNCHER_NAME = "merge-driver"
+LAUNCHER_MARK = f"{STATE_DIR}/{LAUNCHER_NAME}"  # in every merge.incli.driver value that runs it
+LAUNCHER = """#!/bin/sh
+# incli's merge driver launcher, written by inc init (local to this clone, never committed).
+# git runs it as: sh .incli/merge-driver PYTHON %O %A %B %P   (merge.incli.driver)
+python=$1 base=$2 ours=$3 theirs=$4 name=$5
+conflict() {
+    echo "incli merge driver: ${name:-$ours}: $1; left to git as an ordinary conflict (run inc init again)" >&2
+    git merge-file -L ours -L base -L theirs "$ours" "$base" "$theirs"
+    exit 1
+}
+saved="$ours.incli-before"
+cp "$ours" "$saved" 2>/dev/null || conflict "cannot copy $ours"
+trap 'rm -f "$saved"' EXIT
+attempt() {
+    "$@" merge-driver "$base" "$ours" "$theirs" "$name"
+    status=$?
+    if [ "$status" -eq 0 ]; then exit 0; fi
+    # It failed: if it wrote OURS (incli's own fallback line merge), that is the answer.
+    if ! cmp -s "$ours" "$saved"; then exit 1; fi
+}
+if [ -n "$python" ] && [ -x "$python" ]; then attempt "$python" -m incli; fi
+if command -v inc >/dev/null 2>&1; then attempt inc; fi
+if command -v python3 >/dev/null 2>&1; then attempt python3 -m incli; fi
+conflict "no working incli found (tried ${python:-no recorded Python}, inc, python3 -m incli)"
+"""
 
-def driver_command() -> str:
-    return f"{shlex.quote(sys.executable)} -m incli merge-driver %O %A %B %P"
+
+def launcher_path(repo: Repository) -> Path:
+    return repo.state_dir / LAUNCHER_NAME
+
+
+def driver_command(launcher: str = LAUNCHER_MARK, python: str | None = None) -> str:
+    """The merge.incli.driver value: run the launcher (``launcher`` is relative to the work
+    tree's top, where git runs drivers); without it, git's line merge and a conflict."""
+    f = shlex.quote(launcher)
+    py = shlex.quote(python or sys.executable)
+    return (
+        f'f={f}; if test -f "$f"; then exec sh "$f" {py} %O %A %B %P; fi; '
+        f'echo "incli merge driver: $f is missing; left to git as an ordinary conflict (run inc init again)" >&2; '
+        "git merge-file -L ours -L base -L theirs %A %O %B; exit 1"
+    )
+
+
+def _driver_words(command: str) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return []
+
+
+def recorded_python(command: str) -> str | None:
+    """The interpreter a merge.incli.driver value runs first (this version's or an older one's)."""
+    words = _driver_words(command)
+    if "%O" in words and words.index("%O") >= 1 and LAUNCHER_MARK in command:
+        return words[words.index("%O") - 1]
+    if words[1:4] == ["-m", "incli", "merge-driver"]:  # registered by inc before the launcher
+        return words[0]
+    return None
+
+
+def _can_run(program: str) -> bool:
+    path = Path(program)
+    return path.is_absolute() and path.is_file() and os.access(path, os.X_OK)
+
+
+def driver_problem(repo: Repository) -> str | None:
+    """Why the merge driver registered in this clone cannot run (None when it can, or
+    when none is registered: git then does its ordinary line merge, which keeps both sides)."""
+    top = gitinfo.toplevel(repo.root)
+    if top is None:
+        return None
+    command = gitinfo.config_get(top, f"merge.{DRIVER_NAME}.driver")
+    if not command:
+        return None
+    python = recorded_python(command)
+    if LAUNCHER_MARK in command:
+        if not launcher_path(repo).is_file():
+            return (
+                f"the incli merge driver launcher {launcher_path(repo)} is missing: merged incident files "
+                "become conflicts; run inc init again"
+            )
+        if python is not None and not _can_run(python):
+            return (
+                f"the Python recorded for the incli merge driver ({python}) is gone: merges fall back to inc "
+                "on PATH; run inc init again"
+            )
+        return None
+    if python is not None and not _can_run(python):
+        return (
+            f"the incli merge driver cannot run: {python} is gone (git merge.{DRIVER_NAME}.driver), so a "
+            "merge keeps only our side of an incident file; run inc init again"
+        )
+    return None
+
+
+def _write_launcher(repo: Repository) -> bool:
+    """Write the launcher when it is missing or different; True when written."""
+    path = launcher_path(repo)
+    try:
+        if path.is_file() and path.read_text() == LAUNCHER:
+            return False
+    except OSError:
+        pass
+    repo.ensure_state_dir()
+    atomic_write(path, LAUNCHER.encode())
+    with contextlib.suppress(OSError):
+        path.chmod(0o755)
+    return True
 
 
 def setup_git(repo: Repository) -> list[str]:
@@ -97,15 +211,23 @@ def setup_git(repo: Repository) -> list[str]:
     messages: list[str] = []
     try:
         relative = repo.incidents_dir.resolve().relative_to(top.resolve())
+        launcher = launcher_path(repo).resolve().relative_to(top.resolve())
     except ValueError:
         return []
     pattern = f"{relative.as_posix()}/*.yaml merge={DRIVER_NAME}"
-    command = driver_command()
+    command = driver_command(launcher.as_posix())
+    try:
+        written = _write_launcher(repo)
+    except OSError as exc:
+        messages.append(f"could not write the merge driver launcher {launcher_path(repo)}: {exc}")
+        return messages
     try:
         if gitinfo.config_get(top, f"merge.{DRIVER_NAME}.driver") != command:
             gitinfo.config_set(top, f"merge.{DRIVER_NAME}.name", "incli: merge incident files")
             gitinfo.config_set(top, f"merge.{DRIVER_NAME}.driver", command)
             messages.append("Registered the incli merge driver in this clone's git config")
+        elif written:
+            messages.append(f"Wrote the incli merge driver launcher {launcher.as_posix()}")
     except OSError as exc:
         messages.append(f"could not register the merge driver: {exc}")
         return messages

@@ -26,7 +26,7 @@ from incli.domain import charts, durations, reportdata
 from incli.domain.config import Config
 from incli.domain.model import Incident
 from incli.domain.times import parse_time
-from incli.errors import Conflict, StorageError
+from incli.errors import Conflict, InvalidInput, StorageError
 
 MARKER = ".incli-report"
 MARKER_TEXT = (
@@ -149,6 +149,15 @@ def build_report(
     zone, zone_name = display_zone(config)
     today = now.astimezone().date()  # action items are overdue by the local date (the data contract)
     renderer = ReportRenderer(zone, service.repo.templates_dir)
+
+    def warn(incident: Incident, reason: str) -> None:
+        """Name what the report leaves out, as every reading command does with a broken file."""
+        from incli.storage.store import Broken
+
+        found = Broken(service.store.path_for(incident.id), None, reason)
+        if found not in service.store.warnings:
+            service.store.warnings.append(found)
+
     rows = reportdata.index_rows(incidents, now, today)
     site = {
         "name": title,
@@ -172,7 +181,7 @@ def build_report(
     bar = progress("Writing report", total_pages) if progress else contextlib.nullcontext(lambda _n: None)
     try:
         with bar as advance:
-            _write_site(building, renderer, rows, measured, config, now, today, zone, site, advance)
+            _write_site(building, renderer, rows, measured, config, now, today, zone, site, advance, warn)
         _swap_into_place(building, folder)
     except OSError as exc:
         shutil.rmtree(building, ignore_errors=True)
@@ -197,6 +206,7 @@ def _write_site(
     zone: tzinfo,
     site: dict[str, Any],
     advance: Callable[[int], None],
+    warn: Callable[[Incident, str], None],
 ) -> None:
     writer = SiteWriter(building)
     (building / "incidents").mkdir()
@@ -236,7 +246,7 @@ def _write_site(
         older = rows[position + 1] if position + 1 < len(rows) else None
         writer.write(
             f"incidents/{reportdata.incident_filename(row.incident.id)}",
-            _incident_page(renderer, row, config, now, today, newer, older, common),
+            _incident_page(renderer, row, config, now, today, newer, older, common, warn),
         )
         advance(1)
 
@@ -256,9 +266,16 @@ def _incident_page(
     newer: reportdata.IncidentRow | None,
     older: reportdata.IncidentRow | None,
     common: dict[str, Any],
+    warn: Callable[[Incident, str], None],
 ) -> str:
     incident = row.incident
     spans = durations.spans(incident, config.metrics)
+    postmortem_html = None
+    if row.postmortem != reportdata.NO_POSTMORTEM:
+        try:  # The same template and text as ``inc postmortem render``, as HTML.
+            postmortem_html = renderer.postmortem(incident, config, now)
+        except InvalidInput as exc:
+            warn(incident, f"its postmortem, left out of the report: {exc}")
     zone = renderer.zone
     days = {e.at.astimezone(zone).date() for e in incident.timeline}
     return str(
@@ -275,10 +292,7 @@ def _incident_page(
             time_format="%Y-%m-%d %H:%M" if len(days) > 1 else "%H:%M",
             actions=reportdata.actions_of(incident, today),
             postmortem_state=row.postmortem,
-            # The same template and text as ``inc postmortem render``, as HTML.
-            postmortem_html=(
-                renderer.postmortem(incident, config, now) if row.postmortem != reportdata.NO_POSTMORTEM else None
-            ),
+            postmortem_html=postmortem_html,
             newer=newer,
             older=older,
             **common,

@@ -3,7 +3,7 @@
 Finds what hand edits and merges leave behind: YAML errors, git conflict
 markers, missing or unknown fields, unknown severities, times out of order, a
 status its times contradict, a file named differently from the id inside it,
-and the same id in two files.
+the same id in two files, and a registered merge driver that cannot run.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pathlib import Path
 from incli.domain import lifecycle
 from incli.domain.model import EXTENSION_ORDER, IncidentFormatError, incident_from_dict
 from incli.domain.postmortem import MERGE_CONFLICT_HINT, action_problems, merge_conflicts, postmortem_problems
-from incli.storage import yamlio
+from incli.service.git import driver_problem
+from incli.storage import gitinfo, yamlio
 from incli.storage.repo import Repository
 from incli.storage.store import SUFFIX, Store
 
@@ -105,4 +106,8 @@ def validate(repo: Repository) -> tuple[int, list[Finding]]:
     if folder.is_dir():
         for stray in sorted(folder.glob("*.yml")):
             findings.append(Finding(stray, None, f"not read: incident files end in {SUFFIX}"))
+    problem = driver_problem(repo)
+    if problem is not None:
+        top = gitinfo.toplevel(repo.root) or repo.root
+        findings.append(Finding(gitinfo.config_file(top), None, problem))
     return len(paths), findings

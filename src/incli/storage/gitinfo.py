@@ -52,6 +52,14 @@ def config_get(cwd: Path, key: str) -> str | None:
     return result.stdout.strip() if _ok(result) and result is not None else None
 
 
+def config_file(cwd: Path) -> Path:
+    """The clone's local git config file (where ``config_get``/``config_set`` look)."""
+    result = run_git(["rev-parse", "--git-path", "config"], cwd=cwd)
+    if _ok(result) and result is not None and result.stdout.strip():
+        return (cwd / result.stdout.strip()).resolve()
+    return cwd / ".git" / "config"
+
+
 def config_set(cwd: Path, key: str, value: str) -> None:
     result = run_git(["config", "--local", key, value], cwd=cwd)
     if not _ok(result):

@@ -13,9 +13,17 @@ format version, the Python version and the folder. On every read the folder is
 scanned and every file whose stat key differs from the one recorded (new,
 edited, replaced) is parsed again; entries of deleted files are dropped. A
 missing, unreadable, corrupt or foreign index is rebuilt from the files. A file
-changed less than two seconds ago is read but not recorded (its next change
-could keep the same mtime on a coarse clock). Broken files are recorded as
+changed (mtime or ctime) less than two seconds ago is read but not recorded: its
+next change, even in place and of the same size, could keep the same timestamps on
+a coarse clock, but not once two seconds have passed. Broken files are recorded as
 broken, with their stat key, so they are still reported every time.
+
+The index cannot disagree with the files: each part file carries a keyed hash
+(blake2b, with a random key kept in ``.incli/index.key``) of its whole content,
+checked before anything is unmarshalled, so an index written by anything but incli
+(crafted, copied from another clone, half-written) is rebuilt from the files; and
+every entry is checked for the types its part holds when loaded (an entry of the
+wrong shape is read again from its file).
 
 The header also names the incli version: a new release rebuilds the index. Whoever changes
 what a payload holds (Incident.to_json, domain/metrics.Facts) must bump FORMAT.
@@ -26,6 +34,8 @@ Set INC_NO_INDEX=1 to read every file every time (for comparison and debugging).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import json
 import marshal
 import os
@@ -37,11 +47,13 @@ from pathlib import Path
 from typing import Any
 
 from incli import __version__
-from incli.domain.metrics import facts_from_incident
+from incli.domain.metrics import facts_from_incident, facts_tuple_ok
 from incli.domain.model import Incident
 
-FORMAT = 2
+FORMAT = 3
 MAGIC = "incli-index"
+DIGEST_SIZE = 32  # the keyed hash follows the marshalled (header, entries)
+KEY_NAME = "index.key"
 SUFFIX = ".yaml"
 SETTLE_SECONDS = 2.0
 PARTS = ("facts", "json")
@@ -71,6 +83,33 @@ MAKERS: dict[str, Callable[[Incident], Any]] = {
 }
 
 
+def _payload_ok(part: str, ok: Any, payload: Any) -> bool:
+    if ok is False:
+        return (
+            type(payload) is tuple
+            and len(payload) == 2
+            and (payload[0] is None or type(payload[0]) is int)
+            and type(payload[1]) is str
+        )
+    if ok is not True:
+        return False
+    if part == "facts":
+        return facts_tuple_ok(payload)
+    return type(payload) is str
+
+
+def entry_ok(part: str, name: Any, entry: Any) -> bool:
+    """Is this an entry incli writes for ``part``: (stat key of 4 ints, ok, payload of the part's types)?"""
+    if type(name) is not str or not name.endswith(SUFFIX) or "/" in name or name.startswith("."):
+        return False
+    if type(entry) is not tuple or len(entry) != 3:
+        return False
+    key, ok, payload = entry
+    if type(key) is not tuple or len(key) != 4 or not all(type(n) is int for n in key):
+        return False
+    return _payload_ok(part, ok, payload)
+
+
 def disabled() -> bool:
     return bool(os.environ.get(ENV_DISABLE))
 
@@ -91,12 +130,48 @@ def scan(folder: Path) -> dict[str, StatKey]:
     return keys
 
 
+def changed_at(key: StatKey) -> int:
+    """When the file last changed, in ns: its content (mtime) or its inode (ctime), the later."""
+    return max(key[0], key[1])
+
+
 class Index:
     """The index of one repository's incident folder."""
 
     def __init__(self, state_dir: Callable[[], Path], folder: Path) -> None:
         self._state_dir = state_dir
         self.folder = folder
+        self._secret: bytes | None = None
+
+    def _key(self, *, create: bool) -> bytes | None:
+        """This clone's index key (made on the first write); None when there is none."""
+        if self._secret is not None:
+            return self._secret
+        try:
+            path = self._state_dir() / KEY_NAME
+        except Exception:  # noqa: BLE001 - the state folder cannot be made: work without an index
+            return None
+        with contextlib.suppress(OSError):
+            secret = path.read_bytes()
+            if len(secret) == DIGEST_SIZE:
+                self._secret = secret
+                return secret
+        if not create:
+            return None
+        secret = os.urandom(DIGEST_SIZE)
+        try:
+            fd, temp = tempfile.mkstemp(prefix=f".{KEY_NAME}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secret)
+            os.replace(temp, path)
+        except OSError:
+            return None
+        self._secret = secret
+        return secret
+
+    @staticmethod
+    def _digest(secret: bytes, blob: bytes) -> bytes:
+        return hashlib.blake2b(blob, key=secret, digest_size=DIGEST_SIZE).digest()
 
     def _path(self, part: str) -> Path | None:
         try:
@@ -119,23 +194,33 @@ class Index:
         if path is None:
             return {}
         try:
-            blob = path.read_bytes()
+            data = path.read_bytes()
         except OSError:
             return {}
+        secret = self._key(create=False)
+        if secret is None or len(data) <= DIGEST_SIZE:
+            return {}
+        blob = data[:-DIGEST_SIZE]
+        if not hmac.compare_digest(data[-DIGEST_SIZE:], self._digest(secret, blob)):
+            return {}  # not written by incli in this clone: never trusted
         try:
             header, entries = marshal.loads(blob)
-        except Exception:  # corrupt, truncated, or written by another Python
+        except Exception:  # noqa: BLE001 - written by another Python
             return {}
-        if header != self._header(part) or not isinstance(entries, dict):
+        if header != self._header(part) or type(entries) is not dict:
             return {}
-        return entries
+        return {name: entry for name, entry in entries.items() if entry_ok(part, name, entry)}
 
     def _write(self, part: str, entries: dict[str, Entry]) -> None:
         path = self._path(part)
         if path is None:
             return
+        secret = self._key(create=True)
+        if secret is None:
+            return
         try:
             blob = marshal.dumps((self._header(part), entries))
+            blob += self._digest(secret, blob)
             fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as handle:
@@ -207,7 +292,7 @@ class Index:
                 for name in names:
                     fresh = parsed.get(name)
                     entry = fresh[part] if fresh is not None and part in fresh else recorded[name]
-                    if entry[0][0] < settled_before:
+                    if changed_at(entry[0]) < settled_before:
                         entries[name] = entry
                 self._write(part, entries)
         return result, broken

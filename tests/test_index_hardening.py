@@ -1,0 +1,187 @@
+"""The derived index cannot disagree with the files (issue 12, item 6; issue 19): a crafted
+entry, an entry of the wrong types, or a same-size edit in place never changes what
+list, metrics and export print."""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import Run
+from incli.storage import index as indexmod
+from incli.storage.index import Index
+
+T0 = "2025-01-15T14:30:00+00:00"
+
+
+@pytest.fixture
+def incidents(repo: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.delenv("INC_NO_INDEX", raising=False)
+    ids = []
+    for n, severity in enumerate(("SEV2", "SEV3", "SEV1"), start=1):
+        result = run("open", f"Incident {n}", "-s", severity, "--service", "api", "--at", f"2025-01-0{n}T10:00:00Z")
+        assert result.code == 0, result.stderr
+        ids.append(result.stdout.strip())
+    age(repo)
+    return ids
+
+
+def age(repo: Path) -> None:
+    old = time.time() - 3600
+    for path in (repo / "incidents").glob("*.yaml"):
+        os.utime(path, (old, old))
+
+
+def settle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let the index record every file at once (as if its last change was long ago)."""
+    monkeypatch.setattr(indexmod, "SETTLE_SECONDS", -3600.0)
+
+
+def outputs(run: Run) -> tuple[Any, Any, str, str]:
+    listed, metrics, export, table = run("list", "--json"), run("metrics", "--json"), run("export"), run("list")
+    for result in (listed, metrics, export, table):
+        assert result.code == 0, result.stderr
+    return listed.json, metrics.json, export.stdout, table.stdout
+
+
+def truth(run: Run, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, str, str]:
+    with monkeypatch.context() as m:
+        m.setenv("INC_NO_INDEX", "1")
+        return outputs(run)
+
+
+def index_path(repo: Path, part: str) -> Path:
+    return repo / ".incli" / f"index-{part}.marshal"
+
+
+def entries_of(repo: Path, part: str) -> tuple[Any, dict[str, Any]]:
+    header, entries = marshal.loads(index_path(repo, part).read_bytes())
+    return header, entries
+
+
+def test_a_crafted_title_and_severity_for_an_existing_id_are_not_shown(
+    repo: Path, run: Run, incidents: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settle(monkeypatch)
+    expected = truth(run, monkeypatch)
+    assert outputs(run) == expected  # the index is written
+    name = f"{incidents[0]}.yaml"
+    for part in ("facts", "json"):
+        header, entries = entries_of(repo, part)
+        key, ok, payload = entries[name]
+        if part == "facts":
+            payload = (payload[0], "Forged title", "SEV4", *payload[3:])
+        else:
+            payload = payload.replace("Incident 1", "Forged title").replace('"SEV2"', '"SEV4"')
+        entries[name] = (key, ok, payload)
+        index_path(repo, part).write_bytes(marshal.dumps((header, entries)))
+    got = outputs(run)
+    assert got == expected
+    assert "Forged title" not in json.dumps(got)
+
+
+def test_a_crafted_entry_naming_an_id_with_no_file_is_not_shown(
+    repo: Path, run: Run, incidents: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settle(monkeypatch)
+    expected = truth(run, monkeypatch)
+    outputs(run)
+    name = f"{incidents[1]}.yaml"
+    for part in ("facts", "json"):
+        header, entries = entries_of(repo, part)
+        key, ok, payload = entries[name]
+        ghost = "INC-20250101-ghost"
+        payload = (ghost, *payload[1:]) if part == "facts" else payload.replace(incidents[1], ghost)
+        entries[name] = (key, ok, payload)
+        entries["INC-20250101-ghost.yaml"] = (key, ok, payload)
+        blob = marshal.dumps((header, entries))
+        index_path(repo, part).write_bytes(blob + b"\0" * 32)  # a made-up hash does not help
+    got = outputs(run)
+    assert got == expected and "ghost" not in json.dumps(got)
+
+
+def test_entries_of_the_wrong_types_are_read_again_from_their_files(
+    repo: Path, run: Run, incidents: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries incli itself wrote (a bug, an older release) but of the wrong types."""
+    settle(monkeypatch)
+    expected = truth(run, monkeypatch)
+    outputs(run)
+    index = Index(lambda: repo / ".incli", repo / "incidents")
+    _header, facts = entries_of(repo, "facts")
+    _header, texts = entries_of(repo, "json")
+    a, b, c = (f"{i}.yaml" for i in incidents)
+    key, ok, payload = facts[a]
+    facts[a] = (key, ok, (payload[0], 123, *payload[2:]))  # title as a number
+    key, ok, payload = facts[b]
+    facts[b] = (key, ok, (*payload[:7], tuple("2025-01-01T10:00:00Z" for _ in payload[7]), *payload[8:]))
+    key, ok, payload = facts[c]
+    facts[c] = (key, "yes", payload)
+    key, ok, _payload = texts[a]
+    texts[a] = (key, ok, {"title": 123})
+    key, _ok, _payload = texts[b]
+    texts[b] = (key, False, ("not a line", 5))
+    index._write("facts", facts)
+    index._write("json", texts)
+    assert outputs(run) == expected
+    assert run("metrics", "--by", "service").code == 0
+
+
+def test_a_same_size_edit_in_place_is_seen_even_on_a_coarse_clock(
+    repo: Path, run: Run, incidents: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor that keeps the inode changes SEV2 to SEV3 within the same second."""
+    real_scan = indexmod.scan
+
+    def coarse_scan(folder: Path) -> dict[str, tuple[int, int, int, int]]:  # a 1-second file system
+        second = 1_000_000_000
+        return {n: (m // second * second, c // second * second, s, i) for n, (m, c, s, i) in real_scan(folder).items()}
+
+    monkeypatch.setattr(indexmod, "scan", coarse_scan)
+    path = repo / "incidents" / f"{incidents[0]}.yaml"
+    name = path.name
+    original = path.read_bytes()
+    old = time.time() - 3600
+    for _attempt in range(5):  # until the edit lands in the same second as the read before it
+        path.write_bytes(original)
+        time.sleep(1.02 - time.time() % 1)  # the start of a second
+        os.utime(path, (old, old))
+        recorded = coarse_scan(path.parent)[name]
+        assert run("list", "--json").code == 0  # read, and (if settled) recorded
+        with open(path, "r+b") as handle:
+            handle.seek(original.index(b"severity: SEV2"))
+            handle.write(b"severity: SEV3")
+        os.utime(path, (old, old))  # and keeps the old modification time
+        if coarse_scan(path.parent)[name] == recorded:
+            break
+    assert coarse_scan(path.parent)[name] == recorded, "could not edit within one second"
+    assert path.read_bytes() != original and len(path.read_bytes()) == len(original)
+    listed, metrics, export, _table = outputs(run)
+    assert {i["id"]: i["severity"] for i in listed}[incidents[0]] == "SEV3"
+    assert metrics == truth(run, monkeypatch)[1]
+    assert f"{incidents[0]}" in export and export == truth(run, monkeypatch)[2]
+
+
+def test_the_index_is_still_used_for_unchanged_files(
+    repo: Path, run: Run, incidents: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settle(monkeypatch)
+    outputs(run)
+    parsed: list[Path] = []
+    from incli.storage.store import Store
+
+    original = Store._parse_for_index
+
+    def counting(self: Store, path: Path) -> Any:
+        parsed.append(path)
+        return original(self, path)
+
+    monkeypatch.setattr(Store, "_parse_for_index", counting)
+    outputs(run)
+    assert parsed == []
