@@ -7,6 +7,7 @@
   returns a ``Ran`` with ``code``, ``stdout`` and ``stderr`` kept apart. A plain function, so
   module-scoped fixtures and helper modules use it too; ``tests/e2e/conftest.py`` has its
   subprocess twin, ``inc_process``.
+- ``run`` is the same ``inc`` as a fixture, leaving the exit code to the test (``Run`` types it).
 - ``repo`` is a fresh repository made by ``inc init`` (INC_DIR points at it).
 - ``snapshot(path)`` maps every file under ``path`` to its bytes, to assert that a
   refused command changed nothing; ``check_refused`` checks the one-line refusal.
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -73,6 +75,15 @@ def inc(
     if code is not None:
         assert ran.code == code, f"inc {' '.join(argv)}: exit {ran.code}, not {code}\n{ran.stdout}{ran.stderr}"
     return ran
+
+
+Run = Callable[..., Ran]
+
+
+@pytest.fixture
+def run() -> Run:
+    """``inc`` as a fixture, without the exit-code check: the test looks at ``.code`` itself."""
+    return functools.partial(inc, code=None)
 
 
 @pytest.fixture(autouse=True)

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from conftest import Run
 from incli.storage import index as indexmod
 from incli.storage.index import Index
+from tests.conftest import Run
 
 T0 = "2025-01-15T14:30:00+00:00"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Run
 from incli.storage import yamlio
+from tests.conftest import Run
 
 
 def _break(repo: Path, incident_id: str, **fields: object) -> None:
