@@ -38,11 +38,20 @@ def _constant(name: str) -> Any:
 def loads(data: bytes | str, what: str = "the payload") -> Any:
     """Decode JSON text (UTF-8 bytes or str); InvalidInput says what is wrong with it."""
     try:
+        return decode(data, what)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def decode(data: bytes | str, what: str = "the payload") -> Any:
+    """As ``loads``, but malformed syntax stays ``json.JSONDecodeError``, for a caller with
+    its own words for that (``inc import`` names the row); every other hazard is InvalidInput."""
+    try:
         value = json.loads(data, parse_int=_number, parse_float=_float, parse_constant=_constant)
     except UnicodeDecodeError:
         raise InvalidInput(f"{what} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except json.JSONDecodeError:
+        raise
     except RecursionError:
         raise InvalidInput(f"{what} is nested too deeply (more than {MAX_DEPTH} levels)") from None
     except ValueError as exc:  # e.g. text that is neither UTF-8 nor another JSON encoding
