@@ -8,14 +8,24 @@ Alertmanager notification, 401 without ``Authorization: Bearer TOKEN`` when a
 token is set, 411 without a Content-Length, 413 above the size limit (judged from
 Content-Length, before reading the body), 404/405 for other paths and methods.
 Every request is logged in one line, and a bad request never stops the server.
+
+Concurrency: the listen backlog holds 1024 connections (an alert storm), and a
+fixed pool of ``workers`` threads serves them; at most ``max_pending`` more wait,
+accepted, for a free worker, and the rest wait in the backlog, so a storm or many
+slow clients never make more threads. While every worker is busy, a connection
+that asks ``GET /healthz`` is answered by a small health lane of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import socket
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -27,9 +37,15 @@ from incli.service.ingest import route
 
 MAX_BYTES = 1024 * 1024
 HEALTH_PATH = "/healthz"
+WORKERS = 16
+MAX_PENDING = 256  # accepted connections waiting for a worker (each holds a file descriptor)
+HEALTH_WORKERS = 2
+HEALTH_PEEK_SECONDS = 0.2  # how long the accept loop looks for "GET /healthz" when the pool is full
+_HEALTH_REQUEST = (b"GET " + HEALTH_PATH.encode() + b" ", b"GET " + HEALTH_PATH.encode() + b"?")
 
 
 class IngestServer(ThreadingHTTPServer):
+    request_queue_size = 1024  # the listen backlog: a storm of deliveries waits here, not reset
     # On shutdown, wait for requests in flight (and the hooks they fire) to finish.
     daemon_threads = False
     block_on_close = True
@@ -41,6 +57,8 @@ class IngestServer(ThreadingHTTPServer):
         token: str | None,
         log: Callable[[str], None],
         max_bytes: int = MAX_BYTES,
+        workers: int = WORKERS,
+        max_pending: int = MAX_PENDING,
     ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
@@ -49,10 +67,77 @@ class IngestServer(ThreadingHTTPServer):
         self.token = token
         self.log = log
         self.max_bytes = max_bytes
+        self.workers = workers
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inc-ingest")
+        self._slots = threading.BoundedSemaphore(workers + max_pending)
+        self._health_pool = ThreadPoolExecutor(max_workers=HEALTH_WORKERS, thread_name_prefix="inc-health")
+        self._health_slots = threading.BoundedSemaphore(HEALTH_WORKERS * 4)
+        self._count = threading.Lock()
+        self._in_pool = 0  # connections handed to the pool and not yet finished
 
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    @property
+    def saturated(self) -> bool:
+        return self._in_pool >= self.workers
+
+    # -- the pool (instead of ThreadingMixIn's thread per connection) ------
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if self.saturated and self._health_slots.acquire(blocking=False):
+            if _asks_for_health(request):
+                self._health_pool.submit(self._serve, request, client_address, _HealthHandler, self._health_slots)
+                return
+            self._health_slots.release()
+        self._slots.acquire()  # at the bound the accept loop waits, and new connections wait in the backlog
+        with self._count:
+            self._in_pool += 1
+        self._pool.submit(self._serve, request, client_address, _Handler, self._slots, pooled=True)
+
+    def _serve(
+        self,
+        request: Any,
+        client_address: Any,
+        handler: type[BaseHTTPRequestHandler],
+        slot: threading.BoundedSemaphore,
+        pooled: bool = False,
+    ) -> None:
+        try:
+            handler(request, client_address, self)
+        except Exception:  # one connection's failure never reaches the others
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            if pooled:
+                with self._count:
+                    self._in_pool -= 1
+            slot.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        exc = sys.exc_info()[1]
+        self.log(f"connection from {client_address[0]} failed: {type(exc).__name__}: {exc}")
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._health_pool.shutdown(wait=True)
+        self._pool.shutdown(wait=True)  # requests in flight, and their hooks, finish first
+
+
+def _asks_for_health(request: socket.socket) -> bool:
+    """Whether a new connection's first bytes are ``GET /healthz``, looked at without reading them."""
+    try:
+        request.settimeout(HEALTH_PEEK_SECONDS)
+        head = request.recv(len(_HEALTH_REQUEST[0]), socket.MSG_PEEK)
+    except OSError:
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            request.settimeout(None)
+    return head in _HEALTH_REQUEST
 
 
 def _status_for(exc: IncError) -> int:
@@ -73,7 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- answering ---------------------------------------------------------
 
     def _reply(self, status: int, body: dict[str, Any], note: str = "", headers: dict[str, str] | None = None) -> None:
-        data = (json.dumps(body, ensure_ascii=False) + "\n").encode("utf-8")
+        data = (json.dumps(body, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -138,22 +223,25 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorized():
             self._error(401, "missing or wrong bearer token", {"WWW-Authenticate": 'Bearer realm="incli"'})
             return
-        length_text = self.headers.get("Content-Length")
-        if length_text is None:
+        if self.headers.get("Transfer-Encoding") is not None:
+            # A chunked body (or one with both headers, a smuggling trick) is refused, not guessed at.
+            self._error(411, "Transfer-Encoding is not accepted; send the body with a Content-Length")
+            return
+        lengths = self.headers.get_all("Content-Length") or []
+        if not lengths:
             self._error(411, "a Content-Length header is required")
             return
-        try:
-            length = int(length_text)
-            if length < 0:
-                raise ValueError
-        except ValueError:
-            self._error(400, f"bad Content-Length {length_text!r}")
+        length_text = lengths[0].strip()
+        # Only plain decimal digits: int() would also take "+5", "1_000" and other scripts' digits.
+        if len(set(lengths)) > 1 or not (length_text.isascii() and length_text.isdigit()) or len(length_text) > 18:
+            self._error(400, f"bad Content-Length {', '.join(lengths)!r}")
             return
+        length = int(length_text)
         if length > self.server.max_bytes:
             self._error(413, f"payload of {length} bytes is over the limit of {self.server.max_bytes} bytes")
             return
         try:
-            body = self.rfile.read(length)
+            body = self._read_body(length)
         except OSError as exc:
             self._error(400, f"could not read the request body: {exc}")
             return
@@ -161,6 +249,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, f"the body ended after {len(body)} of {length} bytes")
             return
         self._ingest(body)
+
+    def _read_body(self, length: int) -> bytes:
+        """The body, in at most ``timeout`` seconds overall: a client that sends a byte now
+        and then cannot keep a worker for longer. Short if the client closed early."""
+        deadline = time.monotonic() + self.timeout
+        chunks: list[bytes] = []
+        left = length
+        while left > 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"timed out after {self.timeout}s")
+            self.connection.settimeout(remaining)
+            chunk = self.rfile.read1(min(left, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
 
     def _ingest(self, body: bytes) -> None:
         from incli.service.ingest import ingest_payload
@@ -177,6 +283,8 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a bug: answer 500, keep serving
             self._error(500, f"internal error: {type(exc).__name__}: {exc}")
             return
+        if self.server.saturated:  # others wait for a worker: do not keep this one for a next request
+            self.close_connection = True
         self._reply(200, {"status": "ok", **result.to_json()}, f"{result.action} {result.incident_id}")
         # Hooks run after Alertmanager has its answer, so a slow hook never makes it retry.
         for event in events:
@@ -184,3 +292,16 @@ class _Handler(BaseHTTPRequestHandler):
                 svc.emit(*event)
             except Exception as exc:  # a listener's bug must not stop the server
                 self.server.log(f"hooks for {event[0]} on {result.incident_id} failed: {exc}")
+
+
+class _HealthHandler(_Handler):
+    """The health lane: one request per connection, and never an ingest."""
+
+    timeout = 5
+
+    def handle(self) -> None:
+        self.close_connection = True
+        self.handle_one_request()
+
+    def do_POST(self) -> None:  # noqa: N802 - cannot happen (the lane takes GET /healthz only); refuse anyway
+        self._error(503, "the server is busy; try again")

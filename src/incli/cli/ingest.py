@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -62,6 +63,17 @@ def alertmanager(
     output.info(result.message)
 
 
+def _check_token(token: str) -> None:
+    """Refuse a token no client could send: blank, padded with spaces (HTTP trims those
+    from a header), or holding control or non-ASCII characters."""
+    if not token.strip():
+        raise InvalidInput("--token (or INC_INGEST_TOKEN) is blank; give a secret, or leave it unset")
+    if token != token.strip():
+        raise InvalidInput("--token (or INC_INGEST_TOKEN) starts or ends with whitespace; no client can send that")
+    if not all(" " < ch < "\x7f" for ch in token):
+        raise InvalidInput("--token (or INC_INGEST_TOKEN) must be printable ASCII without spaces")
+
+
 @ingest_app.command("serve")
 def serve(
     ctx: typer.Context,
@@ -94,6 +106,10 @@ def serve(
     from incli.service.hooks import Hooks
     from incli.service.incidents import Service
 
+    if token is None and os.environ.get("INC_INGEST_TOKEN") == "":
+        token = ""  # set but empty (Click reads that as unset): meant as a secret, so refuse it
+    if token is not None:
+        _check_token(token)
     repo = service(ctx).repo
 
     def make_service() -> Service:

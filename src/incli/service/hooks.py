@@ -20,8 +20,10 @@ accepted, so a feature added later needs no change here.
 
 A ``run`` hook gets the incident as JSON on stdin and INC_ID, INC_EVENT,
 INC_SEVERITY, INC_STATUS, INC_TITLE and INC_DIR in its environment; incident text
-never goes into its command line. A ``webhook`` gets a POST: ``{"event": ...,
-"incident": {...}}`` (json) or ``{"text": ...}`` (a Slack incoming-webhook message).
+never goes into its command line. Environment values are made safe (``env_value``:
+no NUL or other control characters, at most 4096 characters); stdin has the exact text.
+A ``webhook`` gets a POST: ``{"event": ..., "incident": {...}}`` (json) or
+``{"text": ...}`` (a Slack incoming-webhook message).
 
 A hook that fails (non-zero exit, timeout, HTTP error, unreachable) is a warning:
 the incident was saved before hooks run and stays saved.
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -44,21 +47,37 @@ DEPTH_VAR = "INC_HOOK_DEPTH"
 MAX_DEPTH = 2  # a hook that runs inc, whose hooks run inc, ...: stop there
 
 
+MAX_ENV_CHARS = 4096  # an alert's text can be any length; an environment cannot
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def env_value(text: str) -> str:
+    """Text safe for an environment variable: the OS refuses NUL, so control characters
+    (NUL, newlines, escapes; tab is kept) become a space, a lone surrogate becomes U+FFFD,
+    and it is cut to MAX_ENV_CHARS. The exact text is in the JSON on stdin."""
+    text = _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", text))
+    return text if len(text) <= MAX_ENV_CHARS else text[: MAX_ENV_CHARS - 1] + "\u2026"
+
+
+def _env_name(name: str) -> bool:
+    return bool(name) and "=" not in name and env_value(name) == name
+
+
 def hook_env(event: str, incident: Incident | None, root: Path, env: Mapping[str, str]) -> dict[str, str]:
     # Never hand the ingest endpoint's secret to hook commands.
     result = {k: v for k, v in os.environ.items() if k != "INC_INGEST_TOKEN"}
-    result.update(
-        {
-            "INC_EVENT": event,
-            "INC_DIR": str(root),
-            "INC_ID": incident.id if incident else "",
-            "INC_SEVERITY": incident.severity if incident else "",
-            "INC_STATUS": incident.status if incident else "",
-            "INC_TITLE": incident.title if incident else "",
-            DEPTH_VAR: str(_depth() + 1),
-        }
-    )
-    result.update(env)
+    ours = {
+        "INC_EVENT": event,
+        "INC_DIR": str(root),
+        "INC_ID": incident.id if incident else "",
+        "INC_SEVERITY": incident.severity if incident else "",
+        "INC_STATUS": incident.status if incident else "",
+        "INC_TITLE": incident.title if incident else "",
+        DEPTH_VAR: str(_depth() + 1),
+        **env,
+    }
+    result.update({name: env_value(str(value)) for name, value in ours.items() if _env_name(name)})
     return result
 
 
@@ -122,7 +141,10 @@ class Hooks:
         )
         outcomes = []
         for hook in hooks:
-            outcome = notifier_for(hook).send(hook, delivery)
+            try:
+                outcome = notifier_for(hook).send(hook, delivery)
+            except Exception as exc:  # a notifier's bug is this hook's failure, never the next hook's
+                outcome = Outcome(hook, False, f"{type(exc).__name__}: {exc}")
             if not outcome.ok:
                 about = f" on {incident.id}" if incident else ""
                 saved = "; the incident is saved" if incident else ""

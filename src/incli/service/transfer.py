@@ -45,6 +45,7 @@ from incli.domain.model import (
 from incli.domain.times import parse_time, to_iso
 from incli.errors import InvalidInput
 from incli.integrations.importers import pagerduty
+from incli.integrations.sources import safejson
 
 FORMATS = ("json", "ndjson", "csv")
 SOURCES = ("incli", "pagerduty")
@@ -171,7 +172,7 @@ def read_rows(text: str, fmt: str, source: str = "incli", mapping: Mapping | Non
         return mapped
     if fmt == "json":
         try:
-            data = json.loads(text)
+            data = safejson.decode(text, "the file")
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"not valid JSON: {exc.msg} at line {exc.lineno}") from None
         if isinstance(data, dict) and isinstance(data.get("incidents"), list):
@@ -187,9 +188,11 @@ def read_rows(text: str, fmt: str, source: str = "incli", mapping: Mapping | Non
             if not line.strip():
                 continue
             try:
-                item = json.loads(line)
+                item = safejson.decode(line, "the line")
             except json.JSONDecodeError as exc:
                 item = _Unreadable(f"not valid JSON: {exc.msg}")
+            except InvalidInput as exc:
+                item = _Unreadable(exc.message)
             rows.append(Row(len(rows) + 1, line_no, item))
         return rows
     if fmt == "csv":
@@ -239,9 +242,11 @@ def _from_csv(record: dict[str | None, Any]) -> Any:
             data[key] = lowered in ("true", "yes", "1")
         elif key in ("timeline", *EXTENSION_ORDER) and text[:1] in "[{":
             try:
-                data[key] = json.loads(text)
+                data[key] = safejson.decode(text, key)
             except json.JSONDecodeError:
                 return _Unreadable(f"{key}: not valid JSON")
+            except InvalidInput as exc:
+                return _Unreadable(exc.message)
         else:
             data[key] = text
     return data

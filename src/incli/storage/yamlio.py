@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from incli.errors import InvalidInput
+
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -104,15 +106,25 @@ def load(data: bytes | str) -> Any:
 
 
 def dump(data: Any) -> str:
-    text: str = yaml.dump(
-        data,
-        Dumper=Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=100,
-        indent=2,
-    )
+    """YAML text for ``data``; InvalidInput for text no file can hold (a lone surrogate, as an
+    argument typed in a non-UTF-8 terminal decodes to), so it is never written."""
+    try:
+        text: str = yaml.dump(
+            data,
+            Dumper=Dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=100,
+            indent=2,
+        )
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = ord(exc.object[exc.start]) if isinstance(exc.object, str) else 0
+        raise InvalidInput(
+            f"text with a character that is not valid Unicode (\\u{bad:04x}) cannot be saved; "
+            "was it typed in a terminal that is not UTF-8?"
+        ) from None
     return text
 
 

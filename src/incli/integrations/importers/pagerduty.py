@@ -14,6 +14,7 @@ from typing import Any
 from incli.domain.config import PagerDutyImport
 from incli.domain.times import parse_iso, to_iso
 from incli.errors import InvalidInput
+from incli.integrations.sources import safejson
 
 NAME = "pagerduty"
 
@@ -21,7 +22,7 @@ NAME = "pagerduty"
 def objects(text: str) -> list[Any]:
     """The incident objects of a saved REST API v2 response (a page, one incident, or a list)."""
     try:
-        data = json.loads(text)
+        data = safejson.decode(text, "the file")
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"not valid JSON: {exc.msg} at line {exc.lineno}") from None
     if isinstance(data, dict) and isinstance(data.get("incidents"), list):

@@ -34,6 +34,8 @@ def run_command(hook: Hook, stdin: bytes, env: dict[str, str], cwd: Path) -> Out
         return Outcome(hook, False, f"command not found: {hook.run[0]}")
     except OSError as exc:
         return Outcome(hook, False, f"cannot run {hook.run[0]}: {exc.strerror or exc}")
+    except ValueError as exc:  # a NUL or unencodable text in argv or env: the OS would refuse it
+        return Outcome(hook, False, f"cannot run {hook.run[0]}: {exc}")
     try:
         _out, err = proc.communicate(stdin, timeout=hook.timeout)
     except subprocess.TimeoutExpired:

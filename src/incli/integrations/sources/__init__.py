@@ -3,7 +3,9 @@
 A source is a module with ``NAME`` (as in ``inc ingest NAME``), ``LABEL`` (how the
 timeline names it), ``PATHS`` (the HTTP paths ``inc ingest serve`` routes to it)
 and ``parse(data: bytes) -> Notification`` (InvalidInput, in one line, for what it
-cannot read). Adding a source is one module here and one line in ``SOURCES``.
+cannot read). A source decodes JSON with ``safejson.loads`` (never ``json.loads``):
+deep nesting, huge numbers and lone surrogates are then InvalidInput, not a crash.
+Adding a source is one module here and one line in ``SOURCES``.
 """
 
 from __future__ import annotations

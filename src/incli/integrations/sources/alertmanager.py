@@ -7,13 +7,13 @@ Alertmanager writes times in RFC 3339 with up to nine fractional digits
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 from incli.domain.alerts import Alert, Notification
 from incli.errors import InvalidInput
+from incli.integrations.sources import safejson
 
 NAME = "alertmanager"
 LABEL = "Alertmanager"
@@ -61,16 +61,11 @@ def _text_map(value: Any, what: str) -> dict[str, str]:
 
 def parse(data: bytes | str) -> Notification:
     """Read a notification from JSON text; InvalidInput says what is wrong."""
-    try:
-        raw = json.loads(data)
-    except UnicodeDecodeError:
-        raise InvalidInput("the payload is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    return parse_notification(raw)
+    return parse_notification(safejson.loads(data))
 
 
 def parse_notification(raw: Any) -> Notification:
+    safejson.check(raw)  # decoded elsewhere too: still no lone surrogate, no absurd nesting
     if not isinstance(raw, dict):
         raise InvalidInput("not an Alertmanager notification: expected a JSON object")
     if "alerts" not in raw:
