@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run
+from tests.conftest import Run
 
 DEEP = "[" * 100_000 + "]" * 100_000
 HOSTILE = {

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from alertpayloads import dumps, firing_two
-from conftest import Run
 from incli.serve import IngestServer
+from tests.alertpayloads import dumps, firing_two
+from tests.conftest import Run
 
 BOMBS = {
     "lone surrogate": dumps(firing_two()).replace('"db-1:9187"', '"db-1\\ud800"'),

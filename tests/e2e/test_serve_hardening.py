@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alertpayloads import alert, dumps, firing_two, notification
 from incli.serve import IngestServer
 from incli.service.incidents import Service
 from incli.storage.repo import find_repository, init_repository
+from tests.alertpayloads import alert, dumps, firing_two, notification
 
 NOW = datetime(2025, 1, 15, 14, 30, 10, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from alertpayloads import dumps, firing_two
-from conftest import Run
 from incli.service.hooks import hook_env
+from tests.alertpayloads import dumps, firing_two
+from tests.conftest import Run
 
 MAX_ENV_CHARS = 4096
 
