@@ -1,0 +1,132 @@
+"""Issue 12 (hardening): repository content can never make incli read outside the repository,
+read without a bound, or expand without a bound; leftovers of killed runs are cleaned up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import Run, take_snapshot
+
+SECRET = "TOP-SECRET-OUTSIDE-THE-REPO"
+
+
+def _open(run: Run, title: str = "DB down") -> str:
+    result = run("open", title, "-s", "SEV2")
+    assert result.code == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "secret.txt").write_text(SECRET + "\n")
+    return folder
+
+
+def _refused(result: object, *words: str) -> None:
+    code, stdout, stderr = result.code, result.stdout, result.stderr  # type: ignore[attr-defined]
+    assert code != 0
+    assert SECRET not in stdout and SECRET not in stderr
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("inc: error: "), stderr
+    for word in words:
+        assert word in lines[0]
+
+
+# -- 4: templates never read through symlinks to outside ---------------------
+
+
+def test_template_include_of_a_symlink_to_a_file_outside_is_refused(run: Run, repo: Path, outside: Path) -> None:
+    incident = _open(run)
+    templates = repo / "templates"
+    templates.mkdir()
+    (templates / "env.txt").symlink_to(outside / "secret.txt")
+    (templates / "leak.md.j2").write_text('# {{ title }}\n{% include "env.txt" %}\n')
+    before = take_snapshot(repo)
+    _refused(run("postmortem", "render", incident, "--template", "leak"), "env.txt", "outside")
+    assert take_snapshot(repo) == before
+
+
+def test_template_include_of_proc_self_environ_is_refused(run: Run, repo: Path) -> None:
+    incident = _open(run)
+    templates = repo / "templates"
+    templates.mkdir()
+    (templates / "env.txt").symlink_to("/proc/self/environ")
+    (templates / "leak.md.j2").write_text('{% include "env.txt" %}\n')
+    result = run("postmortem", "render", incident, "--template", "leak", env={"LEAKME": SECRET})
+    _refused(result, "outside")
+
+
+def test_template_include_through_a_symlinked_folder_is_refused(run: Run, repo: Path, outside: Path) -> None:
+    incident = _open(run)
+    templates = repo / "templates"
+    templates.mkdir()
+    (templates / "sub").symlink_to(outside, target_is_directory=True)
+    (templates / "leak.md.j2").write_text('{% include "sub/secret.txt" %}\n')
+    _refused(run("postmortem", "render", incident, "--template", "leak"), "outside")
+
+
+def test_a_template_that_is_itself_a_symlink_outside_is_refused(run: Run, repo: Path, outside: Path) -> None:
+    incident = _open(run)
+    (outside / "postmortem.md.j2").write_text("{{ title }} " + SECRET + "\n")
+    templates = repo / "templates"
+    templates.mkdir()
+    (templates / "postmortem.md.j2").symlink_to(outside / "postmortem.md.j2")
+    _refused(run("postmortem", "render", incident), "outside")
+    # The same file named with --template as a path inside the templates folder.
+    _refused(run("postmortem", "render", incident, "--template", str(templates / "postmortem.md.j2")), "outside")
+
+
+def test_a_template_path_option_cannot_include_through_a_symlink(run: Run, repo: Path, tmp_path: Path) -> None:
+    incident = _open(run)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "env.txt").symlink_to("/proc/self/environ")
+    (mine / "t.md.j2").write_text('{% include "env.txt" %}\n')
+    _refused(run("postmortem", "render", incident, "--template", str(mine / "t.md.j2")), "outside")
+
+
+def test_symlinks_inside_the_templates_folder_still_work(run: Run, repo: Path) -> None:
+    incident = _open(run)
+    templates = repo / "templates"
+    templates.mkdir()
+    (templates / "part.txt").write_text("from the part\n")
+    (templates / "alias.txt").symlink_to("part.txt")
+    (templates / "ok.md.j2").write_text('# {{ title }}\n{% include "alias.txt" %}\n')
+    result = run("postmortem", "render", incident, "--template", "ok")
+    assert result.code == 0, result.stderr
+    assert "from the part" in result.stdout
+
+
+def test_report_refuses_a_postmortem_template_reading_outside(run: Run, repo: Path, outside: Path) -> None:
+    incident = _open(run)
+    assert run("resolve", incident).code == 0
+    assert run("postmortem", "new", incident).code == 0
+    templates = repo / "templates"
+    templates.mkdir()
+    (templates / "env.txt").symlink_to(outside / "secret.txt")
+    (templates / "postmortem.md.j2").write_text('# {{ title }}\n{% include "env.txt" %}\n')
+    before = take_snapshot(repo)
+    _refused(run("report"), "outside")
+    assert take_snapshot(repo) == before
+
+
+def test_report_refuses_a_static_file_linked_outside(run: Run, repo: Path, outside: Path) -> None:
+    _open(run)
+    (repo / "templates" / "report").mkdir(parents=True)
+    (repo / "templates" / "report" / "style.css").symlink_to(outside / "secret.txt")
+    before = take_snapshot(repo)
+    _refused(run("report"), "outside")
+    assert take_snapshot(repo) == before
+
+
+def test_a_templates_folder_linked_outside_the_repository_is_refused(run: Run, repo: Path, outside: Path) -> None:
+    incident = _open(run)
+    (outside / "postmortem.md.j2").write_text(SECRET + "\n")
+    (repo / "templates").symlink_to(outside, target_is_directory=True)
+    _refused(run("postmortem", "render", incident), "templates_dir", "outside")
+    _refused(run("report"), "templates_dir", "outside")
