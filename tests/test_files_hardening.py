@@ -3,6 +3,7 @@ read without a bound, or expand without a bound; leftovers of killed runs are cl
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,81 @@ def test_a_templates_folder_linked_outside_the_repository_is_refused(run: Run, r
     (repo / "templates").symlink_to(outside, target_is_directory=True)
     _refused(run("postmortem", "render", incident), "templates_dir", "outside")
     _refused(run("report"), "templates_dir", "outside")
+
+
+# -- 7: incident files are read with a bound, and only from inside ----------
+
+
+def _run_with_timeout(run: Run, *args: str, seconds: int = 60) -> object:
+    """``inc ARGS`` in a thread: a read of /dev/zero fails the test instead of hanging it."""
+    import concurrent.futures
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(run, *args).result(timeout=seconds)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _skipped(repo: Path, run: Run, name: str, reason: str) -> None:
+    """``list``, ``metrics`` and ``validate`` skip the file, warn, and name it."""
+    for args in (("list",), ("metrics",)):
+        result = _run_with_timeout(run, *args)
+        assert result.code == 0, result.stderr  # type: ignore[attr-defined]
+        assert f"skipped {name}" in result.stderr or name in result.stderr, result.stderr  # type: ignore[attr-defined]
+        assert "Traceback" not in result.stderr  # type: ignore[attr-defined]
+    checked = _run_with_timeout(run, "validate")
+    assert checked.code == 6, checked.stderr  # type: ignore[attr-defined]
+    text = checked.stdout + checked.stderr  # type: ignore[attr-defined]
+    assert name in text and reason in text, text
+    assert SECRET not in text
+
+
+def test_a_symlink_to_dev_zero_is_skipped_not_read(run: Run, repo: Path) -> None:
+    _open(run)
+    (repo / "incidents" / "INC-20250101-zzzzz.yaml").symlink_to("/dev/zero")
+    _skipped(repo, run, "INC-20250101-zzzzz.yaml", "outside the repository")
+
+
+def test_a_symlink_to_a_file_outside_the_repository_is_skipped(run: Run, repo: Path, outside: Path) -> None:
+    incident = _open(run)
+    copy = outside / "copy.yaml"
+    copy.write_bytes((repo / "incidents" / f"{incident}.yaml").read_bytes())
+    (repo / "incidents" / "INC-20250101-aaaaa.yaml").symlink_to(copy)
+    _skipped(repo, run, "INC-20250101-aaaaa.yaml", "outside the repository")
+    shown = run("show", "INC-20250101-aaaaa")
+    assert shown.code != 0 and "outside the repository" in shown.stderr
+
+
+def test_a_symlink_inside_the_repository_is_still_read(run: Run, repo: Path) -> None:
+    incident = _open(run)
+    (repo / "kept").mkdir()
+    real = repo / "kept" / f"{incident}.yaml"
+    os.replace(repo / "incidents" / f"{incident}.yaml", real)
+    (repo / "incidents" / f"{incident}.yaml").symlink_to(real)
+    result = run("list", "--json")
+    assert result.code == 0 and [i["id"] for i in result.json] == [incident], result.stderr
+
+
+def test_a_fifo_is_skipped_without_blocking(run: Run, repo: Path) -> None:
+    _open(run)
+    os.mkfifo(repo / "incidents" / "INC-20250101-fifoo.yaml")
+    _skipped(repo, run, "INC-20250101-fifoo.yaml", "not a regular file")
+
+
+def test_a_file_over_10_mib_is_skipped(run: Run, repo: Path) -> None:
+    _open(run)
+    big = repo / "incidents" / "INC-20250101-bigbb.yaml"
+    with open(big, "wb") as handle:
+        handle.truncate(11 * 1024 * 1024)
+    _skipped(repo, run, "INC-20250101-bigbb.yaml", "over the limit")
+
+
+def test_the_bounded_reader_never_reads_past_the_limit(tmp_path: Path) -> None:
+    from incli.storage.store import BrokenFile, read_incident_file
+
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"x" * 101)
+    assert read_incident_file(path, tmp_path, limit=101) == b"x" * 101
+    with pytest.raises(BrokenFile, match="over the limit"):
+        read_incident_file(path, tmp_path, limit=100)
