@@ -209,3 +209,163 @@ def test_the_bounded_reader_never_reads_past_the_limit(tmp_path: Path) -> None:
     assert read_incident_file(path, tmp_path, limit=101) == b"x" * 101
     with pytest.raises(BrokenFile, match="over the limit"):
         read_incident_file(path, tmp_path, limit=100)
+
+
+# -- 8: YAML aliases in incident files ------------------------------------
+
+BOMB = (
+    "id: INC-20250101-bombb\n"
+    "title: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+    "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+    "g: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+)
+
+
+def test_yamlio_load_refuses_aliases_with_their_line() -> None:
+    from incli.storage import fastyaml, yamlio
+
+    with pytest.raises(yamlio.YamlError, match="aliases") as caught:
+        yamlio.load(BOMB.encode())
+    assert caught.value.line == 3
+    assert fastyaml.load(BOMB.encode()) is None  # the fast reader leaves it to yamlio
+    simple = b"id: INC-1\ntitle: &t Title\nsummary: *t\n"
+    assert fastyaml.load(simple) is None
+    with pytest.raises(yamlio.YamlError, match="aliases"):
+        yamlio.load(simple)
+    # A star in text is not an alias.
+    assert yamlio.load(b"title: '5 * 3'\nnote: a * b\n") == {"title": "5 * 3", "note": "a * b"}
+
+
+def test_an_incident_file_with_aliases_is_skipped_and_reported(run: Run, repo: Path) -> None:
+    incident = _open(run)
+    path = repo / "incidents" / f"{incident}.yaml"
+    text = path.read_text()
+    lines = text.splitlines()
+    title_at = next(i for i, line in enumerate(lines) if line.startswith("title:"))
+    lines[title_at] = "title: &t DB down"
+    lines.append("summary: *t")
+    path.write_text("\n".join(lines) + "\n")
+    listed = run("list")
+    assert listed.code == 0
+    assert f"skipped {path.name}" in listed.stderr or path.name in listed.stderr, listed.stderr
+    checked = run("validate")
+    assert checked.code == 6
+    report = checked.stdout + checked.stderr
+    assert f"{path.name}:{len(lines)}" in report and "aliases" in report, report
+    bomb = repo / "incidents" / "INC-20250101-bombb.yaml"
+    bomb.write_text(BOMB)
+    result = _run_with_timeout(run, "validate", seconds=60)
+    assert result.code == 6 and "INC-20250101-bombb.yaml:3" in result.stdout + result.stderr  # type: ignore[attr-defined]
+
+
+# -- 15: what killed runs leave is cleaned up ---------------------------------
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_killed_write_leaves_a_tmp_file_the_next_write_removes(run: Run, repo: Path) -> None:
+    incident = _open(run)
+    folder = repo / "incidents"
+    dead = folder / f".{incident}.yaml.{_dead_pid()}-abcd1234.tmp"
+    dead.write_text("half a file")
+    old = folder / f".{incident}.yaml.oldstyle.tmp"
+    old.write_text("from before pids were in the name")
+    os.utime(old, (0, 0))
+    alive = folder / f".{incident}.yaml.{os.getpid()}-abcd1234.tmp"
+    alive.write_text("a write in progress")
+    recent = folder / f".{incident}.yaml.recent.tmp"
+    recent.write_text("no pid, recent")
+    checked = run("validate")
+    assert checked.code == 0, checked.stdout + checked.stderr  # validate ignores them
+    assert ".tmp" not in checked.stdout + checked.stderr
+    assert run("note", incident, "still here").code == 0
+    assert not dead.exists() and not old.exists()
+    assert alive.exists() and recent.exists()
+
+
+def test_a_killed_report_leaves_a_building_folder_the_next_report_removes(run: Run, repo: Path) -> None:
+    _open(run)
+    dead = repo / f".report.building-{_dead_pid()}-abcd1234"
+    dead.mkdir()
+    (dead / "index.html").write_text("half a report")
+    old = repo / ".report.old-zzzz1111"
+    old.mkdir()
+    os.utime(old, (0, 0))
+    alive = repo / f".report.building-{os.getpid()}-abcd1234"
+    alive.mkdir()
+    other = repo / f".notes.building-{_dead_pid()}-abcd1234"
+    other.mkdir()
+    result = run("report")
+    assert result.code == 0, result.stderr
+    assert not dead.exists() and not old.exists()
+    assert alive.exists() and other.exists()
+    assert not [p for p in repo.iterdir() if p.name.startswith(".report.") and p != alive]
+
+
+# -- 16: the default report folder is ignored by git; inc sync names what blocks it
+
+
+def _git(cwd: Path, *args: str) -> str:
+    import subprocess
+
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> Path:
+    import shutil
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Tester")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "tester@example.com")
+    remote = tmp_path / "remote.git"
+    _git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    root = tmp_path / "clone"
+    _git(tmp_path, "init", "-q", "-b", "main", str(root))
+    _git(root, "remote", "add", "origin", str(remote))
+    assert run("init", str(root)).code == 0
+    monkeypatch.setenv("INC_DIR", str(root))
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "init")
+    return root
+
+
+def test_the_default_report_folder_does_not_block_sync(run: Run, git_repo: Path) -> None:
+    _open(run)
+    assert run("report").code == 0
+    assert (git_repo / "report" / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert "report/" not in _git(git_repo, "status", "--porcelain", "--untracked-files=all")
+    result = run("sync", "--commit")
+    assert result.code == 0, result.stderr
+
+
+def test_sync_names_the_paths_that_block_it(run: Run, git_repo: Path) -> None:
+    _open(run)
+    assert run("report", "-o", str(git_repo / "site")).code == 0
+    assert not (git_repo / "site" / ".gitignore").exists()  # a folder named with -o may be committed
+    (git_repo / "notes.txt").write_text("mine\n")
+    result = run("sync", "--commit")
+    assert result.code != 0
+    assert len(result.err_lines) == 1
+    assert "changes outside the incident repository" in result.stderr
+    assert "notes.txt" in result.stderr and "site/ (" in result.stderr and "untracked files)" in result.stderr

@@ -39,6 +39,7 @@ from typing import Any
 from incli import __version__
 from incli.domain.metrics import facts_from_incident
 from incli.domain.model import Incident
+from incli.storage.atomic import TEMP_SUFFIX, remove_stale, temp_prefix
 
 FORMAT = 2
 MAGIC = "incli-index"
@@ -136,7 +137,8 @@ class Index:
             return
         try:
             blob = marshal.dumps((self._header(part), entries))
-            fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            remove_stale(path.parent, prefix=f".{path.name}.")
+            fd, temp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=TEMP_SUFFIX, dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(blob)

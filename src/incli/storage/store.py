@@ -16,7 +16,7 @@ from incli.domain.metrics import Facts
 from incli.domain.model import Incident, IncidentFormatError, incident_from_dict
 from incli.errors import Problems, StorageError
 from incli.storage import fastyaml, yamlio
-from incli.storage.atomic import atomic_write, create_new, file_lock
+from incli.storage.atomic import atomic_write, create_new, file_lock, remove_stale
 from incli.storage.repo import LOCK_NAME, Repository
 
 ID_ATTEMPTS = 20  # fresh ids drawn before Store.create gives up
@@ -205,6 +205,8 @@ class Store:
         """Hold the repository's write lock for a read-modify-write."""
         state = self.repo.ensure_state_dir()
         with file_lock(state / LOCK_NAME):
+            # What a killed write left (.NAME.PID-XXXX.tmp) goes once its process is gone.
+            remove_stale(self.folder)
             yield
 
     @staticmethod
