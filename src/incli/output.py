@@ -3,6 +3,13 @@
 This is the only module that imports rich, and it does so only when a table or
 a panel is drawn, so commands that print a line stay fast to start. Colour is off
 when the stream is not a terminal or NO_COLOR is set (rich honours both).
+
+Every text meant for a person (data lines, messages, table cells, fields, headings)
+passes through ``visible`` first: incident text comes from alerts and other people,
+and a control character in it must not drive the terminal (``\\x1b[2J`` clears the
+screen, U+202E reverses what follows). Those are shown as escapes (``\\x1b``,
+``\\u202e``); tabs and newlines stay. ``--json`` output is never changed (json.dumps
+escapes control characters itself), and neither are the files.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -30,6 +38,22 @@ STATUS_STYLES = {
 
 _consoles: dict[tuple[bool, int], Console] = {}
 
+# C0 controls but tab and newline, DEL, C1 controls, and the bidi embeddings, overrides and isolates.
+# Lone surrogates (bytes that were not UTF-8, from the command line) show as the byte they were.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every character that would drive the terminal shown as an escape (``\\x1b``)."""
+    return _UNSAFE.sub(_escaped, text)
+
 
 def console(stderr: bool = False) -> Console:
     # Keyed by the stream too: tests (and embedders) swap sys.stdout between runs.
@@ -46,7 +70,7 @@ def console(stderr: bool = False) -> Console:
 
 def data(text: str) -> None:
     """A line of data on stdout (an id, a path)."""
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(visible(text) + "\n")
     sys.stdout.flush()
 
 
@@ -73,17 +97,17 @@ def json_array_out(elements: Sequence[str]) -> None:
 
 def info(text: str) -> None:
     """A message for the person at the terminal, on stderr."""
-    sys.stderr.write(text + "\n")
+    sys.stderr.write(visible(text) + "\n")
 
 
 def warn(text: str) -> None:
-    sys.stderr.write(f"{PROG}: warning: {text}\n")
+    sys.stderr.write(f"{PROG}: warning: {visible(text)}\n")
 
 
 def error(text: str) -> None:
     """One line, always: a title or a YAML message with a line break must not split it."""
     one_line = " ".join(part.strip() for part in text.splitlines() if part.strip())
-    sys.stderr.write(f"{PROG}: error: {one_line}\n")
+    sys.stderr.write(f"{PROG}: error: {visible(one_line)}\n")
 
 
 def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -95,6 +119,15 @@ def escape(text: str) -> str:
     from rich.markup import escape as rich_escape
 
     return rich_escape(text)
+
+
+def _text(title: str | None) -> Any:
+    """A title as plain text (never markup), made visible."""
+    if title is None:
+        return None
+    from rich.text import Text
+
+    return Text(visible(title))
 
 
 def severity_style(rank: int) -> str:
@@ -116,12 +149,12 @@ def table(
     if not rows:
         info(empty)
         return
-    grid = Table(title=title, title_justify="left", header_style="bold")
+    grid = Table(title=_text(title), title_justify="left", header_style="bold")
     for column in columns:
-        grid.add_column(column, overflow="fold")
+        grid.add_column(Text(visible(column)), overflow="fold")
     for index, row in enumerate(rows):
         row_styles = styles[index] if styles else [None] * len(row)
-        grid.add_row(*(Text(cell, style=style or "") for cell, style in zip(row, row_styles, strict=False)))
+        grid.add_row(*(Text(visible(cell), style=style or "") for cell, style in zip(row, row_styles, strict=False)))
     console().print(grid)
 
 
@@ -134,10 +167,10 @@ def fields(pairs: Sequence[tuple[str, str, str | None]], title: str | None = Non
     grid.add_column(style="bold")
     grid.add_column()
     for label, value, style in pairs:
-        grid.add_row(label, Text(value, style=style or ""))
+        grid.add_row(Text(visible(label)), Text(visible(value), style=style or ""))
     out = console()
     if title:
-        out.print(Text(title, style="bold"))
+        out.print(Text(visible(title), style="bold"))
     out.print(grid)
 
 
@@ -145,7 +178,7 @@ def heading(text: str) -> None:
     from rich.text import Text
 
     console().print()
-    console().print(Text(text, style="bold underline"))
+    console().print(Text(visible(text), style="bold underline"))
 
 
 def bar_chart(
@@ -167,21 +200,21 @@ def bar_chart(
     if not labels:
         info(empty)
         return
-    grid = Table(title=title, title_justify="left", header_style="bold", box=None, padding=(0, 2))
+    grid = Table(title=_text(title), title_justify="left", header_style="bold", box=None, padding=(0, 2))
     grid.add_column("")
     for heading, _values, _texts in series:
-        grid.add_column(heading, no_wrap=True)
+        grid.add_column(Text(visible(heading)), no_wrap=True)
     peaks = [max((v for v in values if v is not None), default=0.0) for _h, values, _t in series]
     styles = ("cyan", "magenta", "green", "yellow")
     for row, label in enumerate(labels):
-        cells: list[Text] = [Text(label)]
+        cells: list[Text] = [Text(visible(label))]
         for column, (_heading, values, texts) in enumerate(series):
             value, peak = values[row], peaks[column]
             length = 0
             if value is not None and value > 0 and peak > 0:
                 length = max(1, round(width * value / peak))
             cell = Text("█" * length, style=styles[column % len(styles)])
-            cell.append(" " * (width - length) + " " + texts[row])
+            cell.append(" " * (width - length) + " " + visible(texts[row]))
             cells.append(cell)
         grid.add_row(*cells)
     console().print(grid)
@@ -200,6 +233,6 @@ def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     bar = Progress(*columns, console=console(stderr=True), transient=True)
-    task = bar.add_task(label, total=total)
+    task = bar.add_task(escape(visible(label)), total=total)
     with bar:
         yield lambda n: bar.advance(task, n)

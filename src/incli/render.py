@@ -18,6 +18,7 @@ on 10,000 pages). Environments are cached: building one per page is slow.
 from __future__ import annotations
 
 import functools
+import os
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -119,6 +120,59 @@ def find(name_or_path: str | None, fmt: str, repo_templates: Path | None) -> Tem
     names = sorted({f"{t.name}.{t.format}" for t in available(repo_templates) if not t.shadowed})
     shown = ", ".join(names) or "none"
     raise NotFound(f"no template {wanted!r} for {fmt}; available: {shown} (see inc postmortem templates)")
+
+
+# -- keeping templates inside their folders --------------------------------
+
+
+def _real(folder: Path | str) -> str:
+    return os.path.realpath(folder)
+
+
+def inside(path: Path | str, roots: tuple[str, ...]) -> bool:
+    """Is the real path of ``path`` (every symlink followed) one of the real folders in ``roots`` or below?"""
+    real = _real(path)
+    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def outside_message(path: Path | str, folder: Path | str) -> str:
+    return (
+        f"template {path} is a link to {_real(path)}, outside {folder}; "
+        "templates and what they include must be files inside the templates folder"
+    )
+
+
+def check_inside(path: Path | str, folders: tuple[str, ...]) -> None:
+    """InvalidInput when ``path`` resolves outside every folder (a symlink to /proc/self/environ, say)."""
+    if not inside(path, tuple(_real(f) for f in folders)):
+        raise InvalidInput(outside_message(path, " or ".join(folders)))
+
+
+@functools.lru_cache(maxsize=16)
+def _contained_loader(folders: tuple[str, ...]) -> Any:
+    """A FileSystemLoader over ``folders`` that refuses any template whose real path leaves them:
+    a template, an include or an extended page that is (or sits in a folder that is) a symlink
+    to a file outside is refused, not read."""
+    import jinja2
+    from jinja2.loaders import split_template_path
+
+    roots = tuple(_real(f) for f in folders)
+
+    class ContainedLoader(jinja2.FileSystemLoader):
+        def get_source(self, environment: Any, template: str) -> Any:
+            pieces = split_template_path(template)  # TemplateNotFound for ".."
+            for folder in self.searchpath:
+                # Checked before reading: a link to /dev/zero or a FIFO must never be opened.
+                candidate = os.path.join(folder, *pieces)
+                if os.path.lexists(candidate):
+                    if not inside(candidate, roots):
+                        raise InvalidInput(outside_message(candidate, folder))
+                    if os.path.exists(candidate) and not os.path.isfile(candidate):
+                        raise InvalidInput(f"template {candidate} is not a regular file")
+                    break
+            return super().get_source(environment, template)
+
+    return ContainedLoader(list(folders))
 
 
 # -- the data a template sees ---------------------------------------------
@@ -262,7 +316,7 @@ def _postmortem_environment(folders: tuple[str, ...], autoescape: bool, sandboxe
 
     kind = SandboxedEnvironment if sandboxed else jinja2.Environment
     env = kind(
-        loader=jinja2.FileSystemLoader(list(folders)),
+        loader=_contained_loader(folders),
         autoescape=autoescape,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -292,6 +346,8 @@ def render(template: TemplateInfo, fmt: str, data: dict[str, Any], repo_template
     try:
         compiled = env.get_template(template.path.name)
         text = compiled.render(**data)
+    except InvalidInput:
+        raise
     except jinja2.TemplateSyntaxError as exc:
         where = f"{Path(exc.filename).name if exc.filename else template.path.name} line {exc.lineno}"
         raise InvalidInput(f"broken template {where}: {exc.message}") from None
@@ -354,7 +410,7 @@ def report_environment(folders: tuple[str, ...], sandboxed: bool = True) -> Any:
 
     kind = SandboxedEnvironment if sandboxed else jinja2.Environment
     env = kind(
-        loader=jinja2.FileSystemLoader(list(folders)),
+        loader=_contained_loader(folders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -417,6 +473,8 @@ class ReportRenderer:
     def static(self, name: str) -> bytes:
         for folder in self.folders:
             path = Path(folder) / REPORT_FOLDER / name
+            if os.path.lexists(path):
+                check_inside(path, (folder,))
             if path.is_file():
                 return path.read_bytes()
         raise FileNotFoundError(f"no {REPORT_FOLDER}/{name} in {', '.join(self.folders)}")

@@ -40,6 +40,13 @@ class IncGroup(TyperGroup):
     ) -> Any:
         debug = bool(os.environ.get("INC_DEBUG"))
         code: int
+        undecodable = _undecodable(sys.argv[1:] if args is None else args)
+        if undecodable is not None:
+            # Bytes that are not UTF-8 arrive as lone surrogates, which no file or terminal can take.
+            output.error(f"the argument '{undecodable}' is not valid UTF-8; type it again as text")
+            if standalone_mode:
+                sys.exit(ExitCode.INVALID)
+            return ExitCode.INVALID
         try:
             result = super().main(
                 args=args, prog_name=prog_name or "inc", complete_var=complete_var, standalone_mode=False, **extra
@@ -74,6 +81,13 @@ class IncGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _undecodable(args: Sequence[str]) -> str | None:
+    for arg in args:
+        if any("\ud800" <= char <= "\udfff" for char in arg):
+            return arg
+    return None
 
 
 app = typer.Typer(

@@ -263,6 +263,25 @@ def _inside(name: str, top: Path, repo: Repository) -> bool:
     return any(path == p or p in path.parents for p in own)
 
 
+def _grouped(changes: list[tuple[str, str]]) -> list[str]:
+    """The paths to name: changed files as they are, untracked files by their top folder
+    (``report/ (12 untracked files)``), so a built site is one name, not hundreds."""
+    shown: list[str] = []
+    untracked: dict[str, int] = {}
+    for code, name in changes:
+        if code == "??" and "/" in name:
+            folder = name.split("/", 1)[0] + "/"
+            if folder not in untracked:
+                shown.append(folder)
+            untracked[folder] = untracked.get(folder, 0) + 1
+        else:
+            shown.append(name)
+    return [
+        f"{name} ({untracked[name]} untracked file{'s' if untracked[name] != 1 else ''})" if name in untracked else name
+        for name in shown
+    ]
+
+
 def sync(repo: Repository, *, commit: bool, by: str | None, say: Callable[[str], None]) -> None:
     """Pull (merging with the driver) and push. Refuses, changing nothing, when it cannot.
 
@@ -280,7 +299,7 @@ def sync(repo: Repository, *, commit: bool, by: str | None, say: Callable[[str],
         raise StorageError("git status failed; run git status to see why")
     if gitinfo.conflicted(top):
         raise Conflict("a merge is in progress with conflicts; resolve them (git status) before inc sync")
-    unrelated = [name for _code, name in changes if not _inside(name, top, repo)]
+    unrelated = _grouped([(code, name) for code, name in changes if not _inside(name, top, repo)])
     if unrelated:
         shown = ", ".join(unrelated[:5]) + (f" and {len(unrelated) - 5} more" if len(unrelated) > 5 else "")
         raise Conflict(f"the work tree has changes outside the incident repository ({shown}); commit or stash them")

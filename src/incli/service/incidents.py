@@ -156,7 +156,7 @@ class Service:
         incident_id = self.resolve_id(query)
         path = self.store.path_for(incident_id)
         try:
-            return incident_id, path.read_bytes()
+            return incident_id, self.store.read_bytes(path)
         except OSError as exc:
             raise NotFound(f"cannot read {path}: {exc.strerror or exc}") from None
 
@@ -177,7 +177,7 @@ class Service:
             raise InvalidInput(problems[0])
         with self.store.locked():
             path = self.store.path_for(incident_id)
-            if path.read_bytes() != base:
+            if self.store.read_bytes(path) != base:
                 raise Conflict(f"{incident_id} changed while you were editing")
             self.store.write_bytes(incident_id, data)
             incident = self.store.load(incident_id)

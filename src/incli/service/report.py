@@ -27,6 +27,7 @@ from incli.domain.config import Config
 from incli.domain.model import Incident
 from incli.domain.times import parse_time
 from incli.errors import Conflict, InvalidInput, StorageError
+from incli.storage.atomic import remove_stale, temp_prefix
 
 MARKER = ".incli-report"
 MARKER_TEXT = (
@@ -34,6 +35,10 @@ MARKER_TEXT = (
     "Do not keep your own files here.\n"
 )
 DEFAULT_DIR = "report"
+# Written into the default report folder (inside the repository's work tree): git ignores the
+# built site, so inc sync --commit is not blocked by it. A folder named with -o gets none
+# (a team may commit its site, e.g. for GitHub Pages).
+GITIGNORE_TEXT = "# written by inc report: the report is built from the incidents, never committed\n*\n"
 DEFAULT_TITLE = "Incident report"
 # The incident list is split into pages of this many rows: a browser lays out a
 # 10,000-row table slowly, and nobody scrolls that far.
@@ -95,7 +100,7 @@ def _swap_into_place(built: Path, folder: Path) -> None:
     if folder.is_dir():
         if os.listdir(folder):
             # A fresh empty folder to rename the earlier report onto (rename replaces an empty folder).
-            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
+            old = Path(tempfile.mkdtemp(prefix=temp_prefix(folder.name, "old-"), dir=folder.parent))
             os.replace(folder, old)
         else:
             folder.rmdir()
@@ -174,14 +179,19 @@ def build_report(
     measured = measure(service, since=since_at.isoformat() if since_at else None, by="month")
     total_pages = len(rows) + 2 + max(1, -(-len(rows) // INDEX_PAGE_SIZE))
 
+    # What a killed build left (.NAME.building-PID-XXXX, .NAME.old-PID-XXXX) goes once its process is gone.
+    for kind in ("building-", "old-"):
+        remove_stale(folder.parent, prefix=f".{folder.name}.{kind}", suffix="", folders=True)
     try:
-        building = Path(tempfile.mkdtemp(prefix=f".{folder.name}.building-", dir=folder.parent))
+        building = Path(tempfile.mkdtemp(prefix=temp_prefix(folder.name, "building-"), dir=folder.parent))
     except OSError as exc:
         raise StorageError(f"cannot write in {folder.parent}: {exc.strerror or exc}") from None
     bar = progress("Writing report", total_pages) if progress else contextlib.nullcontext(lambda _n: None)
     try:
         with bar as advance:
             _write_site(building, renderer, rows, measured, config, now, today, zone, site, advance, warn)
+            if folder == Path(os.path.abspath(service.repo.root / DEFAULT_DIR)):
+                SiteWriter(building).write(".gitignore", GITIGNORE_TEXT)
         _swap_into_place(building, folder)
     except OSError as exc:
         shutil.rmtree(building, ignore_errors=True)

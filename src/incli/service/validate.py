@@ -15,10 +15,11 @@ from pathlib import Path
 from incli.domain import lifecycle
 from incli.domain.model import EXTENSION_ORDER, IncidentFormatError, incident_from_dict
 from incli.domain.postmortem import MERGE_CONFLICT_HINT, action_problems, merge_conflicts, postmortem_problems
+from incli.errors import StorageError
 from incli.service.git import driver_problem
 from incli.storage import gitinfo, yamlio
 from incli.storage.repo import Repository
-from incli.storage.store import SUFFIX, Store
+from incli.storage.store import SUFFIX, BrokenFile, Store
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,12 @@ def validate(repo: Repository) -> tuple[int, list[Finding]]:
     paths = store.paths()
     for path in paths:
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            findings.append(Finding(path, None, f"cannot read: {exc.strerror or exc}"))
+            data = store.read_bytes(path)
+        except BrokenFile as exc:
+            findings.append(Finding(path, exc.broken.line, exc.broken.reason))
+            continue
+        except StorageError as exc:
+            findings.append(Finding(path, None, str(exc)))
             continue
         incident_id, found = check_file(path, data, repo)
         findings.extend(found)

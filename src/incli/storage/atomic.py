@@ -4,6 +4,10 @@ A write goes to a temporary file in the same folder, is flushed to disk, and
 is renamed over the old file: a process killed at any moment leaves either the
 old file or the new one. A new file is linked into place, so two processes can
 never create the same file.
+
+A temporary file is named ``.NAME.PID-XXXX.tmp``: a process killed mid-write (SIGKILL, a
+power cut) leaves one behind, and the next write in that folder removes those whose process
+is gone or that are over an hour old (``remove_stale``).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -20,6 +25,69 @@ from incli.errors import StorageError
 
 TEMP_SUFFIX = ".tmp"
 LOCK_TIMEOUT_SECONDS = 30.0
+STALE_SECONDS = 3600.0  # a leftover older than this is stale even if its pid was reused
+_PID = re.compile(r"(?:^|[.-])(\d+)-[^.]*$")
+
+
+def temp_prefix(name: str, kind: str = "") -> str:
+    """The start of a temporary name for ``name`` that embeds this process's id."""
+    return f".{name}.{kind}{os.getpid()}-"
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by someone else
+        return True
+    return True
+
+
+def is_stale(path: Path, now: float | None = None) -> bool:
+    """A leftover whose process is gone (the pid in its name) or that is over an hour old."""
+    stem = path.name[: -len(TEMP_SUFFIX)] if path.name.endswith(TEMP_SUFFIX) else path.name
+    match = _PID.search(stem)
+    if match is not None and not _alive(int(match.group(1))):
+        return True
+    try:
+        age = (time.time() if now is None else now) - path.lstat().st_mtime
+    except OSError:
+        return False
+    return age > STALE_SECONDS
+
+
+def remove_stale(folder: Path, prefix: str = ".", suffix: str = TEMP_SUFFIX, folders: bool = False) -> list[Path]:
+    """Remove the stale leftovers in ``folder`` named ``prefix...suffix`` (files, or with
+    ``folders`` folders); what was removed. Best effort: a failure leaves the leftover."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not (entry.name.startswith(prefix) and entry.name.endswith(suffix)):
+            continue
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            continue
+        if is_dir != folders or not is_stale(path):
+            continue
+        try:
+            if is_dir:
+                import shutil
+
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -32,7 +100,7 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _write_temp(path: Path, data: bytes) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

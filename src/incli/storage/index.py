@@ -49,6 +49,7 @@ from typing import Any
 from incli import __version__
 from incli.domain.metrics import facts_from_incident, facts_tuple_ok
 from incli.domain.model import Incident
+from incli.storage.atomic import TEMP_SUFFIX, remove_stale, temp_prefix
 
 FORMAT = 3
 MAGIC = "incli-index"
@@ -221,7 +222,8 @@ class Index:
         try:
             blob = marshal.dumps((self._header(part), entries))
             blob += self._digest(secret, blob)
-            fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            remove_stale(path.parent, prefix=f".{path.name}.")
+            fd, temp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=TEMP_SUFFIX, dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(blob)

@@ -96,7 +96,26 @@ def load_repository(root: Path) -> Repository:
         # A value that cannot be used is invalid input (exit 4), like a bad --at;
         # a file that is not YAML at all is a repository problem (exit 6).
         raise InvalidInput(f"{path}{f':{at}' if at else ''}: {exc}") from None
-    return Repository(root=root, config=config)
+    repo = Repository(root=root, config=config)
+    _check_folders_inside(repo)
+    return repo
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Is ``path``, every symlink followed, ``folder`` itself or below it (also followed)?"""
+    real, top = os.path.realpath(path), os.path.realpath(folder)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _check_folders_inside(repo: Repository) -> None:
+    """The incidents and templates folders are the repository's own: a symlink from either to a
+    folder outside it would let a clone's content read (and publish) any file on the machine."""
+    for key, folder in (("incidents_dir", repo.incidents_dir), ("templates_dir", repo.templates_dir)):
+        if os.path.lexists(folder) and not inside(folder, repo.root):
+            raise Problems(
+                f"{repo.config_path}: {key}: {folder} is a link to {os.path.realpath(folder)}, outside the "
+                "repository; make it a folder inside the repository"
+            )
 
 
 _KEY_PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +16,12 @@ from incli.domain.metrics import Facts
 from incli.domain.model import Incident, IncidentFormatError, incident_from_dict
 from incli.errors import Problems, StorageError
 from incli.storage import fastyaml, yamlio
-from incli.storage.atomic import atomic_write, create_new, file_lock
+from incli.storage.atomic import atomic_write, create_new, file_lock, remove_stale
 from incli.storage.repo import LOCK_NAME, Repository
 
 ID_ATTEMPTS = 20  # fresh ids drawn before Store.create gives up
 SUFFIX = ".yaml"
+MAX_FILE_BYTES = 10 * 1024 * 1024  # an incident file is kilobytes; anything over this is not one
 FACTS_FIELDS = len(Facts.__slots__)
 
 
@@ -66,6 +68,41 @@ def parse_incident_bytes(data: bytes, path: Path) -> Incident:
     return incident
 
 
+def _inside(real: str, top: str) -> bool:
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def read_incident_file(path: Path, root: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """An incident file's bytes, read with a bound; BrokenFile (nothing read) for a symlink that
+    leads outside the repository, anything that is not a regular file (a FIFO, a device such as
+    /dev/zero), and a file over ``limit`` bytes. Never blocks on a FIFO, never reads unbounded."""
+    try:
+        if path.is_symlink():
+            real = os.path.realpath(path)
+            if not _inside(real, os.path.realpath(root)):
+                raise BrokenFile(Broken(path, None, f"a link to {real}, outside the repository; not read"))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise BrokenFile(Broken(path, None, "no such file")) from None
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise BrokenFile(Broken(path, None, "not a regular file (a FIFO, a device or a folder); not read"))
+        if info.st_size > limit:
+            raise BrokenFile(Broken(path, None, f"{info.st_size:,} bytes, over the limit of {limit:,}; not read"))
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # it grew after fstat
+        raise BrokenFile(Broken(path, None, f"over the limit of {limit:,} bytes; not read"))
+    return data
+
+
 class Store:
     def __init__(self, repo: Repository) -> None:
         self.repo = repo
@@ -95,19 +132,17 @@ class Store:
             return query  # an exact id: no need to list the folder
         return idmod.resolve(query, self.ids())
 
+    def read_bytes(self, path: Path) -> bytes:
+        """A file's bytes, bounded and only from inside the repository (see read_incident_file)."""
+        return read_incident_file(path, self.repo.root)
+
     def read(self, path: Path) -> Incident:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise BrokenFile(Broken(path, None, "no such file")) from None
-        except OSError as exc:
-            raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
-        return parse_incident_bytes(data, path)
+        return parse_incident_bytes(self.read_bytes(path), path)
 
     def read_bytes_or_none(self, incident_id: str) -> bytes | None:
         try:
-            return self.path_for(incident_id).read_bytes()
-        except OSError:
+            return self.read_bytes(self.path_for(incident_id))
+        except (OSError, StorageError, BrokenFile):
             return None
 
     def load(self, incident_id: str) -> Incident:
@@ -170,6 +205,8 @@ class Store:
         """Hold the repository's write lock for a read-modify-write."""
         state = self.repo.ensure_state_dir()
         with file_lock(state / LOCK_NAME):
+            # What a killed write left (.NAME.PID-XXXX.tmp) goes once its process is gone.
+            remove_stale(self.folder)
             yield
 
     @staticmethod

@@ -94,7 +94,11 @@ def conflict_lines(data: bytes) -> list[int]:
 
 
 def load(data: bytes | str) -> Any:
+    """One document (an incident file). Aliases (``*name``) are refused, as in incli.yaml:
+    incli never writes them, and a few nested make a small file expand to gigabytes. Only
+    text holding a ``*`` can have one, so only that text pays for the check."""
     try:
+        _refuse_aliases(data)
         return yaml.load(data, Loader=Loader)  # noqa: S506 - Loader is a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -103,6 +107,20 @@ def load(data: bytes | str) -> Any:
         raise YamlError(f"not valid YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"not valid YAML: {exc}", None) from None
+
+
+ALIAS_MESSAGE = "aliases (*name) are not allowed here; write the value out"
+
+
+def _refuse_aliases(data: bytes | str) -> None:
+    """YamlError at the first alias; only text holding a ``*`` is parsed for it (the events
+    themselves never expand, so a bomb costs no more than its size)."""
+    if b"*" not in data if isinstance(data, bytes) else "*" not in data:
+        return
+    for event in yaml.parse(data, Loader=Loader):
+        if isinstance(event, yaml.AliasEvent):
+            mark = event.start_mark
+            raise YamlError(ALIAS_MESSAGE, mark.line + 1 if mark is not None else None)
 
 
 def dump(data: Any) -> str:
@@ -156,6 +174,8 @@ def load_with_lines(data: bytes | str, *, allow_aliases: bool = False) -> tuple[
     a few of them nested make a small file expand to gigabytes.
     """
     try:
+        if not allow_aliases:
+            _refuse_aliases(data)
         loader = Loader(data)
         try:
             node = loader.get_single_node()
@@ -180,7 +200,7 @@ def _walk(
 ) -> None:
     if id(node) in seen:
         if not aliases:
-            raise YamlError("aliases (*name) are not allowed here; write the value out", node.start_mark.line + 1)
+            raise YamlError(ALIAS_MESSAGE, node.start_mark.line + 1)
         return
     seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
