@@ -21,7 +21,16 @@ except ImportError:  # pragma: no cover - depends on the installed Typer
 
 from incli import __version__, output
 from incli.cli import common
-from incli.errors import ExitCode, IncError
+from incli.errors import ExitCode, IncError, InvalidInput
+
+
+def _refuse_undecodable(args: Sequence[str]) -> None:
+    """An argument that was not UTF-8 arrives with lone surrogates (surrogateescape):
+    refuse it before any command runs, so nothing is written with text no file can hold."""
+    for position, arg in enumerate(args, start=1):
+        if any("\ud800" <= ch <= "\udfff" for ch in str(arg)):
+            shown = str(arg).encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            raise InvalidInput(f"argument {position} ({shown}) is not valid UTF-8; use UTF-8 text")
 
 
 class IncGroup(TyperGroup):
@@ -41,6 +50,7 @@ class IncGroup(TyperGroup):
         debug = bool(os.environ.get("INC_DEBUG"))
         code: int
         try:
+            _refuse_undecodable(sys.argv[1:] if args is None else list(args))
             result = super().main(
                 args=args, prog_name=prog_name or "inc", complete_var=complete_var, standalone_mode=False, **extra
             )
