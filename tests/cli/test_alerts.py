@@ -43,7 +43,7 @@ def test_cli_reads_a_file_and_stdin(repo: Path, tmp_path: Path) -> None:
         "message": f"{incident_id} already records this notification",
     }
     data = load(repo)
-    assert data["started_at"] == "2025-01-15T14:27:30+00:00"
+    assert data["started_at"] == "2025-01-15T14:27:30.100000+00:00"
     assert data["detected_at"].endswith("+00:00")
 
 

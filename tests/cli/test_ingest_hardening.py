@@ -40,7 +40,7 @@ def test_a_lone_surrogate_typed_as_a_title_is_never_written(
     result = run("open", "bad \udcff title", "-s", "SEV2")  # what a Latin-1 terminal's byte decodes to
     assert result.code == 4
     (line,) = result.err_lines
-    assert line.startswith("inc: error:") and "not valid Unicode" in line
+    assert line.startswith("inc: error:") and "not valid UTF-8" in line
     assert snapshot(repo) == before
 
 

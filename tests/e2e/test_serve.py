@@ -84,9 +84,9 @@ def test_firing_then_resolved_over_http(repo: Path) -> None:
         assert (status, resolved["action"]) == (200, "mitigated")
     (incident,) = incidents(repo)
     assert incident["id"] == body["incident"]
-    assert incident["started_at"] == "2025-01-15T14:27:30+00:00"
+    assert incident["started_at"] == "2025-01-15T14:27:30.100000+00:00"
     assert incident["detected_at"] == "2025-01-15T14:30:10+00:00"
-    assert incident["mitigated_at"] == "2025-01-15T14:40:03+00:00"
+    assert incident["mitigated_at"] == "2025-01-15T14:40:03.512893+00:00"
     assert len(lines) == 3
     assert lines[0].endswith(f"POST /alertmanager 200 opened {body['incident']}")
 
@@ -196,5 +196,5 @@ def test_hooks_fire_for_incidents_opened_over_http(repo: Path) -> None:
     opened, mitigated = got.bodies()
     assert opened["text"] == f"[SEV1] {body['incident']} opened: Database connection pool exhausted (checkout)"
     assert mitigated["event"] == "mitigated"
-    assert mitigated["incident"]["mitigated_at"] == "2025-01-15T14:40:03+00:00"
+    assert mitigated["incident"]["mitigated_at"] == "2025-01-15T14:40:03.512893+00:00"
     assert not any("failed" in line for line in lines)

@@ -67,8 +67,8 @@ def test_firing_group_opens_one_incident_with_times_in_utc(repo: Path) -> None:
     assert data["severity"] == "SEV1"  # the most severe alert: critical -> SEV1
     assert data["service"] == "checkout"
     assert data["status"] == "open"
-    # earliest startsAt: 16:27:30.1+02:00 is 14:27:30Z, before 14:28:03Z
-    assert data["started_at"] == "2025-01-15T14:27:30+00:00"
+    # earliest startsAt: 16:27:30.1+02:00 is 14:27:30.1Z, before 14:28:03Z (kept to the microsecond)
+    assert data["started_at"] == "2025-01-15T14:27:30.100000+00:00"
     assert data["detected_at"] == "2025-01-15T14:30:10+00:00"
     assert data["opened_at"] == "2025-01-15T14:30:10+00:00"
     assert data["source"]["kind"] == "alertmanager"
@@ -76,8 +76,8 @@ def test_firing_group_opens_one_incident_with_times_in_utc(repo: Path) -> None:
     assert data["source"]["fingerprints"] == ["a1b2c3d4e5f60718", "0f1e2d3c4b5a6978"]
     notes = [e["text"] for e in data["timeline"] if e["kind"] == "note"]
     assert len(notes) == 2
-    assert any("db-1:9187" in n and "since 2025-01-15T14:28:03+00:00" in n for n in notes)
-    assert any("db-2:9187" in n and "since 2025-01-15T14:27:30+00:00" in n for n in notes)
+    assert any("db-1:9187" in n and "since 2025-01-15T14:28:03.512893+00:00" in n for n in notes)
+    assert any("db-2:9187" in n and "since 2025-01-15T14:27:30.100000+00:00" in n for n in notes)
 
 
 def test_same_payload_twice_changes_nothing(repo: Path) -> None:
@@ -98,7 +98,7 @@ def test_new_alert_in_the_group_is_added_to_the_active_incident(repo: Path) -> N
     notes = [e for e in data["timeline"] if e["kind"] == "note"]
     assert [n["at"] for n in notes] == ["2025-01-15T14:30:10+00:00", "2025-01-15T14:34:00+00:00"]
     assert "db-2:9187" in notes[1]["text"]
-    assert data["started_at"] == "2025-01-15T14:27:30+00:00"  # the new alert started earlier
+    assert data["started_at"] == "2025-01-15T14:27:30.100000+00:00"  # the new alert started earlier
     assert data["source"]["fingerprints"] == ["a1b2c3d4e5f60718", "0f1e2d3c4b5a6978"]
 
 
@@ -118,7 +118,7 @@ def test_resolved_marks_mitigated_at_the_latest_ends_at(repo: Path) -> None:
     data = load(repo)
     assert data["status"] == "mitigated"
     # 16:39:00+02:00 is 14:39Z, 14:40:03.51Z is later
-    assert data["mitigated_at"] == "2025-01-15T14:40:03+00:00"
+    assert data["mitigated_at"] == "2025-01-15T14:40:03.512893+00:00"
     assert data["source"]["firing"] == []
     before = files(repo)[0].read_bytes()
     again = ingest(repo, resolved_two(), when="2025-01-15T14:50:00+00:00")
@@ -142,8 +142,8 @@ def test_resolved_notification_seen_alone_records_a_mitigated_incident(repo: Pat
     ingest(repo, resolved_two(), when="2025-01-15T15:00:00+00:00")
     data = load(repo)
     assert data["status"] == "mitigated"
-    assert data["started_at"] == "2025-01-15T14:27:30+00:00"
-    assert data["mitigated_at"] == "2025-01-15T14:40:03+00:00"
+    assert data["started_at"] == "2025-01-15T14:27:30.100000+00:00"
+    assert data["mitigated_at"] == "2025-01-15T14:40:03.512893+00:00"
     assert data["detected_at"] <= data["mitigated_at"]
 
 
@@ -227,7 +227,7 @@ def test_hand_written_payload_without_version_group_key_or_status(repo: Path) ->
     data = load(repo)
     assert data["title"] == "p99 above 2s"
     assert data["severity"] == "SEV3"
-    assert data["started_at"] == "2025-01-15T14:29:59+00:00"  # -00:30 offset, nanoseconds cut
+    assert data["started_at"] == "2025-01-15T14:29:59.999999+00:00"  # -00:30 offset, nanoseconds cut
     assert data["source"]["group_key"] == '{}:{alertname="HighLatency", severity="warning"}'
 
 

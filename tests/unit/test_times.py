@@ -139,7 +139,7 @@ def test_parse_duration_refuses_garbage(text: str) -> None:
         (timedelta(hours=1), "1 hour"),
         (timedelta(hours=1, minutes=6), "1 hour 6 minutes"),
         (timedelta(hours=2, minutes=1), "2 hours 1 minute"),
-        (timedelta(days=2, hours=3, minutes=7), "2 days 3 hours"),
+        (timedelta(days=2, hours=3, minutes=7), "2 days 3 hours 7 minutes"),
         (timedelta(days=1), "1 day"),
     ],
 )

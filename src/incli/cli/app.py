@@ -84,6 +84,8 @@ class IncGroup(TyperGroup):
 
 
 def _undecodable(args: Sequence[str]) -> str | None:
+    """The first argument holding lone surrogates (bytes that were not UTF-8, decoded with
+    surrogateescape); refused before any command runs, so nothing is written with it."""
     for arg in args:
         if any("\ud800" <= char <= "\udfff" for char in arg):
             return arg

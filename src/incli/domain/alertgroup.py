@@ -49,10 +49,6 @@ def to_utc_text(moment: datetime) -> str:
     return to_iso(moment.astimezone(UTC))
 
 
-def whole_second(moment: datetime) -> datetime:
-    return moment.replace(microsecond=0)
-
-
 def covering(group: list[Incident], notification: am.Notification) -> Incident | None:
     """A resolved incident that already saw every alert of this occurrence."""
     for incident in sorted(group, key=lambda i: i.opened_at, reverse=True):
@@ -84,7 +80,7 @@ def opened_incident(
     title = am.group_title(notification)
     notes: list[str] = []
     starts = [a.starts_at for a in notification.alerts if a.starts_at is not None]
-    started = whole_second(min(starts)) if starts else received
+    started = min(starts) if starts else received
     if started > received:
         notes.append(
             f"{label} says the alert started at {to_utc_text(started)}, after it was received at "
@@ -150,7 +146,7 @@ def end_time(notification: am.Notification, received: datetime, floor: datetime)
     ends = [a.ends_at for a in notification.alerts if a.ends_at is not None]
     if not ends:
         return received, None
-    end = whole_second(max(ends))
+    end = max(ends)
     if end > received:
         return received, (
             f"{notification.source_label} says the alerts ended at {to_utc_text(end)}, after they were received at "
@@ -200,7 +196,7 @@ def apply_notification(
                 seen.append(key)
                 firing.append(key)
                 if alert.starts_at is not None:
-                    start = min(whole_second(alert.starts_at), received)
+                    start = min(alert.starts_at, received)
                     if start < incident.started_at:
                         incident.started_at = start
             elif key not in firing:

@@ -16,10 +16,13 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from incli.errors import InvalidInput
 
-_CLOCK = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?$")
+_CLOCK = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.(?P<frac>\d{1,6}))?)?$", re.ASCII)
 _DAYWORD = re.compile(r"^(?P<day>today|yesterday)\s+(?P<clock>\S+)$", re.IGNORECASE)
 _AGO = re.compile(r"^(?P<amount>(?:\d+\s*[a-z]+\s*)+)\s+ago$", re.IGNORECASE)
-_DURATION_PART = re.compile(r"(\d+)\s*([a-z]+)", re.IGNORECASE)
+_DURATION_PART = re.compile(r"(\d+)\s*([a-z]+)", re.IGNORECASE | re.ASCII)
+# "UTC+5", "GMT-3": POSIX reads the sign the other way round (UTC+5 is five hours
+# *west*), so dateutil stores what a person means as +05:00 as -05:00.
+_POSIX_OFFSET = re.compile(r"(?:UTC|GMT|UT)\s*[+-]\s*\d", re.IGNORECASE | re.ASCII)
 _UNITS = {
     "s": 1,
     "sec": 1,
@@ -45,21 +48,83 @@ _UNITS = {
     "weeks": 604800,
 }
 
+# The times a person means: anything outside is a typo (0001, 1025, 20255) and
+# would poison an incident (a year-1 time cannot be shown east of UTC).
+EARLIEST_YEAR = 1970
+LATEST_YEAR = 2100
+# The offsets real zones use: UTC-12:00 to UTC+14:00, in whole minutes.
+_MOST_WEST = timedelta(hours=-12)
+_MOST_EAST = timedelta(hours=14)
+
 HELP = "use ISO 8601 (2025-01-15T14:30, with or without an offset), HH:MM, 'yesterday 14:30' or '10m ago'"
 
 
 def now_utc() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    return datetime.now(UTC)
 
 
-def localize(naive: datetime) -> datetime:
-    """Give a naive datetime the local offset it had on its own date."""
-    return naive.astimezone()
+def _in_zone(naive: datetime, zone: tzinfo | None, fold: int) -> datetime:
+    moment = naive.replace(fold=fold)
+    return moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
+
+
+def _wall(moment: datetime, zone: tzinfo | None) -> datetime:
+    local = moment.astimezone(zone) if zone is not None else moment.astimezone()
+    return local.replace(tzinfo=None, fold=0)
+
+
+def localize(naive: datetime, zone: tzinfo | None = None) -> datetime:
+    """Give a naive datetime the offset ``zone`` (None: the local zone, ``TZ``) had on its
+    own date; refuse a wall time the zone skipped (spring forward) or had twice (fall back)."""
+    check_year(naive, str(naive))
+    first, second = _in_zone(naive, zone, 0), _in_zone(naive, zone, 1)
+    if first.utcoffset() == second.utcoffset():
+        return first if zone is not None else first.astimezone()
+    shown = naive.strftime("%Y-%m-%d %H:%M") + (f":{naive.second:02d}" if naive.second else "")
+    name = getattr(zone, "key", None) or "the local time zone"
+    if _wall(first, zone) != naive.replace(fold=0) or _wall(second, zone) != naive.replace(fold=0):
+        raise InvalidInput(f"{shown} does not exist in {name} (the clocks skipped it); give another time or an offset")
+    offsets = sorted({_offset_text(first.utcoffset()), _offset_text(second.utcoffset())})
+    raise InvalidInput(
+        f"{shown} happened twice in {name} (the clocks went back); give an offset: {shown} {offsets[0]} or {offsets[1]}"
+    )
+
+
+def _offset_text(offset: timedelta | None) -> str:
+    total = int((offset or timedelta(0)).total_seconds()) // 60
+    sign = "+" if total >= 0 else "-"
+    hours, minutes = divmod(abs(total), 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"
+
+
+def check_year(moment: datetime, raw: str) -> None:
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        far = "far in the past" if moment.year < EARLIEST_YEAR else "far in the future"
+        raise InvalidInput(
+            f"{raw!r} is in the year {moment.year}, {far}; give a time from {EARLIEST_YEAR} to {LATEST_YEAR}"
+        )
+
+
+def check_offset(moment: datetime, raw: str) -> None:
+    try:
+        offset = moment.utcoffset()
+    except ValueError:  # dateutil builds a zone of +25:00 that datetime cannot use
+        offset = timedelta(days=1)
+    if offset is None:
+        return
+    if not _MOST_WEST <= offset <= _MOST_EAST or offset % timedelta(minutes=1):
+        raise InvalidInput(f"{raw!r} has an offset no time zone uses; give one from -12:00 to +14:00 in whole minutes")
+
+
+def _check_digits(raw: str, what: str) -> None:
+    if any(ch.isnumeric() and not ch.isascii() for ch in raw):
+        raise InvalidInput(f"{raw!r} has digits other than 0-9; type the {what} with 0-9")
 
 
 def parse_duration(text: str) -> timedelta:
     """``90s``, ``15m``, ``1h30m``, ``4h``, ``3d``, ``1w``; a bare number is minutes."""
     raw = str(text).strip().lower()
+    _check_digits(raw, "duration")
     if raw.isdigit():
         try:
             return timedelta(minutes=int(raw))
@@ -92,9 +157,10 @@ def format_duration_spec(delta: timedelta) -> str:
 def _clock_today(match: re.Match[str], day: datetime) -> datetime:
     hour, minute = int(match["h"]), int(match["m"])
     second = int(match["s"] or 0)
+    micro = int((match["frac"] or "").ljust(6, "0") or 0)
     if hour > 23 or minute > 59 or second > 59:
         raise InvalidInput(f"{match.group(0)!r} is not a time of day")
-    return localize(datetime(day.year, day.month, day.day, hour, minute, second))
+    return localize(datetime(day.year, day.month, day.day, hour, minute, second, micro))
 
 
 def parse_time(text: str, now: datetime) -> datetime:
@@ -106,10 +172,11 @@ def parse_time(text: str, now: datetime) -> datetime:
     raw = str(text).strip()
     if not raw:
         raise InvalidInput(f"an empty time; {HELP}")
+    _check_digits(raw, "time")
     lowered = raw.lower()
     local_now = now.astimezone()
     if lowered == "now":
-        return local_now.replace(microsecond=0)
+        return local_now
 
     clock = _CLOCK.match(raw)
     if clock:
@@ -129,23 +196,44 @@ def parse_time(text: str, now: datetime) -> datetime:
     ago = _AGO.match(raw)
     if ago:
         try:
-            return (now - parse_duration(ago["amount"])).astimezone().replace(microsecond=0)
+            moment = (now - parse_duration(ago["amount"])).astimezone()
         except OverflowError:
             raise InvalidInput(f"{raw!r} is too long ago") from None
+        check_year(moment, raw)
+        return moment
+
+    if _POSIX_OFFSET.search(raw):
+        raise InvalidInput(
+            f"{raw!r}: 'UTC+5' style offsets are read backwards by POSIX; give the offset itself, "
+            "e.g. 2025-01-15 14:30 +05:00"
+        )
 
     parsed = parse_iso(raw)
     if parsed is None:
         parsed = _parse_free(raw, local_now)
     if parsed is None:
         raise InvalidInput(f"cannot read {raw!r} as a time; {HELP}")
-    if parsed.tzinfo is None:
-        parsed = localize(parsed)
-    return parsed.replace(microsecond=0)
+    return accepted(parsed, raw)
+
+
+def accepted(moment: datetime, raw: str) -> datetime:
+    """A parsed time as incli will store it, or InvalidInput: a year from 1970 to 2100,
+    a real offset, and a wall time that happened exactly once (a naive one gets the
+    local offset). Whatever passes can be shown in every time zone."""
+    check_year(moment, raw)
+    if moment.tzinfo is None:
+        return localize(moment)
+    check_offset(moment, raw)
+    # The UTC instant must be in range too (2100-12-31T23:00-05:00 is 2101 in UTC).
+    check_year(moment.astimezone(UTC), raw)
+    return moment
 
 
 def parse_iso(raw: str) -> datetime | None:
     """ISO 8601 as Python reads it, with a trailing Z for UTC; None when it is not."""
     text = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
+    if not text.isascii():
+        return None
     try:
         return datetime.fromisoformat(text)
     except ValueError:
@@ -204,7 +292,9 @@ def parse_stored(value: object) -> datetime:
 
 
 def to_iso(moment: datetime) -> str:
-    return moment.replace(microsecond=0).isoformat()
+    """A stored time: ``2025-01-15T14:30:00+00:00``, with microseconds only when it has
+    them (``2018-03-07T06:33:21.873077-05:00``), so whole-second files never change."""
+    return moment.isoformat()
 
 
 def check_not_future(moment: datetime, now: datetime, what: str = "time") -> None:
@@ -216,41 +306,50 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+def duration_parts(delta: timedelta) -> list[tuple[int, str]]:
+    """The one rule for showing a duration: exact, never rounded to its largest unit.
+
+    Days, hours and minutes from the largest non-zero one down to minutes; under an
+    hour, minutes and seconds (sub-second parts are dropped, never rounded up). Zero
+    units between the largest and the last are kept (the short form shows them).
+    A negative span has no parts (it is bad data, never a duration: callers show "-").
+    """
+    if delta < timedelta(0):
+        return []
+    seconds = delta.days * 86400 + delta.seconds
+    if seconds < 3600:
+        minutes, seconds = divmod(seconds, 60)
+        units = [(minutes, "minute"), (seconds, "second")]
+    else:
+        minutes = seconds // 60
+        days, minutes = divmod(minutes, 1440)
+        hours, minutes = divmod(minutes, 60)
+        units = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    while len(units) > 1 and units[0][0] == 0:
+        units.pop(0)
+    return units
+
+
 def describe_duration(delta: timedelta) -> str:
-    """``45 minutes``, ``1 hour 6 minutes``, ``2 days 3 hours``: for people and postmortems."""
-    seconds = int(delta.total_seconds())
-    if seconds < 0:
-        return "-" + describe_duration(-delta)
-    if seconds < 60:
-        return _plural(seconds, "second")
-    minutes, _ = divmod(seconds, 60)
-    days, minutes = divmod(minutes, 1440)
-    hours, minutes = divmod(minutes, 60)
-    parts = []
-    if days:
-        parts.append(_plural(days, "day"))
-    if hours:
-        parts.append(_plural(hours, "hour"))
-    if minutes and not days:
-        parts.append(_plural(minutes, "minute"))
-    return " ".join(parts) if parts else _plural(days, "day")
+    """``45 seconds``, ``3 minutes 20 seconds``, ``1 hour 6 minutes``, ``1 day 11 minutes``,
+    ``13 days 16 hours 19 minutes``: for people and postmortems (zero units left out)."""
+    parts = duration_parts(delta)
+    if not parts:
+        return "-"
+    spoken = [_plural(count, word) for count, word in parts if count]
+    return " ".join(spoken) if spoken else _plural(0, parts[-1][1])
 
 
 def short_duration(delta: timedelta) -> str:
-    """``45m``, ``1h 6m``, ``2d 3h``: for tables."""
-    seconds = int(delta.total_seconds())
-    if seconds < 0:
-        return "-" + short_duration(-delta)
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    days, minutes = divmod(minutes, 1440)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
+    """``45s``, ``3m 20s``, ``40m``, ``1h 6m``, ``1d 0h 11m``, ``13d 16h 19m``: for tables (the
+    same numbers as describe_duration; every unit from the largest non-zero one to the
+    smallest non-zero one, so a zero in between is shown and nothing is dropped)."""
+    parts = duration_parts(delta)
+    if not parts:
+        return "-"
+    while len(parts) > 1 and parts[-1][0] == 0:  # trailing zeros say nothing: 40m, 2h, 3d
+        parts.pop()
+    return " ".join(f"{count}{word[0]}" for count, word in parts)
 
 
 def zone_named(name: str | None) -> tzinfo | None:

@@ -86,7 +86,9 @@ class Service:
     # -- helpers ---------------------------------------------------------
 
     def now(self) -> datetime:
-        return self._clock().replace(microsecond=0)
+        # Kept to the microsecond, like the alert times it is compared with (a receipt
+        # cut to the second could come before the alert it announces).
+        return self._clock()
 
     def when(self, text: str | None, now: datetime, what: str = "time") -> datetime:
         """A typed time (default now), refused when it is in the future."""

@@ -42,7 +42,7 @@ from incli.domain.model import (
     IncidentFormatError,
     incident_from_dict,
 )
-from incli.domain.times import parse_time, to_iso
+from incli.domain.times import accepted, parse_time, to_iso
 from incli.errors import InvalidInput
 from incli.integrations.importers import pagerduty
 from incli.integrations.sources import safejson
@@ -294,7 +294,10 @@ def _time_value(value: Any, key: str, now: datetime) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.astimezone()
+        try:
+            return accepted(value, str(value))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{key}: {exc}") from None
     if not isinstance(value, str):
         raise InvalidInput(f"{key}: expected a time, found {value!r}")
     try:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from incli.domain.alerts import Alert, Notification
+from incli.domain.times import accepted
 from incli.errors import InvalidInput
 from incli.integrations.sources import safejson
 
@@ -48,6 +49,10 @@ def parse_alert_time(value: Any, what: str = "time") -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"{what} {value!r} is not a valid date and time") from None
+    try:
+        accepted(moment, value)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{what}: {exc}") from None
     return moment.astimezone(UTC)
 
 
