@@ -168,7 +168,7 @@ class Service:
 
         path = self.store.path_for(incident_id)
         _id, findings = check_file(path, data, self.repo)
-        return [str(f).replace(f"{path}:", "", 1).replace(f"{path}", "", 1).lstrip(": ") for f in findings]
+        return [f"line {f.line}: {f.message}" if f.line else f.message for f in findings]
 
     def replace_file(self, incident_id: str, base: bytes, data: bytes) -> Incident:
         """Save hand-edited text as the incident's file, exactly as written. Refused when it
