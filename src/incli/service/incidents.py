@@ -16,7 +16,7 @@ from pathlib import Path
 
 from incli.domain import lifecycle
 from incli.domain.metrics import TIME_INDEX, Facts
-from incli.domain.model import ACTIVE_STATUSES, ROLES, Incident, TimelineEntry, set_assumed
+from incli.domain.model import ACTIVE_STATUSES, ROLES, Incident, TimelineEntry, service_key, set_assumed
 from incli.domain.times import check_not_future, now_utc, parse_time
 from incli.errors import Conflict, InvalidInput, NotFound
 from incli.storage import gitinfo
@@ -211,7 +211,7 @@ class Service:
             raise InvalidInput(f"unknown status {status!r}; one of {', '.join(STATUS_FILTERS)}")
         sev_id = self.config.severity(severity).id if severity else None
         since_at = parse_time(since, self.now()).timestamp() if since else None
-        wanted = service.lower() if service else None
+        wanted = service_key(service)
         rows: Listing = list(self.store.facts_and_json()) if with_json else [(f, None) for f in self.store.facts()]
         opened = TIME_INDEX["opened_at"]
         found = []
@@ -222,7 +222,7 @@ class Service:
                 continue
             if sev_id and facts.severity != sev_id:
                 continue
-            if wanted and (facts.service or "").lower() != wanted:
+            if wanted and service_key(facts.service) != wanted:
                 continue
             if since_at is not None and (facts.times[opened] or 0) < since_at:
                 continue

@@ -143,6 +143,16 @@ class Mapping:
 
         return cls(pairs(maps, "--map"), pairs(sets, "--set"), ignore_unknown)
 
+    def check_columns(self, present: list[str] | None) -> None:
+        """Refuse a ``--map`` naming a column that no row of the file has: a typo would
+        otherwise leave that field empty in every row (and fill it from another time)."""
+        if present is None:
+            return
+        for key, column in self.columns.items():
+            if column not in present:
+                shown = ", ".join(present) if present else "none"
+                raise InvalidInput(f"--map {key}={column}: no row has a column {column!r}; the file has: {shown}")
+
     def apply(self, record: Any) -> Any:
         if not isinstance(record, dict) or not (self.columns or self.defaults or self.ignore_unknown):
             return record
@@ -165,6 +175,9 @@ def read_rows(text: str, fmt: str, source: str = "incli", mapping: Mapping | Non
         return [Row(index, None, _Foreign(item)) for index, item in enumerate(pagerduty.objects(text), 1)]
     if mapping is not None and fmt != "csv":
         mapped = read_rows(text, fmt, source)
+        records = [row.data for row in mapped if isinstance(row.data, dict)]
+        if records:
+            mapping.check_columns(list(dict.fromkeys(str(k) for record in records for k in record)))
         for row in mapped:
             row.data = mapping.apply(row.data)
             if isinstance(row.data, dict) and isinstance(row.data.get("tags"), str):
@@ -200,6 +213,8 @@ def read_rows(text: str, fmt: str, source: str = "incli", mapping: Mapping | Non
         import io
 
         reader = csv.DictReader(io.StringIO(text))
+        if mapping is not None and reader.fieldnames is not None:
+            mapping.check_columns([str(name) for name in reader.fieldnames])
         rows = []
         for record in reader:
             if mapping is not None:

@@ -1,0 +1,103 @@
+"""Issue 11, imports that cannot mislead: a --map typo is refused, imported history pages
+nobody, a source id finds its incident, one rule for what one service is, an unknown severity."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import Run, check_refused, inc, take_snapshot
+
+CSV = "title,severity,begin,end\nDisk full,SEV2,2024-05-01T10:00:00Z,2024-05-01T11:00:00Z\n"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# -- 1. a --map naming a column no row has is refused -----------------------------
+
+
+def test_map_with_a_missing_csv_column_is_refused(repo: Path, tmp_path: Path, run: Run) -> None:
+    path = write(tmp_path, "in.csv", CSV)
+    before = take_snapshot(repo)
+    result = run("import", path, "--map", "started_at=begn", "--map", "resolved_at=end")
+    check_refused(result, 4, "begn", "title, severity, begin, end")
+    assert take_snapshot(repo) == before
+
+
+def test_map_with_a_missing_json_key_is_refused(repo: Path, tmp_path: Path, run: Run) -> None:
+    rows = [{"title": "A", "severity": "SEV2", "begin": "2024-05-01T10:00:00Z", "end": "2024-05-01T11:00:00Z"}]
+    for name, text in (("in.json", json.dumps(rows)), ("in.ndjson", json.dumps(rows[0]) + "\n")):
+        path = write(tmp_path, name, text)
+        before = take_snapshot(repo)
+        result = run("import", path, "--map", "started_at=begn", "--map", "resolved_at=end")
+        check_refused(result, 4, "'begn'", "begin")
+        assert take_snapshot(repo) == before
+
+
+def test_map_with_present_columns_still_imports(repo: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "in.csv", CSV)
+    inc("import", path, "--map", "started_at=begin", "--map", "resolved_at=end")
+    (item,) = inc("list", "--json").json
+    assert item["started_at"] == "2024-05-01T10:00:00+00:00" and item["resolved_at"] == "2024-05-01T11:00:00+00:00"
+
+
+# -- 3. an imported incident keeps its source id, and that id finds it -------------
+
+PD = {
+    "incidents": [
+        {
+            "id": "PT4KHLK",
+            "type": "incident",
+            "title": "Checkout 500s",
+            "created_at": "2024-09-02T08:00:00Z",
+            "status": "resolved",
+            "resolved_at": "2024-09-02T09:00:00Z",
+            "urgency": "high",
+            "service": {"summary": "checkout"},
+        },
+        {
+            "id": "PQ2ZZZZ",
+            "type": "incident",
+            "title": "Still open in PagerDuty",
+            "created_at": "2024-09-03T08:00:00Z",
+            "status": "triggered",
+            "urgency": "high",
+            "service": {"summary": "search"},
+        },
+    ]
+}
+
+
+def test_show_finds_an_incident_by_its_pagerduty_id(repo: Path, tmp_path: Path, run: Run) -> None:
+    inc("import", write(tmp_path, "pd.json", json.dumps(PD)), "--from", "pagerduty")
+    shown = inc("show", "PT4KHLK", "--json").json
+    assert shown["title"] == "Checkout 500s" and shown["source"]["id"] == "PT4KHLK"
+    assert shown["id"].startswith("INC-20240902-")
+    assert inc("show", "pt4khlk", "--json").json["id"] == shown["id"]  # ids are matched without case
+    assert "Checkout 500s" in inc("show", "PT4KHLK").stdout
+    assert inc("show", shown["id"], "--json").json == shown  # the incli id still works
+    # a source id is matched whole, never as part of one
+    check_refused(run("show", "PT4KH"), 3, "PT4KH")
+
+
+# -- 4. one rule for what one service is ------------------------------------------
+
+
+def test_service_is_one_service_whatever_its_case(repo: Path) -> None:
+    for title, service, at in (
+        ("old", "checkout", "2025-01-01T10:00:00Z"),
+        ("mid", "CheckOut", "2025-01-05T10:00:00Z"),
+        ("new", "Checkout", "2025-01-09T10:00:00Z"),
+        ("other", "search", "2025-01-07T10:00:00Z"),
+    ):
+        inc("open", title, "-s", "SEV2", "--service", service, "--at", at)
+    listed = {i["title"] for i in inc("list", "--service", "CHECKOUT", "--json").json}
+    assert listed == {"old", "mid", "new"}
+    assert inc("metrics", "--service", "checkout", "--json").json["count"] == 3
+    groups = inc("metrics", "--by", "service", "--json").json["groups"]
+    assert [(g["key"], g["count"]) for g in groups] == [("Checkout", 3), ("search", 1)]
+    assert "Checkout" in inc("metrics", "--by", "service").stdout
