@@ -101,3 +101,84 @@ def test_service_is_one_service_whatever_its_case(repo: Path) -> None:
     groups = inc("metrics", "--by", "service", "--json").json["groups"]
     assert [(g["key"], g["count"]) for g in groups] == [("Checkout", 3), ("search", 1)]
     assert "Checkout" in inc("metrics", "--by", "service").stdout
+
+
+# -- 5. the severity may be unknown for imported history ----------------------------
+
+UNKNOWN_ROWS = [
+    {
+        "title": "Old outage",
+        "severity": None,
+        "started_at": "2024-03-01T10:00:00Z",
+        "resolved_at": "2024-03-01T12:00:00Z",
+    },
+    {
+        "title": "Known one",
+        "severity": "SEV2",
+        "started_at": "2024-03-02T10:00:00Z",
+        "resolved_at": "2024-03-02T11:00:00Z",
+    },
+]
+
+
+def test_a_null_severity_imports_as_unknown(repo: Path, tmp_path: Path) -> None:
+    inc("import", write(tmp_path, "in.json", json.dumps(UNKNOWN_ROWS)))
+    listed = {i["title"]: i for i in inc("list", "--json").json}
+    old = listed["Old outage"]
+    assert old["severity"] is None and listed["Known one"]["severity"] == "SEV2"
+    assert "\nseverity:\n" in (repo / "incidents" / f"{old['id']}.yaml").read_text()  # null, like service
+    table = inc("list").stdout
+    assert "unknown" in table and "Old outage" in table
+    assert "unknown" in inc("show", old["id"]).stdout
+    assert [i["title"] for i in inc("list", "--severity", "unknown", "--json").json] == ["Old outage"]
+    groups = inc("metrics", "--by", "severity", "--json").json["groups"]
+    assert [(g["key"], g["count"]) for g in groups] == [("SEV2", 1), ("unknown", 1)]
+    assert inc("metrics", "--severity", "unknown", "--json").json["count"] == 1
+    inc("metrics")
+    inc("metrics", "--by", "severity")
+    inc("status")
+    inc("validate")
+    inc("report", "-o", tmp_path / "site")
+    # exported and imported again: still unknown, nothing changes
+    out = tmp_path / "out.csv"
+    inc("export", "-f", "csv", "-o", out)
+    other = tmp_path / "other"
+    inc("init", other)
+    inc("import", out, root=other)
+    assert inc("list", "--json", root=other).json == inc("list", "--json").json
+
+
+def test_a_missing_or_bad_severity_is_still_refused(repo: Path, tmp_path: Path, run: Run) -> None:
+    before = take_snapshot(repo)
+    rows = [{"title": "No severity key", "started_at": "2024-03-01T10:00:00Z"}]
+    result = run("import", write(tmp_path, "a.json", json.dumps(rows)))
+    assert result.code == 4 and "row 1: severity: missing" in result.stderr and "nothing imported" in result.stderr
+    rows = [{"title": "Bad", "severity": "SEV9", "started_at": "2024-03-01T10:00:00Z"}]
+    result = run("import", write(tmp_path, "b.json", json.dumps(rows)))
+    assert result.code == 4 and "row 1: unknown severity 'SEV9'" in result.stderr
+    assert take_snapshot(repo) == before
+
+
+def test_open_requires_a_severity_unless_a_default_is_set(repo: Path, run: Run) -> None:
+    before = take_snapshot(repo)
+    check_refused(run("open", "No severity"), 2, "--severity", "defaults")
+    assert take_snapshot(repo) == before
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "defaults:\n  severity: sev3\n")
+    incident_id = inc("open", "Uses the default").stdout.strip()
+    assert inc("show", incident_id, "--json").json["severity"] == "SEV3"
+    assert inc("show", inc("open", "Given", "-s", "1").stdout.strip(), "--json").json["severity"] == "SEV1"
+
+
+def test_defaults_section_is_checked(repo: Path, run: Run) -> None:
+    config = repo / "incli.yaml"
+    original = config.read_text()
+    for text, words in (
+        ("defaults:\n  severity: SEV9\n", ["defaults.severity", "SEV9"]),
+        ("defaults:\n  sevrity: SEV3\n", ["defaults", "sevrity"]),
+        ("defaults: SEV3\n", ["defaults"]),
+    ):
+        config.write_text(original + text)
+        check_refused(run("open", "x"), 4, *words)
+    config.write_text(original.replace("id: SEV4", "id: unknown", 1))
+    check_refused(run("list"), 4, "unknown")

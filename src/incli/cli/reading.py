@@ -11,7 +11,7 @@ from incli import output
 from incli.cli.common import JsonOption, RequiredId, service
 from incli.domain import durations
 from incli.domain.config import Config
-from incli.domain.model import Incident, assumed_times
+from incli.domain.model import UNKNOWN_SEVERITY, Incident, assumed_times
 from incli.domain.times import describe_duration, short_duration, to_iso
 
 
@@ -78,7 +78,12 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
     now = svc.now()
     sev_style, status_style = _styles(incident, svc.config)
     level = svc.config.find_severity(incident.severity)
-    severity = incident.severity + (f" ({level.name}: {level.description})" if level else " (not in the config)")
+    if level:
+        severity = f"{incident.severity} ({level.name}: {level.description})"
+    elif incident.severity == UNKNOWN_SEVERITY:
+        severity = f"{UNKNOWN_SEVERITY} (not recorded where it was imported from)"
+    else:
+        severity = f"{incident.severity} (not in the config)"
     pairs: list[tuple[str, str, str | None]] = [
         ("Title", incident.title, "bold"),
         ("Severity", severity, sev_style),

@@ -94,6 +94,10 @@ def service_key(name: str | None) -> str | None:
 
 IMPORT_KINDS = ("import", "pagerduty")
 
+# Imported history may not say how severe an incident was: ``severity: null`` in the file,
+# ``unknown`` in memory (listed, shown and grouped as that word); no severity may be named so.
+UNKNOWN_SEVERITY = "unknown"
+
 
 def imported_at(incident_extra: dict[str, Any]) -> datetime | None:
     """When an imported incident entered the repository (``source.imported_at``), else None."""
@@ -190,7 +194,7 @@ class Incident:
             "schema": self.schema,
             "id": self.id,
             "title": self.title,
-            "severity": self.severity,
+            "severity": None if self.severity == UNKNOWN_SEVERITY else self.severity,
             "status": self.status,
             "service": self.service,
             "summary": self.summary,
@@ -290,7 +294,10 @@ def incident_from_dict(data: Any) -> Incident:
         problems.append(("schema", f"version {schema} is newer than this incli understands ({SCHEMA}); upgrade incli"))
     ident = _text(data, "id", problems, required=True)
     title = _text(data, "title", problems, required=True)
-    severity = _text(data, "severity", problems, required=True)
+    if "severity" in data and data["severity"] is None:
+        severity: str | None = UNKNOWN_SEVERITY  # imported history without one
+    else:
+        severity = _text(data, "severity", problems, required=True)
     status = _text(data, "status", problems, required=True)
     if status is not None and status not in STATUSES:
         problems.append(("status", f"unknown status {status!r}; one of {', '.join(STATUSES)}"))

@@ -38,6 +38,7 @@ from incli.domain.model import (
     EXTENSION_ORDER,
     FIELD_ORDER,
     TIME_FIELDS,
+    UNKNOWN_SEVERITY,
     Incident,
     IncidentFormatError,
     incident_from_dict,
@@ -373,9 +374,14 @@ def prepare(data: Any, config: Config, now: datetime) -> tuple[Incident, list[st
         record["assumed"] = sorted({*known, *(text.split(" ")[0] for text in derived)})
 
     severity = record.get("severity")
-    if severity is None or (isinstance(severity, str) and not severity.strip()):
-        raise InvalidInput("severity: missing")
-    record["severity"] = config.severity(str(severity)).id
+    if "severity" in record and severity is None:
+        pass  # history that does not say: kept as null, listed and grouped as "unknown"
+    elif severity is None or (isinstance(severity, str) and not severity.strip()):
+        raise InvalidInput("severity: missing (give null when it is not known)")
+    elif isinstance(severity, str) and severity.strip().lower() == UNKNOWN_SEVERITY:
+        record["severity"] = None
+    else:
+        record["severity"] = config.severity(str(severity)).id
     record.setdefault("timeline", [])
     if record["timeline"] is None:
         record["timeline"] = []
