@@ -145,7 +145,19 @@ def test_a_null_severity_imports_as_unknown(repo: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     inc("init", other)
     inc("import", out, root=other)
-    assert inc("list", "--json", root=other).json == inc("list", "--json").json
+    assert without_imported_at(inc("list", "--json", root=other).json) == without_imported_at(
+        inc("list", "--json").json
+    )
+
+
+def without_imported_at(items: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The incidents with ``source.imported_at`` (when each entered its repository) set aside."""
+    result = []
+    for item in items:
+        source = item.get("source")
+        assert isinstance(source, dict) and "imported_at" in source
+        result.append({**item, "source": {k: v for k, v in source.items() if k != "imported_at"}})
+    return result
 
 
 def test_a_missing_or_bad_severity_is_still_refused(repo: Path, tmp_path: Path, run: Run) -> None:
@@ -182,3 +194,47 @@ def test_defaults_section_is_checked(repo: Path, run: Run) -> None:
         check_refused(run("open", "x"), 4, *words)
     config.write_text(original.replace("id: SEV4", "id: unknown", 1))
     check_refused(run("list"), 4, "unknown")
+
+
+# -- 2. imported history pages nobody -------------------------------------------------
+
+
+def test_remind_skips_lapses_that_were_history_when_imported(repo: Path, tmp_path: Path) -> None:
+    inc("import", write(tmp_path, "pd.json", json.dumps(PD)), "--from", "pagerduty")
+    opened = inc("open", "Opened by hand long ago", "-s", "SEV2", "--at", "2024-09-03T08:00:00Z").stdout.strip()
+    imported = inc("show", "PQ2ZZZZ", "--json").json
+    assert imported["status"] == "open" and imported["severity"] == "SEV2"
+    stamp = imported["source"]["imported_at"]
+    assert stamp > "2025" and imported["source"]["kind"] == "pagerduty"
+    due = {(r["incident"], r["event"]) for r in inc("remind", "--dry-run", "--json").json}
+    assert due == {(opened, "ack_overdue"), (opened, "update_overdue")}  # the imported one pages nobody
+    # had it been imported before its deadlines, those lapses would remind as usual
+    path = repo / "incidents" / f"{imported['id']}.yaml"
+    path.write_text(path.read_text().replace(stamp, "2024-09-03T08:10:00+00:00"))
+    due = {(r["incident"], r["event"]) for r in inc("remind", "--dry-run", "--json").json}
+    assert (imported["id"], "ack_overdue") in due and (imported["id"], "update_overdue") in due
+
+
+def test_reimport_still_changes_nothing_and_keeps_imported_at(repo: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "pd.json", json.dumps(PD))
+    inc("import", path, "--from", "pagerduty")
+    before = take_snapshot(repo)
+    result = inc("import", path, "--from", "pagerduty")
+    assert "2 already present (left unchanged)" in result.stderr and "differ" not in result.stderr
+    assert take_snapshot(repo) == before
+
+
+def test_status_lists_unresolved_imports_apart(repo: Path, tmp_path: Path) -> None:
+    inc("import", write(tmp_path, "pd.json", json.dumps(PD)), "--from", "pagerduty")
+    open_import = inc("show", "PQ2ZZZZ", "--json").json["id"]
+    resolved_import = inc("show", "PT4KHLK", "--json").json["id"]
+    shown = inc("status").stdout
+    assert "1 imported incident has no resolution: resolve them with inc resolve ID --at TIME" in shown
+    assert open_import not in shown and resolved_import not in shown and "No active incidents." in shown
+    mine = inc("open", "Live one", "-s", "SEV2").stdout.strip()
+    shown = inc("status").stdout
+    assert mine in shown and open_import not in shown and "1 active incident" in shown
+    rows = {r["id"]: r["imported"] for r in inc("status", "--json").json}
+    assert rows == {mine: False, open_import: True}
+    inc("resolve", open_import, "--at", "2024-09-03T09:00:00Z")
+    assert "imported incident" not in inc("status").stdout

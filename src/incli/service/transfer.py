@@ -22,6 +22,7 @@ import (with its row number and reason) unless ``skip_invalid`` is set.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -41,10 +42,11 @@ from incli.domain.model import (
     UNKNOWN_SEVERITY,
     Incident,
     IncidentFormatError,
+    imported_at,
     incident_from_dict,
 )
 from incli.domain.times import parse_time, to_iso
-from incli.errors import InvalidInput
+from incli.errors import InvalidInput, StorageError
 from incli.integrations.importers import pagerduty
 from incli.integrations.sources import safejson
 
@@ -466,6 +468,37 @@ def plan_import(svc: Any, text: str, fmt: str, source: str = "incli", mapping: M
     return plan(rows, svc.config, svc.now(), lambda incident_id: store.path_for(incident_id).exists())
 
 
+def mark_imported(incident: Incident, stamp: str) -> None:
+    """Record when an incident entered this repository (``source.imported_at``; a source
+    without one becomes ``{kind: import}``): ``inc remind`` pages nobody for a lapse that
+    was already history then, and ``inc status`` lists it apart while it has no end."""
+    source = incident.extra.get("source")
+    source = dict(source) if isinstance(source, dict) else {"kind": "import"}
+    source["imported_at"] = stamp
+    incident.extra["source"] = source
+
+
+def differing(svc: Any, planned: Plan) -> int:
+    """How many of the incidents already present differ from the file (when each was
+    imported aside: that is the repository's, not the file's)."""
+    store = svc.store
+    count = 0
+    for item in planned.unchanged:
+        stored = store.read_bytes_or_none(item.incident.id)
+        incident = item.incident
+        if stored is not None:
+            try:
+                when = imported_at(store.read(store.path_for(incident.id)).extra)
+            except (StorageError, OSError):  # an unreadable file differs
+                when = None
+            source = incident.extra.get("source")
+            if when is not None and not (isinstance(source, dict) and "imported_at" in source):
+                incident = copy.deepcopy(incident)
+                mark_imported(incident, to_iso(when))
+        count += stored != store.serialize(incident)
+    return count
+
+
 def write_import(svc: Any, planned: Plan, advance: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Create the planned incidents under the repository lock; (created, already present).
 
@@ -474,8 +507,10 @@ def write_import(svc: Any, planned: Plan, advance: Callable[[int], None] | None 
     store = svc.store
     created = present = 0
     written: list[Path] = []
+    stamp = to_iso(svc.now())
     with store.locked():
         for item in planned.new:
+            mark_imported(item.incident, stamp)
             path = store.create(item.incident, fresh_id=False)
             if path is not None:
                 created += 1
