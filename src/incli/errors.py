@@ -43,6 +43,12 @@ class IncError(Exception):
         return self.message
 
 
+class MissingOption(IncError):
+    """A command given without what it needs (a required option left out)."""
+
+    exit_code = ExitCode.USAGE
+
+
 class NotFound(IncError):
     exit_code = ExitCode.NOT_FOUND
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -18,6 +19,31 @@ def make_repo(path: Path) -> Path:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((root / "incidents").glob("*.yaml"))}
+
+
+IMPORTED_AT = re.compile(rb"\n  imported_at: '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00'")
+
+
+def imported_aside(root: Path) -> dict[str, bytes]:
+    """The snapshot with each file's ``source.imported_at`` (when it entered this repository,
+    issue 11) set aside, and a ``source: {kind: import}`` that only held it with it. Every file
+    must have it."""
+    found = {}
+    for name, data in snapshot(root).items():
+        assert len(IMPORTED_AT.findall(data)) == 1, data
+        found[name] = IMPORTED_AT.sub(b"", data).replace(b"source:\n  kind: import\n", b"")
+    return found
+
+
+def listed_aside(root: Path) -> str:
+    """``inc list --json`` with ``source.imported_at`` set aside (and a source that only held it)."""
+    items = json.loads(inc("list", "--json", root=root).stdout)
+    for item in items:
+        source = item["source"]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", source.pop("imported_at"))
+        if source == {"kind": "import"}:
+            del item["source"]
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
 @pytest.fixture(autouse=True)
@@ -87,8 +113,9 @@ def test_export_then_import_gives_the_same_json(source: Path, tmp_path: Path, fm
     target = make_repo(tmp_path / "target")
     result = inc("import", str(out), root=target)
     assert "Imported 3 incidents" in result.stderr
-    assert inc("list", "--json", root=target).stdout == inc("list", "--json", root=source).stdout
-    assert snapshot(target) == snapshot(source)
+    # the same, but for when each entered the target repository (source.imported_at, issue 11)
+    assert listed_aside(target) == inc("list", "--json", root=source).stdout
+    assert imported_aside(target) == snapshot(source)
     # offsets are kept, not converted
     assert "2025-01-15T14:45:00-05:00" in (out.read_text())
     shown = json.loads(inc("list", "--json", "--severity", "3", root=target).stdout)[0]
@@ -118,12 +145,11 @@ def test_csv_round_trip(source: Path, tmp_path: Path) -> None:
     target = make_repo(tmp_path / "target")
     inc("import", str(out), root=target)
 
-    def without_timeline(root: Path) -> list[dict]:
-        return [
-            {k: v for k, v in i.items() if k != "timeline"} for i in json.loads(inc("list", "--json", root=root).stdout)
-        ]
+    def without_timeline(root: Path, aside: bool = True) -> list[dict]:
+        text = listed_aside(root) if aside else inc("list", "--json", root=root).stdout
+        return [{k: v for k, v in i.items() if k != "timeline"} for i in json.loads(text)]
 
-    assert without_timeline(target) == without_timeline(source)
+    assert without_timeline(target) == without_timeline(source, aside=False)
 
 
 def test_null_times_stay_null_and_missing_id_status(tmp_path: Path) -> None:
@@ -159,8 +185,13 @@ def test_null_times_stay_null_and_missing_id_status(tmp_path: Path) -> None:
     assert second["status"] == "resolved" and second["severity"] == "SEV4"
     assert second["resolved_at"] == "2024-05-02T11:00:00+00:00" and second["acknowledged_at"] is None
     # the filled-in times are recorded, and metrics leave them (and null times) out
-    assert first["source"] == {"kind": "import"} and first["assumed"] == ["detected_at", "opened_at"]
-    assert second["source"] == {"kind": "import"} and second["assumed"] == ["opened_at", "started_at"]
+    stamp = first["source"]["imported_at"]  # when it entered the repository (issue 11)
+    assert first["source"] == {"kind": "import", "imported_at": stamp} and first["assumed"] == [
+        "detected_at",
+        "opened_at",
+    ]
+    assert second["source"] == {"kind": "import", "imported_at": stamp}
+    assert second["assumed"] == ["opened_at", "started_at"]
     m = json.loads(inc("metrics", "--json", root=root).stdout)["metrics"]
     assert m["mttd"]["n"] == 0 and m["mtta"]["n"] == 0 and m["mttr"]["n"] == 0
     assert m["mtbf"]["n"] == 0  # the second start was filled in: MTBF leaves it out too
@@ -347,7 +378,9 @@ def test_pagerduty_list_response(tmp_path: Path) -> None:
         "id": "PABC123",
         "url": "https://acme.pagerduty.com/incidents/PABC123",
         "number": 77,
+        "imported_at": a["source"]["imported_at"],  # when it entered the repository (issue 11)
     }
+    assert a["source"]["imported_at"] > "2025"
     assert [e["kind"] for e in a["timeline"]] == ["opened", "acknowledged", "resolved"]
     b = found["PDEF456"]
     assert b["severity"] == "SEV4" and b["status"] == "open"  # urgency low

@@ -24,11 +24,15 @@ def open_incident(
     ctx: typer.Context,
     title: Annotated[str, typer.Argument(help="What is wrong, in a few words.", show_default=False)],
     severity: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--severity", "-s", help="SEV2, sev2, 2 or the level's name (high).", metavar="SEV", show_default=False
+            "--severity",
+            "-s",
+            help="SEV2, sev2, 2 or the level's name (high); required unless incli.yaml sets defaults.severity.",
+            metavar="SEV",
+            show_default=False,
         ),
-    ],
+    ] = None,
     service_name: Annotated[str | None, typer.Option("--service", help="The affected service.", metavar="NAME")] = None,
     summary: Annotated[
         str | None, typer.Option("--summary", help="A sentence or two on the impact.", metavar="TEXT")

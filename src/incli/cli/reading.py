@@ -11,7 +11,7 @@ from incli import output
 from incli.cli.common import JsonOption, RequiredId, service
 from incli.domain import durations
 from incli.domain.config import Config
-from incli.domain.model import Incident, assumed_times
+from incli.domain.model import UNKNOWN_SEVERITY, Incident, assumed_times, is_imported
 from incli.domain.times import describe_duration, short_duration, to_iso
 
 
@@ -78,7 +78,12 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
     now = svc.now()
     sev_style, status_style = _styles(incident, svc.config)
     level = svc.config.find_severity(incident.severity)
-    severity = incident.severity + (f" ({level.name}: {level.description})" if level else " (not in the config)")
+    if level:
+        severity = f"{incident.severity} ({level.name}: {level.description})"
+    elif incident.severity == UNKNOWN_SEVERITY:
+        severity = f"{UNKNOWN_SEVERITY} (not recorded where it was imported from)"
+    else:
+        severity = f"{incident.severity} (not in the config)"
     pairs: list[tuple[str, str, str | None]] = [
         ("Title", incident.title, "bold"),
         ("Severity", severity, sev_style),
@@ -167,12 +172,22 @@ def status(ctx: typer.Context, json: JsonOption = False) -> None:
     """The active incidents at a glance: age, severity, commander and what is overdue."""
     svc = service(ctx)
     now = svc.now()
-    active = sorted(svc.active(), key=lambda i: (svc.config.rank(i.severity), i.opened_at))
+    everything = sorted(svc.active(), key=lambda i: (svc.config.rank(i.severity), i.opened_at))
     if json:
-        output.json_out([_status_row(i, svc.config, now) for i in active])
+        output.json_out([{**_status_row(i, svc.config, now), "imported": is_imported(i.extra)} for i in everything])
         return
     from incli.cli.postmortem import action_summary
 
+    # Imported history without an end is not an incident someone is working: listed apart.
+    unresolved_imports = [i for i in everything if is_imported(i.extra) and i.resolved_at is None]
+    apart = {i.id for i in unresolved_imports}
+    active = [i for i in everything if i.id not in apart]
+    if unresolved_imports:
+        count = len(unresolved_imports)
+        output.data(
+            f"{count} imported incident{'s have' if count != 1 else ' has'} no resolution: "
+            "resolve them with inc resolve ID --at TIME"
+        )
     if not active:
         output.data("No active incidents.")
         action_summary(svc)

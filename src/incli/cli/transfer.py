@@ -120,7 +120,7 @@ def import_(
     --set severity=SEV3 --ignore-unknown.
     """
     from incli.errors import InvalidInput, StorageError
-    from incli.service.transfer import Mapping, guess_format, plan_import, write_import
+    from incli.service.transfer import Mapping, differing, guess_format, plan_import, write_import
 
     source = source.strip().lower()
     try:
@@ -155,11 +155,7 @@ def import_(
     present += len(planned.unchanged)
     parts = [f"Imported {created} incident{'s' if created != 1 else ''}"]
     if present:
-        differ = sum(
-            1
-            for item in planned.unchanged
-            if svc.store.read_bytes_or_none(item.incident.id) != svc.store.serialize(item.incident)
-        )
+        differ = differing(svc, planned)
         note = f", {differ} of them differ from this file and were not overwritten" if differ else ""
         parts.append(f"{present} already present (left unchanged{note})")
     if planned.invalid:

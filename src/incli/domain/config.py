@@ -23,6 +23,7 @@ from incli.domain import postmortem as pm
 from incli.domain.alerts import AlertSettings, alert_settings
 from incli.domain.hooks import Hook, parse_hooks
 from incli.domain.metrics import DEFAULT_METRICS, MetricDef, metric_defs
+from incli.domain.model import UNKNOWN_SEVERITY
 from incli.domain.rules import Rule, parse_rules
 from incli.domain.severity import DEFAULT_SEVERITIES, Severities, Severity, unknown_key
 from incli.domain.times import parse_duration, zone_named
@@ -44,6 +45,7 @@ TOP_LEVEL_KEYS = (
     "git",
     "report",
     "import",
+    "defaults",
 )
 SEVERITY_KEYS = ("id", "name", "description", "response_time", "escalate_to", "update_every")
 
@@ -74,6 +76,14 @@ class PagerDutyImport:
     default: str = DEFAULT_PAGERDUTY_SEVERITY
 
 
+@dataclass(frozen=True)
+class Defaults:
+    """``defaults: {severity: SEV3}``: what ``inc open`` uses when an option is left out
+    (without it, ``inc open`` requires ``--severity``)."""
+
+    severity: str | None = None
+
+
 @dataclass
 class Config(Severities):
     timezone: str | None = None
@@ -87,6 +97,7 @@ class Config(Severities):
     git: GitSettings = field(default_factory=GitSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
     pagerduty_import: PagerDutyImport = field(default_factory=PagerDutyImport)
+    defaults: Defaults = field(default_factory=Defaults)
     # The file as written, for writing it back; nothing reads settings from it.
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -94,6 +105,13 @@ class Config(Severities):
     def zone(self) -> tzinfo | None:
         """The configured display time zone; None for the local one. Checked at load."""
         return zone_named(self.timezone)
+
+    def severity_filter(self, text: str) -> str:
+        """The severity id a ``--severity`` filter names: a level, or ``unknown`` (history
+        imported without one)."""
+        if text.strip().lower() == UNKNOWN_SEVERITY:
+            return UNKNOWN_SEVERITY
+        return self.severity(text).id
 
     def today(self, now: datetime) -> date:
         """The one "today" (overdue action items, reminders, the report): the date of
@@ -144,6 +162,7 @@ def config_from_dict(data: Any) -> Config:
         git=_git(data.get("git")),
         report=_report(data.get("report")),
         pagerduty_import=_pagerduty_import(data.get("import"), scale),
+        defaults=_defaults(data.get("defaults"), scale),
         raw=data,
     )
 
@@ -161,6 +180,10 @@ def _severities(levels: Any) -> list[Severity]:
             raise ConfigError(where, "needs an 'id' such as SEV1")
         unknown_key(item, SEVERITY_KEYS, where)
         sid = item["id"].strip()
+        if sid.lower() == UNKNOWN_SEVERITY:
+            raise ConfigError(
+                f"{where}.id", f"{sid!r} is kept for incidents whose severity is not known; choose another id"
+            )
         if sid.lower() in seen:
             raise ConfigError(f"{where}.id", f"severity {sid} is defined twice")
         seen.add(sid.lower())
@@ -229,6 +252,23 @@ def _report(raw: Any) -> ReportSettings:
     if title is not None and not isinstance(title, str):
         raise ConfigError("report.title", "must be text")
     return ReportSettings(title=title.strip() if title and title.strip() else DEFAULT_REPORT_TITLE)
+
+
+def _defaults(raw: Any, scale: Severities) -> Defaults:
+    if raw is None:
+        return Defaults()
+    if not isinstance(raw, dict):
+        raise ConfigError("defaults", "must be a mapping such as {severity: SEV3}")
+    unknown_key(raw, ("severity",), "defaults")
+    value = raw.get("severity")
+    if value is None:
+        return Defaults()
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        raise ConfigError("defaults.severity", "must be a severity such as SEV3")
+    try:
+        return Defaults(severity=scale.severity(str(value)).id)
+    except InvalidInput as exc:
+        raise ConfigError("defaults.severity", str(exc)) from None
 
 
 def _pagerduty_import(raw: Any, scale: Severities) -> PagerDutyImport:

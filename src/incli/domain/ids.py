@@ -9,7 +9,7 @@ branches get two ids (adr-tools issue #102 is the counter-example).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from incli.errors import Conflict, NotFound
@@ -36,8 +36,14 @@ def match(query: str, ids: Iterable[str]) -> list[str]:
     return sorted(i for i in pool if wanted and wanted in i.lower())
 
 
-def resolve(query: str, ids: Iterable[str]) -> str:
+def resolve(query: str, ids: Iterable[str], aliases: Callable[[], Iterable[tuple[str, str]]] | None = None) -> str:
+    """The one id ``query`` names. When no id matches, ``aliases`` (called only then, as it
+    may have to read every incident) pairs other names of an incident, such as the id it
+    had in the tool it was imported from, with its id; only an exact alias counts."""
     found = match(query, ids)
+    if not found and aliases is not None:
+        wanted = query.strip().lower()
+        found = sorted({ident for alias, ident in aliases() if wanted and alias.strip().lower() == wanted})
     if not found:
         raise NotFound(f"no incident matches {query!r}; see inc list")
     if len(found) > 1:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from incli.domain.model import TIME_FIELDS, Incident, assumed_times
+from incli.domain.model import TIME_FIELDS, Incident, assumed_times, service_key
 from incli.domain.postmortem import action_overdue
 from incli.domain.severity import unknown_key
 from incli.domain.times import parse_iso
@@ -333,7 +333,7 @@ class Scope:
             return False
         if self.severity is not None and item.severity != self.severity:
             return False
-        if self.service is not None and (item.service or "").lower() != self.service.lower():
+        if self.service is not None and service_key(item.service) != service_key(self.service):
             return False
         start = item.times[TIME_INDEX["started_at"]]
         if self.since is not None and (start is None or start < self.since):
@@ -350,7 +350,7 @@ def group_keys(item: Facts, by: str, zone: tzinfo | None) -> list[str | None]:
     if by == "severity":
         return [item.severity]
     if by == "service":
-        return [item.service]
+        return [service_key(item.service)]
     if by == "tag":
         return list(item.tags) or [None]
     if by == "month":
@@ -501,9 +501,16 @@ def report(
                 return (0, (severity_order(key), key))
             return (0, key.lower() if by in ("service", "tag") else key)
 
+        labels: dict[str | None, str | None] = {key: key for key in buckets}
+        if by == "service":  # one service, however spelled: shown as its most recent incident spells it
+            start_i = TIME_INDEX["started_at"]
+            for key, members in buckets.items():
+                latest = max(members, key=lambda f: (f.times[start_i] or 0, f.id))
+                labels[key] = latest.service.strip() if latest.service else None
+
         result["groups"] = [
             {
-                "key": key,
+                "key": labels[key],
                 "count": len(buckets[key]),
                 **duration_metrics(buckets[key], defs),
             }

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from incli.domain.times import parse_stored, to_iso
+from incli.domain.times import parse_iso, parse_stored, to_iso
 
 SCHEMA = 1
 
@@ -80,6 +80,43 @@ def assumed_times(incident_extra: dict[str, Any]) -> tuple[str, ...]:
         if isinstance(raw, list):
             names.update(str(n) for n in raw if n in TIME_FIELDS)
     return tuple(name for name in TIME_FIELDS if name in names)
+
+
+def service_key(name: str | None) -> str | None:
+    """What makes two services the same one: the name as written, trimmed, compared
+    without regard to case (``Checkout`` and ``checkout`` are one service). Every
+    filter (``--service``) and grouping (``--by service``) compares through here; a
+    group is shown under the spelling of its most recent incident."""
+    if name is None or not name.strip():
+        return None
+    return name.strip().casefold()
+
+
+IMPORT_KINDS = ("import", "pagerduty")
+
+# Imported history may not say how severe an incident was: ``severity: null`` in the file,
+# ``unknown`` in memory (listed, shown and grouped as that word); no severity may be named so.
+UNKNOWN_SEVERITY = "unknown"
+
+
+def imported_at(incident_extra: dict[str, Any]) -> datetime | None:
+    """When an imported incident entered the repository (``source.imported_at``), else None."""
+    source = incident_extra.get("source")
+    if not isinstance(source, dict):
+        return None
+    value = source.get("imported_at")
+    if isinstance(value, datetime):
+        return value if value.tzinfo else None
+    if isinstance(value, str):
+        moment = parse_iso(value.strip())
+        return moment if moment is not None and moment.tzinfo is not None else None
+    return None
+
+
+def is_imported(incident_extra: dict[str, Any]) -> bool:
+    """Did this incident come from an import (inc import, PagerDuty history)?"""
+    source = incident_extra.get("source")
+    return isinstance(source, dict) and (source.get("kind") in IMPORT_KINDS or "imported_at" in source)
 
 
 def set_assumed(incident_extra: dict[str, Any], names: Iterable[str]) -> None:
@@ -157,7 +194,7 @@ class Incident:
             "schema": self.schema,
             "id": self.id,
             "title": self.title,
-            "severity": self.severity,
+            "severity": None if self.severity == UNKNOWN_SEVERITY else self.severity,
             "status": self.status,
             "service": self.service,
             "summary": self.summary,
@@ -257,7 +294,10 @@ def incident_from_dict(data: Any) -> Incident:
         problems.append(("schema", f"version {schema} is newer than this incli understands ({SCHEMA}); upgrade incli"))
     ident = _text(data, "id", problems, required=True)
     title = _text(data, "title", problems, required=True)
-    severity = _text(data, "severity", problems, required=True)
+    if "severity" in data and data["severity"] is None:
+        severity: str | None = UNKNOWN_SEVERITY  # imported history without one
+    else:
+        severity = _text(data, "severity", problems, required=True)
     status = _text(data, "status", problems, required=True)
     if status is not None and status not in STATUSES:
         problems.append(("status", f"unknown status {status!r}; one of {', '.join(STATUSES)}"))

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from incli.domain import lifecycle
 from incli.domain.metrics import TIME_INDEX, Facts
-from incli.domain.model import ACTIVE_STATUSES, ROLES, Incident, TimelineEntry, set_assumed
+from incli.domain.model import ACTIVE_STATUSES, ROLES, Incident, TimelineEntry, service_key, set_assumed
 from incli.domain.times import check_not_future, now_utc, parse_time
-from incli.errors import Conflict, InvalidInput, NotFound
+from incli.errors import Conflict, InvalidInput, MissingOption, NotFound
 from incli.storage import gitinfo
 from incli.storage.repo import Repository
 from incli.storage.store import Store
@@ -211,9 +211,9 @@ class Service:
         and its ``--json`` text when asked for. Fast on thousands of incidents."""
         if status is not None and status not in STATUS_FILTERS:
             raise InvalidInput(f"unknown status {status!r}; one of {', '.join(STATUS_FILTERS)}")
-        sev_id = self.config.severity(severity).id if severity else None
+        sev_id = self.config.severity_filter(severity) if severity else None
         since_at = parse_time(since, self.now()).timestamp() if since else None
-        wanted = service.lower() if service else None
+        wanted = service_key(service)
         rows: Listing = list(self.store.facts_and_json()) if with_json else [(f, None) for f in self.store.facts()]
         opened = TIME_INDEX["opened_at"]
         found = []
@@ -224,7 +224,7 @@ class Service:
                 continue
             if sev_id and facts.severity != sev_id:
                 continue
-            if wanted and (facts.service or "").lower() != wanted:
+            if wanted and service_key(facts.service) != wanted:
                 continue
             if since_at is not None and (facts.times[opened] or 0) < since_at:
                 continue
@@ -237,7 +237,7 @@ class Service:
     def open(
         self,
         title: str,
-        severity: str,
+        severity: str | None,
         *,
         service: str | None = None,
         summary: str | None = None,
@@ -252,6 +252,13 @@ class Service:
         title = title.strip()
         if not title:
             raise InvalidInput("the title is empty; say in a few words what is wrong")
+        if severity is None:
+            severity = self.config.defaults.severity
+        if severity is None:
+            raise MissingOption(
+                "missing option '--severity': give one, or set defaults: {severity: SEV3} in incli.yaml "
+                "(see inc open --help)"
+            )
         level = self.config.severity(severity)
         now = self.now()
         opened = self.when(at, now, "--at")

@@ -32,7 +32,7 @@ def metrics(
     scope = m.Scope(
         since=since_at.timestamp() if since_at else None,
         until=until_at.timestamp() if until_at else None,
-        severity=config.severity(severity).id if severity else None,
+        severity=config.severity_filter(severity) if severity else None,
         service=service.strip() if service and service.strip() else None,
         include_drills=include_drills,
     )

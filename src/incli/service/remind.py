@@ -8,6 +8,10 @@ Events (hooks configured under these names in incli.yaml):
   severity's cadence (due = last update, or opening, + update_every);
 - ``action_overdue``: an open action item whose due date is before today.
 
+An imported incident (``source.imported_at``) is never reminded of a lapse that was due
+before it was imported: history pages nobody. A lapse due after that (an update owed
+since) reminds as usual.
+
 The listed events ``update`` and ``acknowledged`` mean "an update was posted",
 "someone acknowledged"; reminders use their own names so a team can send them
 elsewhere (a pager, a reminder channel).
@@ -26,7 +30,7 @@ from typing import Any
 
 from incli.domain import durations
 from incli.domain import postmortem as pm
-from incli.domain.model import Incident
+from incli.domain.model import Incident, imported_at
 from incli.domain.times import to_iso
 from incli.service.hooks import Hooks
 from incli.service.incidents import Service
@@ -62,7 +66,10 @@ def overdue_items(svc: Service, now: datetime) -> list[Reminder]:
     items: list[Reminder] = []
     today = svc.config.today(now)
     for incident in sorted(svc.all(), key=lambda i: (i.opened_at, i.id)):
+        entered = imported_at(incident.extra)
         for late in durations.overdue(incident, svc.config, now):
+            if entered is not None and late.due_at < entered:
+                continue  # already history when it was imported: that lapse pages nobody
             event = EVENTS[late.what]
             due = to_iso(late.due_at)
             what = "acknowledgement" if late.what == "acknowledgement" else "stakeholder update"

@@ -22,6 +22,7 @@ import (with its row number and reason) unless ``skip_invalid`` is set.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -38,12 +39,14 @@ from incli.domain.model import (
     EXTENSION_ORDER,
     FIELD_ORDER,
     TIME_FIELDS,
+    UNKNOWN_SEVERITY,
     Incident,
     IncidentFormatError,
+    imported_at,
     incident_from_dict,
 )
 from incli.domain.times import accepted, parse_time, to_iso
-from incli.errors import InvalidInput
+from incli.errors import InvalidInput, StorageError
 from incli.integrations.importers import pagerduty
 from incli.integrations.sources import safejson
 
@@ -143,6 +146,16 @@ class Mapping:
 
         return cls(pairs(maps, "--map"), pairs(sets, "--set"), ignore_unknown)
 
+    def check_columns(self, present: list[str] | None) -> None:
+        """Refuse a ``--map`` naming a column that no row of the file has: a typo would
+        otherwise leave that field empty in every row (and fill it from another time)."""
+        if present is None:
+            return
+        for key, column in self.columns.items():
+            if column not in present:
+                shown = ", ".join(present) if present else "none"
+                raise InvalidInput(f"--map {key}={column}: no row has a column {column!r}; the file has: {shown}")
+
     def apply(self, record: Any) -> Any:
         if not isinstance(record, dict) or not (self.columns or self.defaults or self.ignore_unknown):
             return record
@@ -165,6 +178,9 @@ def read_rows(text: str, fmt: str, source: str = "incli", mapping: Mapping | Non
         return [Row(index, None, _Foreign(item)) for index, item in enumerate(pagerduty.objects(text), 1)]
     if mapping is not None and fmt != "csv":
         mapped = read_rows(text, fmt, source)
+        records = [row.data for row in mapped if isinstance(row.data, dict)]
+        if records:
+            mapping.check_columns(list(dict.fromkeys(str(k) for record in records for k in record)))
         for row in mapped:
             row.data = mapping.apply(row.data)
             if isinstance(row.data, dict) and isinstance(row.data.get("tags"), str):
@@ -200,6 +216,8 @@ def read_rows(text: str, fmt: str, source: str = "incli", mapping: Mapping | Non
         import io
 
         reader = csv.DictReader(io.StringIO(text))
+        if mapping is not None and reader.fieldnames is not None:
+            mapping.check_columns([str(name) for name in reader.fieldnames])
         rows = []
         for record in reader:
             if mapping is not None:
@@ -361,9 +379,14 @@ def prepare(data: Any, config: Config, now: datetime) -> tuple[Incident, list[st
         record["assumed"] = sorted({*known, *(text.split(" ")[0] for text in derived)})
 
     severity = record.get("severity")
-    if severity is None or (isinstance(severity, str) and not severity.strip()):
-        raise InvalidInput("severity: missing")
-    record["severity"] = config.severity(str(severity)).id
+    if "severity" in record and severity is None:
+        pass  # history that does not say: kept as null, listed and grouped as "unknown"
+    elif severity is None or (isinstance(severity, str) and not severity.strip()):
+        raise InvalidInput("severity: missing (give null when it is not known)")
+    elif isinstance(severity, str) and severity.strip().lower() == UNKNOWN_SEVERITY:
+        record["severity"] = None
+    else:
+        record["severity"] = config.severity(str(severity)).id
     record.setdefault("timeline", [])
     if record["timeline"] is None:
         record["timeline"] = []
@@ -448,6 +471,37 @@ def plan_import(svc: Any, text: str, fmt: str, source: str = "incli", mapping: M
     return plan(rows, svc.config, svc.now(), lambda incident_id: store.path_for(incident_id).exists())
 
 
+def mark_imported(incident: Incident, stamp: str) -> None:
+    """Record when an incident entered this repository (``source.imported_at``; a source
+    without one becomes ``{kind: import}``): ``inc remind`` pages nobody for a lapse that
+    was already history then, and ``inc status`` lists it apart while it has no end."""
+    source = incident.extra.get("source")
+    source = dict(source) if isinstance(source, dict) else {"kind": "import"}
+    source["imported_at"] = stamp
+    incident.extra["source"] = source
+
+
+def differing(svc: Any, planned: Plan) -> int:
+    """How many of the incidents already present differ from the file (when each was
+    imported aside: that is the repository's, not the file's)."""
+    store = svc.store
+    count = 0
+    for item in planned.unchanged:
+        stored = store.read_bytes_or_none(item.incident.id)
+        incident = item.incident
+        if stored is not None:
+            try:
+                when = imported_at(store.read(store.path_for(incident.id)).extra)
+            except (StorageError, OSError):  # an unreadable file differs
+                when = None
+            source = incident.extra.get("source")
+            if when is not None and not (isinstance(source, dict) and "imported_at" in source):
+                incident = copy.deepcopy(incident)
+                mark_imported(incident, to_iso(when))
+        count += stored != store.serialize(incident)
+    return count
+
+
 def write_import(svc: Any, planned: Plan, advance: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Create the planned incidents under the repository lock; (created, already present).
 
@@ -456,8 +510,10 @@ def write_import(svc: Any, planned: Plan, advance: Callable[[int], None] | None 
     store = svc.store
     created = present = 0
     written: list[Path] = []
+    stamp = to_iso(svc.now())
     with store.locked():
         for item in planned.new:
+            mark_imported(item.incident, stamp)
             path = store.create(item.incident, fresh_id=False)
             if path is not None:
                 created += 1

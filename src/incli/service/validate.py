@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from incli.domain import lifecycle
-from incli.domain.model import EXTENSION_ORDER, IncidentFormatError, incident_from_dict
+from incli.domain.model import EXTENSION_ORDER, UNKNOWN_SEVERITY, IncidentFormatError, incident_from_dict
 from incli.domain.postmortem import MERGE_CONFLICT_HINT, action_problems, merge_conflicts, postmortem_problems
 from incli.errors import StorageError
 from incli.service.git import driver_problem
@@ -68,7 +68,7 @@ def check_file(path: Path, data: bytes, repo: Repository) -> tuple[str | None, l
         findings.append(Finding(path, at(key), f"{key}: {message}"))
     for key in merge_conflicts(incident.extra.get("postmortem")):
         findings.append(Finding(path, at("postmortem"), f"postmortem.{key}: {MERGE_CONFLICT_HINT}"))
-    if repo.config.find_severity(incident.severity) is None:
+    if incident.severity != UNKNOWN_SEVERITY and repo.config.find_severity(incident.severity) is None:
         known = ", ".join(s.id for s in repo.config.severities)
         findings.append(Finding(path, at("severity"), f"unknown severity {incident.severity!r}; known: {known}"))
     for key, message in lifecycle.order_problems(incident) + lifecycle.status_problems(incident):

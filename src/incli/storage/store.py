@@ -130,7 +130,21 @@ class Store:
         exact = query and "/" not in query and not query.startswith(".")
         if exact and self.path_for(query).is_file():
             return query  # an exact id: no need to list the folder
-        return idmod.resolve(query, self.ids())
+        return idmod.resolve(query, self.ids(), self.source_ids)
+
+    def source_ids(self) -> list[tuple[str, str]]:
+        """(the id an incident had where it came from, ``source.id`` such as PagerDuty's
+        PT4KHLK; its incli id). Reads every incident (through the index): only asked
+        when an id matched nothing."""
+        import json
+
+        found: list[tuple[str, str]] = []
+        for text in self._indexed(("json",))["json"]:
+            data = json.loads(text)
+            source = data.get("source") if isinstance(data, dict) else None
+            if isinstance(source, dict) and source.get("id") not in (None, "") and isinstance(data.get("id"), str):
+                found.append((str(source["id"]), data["id"]))
+        return found
 
     def read_bytes(self, path: Path) -> bytes:
         """A file's bytes, bounded and only from inside the repository (see read_incident_file)."""
