@@ -40,7 +40,7 @@ def listed_aside(root: Path) -> str:
     items = json.loads(inc("list", "--json", root=root).stdout)
     for item in items:
         source = item["source"]
-        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", source.pop("imported_at"))
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?\+00:00", source.pop("imported_at"))
         if source == {"kind": "import"}:
             del item["source"]
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
