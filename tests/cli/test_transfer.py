@@ -21,7 +21,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((root / "incidents").glob("*.yaml"))}
 
 
-IMPORTED_AT = re.compile(rb"\n  imported_at: '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00'")
+IMPORTED_AT = re.compile(rb"\n  imported_at: '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?\+00:00'")
 
 
 def imported_aside(root: Path) -> dict[str, bytes]:
