@@ -29,7 +29,7 @@ from incli.domain import durations
 from incli.domain import postmortem as pm
 from incli.domain.config import Config
 from incli.domain.model import Incident
-from incli.domain.times import describe_duration, short_duration, to_iso
+from incli.domain.times import clock_or_date, describe_duration, short_duration, to_iso
 from incli.errors import InvalidInput, NotFound
 
 FORMATS = ("md", "html")
@@ -400,6 +400,12 @@ def _when(context: Any, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") ->
     return moment.astimezone(context["zone"]).strftime(fmt) if moment else "-"
 
 
+def _due(context: Any, moment: datetime | None) -> str:
+    """A due time by the one rule of ``times.clock_or_date``: the clock when it is today (the
+    page's ``now``), with the date otherwise."""
+    return clock_or_date(moment, context["now"], context["zone"]) if moment else "-"
+
+
 @functools.lru_cache(maxsize=8)
 def report_environment(folders: tuple[str, ...], sandboxed: bool = True) -> Any:
     """An autoescaping environment over a template search path (one per search path);
@@ -418,6 +424,7 @@ def report_environment(folders: tuple[str, ...], sandboxed: bool = True) -> Any:
         keep_trailing_newline=True,
     )
     env.filters["when"] = jinja2.pass_context(_when)
+    env.filters["due"] = jinja2.pass_context(_due)
     env.filters["iso"] = lambda moment: moment.isoformat() if moment else ""
     env.filters["duration"] = lambda delta: describe_duration(delta) if isinstance(delta, timedelta) else "-"
     env.filters["short"] = lambda delta: short_duration(delta) if isinstance(delta, timedelta) else "-"
