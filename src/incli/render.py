@@ -279,7 +279,7 @@ def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]
         "timezone": getattr(tz, "key", None) or start.strftime("%Z") or start.strftime("%z"),
         "timeline": timeline,
         "spans_days": spans_days,
-        "state": str(post.get("state") or "draft"),
+        "state": pm.state_of(incident),
         "authors": [str(a) for a in post.get("authors") or []],
         "reviewers": [str(r) for r in post.get("reviewers") or []],
         "published_at": str(post.get("published_at") or ""),

@@ -40,3 +40,56 @@ def test_a_due_time_today_is_only_its_clock(repo: Path) -> None:
     assert f" {due:%H:%M} " in row and f"{due:%Y-%m-%d}" not in row
     line = next(line for line in inc("show", incident).stdout.splitlines() if "Next update" in line)
     assert line.rstrip().endswith(f"{due:%H:%M}") and "late" not in line
+
+
+# -- 2. one vocabulary for the postmortem state --------------------------------------------
+
+
+def _resolved(title: str = "Payments down") -> str:
+    incident = inc("open", title, "-s", "SEV2", "--at", T0).stdout.strip()
+    inc("resolve", incident, "--at", "2025-01-15T15:10:00+00:00")
+    return incident
+
+
+def test_no_postmortem_is_missing_everywhere(repo: Path, tmp_path: Path) -> None:
+    incident = _resolved()
+    rendered = inc("postmortem", "render", incident).stdout
+    assert "**Postmortem status:** missing" in rendered
+    assert "draft" not in rendered
+    sre = inc("postmortem", "render", incident, "-t", "sre").stdout
+    assert "**Status:** missing" in sre
+    listed = inc("postmortem", "list", "--json").json
+    assert [(r["incident"], r["state"]) for r in listed] == [(incident, "missing")]
+    assert incident in inc("postmortem", "list", "--state", "missing").stdout
+    table_row = next(line for line in inc("postmortem", "list").stdout.splitlines() if incident in line)
+    assert " missing " in table_row
+    shown = next(
+        line
+        for line in inc("show", incident).stdout.splitlines()
+        if line.split()[:1] == ["Postmortem"] and "action items" not in line
+    )
+    assert shown.split(None, 1)[1].startswith("missing, due 2025-01-17 15:10")
+    out = tmp_path / "site"
+    inc("report", "-o", str(out))
+    index = (out / "index.html").read_text()
+    assert 'class="pm pm-missing">missing<' in index
+    page = (out / "incidents" / f"{incident}.html").read_text()
+    assert 'class="pm pm-missing">missing<' in page
+    for word in ("not started", ">none<", "pm-none"):
+        assert word not in index + page + rendered + inc("show", incident).stdout, word
+
+
+def test_a_started_postmortem_reads_draft_everywhere(repo: Path, tmp_path: Path) -> None:
+    incident = _resolved()
+    inc("postmortem", "new", incident, "--at", "2025-01-15T16:00:00+00:00")
+    assert "**Postmortem status:** draft" in inc("postmortem", "render", incident).stdout
+    assert [r["state"] for r in inc("postmortem", "list", "--json").json] == ["draft"]
+    shown = next(
+        line
+        for line in inc("show", incident).stdout.splitlines()
+        if line.split()[:1] == ["Postmortem"] and "action items" not in line
+    )
+    assert shown.split(None, 1)[1].startswith("draft")
+    out = tmp_path / "site"
+    inc("report", "-o", str(out))
+    assert 'class="pm pm-draft">draft<' in (out / "index.html").read_text()

@@ -293,7 +293,7 @@ def followups(svc: Any, incident: Any) -> list[tuple[str, str, str | None]]:
     due = pm.due_at(incident, settings)
     late = pm.is_overdue(incident, settings, svc.now())
     if isinstance(post, dict) or due is not None:
-        state = str(post.get("state")) if isinstance(post, dict) else "not started"
+        state = pm.state_of(incident)
         if due is not None:
             state += f", due {output.local(due)}" + (" (overdue)" if late else "")
         pairs.append(("Postmortem", state, "bold red" if late else None))

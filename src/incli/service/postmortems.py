@@ -19,7 +19,7 @@ from incli.errors import Conflict, InvalidInput, NotFound
 from incli.service.incidents import Service
 from incli.storage import yamlio
 
-STATE_FILTERS = (*pm.REVIEW_STATES, "missing")
+STATE_FILTERS = (*pm.REVIEW_STATES, pm.MISSING)
 POSTMORTEM_EVENT = "postmortem"
 ACTION_EVENT = "action"
 
@@ -29,7 +29,7 @@ class Overview:
     """One row of ``inc postmortem list``."""
 
     incident: Incident
-    state: str  # a review state, or "missing"
+    state: str  # pm.state_of: a review state, or pm.MISSING
     due_at: datetime | None
     published_at: datetime | None
     overdue: bool
@@ -112,7 +112,7 @@ class Postmortems:
                     f"or resolved (inc mitigate {incident.id})"
                 )
             if isinstance(incident.extra.get("postmortem"), dict):
-                state = incident.extra["postmortem"].get("state")
+                state = pm.state_of(incident)
                 raise Conflict(f"{incident.id} already has a postmortem ({state}); change it with inc postmortem edit")
             post = pm.new_postmortem(now, None)
             names = [a.strip() for a in authors or [] if a.strip()] or ([actor] if actor else [])
@@ -210,7 +210,7 @@ class Postmortems:
             due = pm.due_at(incident, settings)
             if not isinstance(post, dict) and (due is None or incident.drill):
                 continue
-            current = str(post.get("state")) if isinstance(post, dict) else "missing"
+            current = pm.state_of(incident)
             row = Overview(
                 incident,
                 current,
