@@ -28,7 +28,7 @@ from typing import Any
 from incli.domain import durations
 from incli.domain import postmortem as pm
 from incli.domain.config import Config
-from incli.domain.model import Incident
+from incli.domain.model import Incident, assumed_times
 from incli.domain.times import clock_or_date, describe_duration, short_duration, to_iso
 from incli.errors import InvalidInput, NotFound
 
@@ -187,6 +187,36 @@ def _local(moment: datetime, tz: tzinfo | None) -> datetime:
     return moment.astimezone(tz) if tz is not None else moment.astimezone()
 
 
+# The milestones before the declaration that the outline's timeline shows as lines of their own
+# when they were given (not filled in: see ``assumed_times``), by their timeline kind.
+MILESTONE_LINES = (("started_at", "started", "Impact began"), ("detected_at", "detected", "Detected"))
+
+
+def _timeline_with_milestones(incident: Incident) -> list[tuple[datetime, str, str, str]]:
+    """The timeline a postmortem shows, as (at, kind, text, by): the incident's entries in their
+    order (postmortem bookkeeping left out), with impact start and detection placed by time
+    when they were given, so the outline starts where the incident did. A milestone goes before
+    the first entry at or after its time (impact start before detection at the same minute)."""
+    rows: list[tuple[datetime, str, str, str]] = []
+    real: list[bool] = []  # which rows are the incident's own entries
+    for entry in incident.timeline:
+        if entry.kind != "postmortem":
+            rows.append((entry.at, entry.kind, entry.text, entry.by or ""))
+            real.append(True)
+    assumed = assumed_times(incident.extra)
+    for name, kind, text in MILESTONE_LINES:
+        moment = incident.time(name)
+        if moment is None or name in assumed:
+            continue
+        place = next(
+            (i for i, row in enumerate(rows) if row[0] > moment or (real[i] and row[0] >= moment)),
+            len(rows),
+        )
+        rows.insert(place, (moment, kind, text, ""))
+        real.insert(place, False)
+    return rows
+
+
 def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]:
     """Plain data for a template: strings, lists and mappings, nothing to execute."""
     problems = pm.render_problems(incident.extra.get("postmortem"), incident.extra.get("actions"))
@@ -198,26 +228,26 @@ def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]
     level = config.find_severity(incident.severity)
     start = _local(incident.started_at, tz)
 
-    entries = [e for e in incident.timeline if e.kind != "postmortem"]
-    days = {_local(e.at, tz).date() for e in entries}
+    entries = _timeline_with_milestones(incident)
+    days = {_local(at, tz).date() for at, _kind, _text, _by in entries}
     if incident.resolved_at:
         days.add(_local(incident.resolved_at, tz).date())
     days.add(start.date())
     spans_days = len(days) > 1
     timeline = []
-    for entry in entries:
-        local = _local(entry.at, tz)
+    for at, kind, text, by in entries:
+        local = _local(at, tz)
         stamp = local.strftime("%Y-%m-%d %H:%M" if spans_days else "%H:%M")
         timeline.append(
             {
                 "time": stamp,
                 "date": local.strftime("%Y-%m-%d"),
                 "clock": local.strftime("%H:%M"),
-                "text": entry.text,
-                "kind": entry.kind,
-                "by": entry.by or "",
-                "at": to_iso(entry.at),
-                "line": f"{stamp} - {entry.text}",
+                "text": text,
+                "kind": kind,
+                "by": by,
+                "at": to_iso(at),
+                "line": f"{stamp} - {text}",
             }
         )
 

@@ -93,3 +93,56 @@ def test_a_started_postmortem_reads_draft_everywhere(repo: Path, tmp_path: Path)
     out = tmp_path / "site"
     inc("report", "-o", str(out))
     assert 'class="pm pm-draft">draft<' in (out / "index.html").read_text()
+
+
+# -- 3. the postmortem timeline starts where the incident did ------------------------------
+
+
+def _timeline(rendered: str) -> list[str]:
+    part = rendered.split("## Timeline", 1)[1].split("\n## ", 1)[0]
+    return [line for line in part.splitlines() if line[:2].isdigit()]
+
+
+def test_rendered_timeline_has_impact_start_and_detection_in_place(repo: Path) -> None:
+    incident = inc(
+        "open",
+        "Checkout errors",
+        "-s",
+        "SEV2",
+        "--at",
+        "2025-01-15T14:56:00+00:00",
+        "--started-at",
+        "2025-01-15T14:54:00+00:00",
+        "--detected-at",
+        "2025-01-15T14:55:00+00:00",
+    ).stdout.strip()
+    inc("note", incident, "Rolled back", "--at", "2025-01-15T15:05:00+00:00")
+    inc("resolve", incident, "--at", "2025-01-15T15:30:00+00:00")
+    assert _timeline(inc("postmortem", "render", incident).stdout) == [
+        "14:54 - Impact began",
+        "14:55 - Detected",
+        "14:56 - Opened as SEV2: Checkout errors",
+        "15:05 - Rolled back",
+        "15:30 - Resolved",
+    ]
+    html = inc("postmortem", "render", incident, "-f", "html").stdout
+    assert html.index("<li>14:54 - Impact began</li>") < html.index("<li>14:55 - Detected</li>") < html.index("14:56")
+    sre = inc("postmortem", "render", incident, "-t", "sre").stdout
+    assert "- **14:54** Impact began\n- **14:55** Detected\n- **14:56** Opened" in sre
+
+
+def test_assumed_milestones_are_not_timeline_lines(repo: Path) -> None:
+    incident = inc("open", "Checkout errors", "-s", "SEV2", "--at", T0).stdout.strip()
+    inc("resolve", incident, "--at", "2025-01-15T15:00:00+00:00")
+    lines = _timeline(inc("postmortem", "render", incident).stdout)
+    assert lines == ["14:30 - Opened as SEV2: Checkout errors", "15:00 - Resolved"]
+
+
+def test_given_detection_alone_and_at_the_declaration(repo: Path) -> None:
+    # impact start filled in from detection (assumed), detection given at the declaration minute
+    incident = inc(
+        "open", "Slow search", "-s", "SEV3", "--at", T0, "--detected-at", "2025-01-15T14:30:00+00:00"
+    ).stdout.strip()
+    lines = _timeline(inc("postmortem", "render", incident).stdout)
+    assert "Impact began" not in "\n".join(lines)
+    assert lines[:2] == ["14:30 - Detected", "14:30 - Opened as SEV3: Slow search"]
