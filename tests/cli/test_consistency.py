@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import T0, inc
+from incli.errors import ExitCode
+from tests.conftest import T0, Run, check_refused, inc
 
 # -- 1. a due time that is not today shows its date ----------------------------------------
 
@@ -146,3 +148,49 @@ def test_given_detection_alone_and_at_the_declaration(repo: Path) -> None:
     lines = _timeline(inc("postmortem", "render", incident).stdout)
     assert "Impact began" not in "\n".join(lines)
     assert lines[:2] == ["14:30 - Detected", "14:30 - Opened as SEV3: Slow search"]
+
+
+# -- 4. the review invitation always has an ORGANIZER --------------------------------------
+
+
+def _schedule(incident: str, *extra: str) -> list[str]:
+    return ["postmortem", "schedule", incident, "--at", "2025-01-17T10:00:00+00:00", *extra]
+
+
+def _organizer(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("ORGANIZER")]
+
+
+def test_invitation_organizer_from_the_option(repo: Path, git_home: Path) -> None:
+    incident = _resolved()
+    text = inc(*_schedule(incident, "--organizer", "mailto:lead@example.com")).stdout
+    assert "METHOD:REQUEST" in text
+    assert _organizer(text) == ["ORGANIZER:mailto:lead@example.com"]
+
+
+def test_invitation_organizer_from_git_user_email(repo: Path, git_home: Path) -> None:
+    incident = _resolved()
+    subprocess.run(["git", "config", "--global", "user.email", "ana@example.com"], check=True)
+    assert _organizer(inc(*_schedule(incident)).stdout) == ["ORGANIZER:mailto:ana@example.com"]
+    # the option still wins over git
+    given = inc(*_schedule(incident, "--organizer", "lead@example.com")).stdout
+    assert _organizer(given) == ["ORGANIZER:mailto:lead@example.com"]
+
+
+def test_invitation_without_any_organizer_is_refused(
+    repo: Path, git_home: Path, tmp_path: Path, run: Run, snapshot
+) -> None:
+    incident = _resolved()
+    before = snapshot(repo)
+    target = tmp_path / "review.ics"
+    result = run(*_schedule(incident, "-o", str(target)))
+    check_refused(result, ExitCode.INVALID, "--organizer", "user.email")
+    assert result.stdout == "" and not target.exists()
+    assert snapshot(repo) == before
+
+
+def test_invitation_with_a_bad_organizer_is_refused(repo: Path, git_home: Path, run: Run) -> None:
+    incident = _resolved()
+    check_refused(run(*_schedule(incident, "--organizer", "nobody")), ExitCode.INVALID, "--organizer", "nobody")
+    subprocess.run(["git", "config", "--global", "user.email", "not an address"], check=True)
+    check_refused(run(*_schedule(incident)), ExitCode.INVALID, "user.email", "--organizer")

@@ -260,7 +260,8 @@ def schedule(
         list[str] | None, typer.Option("--attendee", help="An attendee's email; repeat for more.", metavar="EMAIL")
     ] = None,
     organizer: Annotated[
-        str | None, typer.Option("--organizer", help="The organizer's email.", metavar="EMAIL")
+        str | None,
+        typer.Option("--organizer", help="The organizer's email (default: git's user.email).", metavar="EMAIL"),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.", metavar="FILE")
