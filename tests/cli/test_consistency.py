@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -194,3 +195,119 @@ def test_invitation_with_a_bad_organizer_is_refused(repo: Path, git_home: Path, 
     check_refused(run(*_schedule(incident, "--organizer", "nobody")), ExitCode.INVALID, "--organizer", "nobody")
     subprocess.run(["git", "config", "--global", "user.email", "not an address"], check=True)
     check_refused(run(*_schedule(incident)), ExitCode.INVALID, "user.email", "--organizer")
+
+
+# -- 5. comments a person typed survive incli's next write ----------------------------------
+
+
+def _file(root: Path, incident: str) -> Path:
+    return next(root.glob(f"incidents/**/{incident}.yaml"))
+
+
+def _twin(tmp_path: Path, repo: Path, incident: str) -> Path:
+    """A second repository holding the same incident file, to see what incli writes without comments."""
+    twin = tmp_path / "twin"
+    inc("init", twin)
+    source = _file(repo, incident)
+    target = twin / source.relative_to(repo)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(source.read_bytes())
+    return twin
+
+
+def _note(root: Path, incident: str, text: str, at: str) -> None:
+    inc("note", incident, text, "--at", at, "--by", "ana", root=root)
+
+
+COMMENTED = {
+    "schema: 1\n": "# Hand-checked by Ana after the review\nschema: 1\n",
+    "title: Checkout errors\n": "title: Checkout errors   # the pager's words\n",
+    "timeline:\n": "timeline:\n  # the first page came from the synthetic check\n",
+    "  kind: resolved\n": "  kind: resolved # confirmed on the dashboard\n",
+}
+
+
+def _with_comments(text: str) -> str:
+    for plain, commented in COMMENTED.items():
+        assert plain in text, plain
+        text = text.replace(plain, commented, 1)
+    return text + "# end of file\n"
+
+
+def _without_comments(text: str) -> str:
+    for plain, commented in COMMENTED.items():
+        text = text.replace(commented, plain, 1)
+    return text.replace("# end of file\n", "")
+
+
+def test_comments_survive_a_note_and_the_rest_is_byte_identical(repo: Path, tmp_path: Path) -> None:
+    incident = inc("open", "Checkout errors", "-s", "SEV2", "--at", T0, "--by", "ana").stdout.strip()
+    inc("resolve", incident, "--at", "2025-01-15T15:00:00+00:00", "--by", "ana")
+    twin = _twin(tmp_path, repo, incident)
+    path = _file(repo, incident)
+    path.write_text(_with_comments(path.read_text()))
+    for root in (repo, twin):
+        _note(root, incident, "Cache warmed again", "2025-01-15T15:10:00+00:00")
+        _note(root, incident, "Earlier: rolled back 2.14", "2025-01-15T14:45:00+00:00")
+    written = path.read_text()
+    for commented in COMMENTED.values():
+        assert commented in written, commented
+    assert written.endswith("# end of file\n")
+    assert _without_comments(written) == _file(twin, incident).read_text()
+    # the comment on the resolved entry stayed with it, although a note now comes before it
+    assert "  kind: resolved # confirmed on the dashboard\n" in written
+    assert [e["text"] for e in inc("show", incident, "--json").json["timeline"]] == [
+        "Opened as SEV2: Checkout errors",
+        "Earlier: rolled back 2.14",
+        "Resolved",
+        "Cache warmed again",
+    ]
+    assert "# " not in inc("show", incident).stdout.split("Timeline", 1)[1]
+
+
+def test_a_hash_inside_text_is_not_a_comment(repo: Path, tmp_path: Path) -> None:
+    incident = inc("open", "Errors in #checkout", "-s", "SEV2", "--at", T0, "--by", "ana").stdout.strip()
+    _note(repo, incident, "see ticket #42 and 'quote # inside'", "2025-01-15T14:35:00+00:00")
+    _note(repo, incident, "Steps:\n# not a comment\n  #nor this", "2025-01-15T14:36:00+00:00")
+    twin = _twin(tmp_path, repo, incident)
+    for root in (repo, twin):
+        _note(root, incident, "More #hash text", "2025-01-15T14:40:00+00:00")
+    assert _file(repo, incident).read_bytes() == _file(twin, incident).read_bytes()
+    texts = [e["text"] for e in inc("show", incident, "--json").json["timeline"]]
+    assert "Steps:\n# not a comment\n  #nor this" in texts and "see ticket #42 and 'quote # inside'" in texts
+    # a real comment beside that text keeps both the comment and the text
+    path = _file(repo, incident)
+    plain = "title: 'Errors in #checkout'\n"  # PyYAML quotes it: a plain " #" would start a comment
+    assert plain in path.read_text()
+    path.write_text(path.read_text().replace(plain, "title: 'Errors in #checkout' # real\n"))
+    _note(repo, incident, "Last", "2025-01-15T14:50:00+00:00")
+    written = path.read_text()
+    assert "title: 'Errors in #checkout' # real\n" in written
+    shown = inc("show", incident, "--json").json
+    assert shown["title"] == "Errors in #checkout"
+    assert [e["text"] for e in shown["timeline"]][:5] == [*texts, "Last"]
+    assert "# not a comment\n" in written
+
+
+def test_a_file_without_comments_is_written_as_before(repo: Path, tmp_path: Path) -> None:
+    incident = inc("open", "Checkout errors", "-s", "SEV2", "--at", T0, "--by", "ana").stdout.strip()
+    twin = _twin(tmp_path, repo, incident)
+    for root in (repo, twin):
+        inc("ack", incident, "--at", "2025-01-15T14:32:00+00:00", "--by", "ana", root=root)
+    assert _file(repo, incident).read_bytes() == _file(twin, incident).read_bytes()
+
+
+def test_a_comment_after_a_value_that_now_spans_lines_moves_above_it(repo: Path) -> None:
+    incident = inc("open", "Checkout errors", "-s", "SEV2", "--at", T0, "--by", "ana").stdout.strip()
+    path = _file(repo, incident)
+    text = path.read_text()
+    assert "commander: ana\n" in text or "commander:\n" in text
+    text = text.replace("title: Checkout errors\n", "title: Checkout errors # short\n")
+    text = re.sub(r"(?m)^commander:.*$", lambda m: m.group(0) + " # who leads", text, count=1)
+    path.write_text(text)
+    long_name = " ".join(["Ana"] * 40)  # folded over two lines by the writer
+    inc("assign", incident, "commander", long_name, "--by", "ana")
+    written = path.read_text()
+    assert "title: Checkout errors # short\n" in written
+    assert "# who leads\ncommander: Ana Ana" in written
+    assert inc("show", incident, "--json").json["commander"] == long_name
