@@ -115,6 +115,13 @@ def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return moment.astimezone().strftime(fmt) if moment else "-"
 
 
+def due(moment: datetime | None, now: datetime) -> str:
+    """A due time in the local zone: its clock when it is today, with the date otherwise."""
+    from incli.domain.times import clock_or_date
+
+    return clock_or_date(moment, now) if moment else "-"
+
+
 def escape(text: str) -> str:
     from rich.markup import escape as rich_escape
 

@@ -28,8 +28,8 @@ from typing import Any
 from incli.domain import durations
 from incli.domain import postmortem as pm
 from incli.domain.config import Config
-from incli.domain.model import Incident
-from incli.domain.times import describe_duration, short_duration, to_iso
+from incli.domain.model import Incident, assumed_times
+from incli.domain.times import clock_or_date, describe_duration, short_duration, to_iso
 from incli.errors import InvalidInput, NotFound
 
 FORMATS = ("md", "html")
@@ -187,6 +187,36 @@ def _local(moment: datetime, tz: tzinfo | None) -> datetime:
     return moment.astimezone(tz) if tz is not None else moment.astimezone()
 
 
+# The milestones before the declaration that the outline's timeline shows as lines of their own
+# when they were given (not filled in: see ``assumed_times``), by their timeline kind.
+MILESTONE_LINES = (("started_at", "started", "Impact began"), ("detected_at", "detected", "Detected"))
+
+
+def _timeline_with_milestones(incident: Incident) -> list[tuple[datetime, str, str, str]]:
+    """The timeline a postmortem shows, as (at, kind, text, by): the incident's entries in their
+    order (postmortem bookkeeping left out), with impact start and detection placed by time
+    when they were given, so the outline starts where the incident did. A milestone goes before
+    the first entry at or after its time (impact start before detection at the same minute)."""
+    rows: list[tuple[datetime, str, str, str]] = []
+    real: list[bool] = []  # which rows are the incident's own entries
+    for entry in incident.timeline:
+        if entry.kind != "postmortem":
+            rows.append((entry.at, entry.kind, entry.text, entry.by or ""))
+            real.append(True)
+    assumed = assumed_times(incident.extra)
+    for name, kind, text in MILESTONE_LINES:
+        moment = incident.time(name)
+        if moment is None or name in assumed:
+            continue
+        place = next(
+            (i for i, row in enumerate(rows) if row[0] > moment or (real[i] and row[0] >= moment)),
+            len(rows),
+        )
+        rows.insert(place, (moment, kind, text, ""))
+        real.insert(place, False)
+    return rows
+
+
 def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]:
     """Plain data for a template: strings, lists and mappings, nothing to execute."""
     problems = pm.render_problems(incident.extra.get("postmortem"), incident.extra.get("actions"))
@@ -198,26 +228,26 @@ def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]
     level = config.find_severity(incident.severity)
     start = _local(incident.started_at, tz)
 
-    entries = [e for e in incident.timeline if e.kind != "postmortem"]
-    days = {_local(e.at, tz).date() for e in entries}
+    entries = _timeline_with_milestones(incident)
+    days = {_local(at, tz).date() for at, _kind, _text, _by in entries}
     if incident.resolved_at:
         days.add(_local(incident.resolved_at, tz).date())
     days.add(start.date())
     spans_days = len(days) > 1
     timeline = []
-    for entry in entries:
-        local = _local(entry.at, tz)
+    for at, kind, text, by in entries:
+        local = _local(at, tz)
         stamp = local.strftime("%Y-%m-%d %H:%M" if spans_days else "%H:%M")
         timeline.append(
             {
                 "time": stamp,
                 "date": local.strftime("%Y-%m-%d"),
                 "clock": local.strftime("%H:%M"),
-                "text": entry.text,
-                "kind": entry.kind,
-                "by": entry.by or "",
-                "at": to_iso(entry.at),
-                "line": f"{stamp} - {entry.text}",
+                "text": text,
+                "kind": kind,
+                "by": by,
+                "at": to_iso(at),
+                "line": f"{stamp} - {text}",
             }
         )
 
@@ -279,7 +309,7 @@ def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]
         "timezone": getattr(tz, "key", None) or start.strftime("%Z") or start.strftime("%z"),
         "timeline": timeline,
         "spans_days": spans_days,
-        "state": str(post.get("state") or "draft"),
+        "state": pm.state_of(incident),
         "authors": [str(a) for a in post.get("authors") or []],
         "reviewers": [str(r) for r in post.get("reviewers") or []],
         "published_at": str(post.get("published_at") or ""),
@@ -400,6 +430,12 @@ def _when(context: Any, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") ->
     return moment.astimezone(context["zone"]).strftime(fmt) if moment else "-"
 
 
+def _due(context: Any, moment: datetime | None) -> str:
+    """A due time by the one rule of ``times.clock_or_date``: the clock when it is today (the
+    page's ``now``), with the date otherwise."""
+    return clock_or_date(moment, context["now"], context["zone"]) if moment else "-"
+
+
 @functools.lru_cache(maxsize=8)
 def report_environment(folders: tuple[str, ...], sandboxed: bool = True) -> Any:
     """An autoescaping environment over a template search path (one per search path);
@@ -418,6 +454,7 @@ def report_environment(folders: tuple[str, ...], sandboxed: bool = True) -> Any:
         keep_trailing_newline=True,
     )
     env.filters["when"] = jinja2.pass_context(_when)
+    env.filters["due"] = jinja2.pass_context(_due)
     env.filters["iso"] = lambda moment: moment.isoformat() if moment else ""
     env.filters["duration"] = lambda delta: describe_duration(delta) if isinstance(delta, timedelta) else "-"
     env.filters["short"] = lambda delta: short_duration(delta) if isinstance(delta, timedelta) else "-"

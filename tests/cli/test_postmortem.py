@@ -59,6 +59,8 @@ def test_the_default_postmortem_has_every_section_in_order(repo: Path) -> None:
     assert "- **Impact:** Visitors to proxied domains saw 502 errors for 27 minutes; traffic dropped 82%." in lines
     timeline = [line for line in lines[positions[1] : positions[2]] if line[:2].isdigit()]
     assert timeline == [
+        "13:42 - Impact began",  # issue 11: given impact start and detection are timeline lines
+        "13:45 - Detected",
         "13:46 - Opened as SEV1: Global 502 errors: WAF rule exhausted CPU",
         "13:46 - alice is commander",
         "13:47 - Acknowledged",

@@ -123,7 +123,8 @@ def test_a_template_given_by_path(repo: Path, tmp_path: Path) -> None:
     custom = tmp_path / "exec.md.j2"
     custom.write_text("{{ id }}: {{ timeline | length }} entries, {{ actions | length }} actions\n")
     out = inc("postmortem", "render", incident_id, "--template", str(custom), root=repo).stdout
-    assert out == f"{incident_id}: 7 entries, 0 actions\n"
+    # 7 entries and the given impact start and detection (issue 11)
+    assert out == f"{incident_id}: 9 entries, 0 actions\n"
     assert (
         "no template file"
         in inc("postmortem", "render", incident_id, "-t", "./missing.md.j2", root=repo, code=3).stderr

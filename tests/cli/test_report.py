@@ -194,7 +194,7 @@ def test_index_shows_postmortem_state_and_durations(hostile_repo: tuple[Path, di
     assert all(rows.values())
     assert "pm-published" in rows[ids["hostile"]].group(0)  # type: ignore[union-attr]
     assert "pm-draft" in rows[ids["curly"]].group(0)  # type: ignore[union-attr]
-    assert "pm-none" in rows[ids["active"]].group(0)  # type: ignore[union-attr]
+    assert "pm-missing" in rows[ids["active"]].group(0)  # type: ignore[union-attr]
     assert ">40m<" in rows[ids["hostile"]].group(0)  # type: ignore[union-attr]
     assert "so far" in rows[ids["active"]].group(0)  # type: ignore[union-attr]
     # newest first

@@ -20,6 +20,7 @@ def test_invitation_escapes_and_folds_text_without_breaking_characters() -> None
         summary=summary,
         description="line one\nline two",
         attendees=["a@example.com"],
+        organizer="o@example.com",  # required since issue 11: RFC 5546 wants ORGANIZER on a REQUEST
     )
     raw = text.encode("utf-8")
     assert all(len(line) <= 75 for line in raw.split(b"\r\n"))

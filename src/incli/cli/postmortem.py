@@ -260,7 +260,8 @@ def schedule(
         list[str] | None, typer.Option("--attendee", help="An attendee's email; repeat for more.", metavar="EMAIL")
     ] = None,
     organizer: Annotated[
-        str | None, typer.Option("--organizer", help="The organizer's email.", metavar="EMAIL")
+        str | None,
+        typer.Option("--organizer", help="The organizer's email (default: git's user.email).", metavar="EMAIL"),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.", metavar="FILE")
@@ -293,7 +294,7 @@ def followups(svc: Any, incident: Any) -> list[tuple[str, str, str | None]]:
     due = pm.due_at(incident, settings)
     late = pm.is_overdue(incident, settings, svc.now())
     if isinstance(post, dict) or due is not None:
-        state = str(post.get("state")) if isinstance(post, dict) else "not started"
+        state = pm.state_of(incident)
         if due is not None:
             state += f", due {output.local(due)}" + (" (overdue)" if late else "")
         pairs.append(("Postmortem", state, "bold red" if late else None))

@@ -120,11 +120,17 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
         span_pairs.append((metric.label, describe_duration(value) if value is not None else "-", None))
     impact = durations.impact_duration(incident, now)
     span_pairs.append(("Impact so far" if incident.active else "Impact", describe_duration(impact), None))
-    for item in durations.overdue(incident, svc.config, now):
+    late = durations.overdue(incident, svc.config, now)
+    due = durations.next_update_due(incident, svc.config)
+    if due is not None:
+        owed = next((o for o in late if o.what == "update"), None)
+        shown = output.due(due, now) + (f", {describe_duration(owed.late_by)} late" if owed else "")
+        span_pairs.append(("Next update", shown, "bold red" if owed else None))
+    for item in late:
         span_pairs.append(
             (
                 f"Overdue {item.what}",
-                f"due {output.local(item.due_at)}, {describe_duration(item.late_by)} late",
+                f"due {output.due(item.due_at, now)}, {describe_duration(item.late_by)} late",
                 "bold red",
             )
         )
@@ -198,7 +204,7 @@ def status(ctx: typer.Context, json: JsonOption = False) -> None:
         late = durations.overdue(incident, svc.config, now)
         due = durations.next_update_due(incident, svc.config)
         owed = "; ".join(f"{o.what} {short_duration(o.late_by)} late" for o in late)
-        next_update = output.local(due, "%H:%M") if due else "-"
+        next_update = output.due(due, now)
         rows.append(
             [
                 incident.id,

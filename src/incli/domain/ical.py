@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from incli.errors import InvalidInput
+
 
 def escape_text(value: str) -> str:
     """RFC 5545 3.3.11: escape backslash, semicolon, comma and newlines."""
@@ -53,12 +55,15 @@ def invitation(
     end: datetime,
     summary: str,
     description: str,
+    organizer: str,
     attendees: Sequence[str] = (),
-    organizer: str | None = None,
     version: str = "",
 ) -> str:
     """A VCALENDAR with one VEVENT and METHOD:REQUEST, as text with CRLF endings;
-    ``version`` (incli's) goes into PRODID."""
+    ``version`` (incli's) goes into PRODID. ``organizer`` is required: RFC 5546 3.2.2 makes
+    ORGANIZER mandatory on a REQUEST (the service finds it: --organizer, else git's user.email)."""
+    if not organizer:
+        raise InvalidInput("an invitation needs an organizer: give --organizer EMAIL")
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -73,8 +78,7 @@ def invitation(
         f"SUMMARY:{escape_text(summary)}",
         f"DESCRIPTION:{escape_text(description)}",
     ]
-    if organizer:
-        lines.append(f"ORGANIZER:mailto:{organizer}")
+    lines.append(f"ORGANIZER:mailto:{organizer}")
     for email in attendees:
         lines.append(f"ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{email}")
     lines += ["STATUS:CONFIRMED", "SEQUENCE:0", "END:VEVENT", "END:VCALENDAR"]

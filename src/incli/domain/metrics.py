@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from incli.domain.model import TIME_FIELDS, Incident, assumed_times, service_key
-from incli.domain.postmortem import action_overdue
+from incli.domain.postmortem import action_overdue, state_of_postmortem
 from incli.domain.severity import unknown_key
 from incli.domain.times import parse_iso
 from incli.errors import ConfigError, InvalidInput
@@ -168,8 +168,7 @@ def facts_from_incident(incident: Incident) -> Facts:
     pm_state: str | None = None
     pm_published: float | None = None
     if isinstance(postmortem, dict):
-        state = postmortem.get("state")
-        pm_state = str(state) if state is not None else "draft"
+        pm_state = state_of_postmortem(postmortem)
         pm_published = _epoch(postmortem.get("published_at"))
     actions: list[tuple[str, str | None]] = []
     raw_actions = incident.extra.get("actions")

@@ -20,6 +20,9 @@ from incli.domain.times import parse_duration, parse_stored, to_iso
 from incli.errors import ConfigError, Conflict, InvalidInput
 
 REVIEW_STATES = ("draft", "in-review", "reviewed", "published")
+# The state of an incident that has no postmortem: the one word for it in inc postmortem
+# render, inc postmortem list (and its --state filter), inc show and the report.
+MISSING = "missing"
 TEXT_FIELDS = ("summary", "impact", "trigger", "detection", "resolution")
 LIST_FIELDS = ("root_causes", "contributing_factors", "went_well", "could_improve", "lucky", "lessons")
 PEOPLE_FIELDS = ("authors", "reviewers")
@@ -139,6 +142,20 @@ def new_postmortem(now: datetime, author: str | None) -> dict[str, Any]:
         data[key] = []
     data["whys"] = []
     return data
+
+
+def state_of_postmortem(postmortem: Any) -> str:
+    """The review state of a stored postmortem value: ``missing`` when there is none (or it
+    is not a mapping), ``draft`` when it has no state yet, else its state."""
+    if not isinstance(postmortem, dict):
+        return MISSING
+    state = postmortem.get("state")
+    return str(state) if state else "draft"
+
+
+def state_of(incident: Incident) -> str:
+    """An incident's postmortem state, as every command and the report show it."""
+    return state_of_postmortem(incident.extra.get("postmortem"))
 
 
 def ordered(postmortem: dict[str, Any]) -> dict[str, Any]:
@@ -264,7 +281,7 @@ def move_review(postmortem: dict[str, Any], state: str, now: datetime) -> str:
     """Change the review state; return the old one. Conflict when the move is not allowed."""
     if state not in REVIEW_STATES:
         raise InvalidInput(f"unknown review state {state!r}; one of {', '.join(REVIEW_STATES)}")
-    old = str(postmortem.get("state") or "draft")
+    old = state_of_postmortem(postmortem)
     if state == old:
         raise Conflict(f"the postmortem is already {state}")
     allowed = next_review_states(old)

@@ -19,7 +19,7 @@ from incli.domain import postmortem as pm
 from incli.domain.config import Config
 from incli.domain.model import Incident
 
-NO_POSTMORTEM = "none"
+NO_POSTMORTEM = pm.MISSING
 
 
 def incident_href(incident_id: str) -> str:
@@ -37,11 +37,7 @@ def postmortem_of(incident: Incident) -> dict[str, Any] | None:
 
 
 def postmortem_state(incident: Incident) -> str:
-    pm = postmortem_of(incident)
-    if pm is None:
-        return NO_POSTMORTEM
-    state = pm.get("state")
-    return str(state) if state else "draft"
+    return pm.state_of(incident)
 
 
 @dataclass

@@ -297,6 +297,14 @@ def to_iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
+def clock_or_date(moment: datetime, now: datetime, tz: tzinfo | None = None) -> str:
+    """A due time as people read it (one rule for inc status, inc show and the report):
+    the bare clock ("17:00") when it falls on today in the display zone ``tz`` (None: the
+    local one), else the date too ("2025-04-02 17:00"), so a time days ago never reads as today."""
+    here, today = (moment.astimezone(tz), now.astimezone(tz))
+    return here.strftime("%H:%M" if here.date() == today.date() else "%Y-%m-%d %H:%M")
+
+
 def check_not_future(moment: datetime, now: datetime, what: str = "time") -> None:
     if moment > now + timedelta(seconds=1):
         raise InvalidInput(f"{what} {to_iso(moment)} is in the future (now is {to_iso(now.astimezone())})")

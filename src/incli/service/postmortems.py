@@ -19,7 +19,7 @@ from incli.errors import Conflict, InvalidInput, NotFound
 from incli.service.incidents import Service
 from incli.storage import yamlio
 
-STATE_FILTERS = (*pm.REVIEW_STATES, "missing")
+STATE_FILTERS = (*pm.REVIEW_STATES, pm.MISSING)
 POSTMORTEM_EVENT = "postmortem"
 ACTION_EVENT = "action"
 
@@ -29,7 +29,7 @@ class Overview:
     """One row of ``inc postmortem list``."""
 
     incident: Incident
-    state: str  # a review state, or "missing"
+    state: str  # pm.state_of: a review state, or pm.MISSING
     due_at: datetime | None
     published_at: datetime | None
     overdue: bool
@@ -112,7 +112,7 @@ class Postmortems:
                     f"or resolved (inc mitigate {incident.id})"
                 )
             if isinstance(incident.extra.get("postmortem"), dict):
-                state = incident.extra["postmortem"].get("state")
+                state = pm.state_of(incident)
                 raise Conflict(f"{incident.id} already has a postmortem ({state}); change it with inc postmortem edit")
             post = pm.new_postmortem(now, None)
             names = [a.strip() for a in authors or [] if a.strip()] or ([actor] if actor else [])
@@ -210,7 +210,7 @@ class Postmortems:
             due = pm.due_at(incident, settings)
             if not isinstance(post, dict) and (due is None or incident.drill):
                 continue
-            current = str(post.get("state")) if isinstance(post, dict) else "missing"
+            current = pm.state_of(incident)
             row = Overview(
                 incident,
                 current,
@@ -242,6 +242,24 @@ class Postmortems:
             findings.extend(pm.check(incident, settings))
         return len(targets), findings
 
+    def organizer(self, given: str | None) -> str:
+        """Who sends the review invitation (RFC 5546: a METHOD:REQUEST needs an ORGANIZER):
+        ``--organizer``, else git's user.email; InvalidInput asking for --organizer otherwise."""
+        if given is not None:
+            email = given.strip().removeprefix("mailto:")
+            if not _is_email(email):
+                raise InvalidInput(f"--organizer {email!r} is not an email address")
+            return email
+        from incli.storage import gitinfo
+
+        found = gitinfo.user_email(self.service.repo.root)
+        if found is None:
+            raise InvalidInput("an invitation needs an organizer and git has no user.email: give --organizer EMAIL")
+        email = found.removeprefix("mailto:")
+        if not _is_email(email):
+            raise InvalidInput(f"git's user.email {found!r} is not an email address: give --organizer EMAIL")
+        return email
+
     def invitation(
         self,
         query: str,
@@ -263,13 +281,10 @@ class Postmortems:
         emails = []
         for raw in attendees or []:
             email = raw.strip().removeprefix("mailto:")
-            if "@" not in email or any(c in email for c in ' ,;:<>"\r\n'):
+            if not _is_email(email):
                 raise InvalidInput(f"{raw!r} is not an email address")
             emails.append(email)
-        if organizer is not None:
-            organizer = organizer.strip().removeprefix("mailto:")
-            if "@" not in organizer or any(c in organizer for c in ' ,;:<>"\r\n'):
-                raise InvalidInput(f"--organizer {organizer!r} is not an email address")
+        organizer = self.organizer(organizer)
         stamp = start.astimezone().strftime("%Y%m%dT%H%M%S")
         description = f"Postmortem review of {incident.id} ({incident.severity}): {incident.title}"
         if incident.summary:
@@ -367,3 +382,8 @@ class Postmortems:
             sum(1 for a in actions if a.get("status") == "open"),
             sum(1 for a in actions if pm.action_overdue(a, today)),
         )
+
+
+def _is_email(text: str) -> bool:
+    """Enough of an address for a calendar line: an @ and nothing that would break the line."""
+    return "@" in text and not any(c in text for c in ' ,;:<>"\r\n')

@@ -299,6 +299,7 @@ def _incident_page(
             spans=[(metric.label, spans[metric.key]) for metric in config.metrics],
             impact=row.duration,
             overdue=durations.overdue(incident, config, now),
+            now=now,
             time_format="%Y-%m-%d %H:%M" if len(days) > 1 else "%H:%M",
             actions=reportdata.actions_of(incident, today),
             postmortem_state=row.postmortem,

@@ -23,6 +23,14 @@ def user_name(cwd: Path | None = None) -> str | None:
     return os.environ.get("USER") or os.environ.get("USERNAME") or None
 
 
+def user_email(cwd: Path | None = None) -> str | None:
+    """git's user.email (repository, then global and system config); None when unset."""
+    result = run_git(["config", "user.email"], cwd=cwd)
+    if result is not None and result.returncode == 0 and result.stdout.strip():
+        return result.stdout.strip()
+    return None
+
+
 def _ok(result: subprocess.CompletedProcess[str] | None) -> bool:
     return result is not None and result.returncode == 0
 

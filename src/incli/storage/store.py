@@ -229,8 +229,14 @@ class Store:
 
     def save(self, incident: Incident) -> Path:
         path = self.path_for(incident.id)
+        data = self.serialize(incident)
+        old = self.read_bytes_or_none(incident.id)
+        if old is not None and old != data:
+            # Comments a person typed into the file survive the rewrite (yamlio.keep_comments:
+            # a file without one costs a regex search and is written as serialize has it).
+            data = yamlio.keep_comments(old, data.decode("utf-8")).encode("utf-8")
         try:
-            atomic_write(path, self.serialize(incident))
+            atomic_write(path, data)
         except OSError as exc:
             raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path

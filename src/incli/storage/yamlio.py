@@ -213,3 +213,180 @@ def _walk(
             child = (*path, index)
             lines.setdefault(child, item.start_mark.line + 1)
             _walk(item, child, lines, seen, aliases)
+
+
+# -- comments a person typed ----------------------------------------------
+#
+# incli writes its files with PyYAML, which drops comments. A file that holds one gets them
+# back on the next write: the comments are found between the old file's tokens (so a ``#``
+# inside a quoted or block scalar is never taken for one), each is tied to the key or list
+# item of its line (a comment on a line of its own: of the next line), and put back beside the
+# same key or item of the new text, which is otherwise exactly what ``dump`` wrote. No
+# round-trip YAML library is needed, and a file without a comment pays one regex search.
+
+_MAYBE_COMMENT = re.compile(rb"(?:^|[ \t])#", re.MULTILINE)
+
+
+class _PyLoader(yaml.SafeLoader):
+    """The pure-Python loader with our resolvers: its marks are character offsets."""
+
+
+_PyLoader.yaml_implicit_resolvers = Loader.yaml_implicit_resolvers
+
+_KeyPath = tuple[Any, ...]
+
+
+def _fingerprint(node: Any) -> str:
+    """A list item's identity by its content, so a comment follows its item when others move."""
+    if isinstance(node, yaml.ScalarNode):
+        return f"{node.tag}:{node.value}"
+    if isinstance(node, yaml.SequenceNode):
+        return "[" + ",".join(_fingerprint(n) for n in node.value) + "]"
+    if isinstance(node, yaml.MappingNode):
+        return "{" + ",".join(f"{_fingerprint(k)}={_fingerprint(v)}" for k, v in node.value) + "}"
+    return ""
+
+
+def _line_paths(text: str) -> dict[int, tuple[_KeyPath, _KeyPath]]:
+    """0-based line -> (path with list items by content, path with list items by index) of the
+    deepest key or item that starts on it."""
+    node = yaml.compose(text, Loader=_PyLoader)  # noqa: S506 - a safe loader
+    lines: dict[int, tuple[_KeyPath, _KeyPath]] = {}
+
+    def walk(node: Any, by_content: _KeyPath, by_index: _KeyPath) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = (*by_content, str(key.value)), (*by_index, str(key.value))
+                lines[key.start_mark.line] = child
+                walk(value, *child)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                child = (*by_content, ("item", _fingerprint(item))), (*by_index, index)
+                lines[item.start_mark.line] = child
+                walk(item, *child)
+
+    if node is not None:
+        walk(node, (), ())
+    return lines
+
+
+def _comments(text: str) -> list[tuple[int, bool, str]]:
+    """Every comment as (0-based line, on a line of its own, text): a ``#`` outside every token."""
+    covered: list[tuple[int, int]] = []
+    for token in yaml.scan(text, Loader=_PyLoader):  # noqa: S506 - a safe loader
+        start, end = token.start_mark.index, token.end_mark.index
+        if end > start:
+            covered.append((start, end))
+    found = []
+    position = 0
+    for start, end in [*covered, (len(text), len(text))]:
+        gap_end = start
+        while position < gap_end:
+            hit = text.find("#", position, gap_end)
+            if hit < 0:
+                break
+            line_start = text.rfind("\n", 0, hit) + 1
+            line_end = text.find("\n", hit)
+            line_end = len(text) if line_end < 0 else line_end
+            if hit == line_start or text[hit - 1] in " \t":
+                before = text[line_start:hit]
+                alone = not before.strip()
+                # on a line of its own: the line as typed; after a value: with the spaces before it
+                shown = (
+                    before + text[hit:line_end]
+                    if alone
+                    else text[hit - (len(before) - len(before.rstrip())) : line_end]
+                )
+                found.append((text.count("\n", 0, hit), alone, shown.rstrip()))
+            position = line_end
+        position = max(position, end)
+    return found
+
+
+def keep_comments(old: bytes | None, new: str) -> str:
+    """``new`` (what ``dump`` wrote) with the comments of ``old`` (the file it replaces) put
+    back; ``new`` itself when the old file has none. The data read back is always the same."""
+    if not old or not _MAYBE_COMMENT.search(old):
+        return new
+    try:
+        text = old.decode("utf-8")
+        comments = _comments(text)
+        if not comments:
+            return new
+        old_lines = _line_paths(text)
+        new_lines = _line_paths(new)
+        wanted = load(new)
+    except (UnicodeDecodeError, yaml.YAMLError, YamlError):
+        return new
+    by_path: dict[_KeyPath, int] = {}
+    for line, (content, index) in sorted(new_lines.items()):
+        by_path.setdefault(content, line)
+        by_path.setdefault(index, line)
+    anchored = sorted(old_lines)
+
+    def target(line: int, alone: bool) -> int | None:
+        """The new line a comment goes with: of its own line's key (trailing), of the next
+        key (on a line of its own); None: the end of the file."""
+        if alone:
+            following = [n for n in anchored if n > line]
+            candidates = following[:1]
+        else:
+            candidates = [n for n in reversed(anchored) if n <= line][:1]
+        for old_line in candidates:
+            content, index = old_lines[old_line]
+            for path in (content, index):
+                if path in by_path:
+                    return by_path[path]
+        return None
+
+    placed = [(target(line, alone), alone, shown) for line, alone, shown in comments]
+
+    def reads_the_same(text: str) -> bool:
+        try:
+            return bool(load(text) == wanted)
+        except YamlError:
+            return False
+
+    # After its value where the value still ends on that line, else on a line of its own above
+    # it: a comment must never change what the file says (a value now folded over lines, say).
+    trailing = {i for i, (line, alone, _shown) in enumerate(placed) if line is not None and not alone}
+    result = _place(new, placed, trailing)
+    if reads_the_same(result):
+        return result
+    inline: set[int] = set()
+    result = _place(new, placed, inline)
+    if not reads_the_same(result):
+        return new + "".join(f"{shown.strip()}\n" for _line, _alone, shown in comments)
+    for which in sorted(trailing):
+        attempt = _place(new, placed, inline | {which})
+        if reads_the_same(attempt):
+            inline.add(which)
+            result = attempt
+    return result
+
+
+def _place(new: str, placed: list[tuple[int | None, bool, str]], inline: set[int]) -> str:
+    """The comments put into ``new``: before their line, or (those in ``inline``) after it."""
+    lines = new.splitlines(keepends=True)
+    before: dict[int, list[str]] = {}
+    after: dict[int, list[str]] = {}
+    tail: list[str] = []
+    for index, (line, alone, shown) in enumerate(placed):
+        if line is None:
+            tail.append(shown.strip() if not alone else shown)
+        elif alone:
+            before.setdefault(line, []).append(shown)
+        elif index in inline:
+            after.setdefault(line, []).append(shown)
+        else:
+            indent = lines[line][: len(lines[line]) - len(lines[line].lstrip())]
+            before.setdefault(line, []).append(indent + shown.strip())
+    out: list[str] = []
+    for number, text in enumerate(lines):
+        out.extend(f"{c}\n" for c in before.get(number, []))
+        if number in after:
+            body = text.rstrip("\n")
+            text = body + "".join(after[number]) + text[len(body) :]
+        out.append(text)
+    out.extend(f"{c}\n" for c in tail)
+    return "".join(out)
