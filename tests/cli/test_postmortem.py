@@ -293,11 +293,14 @@ def test_schedule_writes_an_invitation_that_parses(repo: Path, tmp_path: Path) -
         "alice@example.com",
         "--attendee",
         "bob@example.com",
+        "--organizer",
+        "ic@example.com",  # not from git's user.email, which a clean machine may not have
         "-o",
         str(target),
         root=repo,
     )
     data = target.read_bytes()
+    assert b"ORGANIZER:mailto:ic@example.com" in data
     assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))
     calendar = icalendar.Calendar.from_ical(data)
