@@ -82,7 +82,8 @@ def test_metrics_leave_assumed_times_out_and_count_from_the_declaration(repo: Pa
     assert result["counted_from_declaration"] == {"mtta": 1, "mttm": 0, "mttr": 1}
     assert m["mtbf"]["n"] == 0  # A's start is assumed: no gap to measure
     table = inc("metrics", code=None).stdout
-    assert "2: 1 from impact start, 1 from declaration" in table
+    assert "* MTTR n=2: 1 from impact start, 1 from declaration (impact start unknown)" in table
+    assert "* MTTA n=2: 1 from detection, 1 from declaration (detection unknown)" in table
 
 
 def test_mtbf_counts_overlapping_incidents(repo: Path) -> None:

@@ -56,12 +56,7 @@ def _metric_rows(result: dict[str, Any], part: dict[str, Any]) -> list[list[str]
     for key, stat in part["metrics"].items():
         definition = result["definitions"].get(key, {})
         label = f"{key.upper()} {definition.get('label', '')}".strip()
-        count = str(stat["n"])
-        if declared.get(key):
-            start = "impact start" if definition.get("start") == "started_at" else "detection"
-            count += f": {stat['n'] - declared[key]} from {start}, {declared[key]} from declaration"
-        elif key == "mtbf" and part.get("overlapping"):
-            count += f" ({part['overlapping']} overlapping)"
+        count = str(stat["n"]) + ("*" if declared.get(key) or (key == "mtbf" and part.get("overlapping")) else "")
         rows.append(
             [
                 label,
@@ -105,6 +100,20 @@ def _csv(result: dict[str, Any], by: str | None) -> None:
         rows(by or "", "" if group["key"] is None else group["key"], group["count"], group["metrics"])
 
 
+def _notes(result: dict[str, Any]) -> list[str]:
+    """The lines under the table that say what a starred n is made of."""
+    lines = []
+    declared = result.get("counted_from_declaration", {})
+    for key, count in declared.items():
+        if count:
+            n = result["metrics"][key]["n"]
+            start = "impact start" if result["definitions"][key].get("start") == "started_at" else "detection"
+            lines.append(f"* {key.upper()} n={n}: {n - count} from {start}, {count} from declaration ({start} unknown)")
+    if result.get("overlapping"):
+        lines.append(f"* MTBF: {result['overlapping']} incidents began while an earlier one's impact had not ended")
+    return lines
+
+
 def _tables(result: dict[str, Any], by: str | None) -> None:
     columns = ["Metric", "n", "Mean", "Median", "p90"]
     output.table(
@@ -114,6 +123,8 @@ def _tables(result: dict[str, Any], by: str | None) -> None:
         "(n = incidents measured; p90 = nearest rank)",
         empty="No incidents in scope.",
     )
+    for line in _notes(result):
+        output.data(line)
     if result["count"] == 0:
         return
     if by:
