@@ -77,7 +77,7 @@ def long_incident(repo: Path, run: Run) -> str:
 def test_show_list_and_postmortem_spell_1451_minutes(long_incident: str, run: Run) -> None:
     shown = run("show", long_incident).stdout
     spans = {line.split("  ")[0]: line.split("  ")[-1].strip() for line in shown.splitlines() if "  " in line}
-    assert spans["Impact"] == "1 day 11 minutes"
+    assert spans["Duration"] == "1 day 11 minutes"
     assert spans["Time to resolve"] == "1 day 11 minutes"
     listed = run("list").stdout
     assert "1d 0h 11m" in listed

@@ -119,7 +119,7 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
         value = spans[metric.key]
         span_pairs.append((metric.label, describe_duration(value) if value is not None else "-", None))
     impact = durations.impact_duration(incident, now)
-    span_pairs.append(("Impact so far" if incident.active else "Impact", describe_duration(impact), None))
+    span_pairs.append(("Duration so far" if incident.active else "Duration", describe_duration(impact), None))
     late = durations.overdue(incident, svc.config, now)
     due = durations.next_update_due(incident, svc.config)
     if due is not None:

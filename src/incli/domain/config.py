@@ -209,9 +209,12 @@ def _duration(value: Any, where: str) -> timedelta:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ConfigError(where, "must be a duration such as 15m, 4h or 1d")
     try:
-        return parse_duration(str(value))
+        duration = parse_duration(str(value))
     except InvalidInput as exc:
         raise ConfigError(where, str(exc)) from None
+    if duration <= timedelta(0):
+        raise ConfigError(where, "must be more than zero, such as 15m")
+    return duration
 
 
 def _folder(data: dict[str, Any], key: str, default: str) -> str:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from incli.domain.metrics import DEFAULT_METRICS, MetricDef
-from incli.domain.model import Incident
+from incli.domain.metrics import DEFAULT_METRICS, FALLBACK_START, MetricDef, falls_back
+from incli.domain.model import Incident, assumed_times
 
 if TYPE_CHECKING:
     from incli.domain.config import Config
@@ -16,11 +16,19 @@ if TYPE_CHECKING:
 
 def spans(incident: Incident, defs: Sequence[MetricDef] = DEFAULT_METRICS) -> dict[str, timedelta | None]:
     """One incident's value of each duration metric (``config.metrics``: the same table
-    ``inc metrics`` uses), by metric key (mttd, mtta, mttm, mttr, ...): None unless
-    both milestones are set and in order (never negative)."""
+    and the same rule as ``inc metrics``), by metric key (mttd, mtta, mttm, mttr, ...).
+
+    None unless both ends are known and in order (never negative). A milestone the
+    incident records as assumed is unknown: time to detect is then None, and time to
+    acknowledge, mitigate and resolve count from the declaration, as in the metrics.
+    """
+    assumed = assumed_times(incident.extra)
     result: dict[str, timedelta | None] = {}
     for metric in defs:
-        a, b = incident.time(metric.start), incident.time(metric.end)
+        a = incident.time(metric.start) if metric.start not in assumed else None
+        b = incident.time(metric.end) if metric.end not in assumed else None
+        if a is None and falls_back(metric.start, metric.end) and FALLBACK_START not in assumed:
+            a = incident.time(FALLBACK_START)
         result[metric.key] = b - a if a is not None and b is not None and b >= a else None
     return result
 

@@ -179,12 +179,35 @@ class Service:
             raise InvalidInput(problems[0])
         with self.store.locked():
             path = self.store.path_for(incident_id)
-            if self.store.read_bytes(path) != base:
-                raise Conflict(f"{incident_id} changed while you were editing")
+            current = self.store.read_bytes(path)
+            if current != base:
+                # Someone wrote meanwhile (a note from another terminal): merge the hand edit
+                # into it as the git merge driver would; refuse only what cannot be merged.
+                data = self._merged_edit(incident_id, base, data, current)
             self.store.write_bytes(incident_id, data)
             incident = self.store.load(incident_id)
         self.emit("edited", incident, [path])
         return incident
+
+    def _merged_edit(self, incident_id: str, base: bytes, edited: bytes, current: bytes) -> bytes:
+        from incli.domain.merge import MergeError, merge
+        from incli.storage import yamlio
+
+        try:
+            merged = merge(
+                yamlio.load(base), yamlio.load(edited), yamlio.load(current), [s.id for s in self.config.severities]
+            )
+        except (MergeError, yamlio.YamlError) as exc:
+            raise Conflict(
+                f"{incident_id} changed while you were editing and the two cannot be merged ({exc})"
+            ) from None
+        data = yamlio.dump(merged).encode("utf-8")
+        problems = self.file_problems(incident_id, data)
+        if problems:
+            raise Conflict(
+                f"{incident_id} changed while you were editing; merged, it would not validate: {problems[0]}"
+            )
+        return data
 
     # -- reading ---------------------------------------------------------
 

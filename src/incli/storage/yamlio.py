@@ -206,7 +206,12 @@ def _walk(
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             child = (*path, str(key.value))
-            lines.setdefault(child, key.start_mark.line + 1)
+            if child in lines:  # PyYAML keeps the last silently; a setting written twice is a mistake
+                dotted = ".".join(str(p) for p in child)
+                raise YamlError(
+                    f"{dotted} is written twice (also at line {lines[child]}); keep one", key.start_mark.line + 1
+                )
+            lines[child] = key.start_mark.line + 1
             _walk(value, child, lines, seen, aliases)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
