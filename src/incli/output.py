@@ -74,8 +74,18 @@ def data(text: str) -> None:
     sys.stdout.flush()
 
 
+# Inside JSON strings, the characters a terminal obeys that json.dumps leaves raw (DEL, C1
+# controls, bidi overrides) are written as \\uXXXX: the same data, and a pipe into a terminal
+# cannot be driven by them.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def json_safe(text: str) -> str:
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def json_out(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_safe(json.dumps(value, indent=2, ensure_ascii=False)) + "\n")
     sys.stdout.flush()
 
 
@@ -90,7 +100,7 @@ def json_array_out(elements: Sequence[str]) -> None:
         out.write("[\n")
         last = len(elements) - 1
         for index, text in enumerate(elements):
-            out.write(text)
+            out.write(json_safe(text))
             out.write(",\n" if index < last else "\n]\n")
     out.flush()
 

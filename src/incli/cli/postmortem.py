@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,7 +33,8 @@ def _pms(ctx: typer.Context) -> Any:
 
 def _write(text: str, out: Path | None, what: str) -> None:
     if out is None:
-        typer.echo(text, nl=False)
+        # A document: exact in a pipe or a file; on a terminal, nothing in it may drive the screen.
+        typer.echo(output.visible(text) if sys.stdout.isatty() else text, nl=False)
         return
     from incli.service.repository import write_output
 

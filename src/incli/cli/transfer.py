@@ -44,7 +44,7 @@ def export(
     svc = service(ctx)
     text = export_text(svc.all(), fmt.strip().lower())
     if out is None:
-        sys.stdout.write(text)
+        sys.stdout.write(output.json_safe(text) if fmt.strip().lower() != "csv" else text)
         sys.stdout.flush()
         return
     write_output(out, text)

@@ -228,8 +228,10 @@ def _folder(data: dict[str, Any], key: str, default: str) -> str:
     posix, windows = PurePosixPath(text), PureWindowsPath(text)
     if posix.is_absolute() or windows.is_absolute() or windows.drive or ".." in posix.parts or ".." in windows.parts:
         raise ConfigError(key, f"{text!r} is outside the repository; give a folder inside it, such as {default}")
-    if posix.parts and posix.parts[0] == ".incli":
-        raise ConfigError(key, "cannot be inside .incli/ (local state, never committed)")
+    if not posix.parts or posix.as_posix() in ("incli.yaml",):
+        raise ConfigError(key, f"must be a folder of its own inside the repository, such as {default}")
+    if posix.parts[0] in (".incli", ".git"):
+        raise ConfigError(key, f"cannot be inside {posix.parts[0]}/ (never committed)")
     return posix.as_posix()
 
 

@@ -178,6 +178,10 @@ def parse_time(text: str, now: datetime) -> datetime:
     if lowered == "now":
         return local_now
 
+    if raw[0] in "+-":  # "-5m" is not a clock time: it would be read as 00:05
+        amount = raw[1:].strip()
+        raise InvalidInput(f"{raw!r} is not a time; for a time before now write '{amount} ago'; {HELP}")
+
     clock = _CLOCK.match(raw)
     if clock:
         candidate = _clock_today(clock, local_now)

@@ -165,6 +165,15 @@ def driver_problem(repo: Repository) -> str | None:
         return None
     command = gitinfo.config_get(top, f"merge.{DRIVER_NAME}.driver")
     if not command:
+        # A clone that never ran inc init (a CI checkout) merges with git's line merge, which
+        # keeps both sides: fine. A registration left without its command makes git stop.
+        registered = gitinfo.config_get(top, f"merge.{DRIVER_NAME}.name") is not None
+        if registered and _attributes_ask_for_driver(top, repo):
+            return (
+                f"{ATTRIBUTES} asks git to merge incident files with the incli driver, but this clone has "
+                f"none registered (git config merge.{DRIVER_NAME}.driver): a pull that merges one fails or "
+                "conflicts; run inc init again"
+            )
         return None
     python = recorded_python(command)
     if LAUNCHER_MARK in command:
@@ -185,6 +194,17 @@ def driver_problem(repo: Repository) -> str | None:
             "merge keeps only our side of an incident file; run inc init again"
         )
     return None
+
+
+def _attributes_ask_for_driver(top: Path, repo: Repository) -> bool:
+    for folder in {top, repo.root, repo.incidents_dir}:
+        try:
+            text = (folder / ATTRIBUTES).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if f"merge={DRIVER_NAME}" in text:
+            return True
+    return False
 
 
 def _write_launcher(repo: Repository) -> bool:
