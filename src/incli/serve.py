@@ -38,6 +38,7 @@ from incli.service.ingest import route
 MAX_BYTES = 1024 * 1024
 HEALTH_PATH = "/healthz"
 WORKERS = 16
+HEADER_SECONDS = 10  # the request line and headers, overall
 MAX_PENDING = 256  # accepted connections waiting for a worker (each holds a file descriptor)
 HEALTH_WORKERS = 2
 HEALTH_PEEK_SECONDS = 0.2  # how long the accept loop looks for "GET /healthz" when the pool is full
@@ -150,10 +151,41 @@ def _status_for(exc: IncError) -> int:
     return 500
 
 
+class _HeaderDeadline:
+    """The request stream, with one overall deadline for the request line and headers:
+    a client that sends a byte every few seconds cannot hold a worker for long (the
+    per-read socket timeout restarts on every byte). The body has its own deadline."""
+
+    def __init__(self, stream: Any, connection: socket.socket) -> None:
+        self._stream = stream
+        self._connection = connection
+        self.deadline = time.monotonic() + HEADER_SECONDS
+
+    def readline(self, limit: int = -1) -> bytes:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"the request headers took more than {HEADER_SECONDS}s")
+        self._connection.settimeout(remaining)
+        line: bytes = self._stream.readline(limit)
+        return line
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: IngestServer
     server_version = "incli"
     timeout = 30  # seconds a client may take to send its request
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = _HeaderDeadline(self.rfile, self.connection)  # type: ignore[assignment]
+
+    def handle_one_request(self) -> None:
+        if isinstance(self.rfile, _HeaderDeadline):  # each request on a connection gets its own
+            self.rfile.deadline = time.monotonic() + HEADER_SECONDS
+        super().handle_one_request()
 
     # -- answering ---------------------------------------------------------
 

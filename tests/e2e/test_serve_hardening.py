@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -163,3 +163,26 @@ def test_hostile_json_is_400_and_the_server_keeps_serving(repo: Path, name: str)
         assert post(server.port, dumps(firing_two()))[0] == 200
     assert len(incidents(repo)) == 1
     assert [line.split()[4] for line in lines] == ["400", "200"]
+
+
+def test_clients_trickling_headers_cannot_hold_every_worker(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A byte every 0.3 s restarts a per-read timeout forever; the headers have one overall
+    deadline, so a real delivery is answered soon after it."""
+    from incli import serve
+
+    monkeypatch.setattr(serve, "HEADER_SECONDS", 1.0)
+    with serving(repo) as (server, _lines), ExitStack() as stack:
+        slow = []
+        for _ in range(serve.WORKERS + 4):
+            conn = stack.enter_context(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+            conn.sendall(b"POST /alertmanager HTTP/1.1\r\n")
+            slow.append(conn)
+        for _round in range(5):  # 1.5 s of trickling: past the 1 s header deadline
+            for conn in slow:
+                with suppress(OSError):
+                    conn.sendall(b"X-a: b\r\n")
+            time.sleep(0.3)
+        started = time.monotonic()
+        status, body = post(server.port, dumps(firing_two()))
+        assert status == 200 and body["action"] == "opened"
+        assert time.monotonic() - started < 10
