@@ -11,7 +11,7 @@ from incli import output
 from incli.cli.common import JsonOption, RequiredId, service
 from incli.domain import durations
 from incli.domain.config import Config
-from incli.domain.model import UNKNOWN_SEVERITY, Incident, assumed_times, is_imported
+from incli.domain.model import MILESTONE_LABELS, UNKNOWN_SEVERITY, Incident, assumed_times, is_imported
 from incli.domain.times import describe_duration, short_duration, to_iso
 
 
@@ -98,14 +98,7 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
     if incident.summary:
         pairs.append(("Summary", incident.summary, None))
     assumed = assumed_times(incident.extra)
-    for name, label in (
-        ("started_at", "Impact started"),
-        ("detected_at", "Detected"),
-        ("opened_at", "Declared"),
-        ("acknowledged_at", "Acknowledged"),
-        ("mitigated_at", "Mitigated"),
-        ("resolved_at", "Resolved"),
-    ):
+    for name, label in MILESTONE_LABELS:
         shown = output.local(incident.time(name), "%Y-%m-%d %H:%M:%S %z")
         if name in assumed:
             shown += f" ({_assumed_from(incident, name)})"

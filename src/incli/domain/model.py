@@ -62,6 +62,15 @@ FIELD_ORDER = (
 #               [started_at, detected_at] after inc open without --started-at or
 #               --detected-at); metrics leave them out (domain/metrics.py)
 EXTENSION_ORDER: list[str] = ["postmortem", "actions", "source", "assumed"]
+# The lifecycle times in the order a person reads them, with their labels (inc show, the report).
+MILESTONE_LABELS = (
+    ("started_at", "Impact started"),
+    ("detected_at", "Detected"),
+    ("opened_at", "Declared"),
+    ("acknowledged_at", "Acknowledged"),
+    ("mitigated_at", "Mitigated"),
+    ("resolved_at", "Resolved"),
+)
 REQUIRED = ("id", "title", "severity", "status", "opened_at", "started_at", "detected_at", "timeline")
 ENTRY_KEYS = ("at", "kind", "by", "text")
 

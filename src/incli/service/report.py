@@ -24,7 +24,7 @@ from typing import Any
 from incli import __version__
 from incli.domain import charts, durations, reportdata
 from incli.domain.config import Config
-from incli.domain.model import Incident
+from incli.domain.model import MILESTONE_LABELS, Incident
 from incli.domain.times import parse_time
 from incli.errors import Conflict, InvalidInput, StorageError
 from incli.storage.atomic import remove_stale, temp_prefix
@@ -43,14 +43,6 @@ DEFAULT_TITLE = "Incident report"
 # The incident list is split into pages of this many rows: a browser lays out a
 # 10,000-row table slowly, and nobody scrolls that far.
 INDEX_PAGE_SIZE = 1000
-MILESTONE_LABELS = (
-    ("started_at", "Impact started"),
-    ("detected_at", "Detected"),
-    ("opened_at", "Declared"),
-    ("acknowledged_at", "Acknowledged"),
-    ("mitigated_at", "Mitigated"),
-    ("resolved_at", "Resolved"),
-)
 
 # output.progress: (label, total) -> a context yielding advance(pages just written)
 ProgressBar = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]

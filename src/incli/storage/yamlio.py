@@ -77,6 +77,15 @@ Dumper.add_representer(str, _represent_str)
 Dumper.add_representer(type(None), _represent_none)
 
 
+def _yaml_error(exc: Any) -> YamlError:
+    """PyYAML's error as one line with the 1-based line where the parser stopped."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "not valid YAML"
+        return YamlError(f"not valid YAML: {problem}", mark.line + 1 if mark is not None else None)
+    return YamlError(f"not valid YAML: {exc}", None)
+
+
 class YamlError(ValueError):
     """Text that is not YAML, with the 1-based line where the parser stopped."""
 
@@ -100,13 +109,8 @@ def load(data: bytes | str) -> Any:
     try:
         _refuse_aliases(data)
         return yaml.load(data, Loader=Loader)  # noqa: S506 - Loader is a safe loader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "not valid YAML"
-        raise YamlError(f"not valid YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"not valid YAML: {exc}", None) from None
+        raise _yaml_error(exc) from None
 
 
 ALIAS_MESSAGE = "aliases (*name) are not allowed here; write the value out"
@@ -185,13 +189,8 @@ def load_with_lines(data: bytes | str, *, allow_aliases: bool = False) -> tuple[
             value = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "not valid YAML"
-        raise YamlError(f"not valid YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"not valid YAML: {exc}", None) from None
+        raise _yaml_error(exc) from None
     return value, lines
 
 
