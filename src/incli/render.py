@@ -31,6 +31,7 @@ from incli.domain.config import Config
 from incli.domain.model import Incident, assumed_times
 from incli.domain.times import clock_or_date, describe_duration, short_duration, to_iso
 from incli.errors import InvalidInput, NotFound
+from incli.storage.repo import inside
 
 FORMATS = ("md", "html")
 DEFAULT_TEMPLATE = "postmortem"
@@ -129,12 +130,6 @@ def _real(folder: Path | str) -> str:
     return os.path.realpath(folder)
 
 
-def inside(path: Path | str, roots: tuple[str, ...]) -> bool:
-    """Is the real path of ``path`` (every symlink followed) one of the real folders in ``roots`` or below?"""
-    real = _real(path)
-    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
-
-
 def outside_message(path: Path | str, folder: Path | str) -> str:
     return (
         f"template {path} is a link to {_real(path)}, outside {folder}; "
@@ -144,7 +139,7 @@ def outside_message(path: Path | str, folder: Path | str) -> str:
 
 def check_inside(path: Path | str, folders: tuple[str, ...]) -> None:
     """InvalidInput when ``path`` resolves outside every folder (a symlink to /proc/self/environ, say)."""
-    if not inside(path, tuple(_real(f) for f in folders)):
+    if not inside(path, *folders):
         raise InvalidInput(outside_message(path, " or ".join(folders)))
 
 
@@ -156,7 +151,7 @@ def _contained_loader(folders: tuple[str, ...]) -> Any:
     import jinja2
     from jinja2.loaders import split_template_path
 
-    roots = tuple(_real(f) for f in folders)
+    roots = tuple(_real(f) for f in folders)  # resolved once per loader
 
     class ContainedLoader(jinja2.FileSystemLoader):
         def get_source(self, environment: Any, template: str) -> Any:
@@ -165,7 +160,7 @@ def _contained_loader(folders: tuple[str, ...]) -> Any:
                 # Checked before reading: a link to /dev/zero or a FIFO must never be opened.
                 candidate = os.path.join(folder, *pieces)
                 if os.path.lexists(candidate):
-                    if not inside(candidate, roots):
+                    if not inside(candidate, *roots):
                         raise InvalidInput(outside_message(candidate, folder))
                     if os.path.exists(candidate) and not os.path.isfile(candidate):
                         raise InvalidInput(f"template {candidate} is not a regular file")

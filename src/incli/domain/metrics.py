@@ -267,7 +267,7 @@ def _durations(facts: Iterable[Facts], start: str, end: str) -> tuple[list[float
     found: list[float] = []
     declared = 0
     for item in facts:
-        times = item.measured() if item.derived else item.times
+        times = item.measured()
         a, b = times[si], times[ei]
         from_declaration = a is None and fallback
         if from_declaration:
@@ -285,7 +285,7 @@ def _gaps(facts: Iterable[Facts]) -> tuple[list[float], int]:
     si, mi, ri = TIME_INDEX["started_at"], TIME_INDEX["mitigated_at"], TIME_INDEX["resolved_at"]
     spans: list[tuple[float, float | None]] = []
     for item in facts:
-        times = item.measured() if item.derived else item.times
+        times = item.measured()
         if times[si] is not None:
             spans.append((times[si], times[mi] if times[mi] is not None else times[ri]))  # type: ignore[arg-type]
     spans.sort(key=lambda pair: pair[0])
@@ -371,7 +371,7 @@ def acknowledged_in_time(facts: Iterable[Facts], response: dict[str, float], now
     within = decided = 0
     for item in facts:
         limit = response.get(item.severity)
-        times = item.measured() if item.derived else item.times
+        times = item.measured()
         detected = times[det_i] if times[det_i] is not None else times[open_i]
         if limit is None or detected is None:
             continue

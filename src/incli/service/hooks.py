@@ -1,21 +1,13 @@
 """Notification hooks: fire the configured notifiers when something happens.
 
-Configured in incli.yaml (read by ``incli.domain.hooks``)::
-
-    hooks:
-      timeout: 10s                # default for every hook (10s when left out)
-      opened:
-        - run: [notify-send, "Incident opened"]   # argv as written; never a shell
-        - webhook: https://hooks.slack.com/services/T000/B000/XXXX
-          format: slack           # json (default) or slack
-          timeout: 5s
-      mitigated:
-        - webhook: http://127.0.0.1:8080/incidents
+The ``hooks:`` section of incli.yaml is read by ``incli.domain.hooks`` (its docstring
+shows the shape); each hook is delivered by a notifier in ``incli.integrations.notifiers``.
 
 Events are the timeline kinds (opened, acknowledged, mitigated, resolved,
 reopened, note, update, severity_changed, assigned), the ones other features emit
 (postmortem_published) and the ones ``inc remind`` and ``inc watch`` fire
-(ack_overdue, update_overdue, action_overdue, rule_triggered). Any event name is
+(ack_overdue, update_overdue, action_overdue, rule_triggered), and edited and
+imported (inc edit, inc import: a batch, with no incident). Any event name is
 accepted, so a feature added later needs no change here.
 
 A ``run`` hook gets the incident as JSON on stdin and INC_ID, INC_EVENT,
@@ -86,13 +78,6 @@ def _depth() -> int:
         return int(os.environ.get(DEPTH_VAR, "0"))
     except ValueError:
         return 0
-
-
-def run_command(hook: Hook, stdin: bytes, env: dict[str, str], cwd: Path) -> Outcome:
-    """Run a command hook (rules' ``run:`` action uses it too)."""
-    from incli.integrations.notifiers import command
-
-    return command.run_command(hook, stdin, env, cwd)
 
 
 class Hooks:

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from incli.domain.alertgroup import source_of
+from incli.domain.hooks import Hook
 from incli.domain.model import Incident, TimelineEntry
 from incli.domain.rules import Evaluation, Rule, Sample, evaluate, format_value, number
 from incli.domain.times import to_iso
 from incli.errors import InvalidInput
-from incli.service.hooks import Hook, Hooks, hook_env, run_command
+from incli.integrations.notifiers.command import run_command
+from incli.service.hooks import Hooks, hook_env
 from incli.service.incidents import Service
 from incli.storage import statefile
 

@@ -101,10 +101,15 @@ def load_repository(root: Path) -> Repository:
     return repo
 
 
-def inside(path: Path, folder: Path) -> bool:
-    """Is ``path``, every symlink followed, ``folder`` itself or below it (also followed)?"""
-    real, top = os.path.realpath(path), os.path.realpath(folder)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+def inside(path: Path | str, *folders: Path | str) -> bool:
+    """Is ``path``, every symlink followed, one of ``folders`` or below one (also followed)?
+    The one containment check: incident files, the configured folders, templates."""
+    real = os.path.realpath(path)
+    for folder in folders:
+        top = os.path.realpath(folder)
+        if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
+            return True
+    return False
 
 
 def _check_folders_inside(repo: Repository) -> None:

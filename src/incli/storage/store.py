@@ -17,7 +17,7 @@ from incli.domain.model import Incident, IncidentFormatError, incident_from_dict
 from incli.errors import Problems, StorageError
 from incli.storage import fastyaml, yamlio
 from incli.storage.atomic import atomic_write, create_new, file_lock, remove_stale
-from incli.storage.repo import LOCK_NAME, Repository
+from incli.storage.repo import LOCK_NAME, Repository, inside
 
 ID_ATTEMPTS = 20  # fresh ids drawn before Store.create gives up
 SUFFIX = ".yaml"
@@ -68,19 +68,14 @@ def parse_incident_bytes(data: bytes, path: Path) -> Incident:
     return incident
 
 
-def _inside(real: str, top: str) -> bool:
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
-
-
 def read_incident_file(path: Path, root: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     """An incident file's bytes, read with a bound; BrokenFile (nothing read) for a symlink that
     leads outside the repository, anything that is not a regular file (a FIFO, a device such as
     /dev/zero), and a file over ``limit`` bytes. Never blocks on a FIFO, never reads unbounded."""
     try:
-        if path.is_symlink():
+        if path.is_symlink() and not inside(path, root):
             real = os.path.realpath(path)
-            if not _inside(real, os.path.realpath(root)):
-                raise BrokenFile(Broken(path, None, f"a link to {real}, outside the repository; not read"))
+            raise BrokenFile(Broken(path, None, f"a link to {real}, outside the repository; not read"))
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise BrokenFile(Broken(path, None, "no such file")) from None
@@ -228,21 +223,16 @@ class Store:
         return yamlio.dump(incident.to_dict()).encode("utf-8")
 
     def save(self, incident: Incident) -> Path:
-        path = self.path_for(incident.id)
         data = self.serialize(incident)
         old = self.read_bytes_or_none(incident.id)
         if old is not None and old != data:
             # Comments a person typed into the file survive the rewrite (yamlio.keep_comments:
             # a file without one costs a regex search and is written as serialize has it).
             data = yamlio.keep_comments(old, data.decode("utf-8")).encode("utf-8")
-        try:
-            atomic_write(path, data)
-        except OSError as exc:
-            raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
-        return path
+        return self.write_bytes(incident.id, data)
 
     def write_bytes(self, incident_id: str, data: bytes) -> Path:
-        """Replace an incident's file with exact bytes (a hand edit that validated); hold the lock."""
+        """Replace an incident's file with exactly ``data``, all or nothing (hold the lock)."""
         path = self.path_for(incident_id)
         try:
             atomic_write(path, data)
@@ -267,6 +257,6 @@ class Store:
                     return path
             except OSError as exc:
                 raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
-        if fresh_id:  # pragma: no cover - 20 collisions of 33^5 ids in one second
+        if fresh_id:  # pragma: no cover - 20 collisions of 31^5 ids in one second
             raise StorageError(f"could not find a free incident id after {ID_ATTEMPTS} tries")
         return None

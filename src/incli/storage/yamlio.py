@@ -170,22 +170,21 @@ def key_lines(data: bytes | str) -> dict[str, int]:
 MAX_CONFIG_BYTES = 1024 * 1024  # incli.yaml: a settings file, never megabytes
 
 
-def load_with_lines(data: bytes | str, *, allow_aliases: bool = False) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+def load_with_lines(data: bytes | str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
     """The document and the 1-based line of every mapping key and list item, by path
     (``("postmortem", "due", "SEV5")``, ``("hooks", "opened", 0)``).
 
-    Aliases (``*name``) are refused unless allowed: incli never writes them, and
-    a few of them nested make a small file expand to gigabytes.
+    Aliases (``*name``) are refused, as by ``load``; a key written twice in one mapping
+    is refused too (PyYAML would keep the last one silently).
     """
     try:
-        if not allow_aliases:
-            _refuse_aliases(data)
+        _refuse_aliases(data)
         loader = Loader(data)
         try:
             node = loader.get_single_node()
             lines: dict[tuple[str | int, ...], int] = {}
             if node is not None:
-                _walk(node, (), lines, set(), allow_aliases)
+                _walk(node, (), lines)
             value = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
@@ -194,14 +193,8 @@ def load_with_lines(data: bytes | str, *, allow_aliases: bool = False) -> tuple[
     return value, lines
 
 
-def _walk(
-    node: Any, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int], seen: set[int], aliases: bool
-) -> None:
-    if id(node) in seen:
-        if not aliases:
-            raise YamlError(ALIAS_MESSAGE, node.start_mark.line + 1)
-        return
-    seen.add(id(node))
+def _walk(node: Any, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> None:
+    """Record the line of every key and item below ``node`` (a tree: aliases were refused)."""
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             child = (*path, str(key.value))
@@ -211,12 +204,12 @@ def _walk(
                     f"{dotted} is written twice (also at line {lines[child]}); keep one", key.start_mark.line + 1
                 )
             lines[child] = key.start_mark.line + 1
-            _walk(value, child, lines, seen, aliases)
+            _walk(value, child, lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*path, index)
             lines.setdefault(child, item.start_mark.line + 1)
-            _walk(item, child, lines, seen, aliases)
+            _walk(item, child, lines)
 
 
 # -- comments a person typed ----------------------------------------------
