@@ -11,43 +11,23 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Run
+from tests.e2e.conftest import commit_all, git
 
-pytestmark = pytest.mark.skipif(
-    subprocess.run(["git", "--version"], capture_output=True).returncode != 0, reason="git is not installed"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        subprocess.run(["git", "--version"], capture_output=True).returncode != 0, reason="git is not installed"
+    ),
+    pytest.mark.usefixtures("git_env"),
+]
 
 T0 = "2025-01-15T14:30:00+00:00"
 GONE = "/nonexistent/venv/bin/python"
-
-
-@pytest.fixture(autouse=True)
-def _git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
-    for who in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{who}_NAME", "Tester")
-        monkeypatch.setenv(f"GIT_{who}_EMAIL", "tester@example.com")
-
-
-def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    if check:
-        assert result.returncode == 0, f"git {' '.join(args)}: {result.stdout}{result.stderr}"
-    return result
 
 
 def inc(run: Run, clone: Path, *args: str) -> str:
     result = run("--dir", str(clone), *args)
     assert result.code == 0, f"inc {' '.join(args)}: {result.stderr}"
     return result.stdout.strip()
-
-
-def commit_all(clone: Path, message: str) -> None:
-    git(clone, "add", "-A")
-    git(clone, "commit", "-q", "-m", message)
 
 
 def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scripts: dict[str, str]) -> None:

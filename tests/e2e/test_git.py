@@ -12,30 +12,14 @@ import pytest
 
 from incli.storage import yamlio
 from tests.conftest import inc
-from tests.e2e.conftest import INC, inc_process
+from tests.e2e.conftest import INC, commit_all, git, inc_process
 
-pytestmark = pytest.mark.skipif(
-    subprocess.run(["git", "--version"], capture_output=True).returncode != 0, reason="git is not installed"
-)
-
-
-@pytest.fixture(autouse=True)
-def _git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
-    for who in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{who}_NAME", "Tester")
-        monkeypatch.setenv(f"GIT_{who}_EMAIL", "tester@example.com")
-
-
-def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    if check:
-        assert result.returncode == 0, f"git {' '.join(args)}: {result.stdout}{result.stderr}"
-    return result
+pytestmark = [
+    pytest.mark.skipif(
+        subprocess.run(["git", "--version"], capture_output=True).returncode != 0, reason="git is not installed"
+    ),
+    pytest.mark.usefixtures("git_env"),
+]
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -49,11 +33,6 @@ def set_field(path: Path, key: str, value: str) -> None:
     data = load(path)
     data[key] = value
     path.write_text(yamlio.dump(data))
-
-
-def commit_all(clone: Path, message: str) -> None:
-    git(clone, "add", "-A")
-    git(clone, "commit", "-q", "-m", message)
 
 
 @pytest.fixture
