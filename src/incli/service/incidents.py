@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from incli.domain import lifecycle
+from incli.domain import lifecycle, times
 from incli.domain.metrics import TIME_INDEX, Facts
 from incli.domain.model import ACTIVE_STATUSES, ROLES, Incident, TimelineEntry, service_key, set_assumed
-from incli.domain.times import check_not_future, now_utc, parse_time
+from incli.domain.times import check_not_future, parse_time
 from incli.errors import Conflict, InvalidInput, MissingOption, NotFound
 from incli.storage import gitinfo
 from incli.storage.repo import Repository
@@ -65,13 +65,15 @@ class Service:
     def __init__(
         self,
         repo: Repository,
-        clock: Callable[[], datetime] = now_utc,
+        clock: Callable[[], datetime] | None = None,
         user: Callable[[], str | None] | None = None,
     ) -> None:
         self.repo = repo
         self.config = repo.config
         self.store = Store(repo)
-        self._clock = clock
+        # The wall clock unless one is given; looked up when called, so a test can fix it
+        # for every command at once (tests/conftest.py ``frozen_clock``).
+        self._clock = clock or (lambda: times.now_utc())
         self._user = user or (lambda: gitinfo.user_name(repo.root))
         # Called after every successful write with (event, incident, paths written).
         # Events are the timeline kinds (opened, acknowledged, note, ...). The CLI

@@ -19,7 +19,7 @@ from incli.errors import StorageError
 from incli.service.git import driver_problem
 from incli.storage import gitinfo, yamlio
 from incli.storage.repo import Repository
-from incli.storage.store import SUFFIX, BrokenFile, Store
+from incli.storage.store import SUFFIX, BrokenFile, Store, load_document
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,15 @@ def check_file(path: Path, data: bytes, repo: Repository) -> tuple[str | None, l
     if markers:
         return None, findings
     try:
-        raw = yamlio.load(data)
+        raw = load_document(data)
     except yamlio.YamlError as exc:
         return None, [Finding(path, exc.line, str(exc))]
-    lines = yamlio.key_lines(data)
+    found_lines: list[dict[str, int]] = []
 
     def at(key: str) -> int | None:
+        if not found_lines:  # parsed for lines only when a finding needs one: most files have none
+            found_lines.append(yamlio.key_lines(data))
+        lines = found_lines[0]
         return lines.get(key) or lines.get(key.split(".")[0]) or lines.get(key.split("[")[0])
 
     try:
