@@ -40,6 +40,14 @@ def impact_duration(incident: Incident, now: datetime) -> timedelta:
     return max(end - incident.started_at, timedelta(0))
 
 
+def impact_window(incident: Incident, now: datetime) -> tuple[datetime, datetime]:
+    """When the incident hurt users (the status page's bars and uptime): from impact start
+    to mitigation (the impact stopped), else to resolution, or to now while neither; the
+    same ends as the ``mttm`` span. Never negative."""
+    end = incident.mitigated_at or incident.resolved_at or now
+    return incident.started_at, max(end, incident.started_at)
+
+
 @dataclass(frozen=True)
 class Overdue:
     what: str  # "acknowledgement" or "update"
