@@ -512,7 +512,7 @@ class Finding:
     shown: str  # the text found, shortened for a secret
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.what} ({self.shown}); nothing was written"
+        return f"{self.where}: {self.what} ({self.shown})"
 
 
 def _hidden(text: str) -> str:
