@@ -82,7 +82,8 @@ def test_the_page_shows_state_components_and_public_updates_only(site: dict[str,
     out = Path(str(site["out"]))
     html = (out / "index.html").read_text()
     assert "<script" not in html and "Major outage" in html
-    assert "Checkout is failing" in html and "Degraded performance on auth" in html
+    assert "Checkout is failing" in html and "Degraded performance on Public API" in html
+    assert "on auth" not in html  # the component's name, not the internal service's
     assert "We are seeing errors at checkout" in html and "Logins are slower than usual." in html
     for private in ("DB pool exhausted", "pg-primary", "10.0.0.5", "Fox", "Payroll", "Search is degraded"):
         assert not any(private in p.read_text() for p in out.rglob("*") if p.is_file()), private
@@ -224,3 +225,11 @@ def test_templates_in_the_repository_override(repo: Path, tmp_path: Path) -> Non
     (own / "style.css").write_text("body { color: rebeccapurple; }\n")
     inc("statuspage", "-o", tmp_path / "s")
     assert "rebeccapurple" in (tmp_path / "s/style.css").read_text()
+
+
+def test_validate_names_a_broken_maintenance_file(repo: Path, run: Run) -> None:
+    folder = repo / "maintenance"
+    folder.mkdir()
+    (folder / "MNT-20250301-abcde.yaml").write_text("id: MNT-20250301-abcde\nkind: maintenance\n")
+    result = run("validate")
+    assert result.code == ExitCode.PROBLEMS and "MNT-20250301-abcde.yaml" in result.stdout + result.stderr

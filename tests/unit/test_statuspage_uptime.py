@@ -137,3 +137,15 @@ def test_scan_leaves_ordinary_text(text: str) -> None:
 def test_any_embedded_email_is_found(local: str, domain: str, around: str) -> None:
     text = f"{around} {local}@{domain} {around}"
     assert any(f.what == "an e-mail address" for f in sp.scan("x", text, [], []))
+
+
+def test_a_reopened_incident_hurts_again_only_from_its_reopening() -> None:
+    # Impact 08:00-09:00, mitigated; reopened 11:00, mitigated again 11:30: 90 minutes, not 3h30.
+    start = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
+    again = incident(start, datetime(2025, 3, 10, 11, 30, tzinfo=UTC))
+    again.timeline += [
+        TimelineEntry(at=datetime(2025, 3, 10, 9, 0, tzinfo=UTC), kind="mitigated", text="Mitigated"),
+        TimelineEntry(at=datetime(2025, 3, 10, 11, 0, tzinfo=UTC), kind="reopened", text="Reopened"),
+        TimelineEntry(at=datetime(2025, 3, 10, 11, 30, tzinfo=UTC), kind="mitigated", text="Mitigated"),
+    ]
+    assert sp.uptime(CHECKOUT, [again], [], sp.Settings(), NOW).impact == timedelta(minutes=90)

@@ -284,12 +284,17 @@ def is_public_entry(entry: TimelineEntry) -> bool:
     return entry.kind == "update" and entry.extra.get("public") is True
 
 
-def public_title(incident: Incident, settings: Settings) -> str:
+def public_title(incident: Incident, settings: Settings, components: Sequence[Component] = ()) -> str:
+    """The public title, else "Degraded performance on NAME": the name of the component that
+    covers the incident's service (what customers know it as), else the service's."""
     given = incident.extra.get("public_title")
     if isinstance(given, str) and given.strip():
         return given.strip()
     words = settings.word("degraded_performance")
-    return f"{words} on {incident.service}" if incident.service else words
+    if not incident.service:
+        return words
+    name = next((c.name for c in components if c.covers(incident.service)), incident.service)
+    return f"{words} on {name}"
 
 
 def public_updates(incident: Incident) -> list[TimelineEntry]:
@@ -369,8 +374,8 @@ def component_state(
     return worst(states)
 
 
-def impact_window(incident: Incident, now: datetime) -> tuple[datetime, datetime]:
-    return durations.impact_window(incident, now)
+def impact_windows(incident: Incident, now: datetime) -> list[tuple[datetime, datetime]]:
+    return durations.impact_windows(incident, now)
 
 
 @dataclass(frozen=True)
@@ -430,7 +435,7 @@ def uptime(
 ) -> Uptime:
     """The bar (today and the ``days - 1`` before, in the page's zone) and the uptime: the
     share of the time from the first day's start to now outside every impact window
-    (impact start to mitigation: durations.impact_window) of the incidents on the
+    (impact start to mitigation: durations.impact_windows) of the incidents on the
     component. Overlapping incidents count once; maintenance is not downtime."""
     zone = settings.zone
     today = now.astimezone(zone).date()
@@ -438,7 +443,7 @@ def uptime(
     mine = [i for i in incidents if affects(component, i) and counted(i, settings)]
     spans_by_state: dict[str, list[tuple[datetime, datetime]]] = {}
     for incident in mine:
-        spans_by_state.setdefault(settings.state_for(incident.severity), []).append(impact_window(incident, now))
+        spans_by_state.setdefault(settings.state_for(incident.severity), []).extend(impact_windows(incident, now))
     all_spans = _union(s for spans in spans_by_state.values() for s in spans)
     unions = {state: _union(spans) for state, spans in spans_by_state.items()}
     maint = _union(

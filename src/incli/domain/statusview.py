@@ -159,7 +159,7 @@ def incident_view(incident: Incident, components: list[sp.Component], settings: 
     updates.sort(key=lambda u: (u.at, u.public), reverse=True)
     return IncidentView(
         id=incident.id,
-        title=sp.public_title(incident, settings),
+        title=sp.public_title(incident, settings, components),
         status=sp.incident_status(incident),
         state=settings.state_for(incident.severity),
         started_at=incident.started_at,
@@ -195,7 +195,7 @@ def build(
     left out here, private impact counted only as settings say)."""
     zone = settings.zone
     start = sp.day_bounds(sp.first_day(now.astimezone(zone).date(), days), zone)[0]
-    relevant = [i for i in incidents if i.active or sp.impact_window(i, now)[1] >= start]
+    relevant = [i for i in incidents if i.active or sp.impact_windows(i, now)[-1][1] >= start]
     shown = [i for i in relevant if sp.shown(i)]
     comps = list(components)
     views = [incident_view(i, comps, settings) for i in shown]

@@ -383,6 +383,9 @@ COMMAND_OF = {
     "reopened": "reopen",
     "severity_changed": "severity",
     "assigned": "assign",
+    "public_title": "public-title",
+    "private": "private",
+    "maintenance": "maintenance add",
 }
 
 
@@ -401,7 +404,9 @@ class AutoCommit:
             self.warn("git.commit is on but this is not a git repository; nothing committed")
             return
         command = COMMAND_OF.get(event, event)
-        if incident is None:  # a batch, e.g. inc import: one commit for every file it wrote
+        if event == "maintenance":  # a maintenance window's file (inc maintenance add)
+            message, saved = f"inc {command} {paths[0].stem}", paths[0].stem
+        elif incident is None:  # a batch, e.g. inc import: one commit for every file it wrote
             count = len(paths)
             what = f"{count} incident{'s' if count != 1 else ''}"
             message, saved = f"inc {command} ({what})", what

@@ -375,7 +375,7 @@ class Service:
     def set_public_title(self, query: str, title: str) -> Incident:
         """The title the status page shows instead of the internal one."""
         text = _public_title(title)
-        with self._editing(query, "edited") as incident:
+        with self._editing(query, "public_title") as incident:
             if incident.extra.get("public_title") == text:
                 raise Conflict(f"{incident.id} already has that public title")
             incident.extra["public_title"] = text
@@ -383,7 +383,7 @@ class Service:
 
     def set_private(self, query: str) -> Incident:
         """Keep the incident off the status page (``private: true``)."""
-        with self._editing(query, "edited") as incident:
+        with self._editing(query, "private") as incident:
             if incident.extra.get("private") is True:
                 raise Conflict(f"{incident.id} is already private")
             incident.extra["private"] = True
