@@ -15,6 +15,7 @@ Drills never count.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
@@ -545,8 +546,13 @@ def _ip_findings(text: str) -> list[str]:
     return found
 
 
-def _name_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w])@?" + re.escape(name) + r"(?![\w])", re.IGNORECASE)
+@functools.lru_cache(maxsize=4)
+def _people_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for every name and handle (longest first), matched as whole words."""
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(r"(?<![\w])@?(?:" + alternatives + r")(?![\w])", re.IGNORECASE)
 
 
 def people_words(names: Iterable[str]) -> list[str]:
@@ -587,14 +593,14 @@ def scan(where: str, text: str, people: Sequence[str], hostnames: Sequence[str])
             if fnmatch.fnmatchcase(host, glob):
                 found.append(Finding(where, f"a host name matching {glob}", match.group(0)))
                 break
-    lowered_seen: set[str] = set()
-    for name in people:
-        if any(name.casefold() in seen for seen in lowered_seen):
-            continue  # a part of a name already reported
-        person = _name_pattern(name).search(without_emails)
-        if person:
-            lowered_seen.add(name.casefold())
-            found.append(Finding(where, "the name of a person in this repository", person.group(0)))
+    people_re = _people_pattern(tuple(people))
+    if people_re is not None:
+        reported: set[str] = set()
+        for person in people_re.finditer(without_emails):
+            name = person.group(0).lstrip("@").casefold()
+            if name not in reported:
+                reported.add(name)
+                found.append(Finding(where, "the name of a person in this repository", person.group(0)))
     return found
 
 

@@ -135,6 +135,11 @@ class Page:
     def headline(self) -> str:
         return self.settings.word("all_operational") if self.state == "operational" else self.words(self.state)
 
+    @staticmethod
+    def month_name(month: str) -> str:
+        """``2025-03`` as people read it: March 2025."""
+        return datetime.strptime(month, "%Y-%m").strftime("%B %Y")
+
     def in_month(self, month: str) -> list[IncidentView]:
         return [i for i in self.incidents if i.month == month]
 
