@@ -108,6 +108,11 @@ class WindowView:
     status: str
     components: list[sp.Component]
 
+    @property
+    def name(self) -> str:
+        """What customers know it as: the components' names, else the service's."""
+        return ", ".join(c.name for c in self.components) or self.window.service
+
 
 @dataclass
 class Page:
@@ -349,7 +354,7 @@ def _maintenance_json(page: Page, view: WindowView) -> dict[str, Any]:
     position = {r.id: n for n, r in enumerate(page.components, 1)}
     return {
         "id": window.id,
-        "name": f"{page.words('under_maintenance')}: {window.service}",
+        "name": f"{page.words('under_maintenance')}: {view.name}",
         "status": status,
         "created_at": to_iso(window.created_at),
         "updated_at": to_iso(window.created_at),
