@@ -3,7 +3,8 @@
 Finds what hand edits and merges leave behind: YAML errors, git conflict
 markers, missing or unknown fields, unknown severities, times out of order, a
 status its times contradict, a file named differently from the id inside it,
-the same id in two files, and a registered merge driver that cannot run.
+the same id in two files, a maintenance window file that cannot be read, and a
+registered merge driver that cannot run.
 """
 
 from __future__ import annotations
@@ -113,8 +114,24 @@ def validate(repo: Repository) -> tuple[int, list[Finding]]:
     if folder.is_dir():
         for stray in sorted(folder.glob("*.yml")):
             findings.append(Finding(stray, None, f"not read: incident files end in {SUFFIX}"))
+    findings.extend(_maintenance_findings(repo))
     problem = driver_problem(repo)
     if problem is not None:
         top = gitinfo.toplevel(repo.root) or repo.root
         findings.append(Finding(gitinfo.config_file(top), None, problem))
     return len(paths), findings
+
+
+def _maintenance_findings(repo: Repository) -> list[Finding]:
+    """Maintenance window files (inc maintenance add) that cannot be read."""
+    from incli.storage import maintenance
+
+    found: list[Finding] = []
+    for path in maintenance.paths(repo):
+        try:
+            maintenance.read(path, repo)
+        except BrokenFile as exc:
+            found.append(Finding(path, exc.broken.line, exc.broken.reason))
+        except StorageError as exc:
+            found.append(Finding(path, None, str(exc)))
+    return found
