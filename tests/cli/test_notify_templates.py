@@ -98,3 +98,13 @@ def test_an_oversized_template_is_refused(repo: Path) -> None:
         ran = inc("open", "Disk full", "-s", "SEV3", "--at", AT, root=repo)
     assert got.bodies()[0]["text"].endswith("opened: Disk full")
     assert any("at most 65536" in line for line in ran.err_lines)
+
+
+def test_the_pagerduty_summary_is_the_template_s_first_line(repo: Path) -> None:
+    template(repo, "opened.txt.j2", "{{ service | upper }} paging: {{ title }}\nRunbook: see the wiki\n")
+    with receiver(status=202) as got:
+        configure(repo, {"opened": [{"webhook": got.url, "format": "pagerduty", "routing_key": "K"}]})
+        inc("open", "Card declines", "-s", "SEV2", "--service", "payments", "--at", AT, root=repo)
+    (event,) = got.bodies()
+    assert event["payload"]["summary"] == "PAYMENTS paging: Card declines"
+    assert event["payload"]["custom_details"]["message"].endswith("Runbook: see the wiki")

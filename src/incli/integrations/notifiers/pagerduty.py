@@ -39,7 +39,8 @@ def event(hook: Hook, delivery: Delivery) -> dict[str, Any]:
     if action == "trigger":
         details = {k: v for k, v in (delivery.incident or {}).items() if k != "timeline"}
         payload: dict[str, Any] = {
-            "summary": cut(delivery.line or delivery.field("title"), MAX_SUMMARY),
+            # The page's words: the first line of the event's template (the headline by default).
+            "summary": cut((delivery.text.strip().splitlines() or [delivery.line])[0] or delivery.line, MAX_SUMMARY),
             "source": delivery.field("service") or "incli",
             "severity": SEVERITIES.get(delivery.field("severity"), "info"),
             "custom_details": {"message": delivery.text, **details},
