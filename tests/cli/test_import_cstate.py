@@ -72,7 +72,10 @@ def incidents(repo: Path) -> dict[str, dict]:
 def test_a_status_page_folder_becomes_incidents_with_exact_times(repo: Path, tmp_path: Path) -> None:
     ran = inc("import", folder(tmp_path), "--from", "cstate", root=repo)  # TZ=UTC in the tests
     assert "Imported 3 incidents" in ran.stderr
-    assert "cstate severity -> severity (down SEV1, disrupted SEV2, notice SEV4) (3 items)" in ran.stderr
+    assert (
+        "cstate severity -> severity (import.cstate.severity: down SEV1, disrupted SEV2, notice SEV4) (3 items)"
+        in ran.stderr
+    )
     assert "fields dropped (items holding them): pin (1)" in ran.stderr
     found = incidents(repo)
     outage = found["API outage in eu-west"]

@@ -237,3 +237,18 @@ def test_dry_run_shows_the_mapping_and_writes_nothing(repo: Path, tmp_path: Path
 def test_not_an_opsgenie_export_is_one_line(repo: Path, tmp_path: Path) -> None:
     ran = inc("import", write(tmp_path, "x.json", {"hello": 1}), "--from", "opsgenie", root=repo, code=None)
     assert ran.code != 0 and "not an Opsgenie export" in ran.stderr and len(ran.err_lines) == 1
+
+
+def test_the_priority_mapping_is_configurable_and_checked(repo: Path, tmp_path: Path) -> None:
+    config = repo / "incli.yaml"
+    data = yaml.safe_load(config.read_text())
+    data["import"] = {"opsgenie": {"priority": {"P5": "SEV3"}, "default": "SEV2"}}
+    config.write_text(yaml.safe_dump(data))
+    alerts = {"data": [ALERTS["data"][1], {**ALERTS["data"][1], "id": "no-priority", "priority": None}]}
+    inc("import", write(tmp_path, "alerts.json", alerts), "--from", "opsgenie", root=repo)
+    assert shown(repo, "8a2f0c55-0000-4000-8000-000000000002")["severity"] == "SEV3"
+    assert shown(repo, "no-priority")["severity"] == "SEV2"
+    data["import"] = {"opsgenie": {"priority": {"P1": "SEV9"}}}
+    config.write_text(yaml.safe_dump(data))
+    ran = inc("list", root=repo, code=None)
+    assert ran.code != 0 and "import.opsgenie.priority.P1" in ran.stderr

@@ -5,7 +5,8 @@ A folder importer: ``service/transfer.read_folder`` walks DIR (never leaving it:
 not followed) and hands over each ``*.md`` file's front matter and body. A file is an
 incident when its front matter has ``title`` and ``date`` (``section: issue`` or none):
 
-- ``severity``: ``down`` -> SEV1, ``disrupted`` -> SEV2, ``notice`` -> SEV4 (else unknown);
+- ``severity``: ``down`` -> SEV1, ``disrupted`` -> SEV2, ``notice`` -> SEV4 (else unknown;
+  ``import: {cstate: {severity: {...}, default: ...}}`` changes it);
 - ``date`` is when it began (impact start, detection and opening); ``resolved: true`` with
   ``resolvedWhen`` is the resolution (without ``resolvedWhen``, the last update's time,
   recorded as assumed);
@@ -30,14 +31,13 @@ from incli.integrations.importers import entry, iso, timeline
 
 NAME = "cstate"
 FOLDER = True
-SEVERITIES = {"down": "SEV1", "disrupted": "SEV2", "notice": "SEV4"}
 MAX_SUMMARY = 4000
 _TRACK = re.compile(r"\{\{[<%]\s*track\s+\"([^\"]{1,64})\"\s*[>%]\}\}")
 
 FIELDS = {
     "title": "title",
     "date": "started_at, detected_at, opened_at",
-    "severity": "severity (down SEV1, disrupted SEV2, notice SEV4)",
+    "severity": "severity (import.cstate.severity: down SEV1, disrupted SEV2, notice SEV4)",
     "resolved": "status",
     "resolvedWhen": "resolved_at",
     "affected": "service (the first) and tags",
@@ -120,7 +120,7 @@ def record(item: Any, config: Config) -> dict[str, Any]:
     summary = "\n\n".join(untracked)
     return {
         "title": str(meta["title"]),
-        "severity": SEVERITIES.get(level),
+        "severity": config.cstate_import.values.get(level, config.cstate_import.default),
         "service": systems[0] if systems else None,
         "tags": systems,
         "summary": (summary[: MAX_SUMMARY - 1] + "\u2026" if len(summary) > MAX_SUMMARY else summary) or None,

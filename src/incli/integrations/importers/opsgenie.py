@@ -30,8 +30,6 @@ from incli.integrations.importers import entry, iso, moment, text, timeline
 from incli.integrations.sources import safejson
 
 NAME = "opsgenie"
-PRIORITY = {"P1": "SEV1", "P2": "SEV2", "P3": "SEV3", "P4": "SEV4", "P5": "SEV4"}
-DEFAULT_SEVERITY = "SEV3"
 MAX_LOG_ENTRIES = 10_000
 
 FIELDS = {
@@ -41,7 +39,7 @@ FIELDS = {
     "tinyId": "source.number",
     "message": "title",
     "description": "summary",
-    "priority": "severity (P1-P5 -> SEV1, SEV2, SEV3, SEV4, SEV4)",
+    "priority": "severity (import.opsgenie.priority: P1-P5 -> SEV1, SEV2, SEV3, SEV4, SEV4)",
     "createdAt": "opened_at, started_at, detected_at",
     "status": "status (closed/resolved: resolved_at)",
     "acknowledged": "acknowledged_at (with report.ackTime or a log)",
@@ -105,10 +103,13 @@ def field_known(name: str) -> bool:
     return name.removeprefix("alert.") in FIELDS or name in FIELDS
 
 
-def _severity(priority: Any, config: Config) -> str:
-    if isinstance(priority, str) and priority.strip().upper() in PRIORITY:
-        return PRIORITY[priority.strip().upper()]
-    return DEFAULT_SEVERITY
+def _severity(priority: Any, config: Config) -> str | None:
+    mapping = config.opsgenie_import
+    if isinstance(priority, str):
+        for key in (priority.strip(), priority.strip().upper()):
+            if key in mapping.values:
+                return mapping.values[key]
+    return mapping.default
 
 
 def _list(value: Any) -> list[dict[str, Any]]:
