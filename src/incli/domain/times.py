@@ -11,6 +11,7 @@ fallback, so the common forms cost nothing at start-up.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -397,6 +398,8 @@ def from_epoch(value: int | float | str, unit: str) -> datetime:
         number: int | float = int(text) if re.fullmatch(r"-?\d+", text) else float(text)
     except ValueError:
         raise InvalidInput(f"{value!r} is not a number of {unit} since 1970") from None
+    if isinstance(number, float) and not math.isfinite(number):
+        raise InvalidInput(f"{value!r} is not a number of {unit} since 1970")
     per = EPOCH_UNITS[unit]
     if isinstance(number, int):
         micros = number // 1000 if per is None else number * per
