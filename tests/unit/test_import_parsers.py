@@ -90,7 +90,7 @@ shaped = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(shaped)
 def test_any_json_is_read_or_refused_in_one_line(data: object) -> None:
     text = json.dumps(data)
@@ -106,7 +106,7 @@ def test_any_json_is_read_or_refused_in_one_line(data: object) -> None:
                 importer.record(item, setting)  # type: ignore[arg-type]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from(["title", "date", "resolved", "resolvedWhen", "severity", "affected", "section"]),
