@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -512,3 +513,79 @@ class ReportRenderer:
             if path.is_file():
                 return path.read_bytes()
         raise FileNotFoundError(f"no {self.folder}/{name} in {', '.join(self.folders)}")
+
+
+# -- notification text ----------------------------------------------------
+
+NOTIFY_FOLDER = "notify"
+NOTIFY_DEFAULT = "default"
+NOTIFY_SUFFIX = ".txt.j2"
+MAX_NOTIFY_TEMPLATE = 64 * 1024  # bytes of one template file
+MAX_NOTIFY_TEXT = 16 * 1024  # characters of a rendered message
+_EVENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@functools.lru_cache(maxsize=8)
+def _notify_environment(folder: str) -> Any:
+    """A sandboxed text environment (no autoescape: the message is text, not HTML) over one
+    templates folder; a template, include or link leaving it is refused."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        loader=_contained_loader((folder,)),
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def notify_template(event: str, repo_templates: Path | None) -> tuple[Path, str]:
+    """The template for ``event``'s message and where it is from (repository or built-in):
+    ``notify/EVENT.txt.j2``, then ``notify/default.txt.j2``, in the repository's templates
+    folder first, then in the built-ins."""
+    names = [f"{event}{NOTIFY_SUFFIX}"] if _EVENT_NAME.match(event) else []
+    names.append(f"{NOTIFY_DEFAULT}{NOTIFY_SUFFIX}")
+    for source, folder in (("repository", repo_templates), ("built-in", builtin_dir())):
+        if folder is None:
+            continue
+        for name in names:
+            path = folder / NOTIFY_FOLDER / name
+            if os.path.lexists(path):
+                return path, source
+    raise FileNotFoundError(f"incli's built-in templates are missing (looked in {builtin_dir()})")
+
+
+def notify_text(event: str, data: dict[str, Any], repo_templates: Path | None) -> str:
+    """The message a notifier sends for ``event``, rendered from its template with ``data``
+    (``domain.hooks.template_data``). Incident text is only ever a variable's value; the
+    template runs sandboxed. InvalidInput names a broken or oversized template."""
+    import jinja2
+
+    path, source = notify_template(event, repo_templates)
+    folder = path.parent.parent
+    check_inside(path, (str(folder),))
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise InvalidInput(f"cannot read template {path}: {exc.strerror or exc}") from None
+    if not path.is_file():
+        raise InvalidInput(f"template {path} is not a regular file")
+    if size > MAX_NOTIFY_TEMPLATE:
+        raise InvalidInput(f"template {path} is {size} bytes; at most {MAX_NOTIFY_TEMPLATE}")
+    env = _notify_environment(str(folder))
+    label = f"{NOTIFY_FOLDER}/{path.name} ({source})"
+    try:
+        text = str(env.get_template(f"{NOTIFY_FOLDER}/{path.name}").render(**data))
+    except InvalidInput:
+        raise
+    except jinja2.TemplateSyntaxError as exc:
+        raise InvalidInput(f"broken template {label} line {exc.lineno}: {exc.message}") from None
+    except Exception as exc:  # noqa: BLE001 - any error inside a template is the template's
+        line = _template_line(exc, str(path))
+        raise InvalidInput(f"broken template {label}{f' line {line}' if line else ''}: {exc}") from None
+    text = text.strip("\n")
+    if len(text) > MAX_NOTIFY_TEXT:
+        text = text[: MAX_NOTIFY_TEXT - 1] + "\u2026"
+    return text

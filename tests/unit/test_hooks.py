@@ -14,8 +14,11 @@ from incli.errors import InvalidInput
         ({"opened": [{"run": "echo hi"}]}, "hooks.opened[0]: run must be a list"),
         ({"opened": [{"run": []}]}, "non-empty list"),
         ({"opened": [{"webhook": "ftp://x"}]}, "http:// or https://"),
-        ({"opened": [{"webhook": "http://127.0.0.1/", "format": "xml"}]}, "format must be json or slack"),
-        ({"opened": [{"run": ["x"], "webhook": "http://127.0.0.1/"}]}, "exactly one of run or webhook"),
+        (
+            {"opened": [{"webhook": "http://127.0.0.1/", "format": "xml"}]},
+            "format must be one of json, slack, mattermost",
+        ),
+        ({"opened": [{"run": ["x"], "webhook": "http://127.0.0.1/"}]}, "exactly one of run, webhook or email"),
         ({"opened": [{"run": ["x"], "timeout": "soon"}]}, "cannot read 'soon' as a duration"),
         ({"opened": "x"}, "must be a list of hooks"),
     ],

@@ -19,7 +19,7 @@ def _hooks(svc: object) -> object:
     from incli.service.hooks import Hooks
 
     config = svc.config  # type: ignore[attr-defined]
-    return Hooks(config, svc.repo.root, output.warn)  # type: ignore[attr-defined]
+    return Hooks(config, svc.repo.root, output.warn, svc.repo)  # type: ignore[attr-defined]
 
 
 def watch(
@@ -72,12 +72,23 @@ def remind(ctx: typer.Context, dry_run: DryRunOption = False, json: JsonOption =
 
     Events: ack_overdue, update_overdue, action_overdue. Each overdue item fires
     once (remembered in .incli/reminders.json); run it from cron every few minutes.
+    Hook deliveries that failed since the last run (.incli/pending-hooks.json) are
+    tried again first, each to the hook it failed on.
     """
+    from incli.service.hooks import Hooks
     from incli.service.remind import remind as run_remind
 
     svc = service(ctx)
     hooks = _hooks(svc)
-    items = run_remind(svc, hooks, dry_run=dry_run)  # type: ignore[arg-type]
+    assert isinstance(hooks, Hooks)
+    if dry_run:
+        waiting = len(hooks.pending())
+        if waiting:
+            output.info(f"would retry {waiting} failed hook deliver{'ies' if waiting != 1 else 'y'}")
+    else:
+        for retried in hooks.retry_pending():
+            output.info(retried.line())
+    items = run_remind(svc, hooks, dry_run=dry_run)
     if json:
         output.json_out([i.to_json() for i in items])
         return

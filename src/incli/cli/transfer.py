@@ -56,7 +56,11 @@ def import_(
     ctx: typer.Context,
     file: Annotated[
         Path,
-        typer.Argument(help="The file to read ('-' for stdin).", metavar="FILE", show_default=False),
+        typer.Argument(
+            help="The file to read ('-' for stdin); for --from cstate, the folder of Markdown files.",
+            metavar="FILE|DIR",
+            show_default=False,
+        ),
     ],
     fmt: Annotated[
         str | None,
@@ -72,8 +76,9 @@ def import_(
         str,
         typer.Option(
             "--from",
-            help="incli (the keys of inc show --json) or pagerduty (REST API "
-            "v2 incidents: a list response or a single incident).",
+            help="incli (the keys of inc show --json), pagerduty (REST API v2 incidents, with "
+            "log entries and v3 webhook payloads), opsgenie (alerts or incidents as the REST API "
+            "lists them, or outgoing-webhook payloads) or cstate (a folder of status page Markdown).",
             metavar="SOURCE",
         ),
     ] = "incli",
@@ -107,6 +112,14 @@ def import_(
             help="Leave out columns that are not incident fields instead of refusing the row.",
         ),
     ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Check every row and say what would be imported (and, from another tool, which "
+            "fields are mapped and dropped); write nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Import incidents from a file written by inc export (or another tool, with the same keys).
 
@@ -120,21 +133,40 @@ def import_(
     --set severity=SEV3 --ignore-unknown.
     """
     from incli.errors import InvalidInput, StorageError
-    from incli.service.transfer import Mapping, differing, guess_format, plan_import, write_import
+    from incli.service.transfer import (
+        IMPORTERS,
+        Mapping,
+        differing,
+        guess_format,
+        is_folder_source,
+        plan_import,
+        write_import,
+    )
 
     source = source.strip().lower()
-    try:
-        raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
-    except OSError as exc:
-        raise StorageError(f"cannot read {file}: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{file} is not UTF-8 text") from None
-    chosen = (fmt or ("json" if source == "pagerduty" else guess_format(str(file)))).strip().lower()
+    folder = is_folder_source(source)
+    text = ""
+    if folder:
+        if str(file) == "-":
+            raise InvalidInput(f"--from {source} reads a folder, not stdin")
+    else:
+        try:
+            raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+        except IsADirectoryError:
+            raise InvalidInput(f"{file} is a folder; only --from cstate reads a folder") from None
+        except OSError as exc:
+            raise StorageError(f"cannot read {file}: {exc.strerror or exc}") from None
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{file} is not UTF-8 text") from None
+    chosen = (fmt or ("json" if source in IMPORTERS else guess_format(str(file)))).strip().lower()
     svc = service(ctx)
     mapping = Mapping.parse(map_ or [], set_ or [], ignore_unknown)
-    planned = plan_import(svc, text, chosen, source, mapping)
+    planned = plan_import(svc, text, chosen, source, mapping, folder=file if folder else None)
+    if planned.fields is not None:
+        for line in planned.fields.lines():
+            output.info(line)
     for row, reason in planned.invalid:
         output.info(f"{file}: {row.where()}: {reason}")
     if planned.invalid and not skip_invalid:
@@ -147,6 +179,23 @@ def import_(
         key, _from, origin = what.partition(" from ")
         output.info(f"{key} was missing in {count} row{'s' if count != 1 else ''}: set from {origin}")
     total = len(planned.new)
+    if dry_run:
+        parts = [f"Would import {total} incident{'s' if total != 1 else ''}"]
+        if planned.unchanged:
+            parts.append(f"{len(planned.unchanged)} already present (would be left unchanged)")
+        if planned.invalid:
+            parts.append(f"{len(planned.invalid)} invalid would be skipped")
+        output.info("; ".join(parts) + " (dry run: nothing written)")
+        from incli.domain.times import short_duration, to_iso
+
+        for item in planned.new:
+            incident = item.incident
+            resolved = to_iso(incident.resolved_at) if incident.resolved_at else "-"
+            lasted = short_duration(incident.resolved_at - incident.started_at) if incident.resolved_at else "-"
+            severity = incident.severity or "unknown"
+            cells = [incident.id, severity, to_iso(incident.started_at), resolved, lasted, incident.title]
+            output.data("\t".join(cells))
+        return
     if total >= PROGRESS_FROM:
         with output.progress("Importing", total) as advance:
             created, present = write_import(svc, planned, advance)

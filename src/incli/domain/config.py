@@ -54,6 +54,9 @@ SEVERITY_KEYS = ("id", "name", "description", "response_time", "escalate_to", "u
 DEFAULT_PAGERDUTY_PRIORITY = {"P1": "SEV1", "P2": "SEV2", "P3": "SEV3", "P4": "SEV4", "P5": "SEV4"}
 DEFAULT_PAGERDUTY_URGENCY = {"high": "SEV2", "low": "SEV4"}
 DEFAULT_PAGERDUTY_SEVERITY = "SEV3"
+DEFAULT_OPSGENIE_PRIORITY = {"P1": "SEV1", "P2": "SEV2", "P3": "SEV3", "P4": "SEV4", "P5": "SEV4"}
+DEFAULT_OPSGENIE_SEVERITY = "SEV3"
+DEFAULT_CSTATE_SEVERITY = {"down": "SEV1", "disrupted": "SEV2", "notice": "SEV4"}
 DEFAULT_REPORT_TITLE = "Incident report"
 
 
@@ -79,6 +82,15 @@ class PagerDutyImport:
 
 
 @dataclass(frozen=True)
+class SeverityMap:
+    """``import: {opsgenie: {priority, default}}`` and ``import: {cstate: {severity, default}}``:
+    another tool's values to severities; ``default`` (None: unknown) for any other value."""
+
+    values: dict[str, str]
+    default: str | None
+
+
+@dataclass(frozen=True)
 class Defaults:
     """``defaults: {severity: SEV3}``: what ``inc open`` uses when an option is left out
     (without it, ``inc open`` requires ``--severity``)."""
@@ -99,6 +111,10 @@ class Config(Severities):
     git: GitSettings = field(default_factory=GitSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
     pagerduty_import: PagerDutyImport = field(default_factory=PagerDutyImport)
+    opsgenie_import: SeverityMap = field(
+        default_factory=lambda: SeverityMap(dict(DEFAULT_OPSGENIE_PRIORITY), DEFAULT_OPSGENIE_SEVERITY)
+    )
+    cstate_import: SeverityMap = field(default_factory=lambda: SeverityMap(dict(DEFAULT_CSTATE_SEVERITY), None))
     defaults: Defaults = field(default_factory=Defaults)
     statuspage: sp.Settings = field(default_factory=sp.Settings)
     # The file as written, for writing it back; nothing reads settings from it.
@@ -165,6 +181,10 @@ def config_from_dict(data: Any) -> Config:
         git=_git(data.get("git")),
         report=_report(data.get("report")),
         pagerduty_import=_pagerduty_import(data.get("import"), scale),
+        opsgenie_import=_severity_map(
+            data.get("import"), "opsgenie", "priority", DEFAULT_OPSGENIE_PRIORITY, DEFAULT_OPSGENIE_SEVERITY, scale
+        ),
+        cstate_import=_severity_map(data.get("import"), "cstate", "severity", DEFAULT_CSTATE_SEVERITY, None, scale),
         defaults=_defaults(data.get("defaults"), scale),
         statuspage=sp.settings_from_config(data.get("statuspage"), scale),
         raw=data,
@@ -280,12 +300,39 @@ def _defaults(raw: Any, scale: Severities) -> Defaults:
         raise ConfigError("defaults.severity", str(exc)) from None
 
 
+def _severity_map(
+    raw: Any, name: str, key: str, values: dict[str, str], default: str | None, scale: Severities
+) -> SeverityMap:
+    """``import.NAME: {KEY: {value: severity}, default: severity}``, each severity checked
+    against the scale; the values given are added to (or replace) the defaults."""
+    section = raw.get(name) if isinstance(raw, dict) else None  # the section itself: _pagerduty_import
+    if section is None:
+        return SeverityMap(dict(values), default)
+    where = f"import.{name}"
+    if not isinstance(section, dict):
+        raise ConfigError(where, f"must be a mapping of {key} and default")
+    unknown_key(section, (key, "default"), where)
+
+    def level(value: Any, at: str) -> str:
+        try:
+            return scale.severity(str(value)).id
+        except InvalidInput as exc:
+            raise ConfigError(at, str(exc)) from None
+
+    given = section.get(key) or {}
+    if not isinstance(given, dict):
+        raise ConfigError(f"{where}.{key}", f"must map {name}'s {key} values to severities")
+    merged = {**values, **{str(k): level(v, f"{where}.{key}.{k}") for k, v in given.items()}}
+    chosen = section.get("default", default)
+    return SeverityMap(merged, level(chosen, f"{where}.default") if chosen is not None else None)
+
+
 def _pagerduty_import(raw: Any, scale: Severities) -> PagerDutyImport:
     if raw is None:
         return PagerDutyImport()
     if not isinstance(raw, dict):
         raise ConfigError("import", "must be a mapping such as {pagerduty: {priority: {P1: SEV1}}}")
-    unknown_key(raw, ("pagerduty",), "import")
+    unknown_key(raw, ("pagerduty", "opsgenie", "cstate"), "import")
     section = raw.get("pagerduty")
     if section is None:
         return PagerDutyImport()

@@ -103,7 +103,7 @@ def service_key(name: str | None) -> str | None:
     return name.strip().casefold()
 
 
-IMPORT_KINDS = ("import", "pagerduty")
+IMPORT_KINDS = ("import", "pagerduty", "opsgenie", "cstate")
 
 # Imported history may not say how severe an incident was: ``severity: null`` in the file,
 # ``unknown`` in memory (listed, shown and grouped as that word); no severity may be named so.

@@ -11,6 +11,7 @@ fallback, so the common forms cost nothing at start-up.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -377,3 +378,37 @@ def zone_named(name: str | None) -> tzinfo | None:
         raise InvalidInput(
             f"incli.yaml: unknown timezone {name!r}; use an IANA name such as Europe/Berlin or UTC"
         ) from None
+
+
+EPOCH_UNITS = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": None}  # microseconds per unit (ns: divided)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def from_epoch(value: int | float | str, unit: str) -> datetime:
+    """A time since 1970-01-01 UTC in seconds, milliseconds, microseconds or nanoseconds
+    (Opsgenie's webhook: ``createdAt`` in ms, ``updatedAt`` in ns), to the microsecond and
+    in exact integer arithmetic where the value is an integer. InvalidInput when it is not
+    a number or falls outside the years 1970-9999."""
+    if unit not in EPOCH_UNITS:
+        raise InvalidInput(f"unknown epoch unit {unit!r}; one of {', '.join(EPOCH_UNITS)}")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InvalidInput(f"{value!r} is not a number of {unit} since 1970")
+    text = str(value).strip()
+    try:
+        number: int | float = int(text) if re.fullmatch(r"-?\d+", text) else float(text)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a number of {unit} since 1970") from None
+    if isinstance(number, float) and not math.isfinite(number):
+        raise InvalidInput(f"{value!r} is not a number of {unit} since 1970")
+    per = EPOCH_UNITS[unit]
+    if isinstance(number, int):
+        micros = number // 1000 if per is None else number * per
+    else:
+        micros = round(number / 1000) if per is None else round(number * per)
+    try:
+        moment = _EPOCH + timedelta(microseconds=micros)
+    except OverflowError:
+        raise InvalidInput(f"{value!r} {unit} since 1970 is out of range") from None
+    if not 1970 <= moment.year <= 9999 or micros < 0:
+        raise InvalidInput(f"{value!r} {unit} since 1970 is out of range")
+    return moment

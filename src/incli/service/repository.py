@@ -33,7 +33,7 @@ def service_for(repo: Repository, warn: Warn) -> Service:
         from incli.service.hooks import Hooks
 
         # Notification hooks run after each write; a failing hook only warns.
-        svc.listeners.append(Hooks(repo.config, repo.root, warn))
+        svc.listeners.append(Hooks(repo.config, repo.root, warn, repo))
     if repo.config.git.commit:
         from incli.service.git import AutoCommit
 

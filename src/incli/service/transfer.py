@@ -1,5 +1,6 @@
-"""Incidents in and out of incli: export to JSON, NDJSON or CSV; import the same,
-or PagerDuty REST API v2 incident objects.
+"""Incidents in and out of incli: export to JSON, NDJSON or CSV; import the same, or
+another tool's history through its importer (``IMPORTERS``: PagerDuty, Opsgenie, a cState
+or Hugo status page folder), which says per field what it mapped and what it dropped.
 
 Export writes the keys of ``inc show --json``. Import reads them back:
 
@@ -47,11 +48,21 @@ from incli.domain.model import (
 )
 from incli.domain.times import accepted, parse_time, to_iso
 from incli.errors import InvalidInput, StorageError
-from incli.integrations.importers import pagerduty
+from incli.integrations.importers import cstate, opsgenie, pagerduty
 from incli.integrations.sources import safejson
 
 FORMATS = ("json", "ndjson", "csv")
-SOURCES = ("incli", "pagerduty")
+# Another tool's importer (integrations/importers) and the settings its record() takes.
+IMPORTERS: dict[str, tuple[Any, Callable[[Config], Any]]] = {
+    "pagerduty": (pagerduty, lambda config: config.pagerduty_import),
+    "opsgenie": (opsgenie, lambda config: config),
+    "cstate": (cstate, lambda config: config),
+}
+SOURCES = ("incli", *IMPORTERS)
+# A folder importer's bounds: files read, bytes of one file, bytes in all.
+MAX_FOLDER_FILES = 10_000
+MAX_FOLDER_FILE_BYTES = 1024 * 1024
+MAX_FOLDER_BYTES = 64 * 1024 * 1024
 # CSV: the JSON keys without the timeline; lists joined with "; ", roles as "role=name".
 CSV_COLUMNS = [k for k in FIELD_ORDER if k not in ("schema", "timeline")]
 LIST_SEPARATOR = ";"
@@ -174,8 +185,8 @@ class Mapping:
 
 def read_rows(text: str, fmt: str, source: str = "incli", mapping: Mapping | None = None) -> list[Row]:
     """The records of an import file, numbered; InvalidInput when the file itself is unreadable."""
-    if source == "pagerduty":
-        return [Row(index, None, _Foreign(item)) for index, item in enumerate(pagerduty.objects(text), 1)]
+    if source in IMPORTERS:
+        return [Row(index, None, _Foreign(item)) for index, item in enumerate(IMPORTERS[source][0].objects(text), 1)]
     if mapping is not None and fmt != "csv":
         mapped = read_rows(text, fmt, source)
         records = [row.data for row in mapped if isinstance(row.data, dict)]
@@ -287,6 +298,7 @@ class Plan:
     new: list[Prepared] = field(default_factory=list)
     unchanged: list[Prepared] = field(default_factory=list)  # the id is already in the repository
     invalid: list[tuple[Row, str]] = field(default_factory=list)
+    fields: FieldReport | None = None  # another tool's import: what it mapped and dropped
 
     def derived_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -444,31 +456,173 @@ class _Foreign:
     raw: Any
 
 
-def convert_pagerduty(rows: list[Row], config: Config) -> Iterator[Row]:
-    """Rows of PagerDuty objects as rows of incli records (unreadable ones say why)."""
+@dataclass
+class FieldReport:
+    """Per field of the other tool's items: where it went and in how many items (mapped), or
+    in how many items it was present and left out (dropped)."""
+
+    source: str
+    mapped: dict[str, tuple[str, int]] = field(default_factory=dict)  # field -> (incli key, items)
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"{self.source} {name} -> {target} ({count} item{'s' if count != 1 else ''})"
+            for name, (target, count) in self.mapped.items()
+        ]
+        if self.dropped:
+            shown = ", ".join(f"{name} ({count})" for name, count in self.dropped.items())
+            lines.append(f"{self.source} fields dropped (items holding them): {shown}")
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mapped": {name: {"to": target, "items": count} for name, (target, count) in self.mapped.items()},
+            "dropped": dict(self.dropped),
+        }
+
+
+def field_report(source: str, rows: list[Row]) -> FieldReport:
+    importer = IMPORTERS[source][0]
+    known: dict[str, str] = importer.FIELDS
+    report = FieldReport(source)
+    counts: dict[str, int] = {}
+    for row in rows:
+        raw = row.data.raw if isinstance(row.data, _Foreign) else row.data
+        for name in dict.fromkeys(importer.fields(raw)):
+            counts[name] = counts.get(name, 0) + 1
+    for name, count in counts.items():
+        target = known.get(name, known.get(name.removeprefix("alert."), ""))
+        if target:
+            report.mapped[name] = (target, count)
+        else:
+            report.dropped[name] = count
+    return report
+
+
+def convert_foreign(rows: list[Row], source: str, config: Config) -> Iterator[Row]:
+    """Rows of another tool's objects as rows of incli records (unreadable ones say why)."""
+    importer, settings = IMPORTERS[source]
     for row in rows:
         raw = row.data.raw if isinstance(row.data, _Foreign) else row.data
         try:
-            data: Any = pagerduty.record(raw, config.pagerduty_import)
+            data: Any = importer.record(raw, settings(config))
         except InvalidInput as exc:
             data = _Unreadable(exc.message)
         yield Row(row.number, row.line, data)
 
 
+def convert_pagerduty(rows: list[Row], config: Config) -> Iterator[Row]:
+    """Rows of PagerDuty objects as rows of incli records (unreadable ones say why)."""
+    return convert_foreign(rows, "pagerduty", config)
+
+
+def is_folder_source(source: str) -> bool:
+    return bool(getattr(IMPORTERS.get(source, (None,))[0], "FOLDER", False))
+
+
+def _front_matter(text: str) -> tuple[Any, str]:
+    """(front matter, body) of a Markdown file; the front matter is a reason (text) when unreadable."""
+    from incli.storage import yamlio
+
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return (
+            "no YAML front matter (--- at the top)"
+            if lines and lines[0].strip() != "+++"
+            else "TOML front matter is not read; use YAML"
+        ), text
+    for index, line in enumerate(lines[1:], 1):
+        if line.strip() in ("---", "..."):
+            try:
+                meta = yamlio.load("".join(lines[1:index]))
+            except ValueError as exc:
+                return f"front matter: {exc}", ""
+            return meta, "".join(lines[index + 1 :])
+    return "front matter is not closed (no second ---)", ""
+
+
+def read_folder(folder: Path) -> list[tuple[str, Any, str]]:
+    """Every ``*.md`` file below ``folder`` as (path relative to it, front matter, body), in name
+    order. Links are never followed (a file or folder that is one is left out), nothing outside
+    ``folder`` is read, and the sizes are bounded. InvalidInput when ``folder`` is no folder."""
+    import os
+    import stat
+
+    from incli.storage.repo import inside
+
+    if not folder.is_dir():
+        raise InvalidInput(
+            f"{folder} is not a folder (--from cstate reads a folder of Markdown files, e.g. content/issues)"
+        )
+    root = os.path.realpath(folder)
+    found: list[tuple[str, Any, str]] = []
+    total = 0
+    for top, dirs, names in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(top, d)))
+        for name in sorted(names):
+            if not name.lower().endswith(".md") or name.startswith(("_index", ".")):
+                continue
+            path = os.path.join(top, name)
+            relative = os.path.relpath(path, root)
+            if os.path.islink(path) or not inside(path, root):
+                continue
+            if len(found) >= MAX_FOLDER_FILES:
+                raise InvalidInput(f"more than {MAX_FOLDER_FILES} Markdown files in {folder}; import a smaller folder")
+            try:
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            except OSError as exc:
+                found.append((relative, f"cannot read it: {exc.strerror or exc}", ""))
+                continue
+            with os.fdopen(fd, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    continue
+                if info.st_size > MAX_FOLDER_FILE_BYTES:
+                    found.append((relative, f"{info.st_size} bytes; at most {MAX_FOLDER_FILE_BYTES}", ""))
+                    continue
+                data = handle.read(MAX_FOLDER_FILE_BYTES + 1)
+            total += len(data)
+            if total > MAX_FOLDER_BYTES:
+                raise InvalidInput(
+                    f"more than {MAX_FOLDER_BYTES} bytes of Markdown in {folder}; import a smaller folder"
+                )
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                found.append((relative, "not UTF-8 text", ""))
+                continue
+            meta, body = _front_matter(text)
+            found.append((relative, meta, body))
+    return found
+
+
 # -- the use cases --------------------------------------------------------------
 
 
-def plan_import(svc: Any, text: str, fmt: str, source: str = "incli", mapping: Mapping | None = None) -> Plan:
-    """Read and check a whole import file against the repository; writes nothing."""
+def plan_import(
+    svc: Any, text: str, fmt: str, source: str = "incli", mapping: Mapping | None = None, folder: Path | None = None
+) -> Plan:
+    """Read and check a whole import file (or, for a folder importer, ``folder``) against the
+    repository; writes nothing."""
     if source not in SOURCES:
         raise InvalidInput(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    rows = read_rows(text, fmt, source, mapping)
-    if source == "pagerduty":
-        rows = list(convert_pagerduty(rows, svc.config))
+    report = None
+    if is_folder_source(source):
+        assert folder is not None
+        items = IMPORTERS[source][0].objects(read_folder(folder))
+        rows = [Row(index, None, _Foreign(item)) for index, item in enumerate(items, 1)]
+    else:
+        rows = read_rows(text, fmt, source, mapping)
+    if source in IMPORTERS:
+        report = field_report(source, rows)
+        rows = list(convert_foreign(rows, source, svc.config))
     store = svc.store
-    return plan(rows, svc.config, svc.now(), lambda incident_id: store.path_for(incident_id).exists())
+    planned = plan(rows, svc.config, svc.now(), lambda incident_id: store.path_for(incident_id).exists())
+    planned.fields = report
+    return planned
 
 
 def mark_imported(incident: Incident, stamp: str) -> None:

@@ -31,11 +31,36 @@ class Delivery:
 
     event: str
     incident: dict[str, Any] | None  # the incident's --json form
-    text: str  # one line for people (domain.hooks.message)
+    text: str  # the message for people, from the event's template (notify/EVENT.txt.j2)
     extra: Mapping[str, Any] = field(default_factory=dict)
     stdin: bytes = b""  # for commands: the JSON they read
     env: Mapping[str, str] = field(default_factory=dict)  # for commands: the whole environment
     cwd: Path = Path(".")
+    headline: str = ""  # one line (domain.hooks.message): a title, a subject
+
+    @property
+    def line(self) -> str:
+        """The one-line form: the headline, else the message's first line."""
+        return self.headline or (self.text.splitlines() or [""])[0]
+
+    def field(self, name: str) -> str:
+        """A field of the incident as text ("" when there is no incident or no value)."""
+        value = (self.incident or {}).get(name)
+        return "" if value is None else str(value)
+
+    def facts(self) -> list[tuple[str, str]]:
+        """The incident's id, severity, status, service and the event, as (label, value) pairs
+        for a card; those without a value are left out."""
+        from incli.domain.hooks import EVENT_PHRASES
+
+        pairs = [
+            ("Incident", self.field("id")),
+            ("Severity", self.field("severity")),
+            ("Status", self.field("status")),
+            ("Service", self.field("service")),
+            ("Event", EVENT_PHRASES.get(self.event, self.event.replace("_", " "))),
+        ]
+        return [(label, value) for label, value in pairs if value]
 
 
 class Notifier(Protocol):
@@ -48,8 +73,28 @@ def _notifiers(*modules: ModuleType) -> dict[str, Notifier]:
     return {cast(Notifier, m).NAME: cast(Notifier, m) for m in modules}
 
 
-def notifier_for(hook: Hook) -> Notifier:
-    from incli.integrations.notifiers import command, slack, webhook
+def cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters (an ellipsis marks a cut)."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
-    known = _notifiers(command, webhook, slack)
-    return known["command"] if hook.run is not None else known[hook.format]
+
+def notifier_for(hook: Hook) -> Notifier:
+    from incli.integrations.notifiers import (
+        command,
+        discord,
+        googlechat,
+        mail,
+        mattermost,
+        pagerduty,
+        rocketchat,
+        slack,
+        teams,
+        webhook,
+    )
+
+    known = _notifiers(command, mail, webhook, slack, mattermost, rocketchat, teams, discord, googlechat, pagerduty)
+    if hook.run is not None:
+        return known["command"]
+    if hook.email is not None:
+        return known["email"]
+    return known[hook.format]
