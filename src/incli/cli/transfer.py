@@ -39,15 +39,17 @@ def export(
 ) -> None:
     """Write every incident with the keys of inc show --json, oldest first."""
     from incli.service.repository import write_output
-    from incli.service.transfer import export_text
+    from incli.service.transfer import export_pieces
 
     svc = service(ctx)
-    text = export_text(svc.all(), fmt.strip().lower())
+    kind = fmt.strip().lower()
+    pieces = export_pieces(svc.store.facts_and_json(), kind)
     if out is None:
-        sys.stdout.write(output.json_safe(text) if fmt.strip().lower() != "csv" else text)
+        for piece in pieces:
+            sys.stdout.write(output.json_safe(piece) if kind != "csv" else piece)
         sys.stdout.flush()
         return
-    write_output(out, text)
+    write_output(out, "".join(pieces))
     count = len(svc.store.paths()) - len(svc.store.warnings)
     output.info(f"Exported {count} incident{'s' if count != 1 else ''} to {out}")
 

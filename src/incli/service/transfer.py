@@ -27,7 +27,7 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +36,7 @@ from typing import Any
 from incli.domain import lifecycle
 from incli.domain.config import Config
 from incli.domain.ids import ALPHABET
+from incli.domain.metrics import TIME_INDEX, Facts
 from incli.domain.model import (
     EXTENSION_ORDER,
     FIELD_ORDER,
@@ -87,19 +88,32 @@ def _csv_cell(key: str, value: Any) -> str:
     return str(value)
 
 
-def export_text(incidents: list[Incident], fmt: str) -> str:
-    """Every incident, oldest first, as JSON (an array), NDJSON or CSV."""
+def export_pieces(pairs: Iterable[tuple[Facts, str]], fmt: str) -> Iterator[str]:
+    """Every incident, oldest first, as JSON (an array), NDJSON or CSV, piece by piece.
+
+    ``pairs`` are the index's facts and ``inc show --json`` texts (Store.facts_and_json), so an
+    export parses no YAML once the index is built and is never held whole in memory twice."""
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    ordered = sorted(incidents, key=lambda i: (i.opened_at, i.id))
-    rows = [i.to_json() for i in ordered]
-    if fmt == "json":
-        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    opened = TIME_INDEX["opened_at"]
+    texts = [text for _facts, text in sorted(pairs, key=lambda p: (p[0].times[opened] or 0.0, p[0].id))]
+    if fmt == "json":  # exactly json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+        if not texts:
+            yield "[]\n"
+            return
+        yield "[\n"
+        for number, text in enumerate(texts):
+            yield text if number == 0 else ",\n" + text
+        yield "\n]\n"
+        return
     if fmt == "ndjson":
-        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        for text in texts:
+            yield json.dumps(json.loads(text), ensure_ascii=False) + "\n"
+        return
     import csv
     import io
 
+    rows = [json.loads(text) for text in texts]
     extensions = [k for k in EXTENSION_ORDER if any(k in row for row in rows)]
     extensions += sorted({k for row in rows for k in row if k not in KNOWN_KEYS})
     buffer = io.StringIO()
@@ -107,7 +121,7 @@ def export_text(incidents: list[Incident], fmt: str) -> str:
     writer.writerow(CSV_COLUMNS + extensions)
     for row in rows:
         writer.writerow([_csv_cell(k, row.get(k)) for k in CSV_COLUMNS + extensions])
-    return buffer.getvalue()
+    yield buffer.getvalue()
 
 
 # -- reading the file ---------------------------------------------------------
