@@ -193,7 +193,9 @@ class Column:
 
     ``drop``: 0 is always shown; at narrow widths the column with the highest ``drop`` goes
     first. ``wrap``: free text wraps onto more lines instead of being cut (``inc show``).
-    ``group``: on a terminal, left blank while it repeats the row above (a pipe repeats it)."""
+    ``group``: on a terminal, left blank while it repeats the row above (a pipe repeats it).
+    ``lines``: a cell's line breaks are kept, each line whole. ``cut_start``: text cut at its
+    start (a path, whose end matters)."""
 
     header: str
     kind: str = FIXED
@@ -201,6 +203,7 @@ class Column:
     wrap: bool = False
     group: bool = False
     cut_start: bool = False  # free text whose end matters (a path): cut at the start, "…/name.j2"
+    lines: bool = False  # a fixed cell of several items, one a line ("; " between them in a pipe)
 
 
 def _tty() -> bool:
@@ -275,7 +278,10 @@ def _tsv(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> None:
     for row in rows:
         line = "\t".join(row)
         if line.count("\t") != tabs or "\n" in line:
-            line = "\t".join(_flat(cell) for cell in row)
+            line = "\t".join(
+                _flat(cell.replace("\n", "; ") if column.lines else cell)
+                for cell, column in zip(row, columns, strict=False)
+            )
         lines.append(line)
     # One pass of visible() over the whole text, not one per cell: a pipe may take 100,000 rows.
     sys.stdout.write(visible("\n".join(lines)) + "\n")
@@ -302,6 +308,8 @@ def fit(columns: Sequence[Column], cells: list[list[str]], width: int) -> tuple[
     from rich.cells import cell_len
 
     def natural(at: int) -> int:
+        if columns[at].lines:
+            return max([cell_len(columns[at].header), *(cell_len(ln) for row in cells for ln in row[at].split("\n"))])
         return max([cell_len(columns[at].header), *(cell_len(row[at]) for row in cells)])
 
     widths = {at: natural(at) for at in range(len(columns))}
@@ -337,7 +345,10 @@ def _fitted(
     from rich.text import Text
 
     out = console()
-    cells = [[visible(cell) if columns[i].wrap else _flat(visible(cell)) for i, cell in enumerate(row)] for row in rows]
+    cells = [
+        [visible(cell) if columns[i].wrap or columns[i].lines else _flat(visible(cell)) for i, cell in enumerate(row)]
+        for row in rows
+    ]
     groups = [i for i, c in enumerate(columns) if c.group]
     if groups:  # blank a group cell that repeats the row above (with every group cell before it)
         previous: list[str] = []

@@ -261,3 +261,18 @@ def test_fit_never_cuts_a_fixed_cell_and_stays_in_the_width(
     dropped = [a for a in range(len(columns)) if a not in keep]
     if dropped:  # least important first: nothing kept may be dropped before what went
         assert min(columns[a].drop for a in dropped) >= max((columns[a].drop for a in keep), default=0)
+
+
+@pytest.mark.parametrize("tty", ["1", ""], ids=["terminal", "pipe"])
+def test_a_cell_of_several_items_keeps_each_whole(
+    tty: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INC_FORCE_TTY", tty)
+    monkeypatch.setenv("COLUMNS", "60")
+    columns = [output.Column("ID", output.ID), output.Column("Overdue", lines=True), output.Column("T", output.TEXT)]
+    output.table(columns, [["INC-20250101-aaaaa", "ack 740d 17h late\nupdate 740d 16h 39m late", "x" * 80]])
+    shown = capsys.readouterr().out.splitlines()
+    if tty:
+        assert "ack 740d 17h late" in shown[1] and "update 740d 16h 39m late" in shown[2]
+    else:
+        assert shown[1] == "INC-20250101-aaaaa\tack 740d 17h late; update 740d 16h 39m late\t" + "x" * 80

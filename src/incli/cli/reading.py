@@ -36,9 +36,10 @@ STATUS_COLUMNS = (
     output.Column("Duration", drop=1),
     output.Column("Commander", drop=3),
     output.Column("Next update", drop=2),
-    output.Column("Overdue"),
+    output.Column("Overdue", lines=True),
     output.Column("Title", output.TEXT),
 )
+OWED = {"acknowledgement": "ack"}
 TIMELINE_COLUMNS = (
     output.Column("When"),
     output.Column("What"),
@@ -244,7 +245,8 @@ def status(ctx: typer.Context, limit: LimitOption = None, quiet: QuietOption = F
         sev_style, status_style = _styles(incident, svc.config)
         late = durations.overdue(incident, svc.config, now)
         due = durations.next_update_due(incident, svc.config)
-        owed = "; ".join(f"{o.what} {short_duration(o.late_by)} late" for o in late)
+        # One overdue item a line, "ack" for short: the durations are what must not be cut.
+        owed = "\n".join(f"{OWED.get(o.what, o.what)} {short_duration(o.late_by)} late" for o in late)
         next_update = output.due(due, now)
         rows.append(
             [
