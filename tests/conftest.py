@@ -21,6 +21,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,13 @@ def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
     return home
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Every in-process ``inc`` sees the same "now" (2026-06-01 12:00:00.5 UTC), so outputs holding
+    ages and open durations compare equal however slowly the test runs (a minute boundary
+    passing between two runs once made such a comparison fail under load)."""
+    moment = datetime(2026, 6, 1, 12, 0, 0, 500000, tzinfo=UTC)
+    monkeypatch.setattr("incli.domain.times.now_utc", lambda: moment)
+    return moment

@@ -460,12 +460,14 @@ def report_environment(folders: tuple[str, ...], sandboxed: bool = True) -> Any:
 
 
 class ReportRenderer:
-    """Renders the report's pages: ``report/NAME`` from the repository's templates, else the built-ins."""
+    """Renders the report's pages: ``report/NAME`` from the repository's templates, else the built-ins
+    (the status page's: ``statuspage/NAME``, the same way)."""
 
-    def __init__(self, zone: Any, repo_templates: Path | None = None) -> None:
+    def __init__(self, zone: Any, repo_templates: Path | None = None, folder: str = REPORT_FOLDER) -> None:
         self.zone = zone
         self.repo_templates = repo_templates
-        found = [f for f in (repo_templates, builtin_dir()) if f is not None and (f / REPORT_FOLDER).is_dir()]
+        self.folder = folder  # report, or statuspage (inc statuspage's pages)
+        found = [f for f in (repo_templates, builtin_dir()) if f is not None and (f / folder).is_dir()]
         if not found:
             raise FileNotFoundError(f"incli's built-in templates are missing (looked in {builtin_dir()})")
         self.folders = tuple(str(f) for f in found)
@@ -479,11 +481,11 @@ class ReportRenderer:
         import jinja2
 
         try:
-            template = self.env.get_template(f"{REPORT_FOLDER}/{name}")
+            template = self.env.get_template(f"{self.folder}/{name}")
         except jinja2.TemplateSyntaxError as exc:
             raise InvalidInput(f"broken template {exc.filename or name} line {exc.lineno}: {exc.message}") from None
         except jinja2.TemplateError as exc:
-            raise InvalidInput(f"template {REPORT_FOLDER}/{name}: {exc}") from None
+            raise InvalidInput(f"template {self.folder}/{name}: {exc}") from None
         try:
             return str(template.render(zone=self.zone, **context))
         except jinja2.TemplateError as exc:
@@ -504,9 +506,9 @@ class ReportRenderer:
 
     def static(self, name: str) -> bytes:
         for folder in self.folders:
-            path = Path(folder) / REPORT_FOLDER / name
+            path = Path(folder) / self.folder / name
             if os.path.lexists(path):
                 check_inside(path, (folder,))
             if path.is_file():
                 return path.read_bytes()
-        raise FileNotFoundError(f"no {REPORT_FOLDER}/{name} in {', '.join(self.folders)}")
+        raise FileNotFoundError(f"no {self.folder}/{name} in {', '.join(self.folders)}")

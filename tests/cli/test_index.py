@@ -12,6 +12,9 @@ import pytest
 from incli.storage import yamlio
 from tests.conftest import inc
 
+# Outputs hold open durations and ages: compared across runs, they must see one "now".
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 def age(root: Path, seconds: float = 3600) -> None:
     """Make every incident file look old, so the index records it (fresh files are re-read)."""

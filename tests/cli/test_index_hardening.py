@@ -17,6 +17,9 @@ from incli.storage import index as indexmod
 from incli.storage.index import Index
 from tests.conftest import Run
 
+# Outputs hold open durations and ages: compared across runs, they must see one "now".
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 T0 = "2025-01-15T14:30:00+00:00"
 
 

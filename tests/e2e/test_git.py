@@ -45,7 +45,7 @@ def clones(tmp_path: Path) -> tuple[Path, Path]:
     result = inc("init", str(alice))
     assert result.code == 0 and "Registered the incli merge driver" in result.stderr
     assert "Committed .gitattributes" in result.stderr
-    assert (alice / ".gitattributes").read_text() == "incidents/*.yaml merge=incli\n"
+    assert (alice / ".gitattributes").read_text() == "incidents/*.yaml merge=incli\nmaintenance/*.yaml merge=incli\n"
     commit_all(alice, "incident repository")
     git(alice, "push", "-q", "-u", "origin", "main")
     bob = tmp_path / "bob"
@@ -266,7 +266,10 @@ def test_init_in_a_subfolder_of_a_git_work_tree_adjusts_the_pattern(tmp_path: Pa
     (top / "staged.txt").write_text("mine\n")
     git(top, "add", "staged.txt")
     assert inc("init", str(top / "ops" / "incidents-repo")).code == 0
-    assert (top / ".gitattributes").read_text() == "*.png binary\nops/incidents-repo/incidents/*.yaml merge=incli\n"
+    assert (top / ".gitattributes").read_text() == (
+        "*.png binary\nops/incidents-repo/incidents/*.yaml merge=incli\n"
+        "ops/incidents-repo/maintenance/*.yaml merge=incli\n"
+    )
     assert git(top, "show", "--name-only", "--format=", "HEAD").stdout.split() == [".gitattributes"]
     assert "A  staged.txt" in git(top, "status", "--porcelain").stdout
     again = inc("init", str(top / "ops" / "incidents-repo"))

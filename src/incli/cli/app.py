@@ -137,6 +137,7 @@ def _register() -> None:
     from incli.cli import git as git_cli
     from incli.cli import metrics as metrics_cli
     from incli.cli import report as report_cli
+    from incli.cli import statuspage as statuspage_cli
     from incli.cli import transfer as transfer_cli
 
     repo.register(app)
@@ -149,6 +150,7 @@ def _register() -> None:
     ingest.register(app)
     notify.register(app)
     report_cli.register(app)
+    statuspage_cli.register(app)
     git_cli.register(app)
 
 

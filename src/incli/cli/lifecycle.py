@@ -50,6 +50,17 @@ def open_incident(
     ] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag; repeat for more.", metavar="TAG")] = None,
     drill: Annotated[bool, typer.Option("--drill", help="A game day or exercise, left out of metrics.")] = False,
+    public_title: Annotated[
+        str | None,
+        typer.Option(
+            "--public-title",
+            help="The title the status page shows (default: 'Degraded performance on SERVICE').",
+            metavar="TEXT",
+        ),
+    ] = None,
+    private: Annotated[
+        bool, typer.Option("--private", help="Keep this incident off the status page entirely.")
+    ] = False,
     json: JsonOption = False,
 ) -> None:
     """Declare an incident. Prints its id (or the incident as JSON with --json)."""
@@ -65,6 +76,8 @@ def open_incident(
         commander=commander,
         tags=tag or [],
         drill=drill,
+        public_title=public_title,
+        private=private,
     )
     if json:
         output.json_out(incident.to_json())
@@ -124,6 +137,31 @@ def _entry_command(kind: str, doc: str):  # type: ignore[no-untyped-def]
     return command
 
 
+def update(
+    ctx: typer.Context,
+    args: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[ID] TEXT",
+            help="The incident (optional when one is active) and the text, quoted.",
+            show_default=False,
+        ),
+    ],
+    public: Annotated[
+        bool,
+        typer.Option("--public", help="This update is public: the status page and its feeds show it, as written."),
+    ] = False,
+    at: AtOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Post a status update for stakeholders (it resets the update cadence); --public puts it on the status page."""
+    query, text = split_id_text(args, "update")
+    change = service(ctx).add_entry(query, "update", text, at=at, by=by, public=public)
+    what = "public update" if public else "update"
+    _done(change, json, f"{what} added to {change.incident.id} at {output.local(change.entry.at)}")
+
+
 def severity(
     ctx: typer.Context,
     incident_id: RequiredId,
@@ -163,8 +201,6 @@ def register(app: typer.Typer) -> None:
     app.command("resolve")(_transition_command("resolve", "Resolve an incident: the cause is dealt with.", "resolved"))
     app.command("reopen")(reopen)
     app.command("note")(_entry_command("note", "Add a note to the timeline."))
-    app.command("update")(
-        _entry_command("update", "Post a status update for stakeholders (it resets the update cadence).")
-    )
+    app.command("update")(update)
     app.command("severity")(severity)
     app.command("assign")(assign)

@@ -361,9 +361,8 @@ def action_summary(svc: Any) -> None:
     """For ``inc status``: one line on open and overdue action items across every incident."""
     from incli.service.postmortems import Postmortems
 
-    rows = Postmortems(svc).actions(only_open=True)
-    if not rows:
+    still_open, late = Postmortems(svc).action_totals()
+    if not still_open:
         return
-    late = sum(1 for r in rows if r.overdue)
-    line = f"Action items: {len(rows)} open, {late} overdue"
+    line = f"Action items: {still_open} open, {late} overdue"
     output.note(line + (" (inc action list --overdue)" if late else " (inc action list --open)"))

@@ -20,6 +20,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from incli.domain import postmortem as pm
+from incli.domain import statuspage as sp
 from incli.domain.alerts import AlertSettings, alert_settings
 from incli.domain.hooks import Hook, parse_hooks
 from incli.domain.metrics import DEFAULT_METRICS, MetricDef, metric_defs
@@ -46,6 +47,7 @@ TOP_LEVEL_KEYS = (
     "report",
     "import",
     "defaults",
+    "statuspage",
 )
 SEVERITY_KEYS = ("id", "name", "description", "response_time", "escalate_to", "update_every")
 
@@ -98,6 +100,7 @@ class Config(Severities):
     report: ReportSettings = field(default_factory=ReportSettings)
     pagerduty_import: PagerDutyImport = field(default_factory=PagerDutyImport)
     defaults: Defaults = field(default_factory=Defaults)
+    statuspage: sp.Settings = field(default_factory=sp.Settings)
     # The file as written, for writing it back; nothing reads settings from it.
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -163,6 +166,7 @@ def config_from_dict(data: Any) -> Config:
         report=_report(data.get("report")),
         pagerduty_import=_pagerduty_import(data.get("import"), scale),
         defaults=_defaults(data.get("defaults"), scale),
+        statuspage=sp.settings_from_config(data.get("statuspage"), scale),
         raw=data,
     )
 

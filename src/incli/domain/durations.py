@@ -40,6 +40,29 @@ def impact_duration(incident: Incident, now: datetime) -> timedelta:
     return max(end - incident.started_at, timedelta(0))
 
 
+def impact_windows(incident: Incident, now: datetime) -> list[tuple[datetime, datetime]]:
+    """When the incident hurt users (the status page's bars and uptime): from impact start
+    to mitigation (the impact stopped), else to resolution, or to now while neither: the
+    ends of the ``mttm`` span. A reopened incident hurt again from each reopening to the
+    mitigation or resolution after it (the timeline says when), not in between. Never negative."""
+    closing = ("mitigated", "resolved")
+    if not any(e.kind == "reopened" for e in incident.timeline):
+        end = incident.mitigated_at or incident.resolved_at or now
+        return [(incident.started_at, max(end, incident.started_at))]
+    spans: list[tuple[datetime, datetime]] = []
+    start: datetime | None = incident.started_at
+    for entry in sorted(incident.timeline, key=lambda e: e.at):
+        if entry.kind in closing and start is not None:
+            spans.append((start, max(entry.at, start)))
+            start = None
+        elif entry.kind == "reopened" and start is None:
+            start = entry.at
+    if start is not None:  # open now: until the current mitigation or resolution, else now
+        end = incident.mitigated_at or incident.resolved_at or now
+        spans.append((start, max(end, start)))
+    return spans
+
+
 @dataclass(frozen=True)
 class Overdue:
     what: str  # "acknowledgement" or "update"

@@ -61,7 +61,9 @@ FIELD_ORDER = (
 #   assumed     the milestones nobody gave, filled in so the incident is complete (e.g.
 #               [started_at, detected_at] after inc open without --started-at or
 #               --detected-at); metrics leave them out (domain/metrics.py)
-EXTENSION_ORDER: list[str] = ["postmortem", "actions", "source", "assumed"]
+#   public_title  the title the status page shows (inc open --public-title, inc public-title)
+#   private       true: the incident never appears on the status page (inc open --private, inc private)
+EXTENSION_ORDER: list[str] = ["postmortem", "actions", "source", "assumed", "public_title", "private"]
 # The lifecycle times in the order a person reads them, with their labels (inc show, the report).
 MILESTONE_LABELS = (
     ("started_at", "Impact started"),

@@ -26,6 +26,9 @@ MISSING = "missing"
 TEXT_FIELDS = ("summary", "impact", "trigger", "detection", "resolution")
 LIST_FIELDS = ("root_causes", "contributing_factors", "went_well", "could_improve", "lucky", "lessons")
 PEOPLE_FIELDS = ("authors", "reviewers")
+# What the status page shows of the postmortem once it is published (nothing else of it appears);
+# written only when given (``inc postmortem add ID public-summary TEXT``).
+PUBLIC_SUMMARY = "public_summary"
 # Keys in the order they are written.
 POSTMORTEM_ORDER = (
     "state",
@@ -35,6 +38,7 @@ POSTMORTEM_ORDER = (
     *TEXT_FIELDS,
     *LIST_FIELDS,
     "whys",
+    PUBLIC_SUMMARY,
 )
 # What ``inc postmortem add ID SECTION TEXT`` accepts, and the key each names.
 SECTIONS = {
@@ -49,6 +53,7 @@ SECTIONS = {
     "could-improve": "could_improve",
     "lucky": "lucky",
     "lesson": "lessons",
+    "public-summary": PUBLIC_SUMMARY,
 }
 
 ACTION_STATUSES = ("open", "done")
@@ -164,6 +169,8 @@ def ordered(postmortem: dict[str, Any]) -> dict[str, Any]:
     for key in (*PEOPLE_FIELDS, *LIST_FIELDS, "whys"):
         if data[key] is None:
             data[key] = []
+    if data[PUBLIC_SUMMARY] is None:
+        del data[PUBLIC_SUMMARY]
     data.update({k: v for k, v in postmortem.items() if k not in POSTMORTEM_ORDER})
     return data
 
@@ -194,7 +201,7 @@ def postmortem_problems(raw: Any) -> list[tuple[str, str]]:
             problems.append((f"postmortem.{key}", str(exc)))
     if state == "published" and raw.get("published_at") is None:
         problems.append(("postmortem.published_at", "missing, though the state is published"))
-    for key in TEXT_FIELDS:
+    for key in (*TEXT_FIELDS, PUBLIC_SUMMARY):
         value = raw.get(key)
         if value is not None and not _is_text(value):
             problems.append((f"postmortem.{key}", f"expected text, found {type(value).__name__} (quote it)"))
@@ -262,7 +269,7 @@ def add_to_section(postmortem: dict[str, Any], section: str, text: str) -> str:
     text = text.strip()
     if not text:
         raise InvalidInput(f"the text for {section} is empty")
-    if key in TEXT_FIELDS:
+    if key in TEXT_FIELDS or key == PUBLIC_SUMMARY:
         current = (postmortem.get(key) or "").rstrip()
         postmortem[key] = f"{current}\n\n{text}" if current else text
     else:

@@ -13,12 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from incli.domain.maintenance import MaintenanceFormatError, is_maintenance
+from incli.domain.maintenance import merge as merge_maintenance
 from incli.domain.merge import MergeError, merge
 from incli.domain.model import Incident
 from incli.domain.severity import DEFAULT_SEVERITIES
 from incli.errors import Conflict, InvalidInput, StorageError
 from incli.storage import gitinfo, yamlio
 from incli.storage.atomic import atomic_write
+from incli.storage.maintenance import FOLDER as MAINTENANCE_FOLDER
 from incli.storage.repo import CONFIG_NAME, STATE_DIR, Repository, load_repository
 from incli.storage.store import Store
 
@@ -78,6 +81,13 @@ def merge_files(base: Path, ours: Path, theirs: Path, name: str | None) -> None:
     ours_data = _read_side(ours, optional=False)
     theirs_data = _read_side(theirs, optional=False)
     assert ours_data is not None and theirs_data is not None
+    if is_maintenance(ours_data) or is_maintenance(theirs_data):
+        try:  # a maintenance window (maintenance/*.yaml): its own three-way merge
+            merged = merge_maintenance(base_data, ours_data, theirs_data)
+        except MaintenanceFormatError as exc:
+            raise MergeError(str(exc)) from None
+        atomic_write(ours, yamlio.dump(merged).encode("utf-8"))
+        return
     where = Path(name).parent if name else Path(".")
     merged = merge(base_data, ours_data, theirs_data, severity_order(where))
     atomic_write(ours, yamlio.dump(merged).encode("utf-8"))
@@ -231,10 +241,12 @@ def setup_git(repo: Repository) -> list[str]:
     messages: list[str] = []
     try:
         relative = repo.incidents_dir.resolve().relative_to(top.resolve())
+        maintenance = (repo.root / MAINTENANCE_FOLDER).resolve().relative_to(top.resolve())
         launcher = launcher_path(repo).resolve().relative_to(top.resolve())
     except ValueError:
         return []
-    pattern = f"{relative.as_posix()}/*.yaml merge={DRIVER_NAME}"
+    # Incident files and maintenance windows (inc maintenance add) merge through the driver.
+    patterns = [f"{folder.as_posix()}/*.yaml merge={DRIVER_NAME}" for folder in (relative, maintenance)]
     command = driver_command(launcher.as_posix())
     try:
         written = _write_launcher(repo)
@@ -257,10 +269,12 @@ def setup_git(repo: Repository) -> list[str]:
     except OSError as exc:
         messages.append(f"could not read {attributes}: {exc.strerror or exc}")
         return messages
-    if pattern in (line.strip() for line in current.splitlines()):
+    missing = [p for p in patterns if p not in (line.strip() for line in current.splitlines())]
+    if not missing:
         return messages
+    pattern = ", ".join(missing)
     text = current if not current or current.endswith("\n") else current + "\n"
-    atomic_write(attributes, (text + pattern + "\n").encode())
+    atomic_write(attributes, (text + "".join(p + "\n" for p in missing)).encode())
     if not gitinfo.has_identity(top):
         messages.append(f"Added '{pattern}' to {ATTRIBUTES}; not committed (git has no user.name/email): commit it")
         return messages
@@ -279,7 +293,13 @@ def _inside(name: str, top: Path, repo: Repository) -> bool:
     """Is this work-tree path one of the incident repository's own files?"""
     path = (top / name).resolve()
     root = repo.root.resolve()
-    own = [root / CONFIG_NAME, repo.incidents_dir.resolve(), repo.templates_dir.resolve(), top.resolve() / ATTRIBUTES]
+    own = [
+        root / CONFIG_NAME,
+        repo.incidents_dir.resolve(),
+        repo.templates_dir.resolve(),
+        (root / MAINTENANCE_FOLDER).resolve(),
+        top.resolve() / ATTRIBUTES,
+    ]
     return any(path == p or p in path.parents for p in own)
 
 
@@ -363,6 +383,9 @@ COMMAND_OF = {
     "reopened": "reopen",
     "severity_changed": "severity",
     "assigned": "assign",
+    "public_title": "public-title",
+    "private": "private",
+    "maintenance": "maintenance add",
 }
 
 
@@ -381,7 +404,9 @@ class AutoCommit:
             self.warn("git.commit is on but this is not a git repository; nothing committed")
             return
         command = COMMAND_OF.get(event, event)
-        if incident is None:  # a batch, e.g. inc import: one commit for every file it wrote
+        if event == "maintenance":  # a maintenance window's file (inc maintenance add)
+            message, saved = f"inc {command} {paths[0].stem}", paths[0].stem
+        elif incident is None:  # a batch, e.g. inc import: one commit for every file it wrote
             count = len(paths)
             what = f"{count} incident{'s' if count != 1 else ''}"
             message, saved = f"inc {command} ({what})", what

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from incli.domain import lifecycle
+from incli.domain import lifecycle, times
 from incli.domain.metrics import TIME_INDEX, Facts
 from incli.domain.model import ACTIVE_STATUSES, ROLES, Incident, TimelineEntry, service_key, set_assumed
-from incli.domain.times import check_not_future, now_utc, parse_time
+from incli.domain.times import check_not_future, parse_time
 from incli.errors import Conflict, InvalidInput, MissingOption, NotFound
 from incli.storage import gitinfo
 from incli.storage.repo import Repository
@@ -65,13 +65,15 @@ class Service:
     def __init__(
         self,
         repo: Repository,
-        clock: Callable[[], datetime] = now_utc,
+        clock: Callable[[], datetime] | None = None,
         user: Callable[[], str | None] | None = None,
     ) -> None:
         self.repo = repo
         self.config = repo.config
         self.store = Store(repo)
-        self._clock = clock
+        # The wall clock unless one is given; looked up when called, so a test can fix it
+        # for every command at once (tests/conftest.py ``frozen_clock``).
+        self._clock = clock or (lambda: times.now_utc())
         self._user = user or (lambda: gitinfo.user_name(repo.root))
         # Called after every successful write with (event, incident, paths written).
         # Events are the timeline kinds (opened, acknowledged, note, ...). The CLI
@@ -271,6 +273,8 @@ class Service:
         commander: str | None = None,
         tags: Iterable[str] = (),
         drill: bool = False,
+        public_title: str | None = None,
+        private: bool = False,
     ) -> Incident:
         title = title.strip()
         if not title:
@@ -312,6 +316,10 @@ class Service:
             tags=list(dict.fromkeys(clean_tags)),
             drill=drill,
         )
+        if public_title is not None:
+            incident.extra["public_title"] = _public_title(public_title)
+        if private:
+            incident.extra["private"] = True
         # A time nobody gave is recorded as assumed: metrics leave it out (a detection
         # "at declaration" would make every time to detect zero).
         set_assumed(
@@ -340,19 +348,48 @@ class Service:
         return Change(incident, entry)
 
     def add_entry(
-        self, query: str | None, kind: str, text: str, *, at: str | None = None, by: str | None = None
+        self,
+        query: str | None,
+        kind: str,
+        text: str,
+        *,
+        at: str | None = None,
+        by: str | None = None,
+        public: bool = False,
     ) -> Change:
-        """A note, or a stakeholder update (kind ``update``)."""
+        """A note, or a stakeholder update (kind ``update``); ``public``: an update the status
+        page shows (``public: true`` on the entry)."""
         text = text.strip()
         if not text:
             raise InvalidInput(f"the {kind} is empty; write what happened")
+        if public:
+            from incli.domain.statuspage import too_long
+
+            too_long(text, "public update")
         now = self.now()
         moment = self.when(at, now, "--at")
         actor = self.actor(by)
         with self._editing(query, kind) as incident:
-            entry = TimelineEntry(at=moment, kind=kind, by=actor, text=text)
+            entry = TimelineEntry(at=moment, kind=kind, by=actor, text=text, extra={"public": True} if public else {})
             incident.add_entry(entry)
         return Change(incident, entry)
+
+    def set_public_title(self, query: str, title: str) -> Incident:
+        """The title the status page shows instead of the internal one."""
+        text = _public_title(title)
+        with self._editing(query, "public_title") as incident:
+            if incident.extra.get("public_title") == text:
+                raise Conflict(f"{incident.id} already has that public title")
+            incident.extra["public_title"] = text
+        return incident
+
+    def set_private(self, query: str) -> Incident:
+        """Keep the incident off the status page (``private: true``)."""
+        with self._editing(query, "private") as incident:
+            if incident.extra.get("private") is True:
+                raise Conflict(f"{incident.id} is already private")
+            incident.extra["private"] = True
+        return incident
 
     def change_severity(
         self, query: str, severity: str, *, at: str | None = None, by: str | None = None, note: str | None = None
@@ -394,3 +431,13 @@ class Service:
             entry = TimelineEntry(at=moment, kind="assigned", by=actor, text=text)
             incident.add_entry(entry)
         return Change(incident, entry)
+
+
+def _public_title(title: str) -> str:
+    from incli.domain.statuspage import too_long
+
+    text = " ".join(title.split())
+    if not text:
+        raise InvalidInput("the public title is empty; say in a few words what customers notice")
+    too_long(text, "public title")
+    return text

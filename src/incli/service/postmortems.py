@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from incli import __version__
+from incli.domain import metrics
 from incli.domain import postmortem as pm
 from incli.domain.model import Incident, TimelineEntry
 from incli.domain.times import parse_duration, parse_stored, parse_time, to_iso
@@ -393,6 +394,12 @@ class Postmortems:
         else:
             rows.sort(key=lambda r: (pm.action_due(r.action) or date.max, r.incident.id, str(r.action.get("id"))))
         return rows
+
+    def action_totals(self) -> tuple[int, int]:
+        """(open, overdue) action items across every incident, counted from the index (no file
+        is parsed for it), by the rule ``inc metrics`` counts them with."""
+        counts = metrics.action_summary(self.store.facts(), self.today())
+        return counts["open"], counts["overdue"]
 
     def action_counts(self, incident: Incident) -> tuple[int, int]:
         """(open, overdue) action items of one incident."""

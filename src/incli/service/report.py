@@ -69,8 +69,8 @@ def index_page_name(number: int) -> str:
     return "index.html" if number == 1 else f"index-{number}.html"
 
 
-def check_target(folder: Path) -> None:
-    """Refuse a target that is not ours to replace."""
+def check_target(folder: Path, marker: str = MARKER, command: str = "inc report") -> None:
+    """Refuse a target that is not ours to replace (``marker``: the file an earlier build left)."""
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise Conflict(f"{folder} exists and is not a folder; choose another -o")
     if folder.is_dir():
@@ -78,16 +78,17 @@ def check_target(folder: Path) -> None:
             entries = os.listdir(folder)
         except OSError as exc:
             raise StorageError(f"cannot read {folder}: {exc.strerror or exc}") from None
-        if entries and MARKER not in entries:
+        if entries and marker not in entries:
+            what = "report" if command == "inc report" else "site of " + command
             raise Conflict(
-                f"{folder} is not empty and holds no {MARKER} file, so it is not an earlier report; "
-                "choose another -o (inc report replaces the whole folder)"
+                f"{folder} is not empty and holds no {marker} file, so it is not an earlier {what}; "
+                f"choose another -o ({command} replaces the whole folder)"
             )
 
 
-def _swap_into_place(built: Path, folder: Path) -> None:
-    """Move the built site to ``folder``, replacing an earlier report (checked again here)."""
-    check_target(folder)
+def swap_into_place(built: Path, folder: Path, marker: str = MARKER, command: str = "inc report") -> None:
+    """Move the built site to ``folder``, replacing an earlier one (checked again here)."""
+    check_target(folder, marker, command)
     old: Path | None = None
     if folder.is_dir():
         if os.listdir(folder):
@@ -184,7 +185,7 @@ def build_report(
             _write_site(building, renderer, rows, measured, config, now, today, zone, site, advance, warn)
             if folder == Path(os.path.abspath(service.repo.root / DEFAULT_DIR)):
                 SiteWriter(building).write(".gitignore", GITIGNORE_TEXT)
-        _swap_into_place(building, folder)
+        swap_into_place(building, folder)
     except OSError as exc:
         shutil.rmtree(building, ignore_errors=True)
         raise StorageError(f"cannot write the report to {folder}: {exc.strerror or exc}") from None

@@ -3,7 +3,8 @@
 Finds what hand edits and merges leave behind: YAML errors, git conflict
 markers, missing or unknown fields, unknown severities, times out of order, a
 status its times contradict, a file named differently from the id inside it,
-the same id in two files, and a registered merge driver that cannot run.
+the same id in two files, a maintenance window file that cannot be read, and a
+registered merge driver that cannot run.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from incli.errors import StorageError
 from incli.service.git import driver_problem
 from incli.storage import gitinfo, yamlio
 from incli.storage.repo import Repository
-from incli.storage.store import SUFFIX, BrokenFile, Store
+from incli.storage.store import SUFFIX, BrokenFile, Store, load_document
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,15 @@ def check_file(path: Path, data: bytes, repo: Repository) -> tuple[str | None, l
     if markers:
         return None, findings
     try:
-        raw = yamlio.load(data)
+        raw = load_document(data)
     except yamlio.YamlError as exc:
         return None, [Finding(path, exc.line, str(exc))]
-    lines = yamlio.key_lines(data)
+    found_lines: list[dict[str, int]] = []
 
     def at(key: str) -> int | None:
+        if not found_lines:  # parsed for lines only when a finding needs one: most files have none
+            found_lines.append(yamlio.key_lines(data))
+        lines = found_lines[0]
         return lines.get(key) or lines.get(key.split(".")[0]) or lines.get(key.split("[")[0])
 
     try:
@@ -110,8 +114,24 @@ def validate(repo: Repository) -> tuple[int, list[Finding]]:
     if folder.is_dir():
         for stray in sorted(folder.glob("*.yml")):
             findings.append(Finding(stray, None, f"not read: incident files end in {SUFFIX}"))
+    findings.extend(_maintenance_findings(repo))
     problem = driver_problem(repo)
     if problem is not None:
         top = gitinfo.toplevel(repo.root) or repo.root
         findings.append(Finding(gitinfo.config_file(top), None, problem))
     return len(paths), findings
+
+
+def _maintenance_findings(repo: Repository) -> list[Finding]:
+    """Maintenance window files (inc maintenance add) that cannot be read."""
+    from incli.storage import maintenance
+
+    found: list[Finding] = []
+    for path in maintenance.paths(repo):
+        try:
+            maintenance.read(path, repo)
+        except BrokenFile as exc:
+            found.append(Finding(path, exc.broken.line, exc.broken.reason))
+        except StorageError as exc:
+            found.append(Finding(path, None, str(exc)))
+    return found

@@ -46,17 +46,22 @@ class BrokenFile(Problems):
         self.broken = broken
 
 
+def load_document(data: bytes) -> Any:
+    """The YAML document of one incident file: incli's own simple layout through the fast
+    reader, anything else through PyYAML (yamlio.YamlError when it is not YAML)."""
+    raw = fastyaml.load(data)  # None for anything outside the fast reader's subset
+    return yamlio.load(data) if raw is None else raw
+
+
 def parse_incident_bytes(data: bytes, path: Path) -> Incident:
     """Read one incident file's bytes; raise BrokenFile naming the file and line."""
     markers = yamlio.conflict_lines(data)
     if markers:
         raise BrokenFile(Broken(path, markers[0], "git conflict markers; resolve the conflict, then run inc validate"))
-    raw = fastyaml.load(data)  # incli's own simple layout, fast; None for anything else
-    if raw is None:
-        try:
-            raw = yamlio.load(data)
-        except yamlio.YamlError as exc:
-            raise BrokenFile(Broken(path, exc.line, str(exc))) from None
+    try:
+        raw = load_document(data)
+    except yamlio.YamlError as exc:
+        raise BrokenFile(Broken(path, exc.line, str(exc))) from None
     try:
         incident = incident_from_dict(raw)
     except IncidentFormatError as exc:

@@ -1,0 +1,235 @@
+"""inc statuspage (issue 18): the page a customer reads, built only from what is public."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from incli.errors import ExitCode
+from tests.conftest import Run, inc, take_snapshot
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+CONFIG = """
+statuspage:
+  title: Acme status
+  links:
+    - {name: Support, url: "https://acme.example/support"}
+  components:
+    - checkout
+    - {id: api, name: Public API, services: [api-gateway, auth]}
+    - search
+  hostnames: ["*.internal"]
+"""
+COMPONENT_KEYS = {
+    "id", "name", "status", "created_at", "updated_at", "position", "description", "showcase",
+    "start_date", "group_id", "page_id", "group", "only_show_if_degraded",
+}  # fmt: skip
+INCIDENT_KEYS = {
+    "id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at", "impact",
+    "shortlink", "started_at", "page_id", "incident_updates", "components",
+}  # fmt: skip
+UPDATE_KEYS = {
+    "id", "status", "body", "incident_id", "created_at", "updated_at", "display_at",
+    "affected_components", "deliver_notifications", "custom_tweet", "tweet_id",
+}  # fmt: skip
+
+
+def iso(delta: timedelta) -> str:
+    return (datetime.now(UTC) + delta).isoformat()
+
+
+def opened(*args: str, root: Path | None = None) -> str:
+    return inc("open", *args, root=root).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Two active incidents of different severities, a private one, a maintenance window
+    running and one ahead, public and internal updates (built once for the module)."""
+    top = tmp_path_factory.mktemp("statuspage")
+    repo = top / "repo"
+    inc("init", repo)
+    with (repo / "incli.yaml").open("a") as handle:
+        handle.write(CONFIG)
+
+    def run(*args: object) -> str:
+        return inc(*args, root=repo).stdout.strip()
+
+    sev1 = run(
+        "open", "DB pool exhausted on pg-primary", "-s", "SEV1", "--service", "checkout", "--started-at", "40m ago",
+        "--commander", "Fox Mulder", "--public-title", "Checkout is failing",
+    )  # fmt: skip
+    sev3 = run("open", "Auth p99 up", "-s", "SEV3", "--service", "auth", "--started-at", "2h ago")
+    secret = run("open", "Payroll export leaked", "-s", "SEV2", "--service", "search", "--private")
+    run("update", sev1, "--public", "We are seeing errors at checkout and are working on a fix.")
+    run("update", sev1, "pg-primary.internal at 10.0.0.5 is saturated; Fox is on it")
+    run("update", sev3, "--public", "Logins are slower than usual.")
+    run("update", secret, "--public", "Search is degraded.")
+    run("maintenance", "add", "--service", "search", "--from", iso(timedelta(days=1)),
+        "--to", iso(timedelta(days=1, hours=1)), "Search index upgrade; results may be stale.")  # fmt: skip
+    run("maintenance", "add", "--service", "checkout", "--from", "10m ago", "--to", iso(timedelta(minutes=50)),
+        "Payment provider maintenance.")  # fmt: skip
+    out = top / "status"
+    assert run("statuspage", "-o", out) == str(out / "index.html")
+    return {"out": out, "sev1": sev1, "sev3": sev3, "secret": secret, "repo": repo}
+
+
+def test_the_page_shows_state_components_and_public_updates_only(site: dict[str, object]) -> None:
+    out = Path(str(site["out"]))
+    html = (out / "index.html").read_text()
+    assert "<script" not in html and "Major outage" in html
+    assert "Checkout is failing" in html and "Degraded performance on Public API" in html
+    assert "on auth" not in html  # the component's name, not the internal service's
+    assert "We are seeing errors at checkout" in html and "Logins are slower than usual." in html
+    for private in ("DB pool exhausted", "pg-primary", "10.0.0.5", "Fox", "Payroll", "Search is degraded"):
+        assert not any(private in p.read_text() for p in out.rglob("*") if p.is_file()), private
+    assert str(site["secret"]) not in "".join(p.read_text() for p in out.rglob("*") if p.is_file())
+    assert "Payment provider maintenance." in html and "Search index upgrade" in html
+    assert html.count('class="day ') == 270  # three components, 90 days each
+    assert (out / "style.css").is_file() and (out / "badges" / "api.svg").is_file()
+    assert (out / f"incidents/{site['sev1']}.html").is_file()
+    month = datetime.now(UTC).strftime("%Y-%m")
+    assert "Checkout is failing" in (out / "history" / f"{month}.html").read_text()
+
+
+def test_summary_json_has_statuspage_shape(site: dict[str, object]) -> None:
+    out = Path(str(site["out"]))
+    summary = json.loads((out / "api/v2/summary.json").read_text())
+    assert set(summary) == {"page", "components", "incidents", "scheduled_maintenances", "status"}
+    assert set(summary["page"]) == {"id", "name", "url", "time_zone", "updated_at"}
+    assert summary["status"] == {"indicator": "critical", "description": "Major outage"}
+    states = {c["name"]: c["status"] for c in summary["components"]}
+    # checkout: SEV1 beats its running maintenance; search: its only incident is private.
+    assert states == {"checkout": "major_outage", "Public API": "degraded_performance", "search": "operational"}
+    assert all(set(c) == COMPONENT_KEYS for c in summary["components"])
+    assert [i["impact"] for i in summary["incidents"]] == ["critical", "minor"]
+    for incident in summary["incidents"]:
+        assert set(incident) == INCIDENT_KEYS
+        assert incident["status"] == "investigating"
+        assert all(set(u) == UPDATE_KEYS for u in incident["incident_updates"])
+        times = [u["created_at"] for u in incident["incident_updates"]]
+        assert times == sorted(times, reverse=True)  # newest first
+    maintenance = {m["status"] for m in summary["scheduled_maintenances"]}
+    assert maintenance == {"in_progress", "scheduled"}
+    assert all({"scheduled_for", "scheduled_until"} <= set(m) for m in summary["scheduled_maintenances"])
+    listed = json.loads((out / "api/v2/incidents.json").read_text())
+    assert set(listed) == {"page", "incidents"} and len(listed["incidents"]) == 2
+
+
+def test_atom_and_rss_have_one_entry_per_public_update(site: dict[str, object]) -> None:
+    out = Path(str(site["out"]))
+    feed = ET.parse(out / "feed.atom").getroot()
+    assert feed.tag == f"{ATOM}feed" and feed.findtext(f"{ATOM}title") == "Acme status"
+    entries = feed.findall(f"{ATOM}entry")
+    bodies = sorted(e.findtext(f"{ATOM}content") or "" for e in entries)
+    assert bodies == ["Logins are slower than usual.", "We are seeing errors at checkout and are working on a fix."]
+    for entry in entries:
+        assert entry.findtext(f"{ATOM}id") and entry.findtext(f"{ATOM}updated")
+    items = ET.parse(out / "feed.rss").getroot().findall("channel/item")
+    assert len(items) == 2 and all(i.findtext("pubDate") and i.findtext("guid") for i in items)
+
+
+def test_a_hostile_public_title_and_update_are_text(repo: Path, tmp_path: Path) -> None:
+    ident = opened("x", "-s", "SEV2", "--service", "checkout", "--public-title", "<script>alert(1)</script>")
+    inc("update", ident, "--public", "<img src=x onerror=alert(2)> & more")
+    out = tmp_path / "s"
+    inc("statuspage", "-o", out)
+    for page in (out / "index.html", out / f"incidents/{ident}.html"):
+        text = page.read_text()
+        assert "<script>alert" not in text and "<img src=x" not in text
+        assert (
+            "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "&lt;img src=x onerror=alert(2)&gt; &amp; more" in text
+        )
+    title = ET.parse(out / "feed.atom").getroot().find(f"{ATOM}entry/{ATOM}title")
+    assert title is not None and (title.text or "").startswith("<script>alert(1)</script>")
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Write to oncall@acme.example for updates", "an e-mail address (oncall@acme.example)"),
+        ("Rotated ghp_0123456789abcdefghijABCDEFGHIJ012345 already", "GitHub token"),
+    ],
+)
+def test_private_text_is_refused_and_nothing_is_written(repo: Path, tmp_path: Path, text: str, named: str) -> None:
+    ident = opened("x", "-s", "SEV2", "--service", "checkout")
+    out = tmp_path / "s"
+    inc("statuspage", "-o", out)
+    before = take_snapshot(out)
+    inc("update", ident, "--public", text)
+    for args in (("statuspage", "--check"), ("statuspage", "-o", out)):
+        result = inc(*args, code=ExitCode.PROBLEMS)
+        lines = result.err_lines
+        assert len(lines) == 1 and lines[0].startswith(f"inc: error: {ident} public update at "), result.stderr
+        assert named in lines[0]
+        assert "0123456789abcdef" not in result.stderr  # a secret is not echoed
+    assert take_snapshot(out) == before
+
+
+def test_people_from_the_repository_are_refused(repo: Path) -> None:
+    ident = opened("x", "-s", "SEV2", "--service", "checkout", "--commander", "Dana Scully")
+    inc("update", ident, "--public", "Scully restarted the service")
+    result = inc("statuspage", "--check", code=ExitCode.PROBLEMS)
+    assert "the name of a person in this repository (Scully)" in result.stderr
+    assert not (repo / "statuspage").exists()
+
+
+def test_private_command_and_default_folder(repo: Path) -> None:
+    ident = opened("Internal thing", "-s", "SEV1", "--service", "checkout")
+    inc("update", ident, "--public", "Checkout is down.")
+    inc("private", ident)
+    inc("private", ident, code=ExitCode.CONFLICT)
+    inc("statuspage")
+    out = repo / "statuspage"
+    assert "Checkout is down." not in (out / "index.html").read_text()
+    assert (out / ".gitignore").is_file() and (out / ".incli-statuspage").is_file()
+    summary = json.loads((out / "api/v2/summary.json").read_text())
+    assert summary["incidents"] == [] and summary["status"]["indicator"] == "none"
+
+
+def test_public_title_command(repo: Path, tmp_path: Path) -> None:
+    ident = opened("Internal", "-s", "SEV2", "--service", "checkout")
+    inc("public-title", ident, "Slow checkout")
+    assert "public_title: Slow checkout" in (repo / "incidents" / f"{ident}.yaml").read_text()
+    inc("statuspage", "-o", tmp_path / "s")
+    assert "Slow checkout" in (tmp_path / "s/index.html").read_text()
+
+
+def test_a_folder_that_is_not_a_status_page_is_left_alone(repo: Path, tmp_path: Path, run: Run) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    result = run("statuspage", "-o", mine)
+    assert result.code == ExitCode.CONFLICT and ".incli-statuspage" in result.stderr
+    assert (mine / "notes.txt").read_text() == "keep"
+
+
+def test_maintenance_file_and_refusals(repo: Path, run: Run) -> None:
+    ident = inc("maintenance", "add", "--service", "db", "--from", iso(timedelta(hours=1)), "--to",
+                iso(timedelta(hours=2)), "Database upgrade").stdout.strip()  # fmt: skip
+    path = repo / "maintenance" / f"{ident}.yaml"
+    assert ident.startswith("MNT-") and "kind: maintenance" in path.read_text()
+    assert [w["id"] for w in inc("maintenance", "list", "--json").json] == [ident]
+    result = run("maintenance", "add", "--service", "db", "--from", "10:00", "--to", "09:00", "x")
+    assert result.code == ExitCode.CONFLICT
+    assert run("maintenance", "add", "--service", " ", "--from", "10:00", "--to", "11:00", "x").code == 4
+
+
+def test_templates_in_the_repository_override(repo: Path, tmp_path: Path) -> None:
+    own = repo / "templates" / "statuspage"
+    own.mkdir(parents=True)
+    (own / "style.css").write_text("body { color: rebeccapurple; }\n")
+    inc("statuspage", "-o", tmp_path / "s")
+    assert "rebeccapurple" in (tmp_path / "s/style.css").read_text()
+
+
+def test_validate_names_a_broken_maintenance_file(repo: Path, run: Run) -> None:
+    folder = repo / "maintenance"
+    folder.mkdir()
+    (folder / "MNT-20250301-abcde.yaml").write_text("id: MNT-20250301-abcde\nkind: maintenance\n")
+    result = run("validate")
+    assert result.code == ExitCode.PROBLEMS and "MNT-20250301-abcde.yaml" in result.stdout + result.stderr
