@@ -48,7 +48,7 @@ def test_actions_are_overdue_once_their_date_passes(repo: Path) -> None:
     past = _add(repo, incident_id, "Staged rollout for WAF rules", "dave", "2019-07-16")
     future = _add(repo, incident_id, "Regex benchmark in CI", "erin", "1w")
     today = _add(repo, incident_id, "Kill switch runbook", "erin", "today")
-    rows = json.loads(inc("action", "list", "--json", root=repo).stdout)
+    rows = json.loads(inc("action", "list", "--sort", "due", "--json", root=repo).stdout)
     assert [r["id"] for r in rows] == [past, today, future]
     assert rows[2]["due"] == (date.today() + timedelta(days=7)).isoformat()
     overdue = json.loads(inc("action", "list", "--overdue", "--json", root=repo).stdout)
@@ -79,9 +79,9 @@ def test_list_filters_by_owner_and_incident_across_incidents(repo: Path) -> None
     a = _add(repo, first, "Staged rollout", "dave", "2019-07-16")
     b = _add(repo, second, "Retry budget for login", "Dave", "2025-02-01")
     c = _add(repo, second, "Session store alert", "erin", "2025-02-02")
-    by_owner = json.loads(inc("action", "list", "--owner", "dave", "--json", root=repo).stdout)
+    by_owner = json.loads(inc("action", "list", "--owner", "dave", "--sort", "due", "--json", root=repo).stdout)
     assert [r["id"] for r in by_owner] == [a, b]
-    by_incident = json.loads(inc("action", "list", "--incident", second, "--json", root=repo).stdout)
+    by_incident = json.loads(inc("action", "list", "--incident", second, "--sort", "due", "--json", root=repo).stdout)
     assert [r["id"] for r in by_incident] == [b, c]
 
 
@@ -105,7 +105,8 @@ def test_show_and_status_mention_open_and_overdue_actions(repo: Path) -> None:
     shown = inc("show", incident_id, root=repo).stdout
     assert late in shown and "Staged rollout for WAF rules (Owner: dave, Due: 2019-07-16) overdue" in shown
     assert "2 open, 1 overdue, 0 done" in shown
-    assert "Action items: 2 open, 1 overdue" in inc("status", root=repo).stdout
+    # A note beside the table: on stderr in a pipe (CliRunner is not a terminal).
+    assert "Action items: 2 open, 1 overdue" in inc("status", root=repo).stderr
 
 
 def test_validate_reports_a_malformed_action(repo: Path) -> None:

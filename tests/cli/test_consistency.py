@@ -40,7 +40,7 @@ def test_a_due_time_today_is_only_its_clock(repo: Path) -> None:
     incident = inc("open", "Slow search", "-s", "SEV2", "--at", opened.isoformat()).stdout.strip()
     due = opened + timedelta(minutes=30)
     row = next(line for line in inc("status").stdout.splitlines() if incident in line)
-    assert f" {due:%H:%M} " in row and f"{due:%Y-%m-%d}" not in row
+    assert f"\t{due:%H:%M}\t" in row and f"{due:%Y-%m-%d}" not in row  # tab-separated: not a terminal
     line = next(line for line in inc("show", incident).stdout.splitlines() if "Next update" in line)
     assert line.rstrip().endswith(f"{due:%H:%M}") and "late" not in line
 
@@ -65,7 +65,7 @@ def test_no_postmortem_is_missing_everywhere(repo: Path, tmp_path: Path) -> None
     assert [(r["incident"], r["state"]) for r in listed] == [(incident, "missing")]
     assert incident in inc("postmortem", "list", "--state", "missing").stdout
     table_row = next(line for line in inc("postmortem", "list").stdout.splitlines() if incident in line)
-    assert " missing " in table_row
+    assert "\tmissing\t" in table_row
     shown = next(
         line
         for line in inc("show", incident).stdout.splitlines()

@@ -76,7 +76,8 @@ def long_incident(repo: Path, run: Run) -> str:
 
 def test_show_list_and_postmortem_spell_1451_minutes(long_incident: str, run: Run) -> None:
     shown = run("show", long_incident).stdout
-    spans = {line.split("  ")[0]: line.split("  ")[-1].strip() for line in shown.splitlines() if "  " in line}
+    # Not a terminal: the fields are label<TAB>value lines.
+    spans = {line.split("\t")[0]: line.split("\t")[-1] for line in shown.splitlines() if "\t" in line}
     assert spans["Duration"] == "1 day 11 minutes"
     assert spans["Time to resolve"] == "1 day 11 minutes"
     listed = run("list").stdout

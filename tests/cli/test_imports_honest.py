@@ -228,13 +228,14 @@ def test_status_lists_unresolved_imports_apart(repo: Path, tmp_path: Path) -> No
     inc("import", write(tmp_path, "pd.json", json.dumps(PD)), "--from", "pagerduty")
     open_import = inc("show", "PQ2ZZZZ", "--json").json["id"]
     resolved_import = inc("show", "PT4KHLK", "--json").json["id"]
-    shown = inc("status").stdout
+    tty = {"INC_FORCE_TTY": "1"}  # as a person sees it: the notes and the table's title
+    shown = inc("status", env=tty).stdout
     assert "1 imported incident has no resolution: resolve them with inc resolve ID --at TIME" in shown
     assert open_import not in shown and resolved_import not in shown and "No active incidents." in shown
     mine = inc("open", "Live one", "-s", "SEV2").stdout.strip()
-    shown = inc("status").stdout
+    shown = inc("status", env=tty).stdout
     assert mine in shown and open_import not in shown and "1 active incident" in shown
     rows = {r["id"]: r["imported"] for r in inc("status", "--json").json}
     assert rows == {mine: False, open_import: True}
     inc("resolve", open_import, "--at", "2024-09-03T09:00:00Z")
-    assert "imported incident" not in inc("status").stdout
+    assert "imported incident" not in inc("status", env=tty).stdout

@@ -209,9 +209,11 @@ def test_csv_and_tables(repo: Path) -> None:
     assert overall["mttr"]["n"] == "3" and overall["mttr"]["median_seconds"] == "3600"
     sev2 = {r["metric"]: r for r in rows if r["key"] == "SEV2"}
     assert sev2["mttr"]["mean_seconds"] == "6300" and sev2["mttr"]["count"] == "2"
-    table = inc("metrics", "--by", "month", "--chart", root=repo).stdout
+    table = inc("metrics", "--by", "month", "--chart", root=repo, env={"INC_FORCE_TTY": "1"}).stdout
     for word in ("Metric", "n", "Mean", "Median", "p90", "MTTR", "1h", "2025-02", "█"):
         assert word in table
+    piped = inc("metrics", "--by", "month", "--chart", root=repo).stdout  # tab-separated: no bars
+    assert "Month\tIncidents\tMedian time to resolve" in piped and "█" not in piped
 
 
 def test_bad_options(repo: Path) -> None:

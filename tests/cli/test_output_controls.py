@@ -83,7 +83,11 @@ def test_an_argument_that_is_not_utf8_is_one_error_line(run: Run, repo: Path, sn
     assert sorted(p.name for p in (repo / "incidents").iterdir()) == before
 
 
-def test_table_and_fields_escape_cells_labels_and_titles(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("tty", ["1", ""], ids=["terminal", "pipe"])
+def test_table_and_fields_escape_cells_labels_and_titles(
+    tty: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INC_FORCE_TTY", tty)  # fitted tables, or tab-separated text: both escaped
     output.table(["Col\x1b"], [["cell\x1b[2J"]], title="T\u202e")
     output.fields([("Role\x1b", "value\x9b", None)], title="id\x07")
     output.heading("head\x1b")
@@ -94,8 +98,9 @@ def test_table_and_fields_escape_cells_labels_and_titles(capsys: pytest.CaptureF
     output.error("error\x1b")
     captured = capsys.readouterr()
     _clean(captured.out + captured.err)
-    for word in ("Col", "cell", "T", "Role", "value", "id", "head", "label", "h", "1", "data"):
+    for word in ("Col", "cell", "Role", "value", "id", "head", "label", "h", "1", "data"):
         assert word in captured.out
+    assert ("T\\u202e" in captured.out) == bool(tty)  # a pipe gets no title line
     for word in ("info\\x1b", "warn\\x1b", "error\\x1b"):
         assert word in captured.err
     assert json.dumps("\x1b") == '"\\u001b"'  # --json relies on json.dumps escaping

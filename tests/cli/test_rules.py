@@ -156,20 +156,21 @@ def test_watch_opens_once_notifies_once_per_breach_and_reports(repo: Path, tmp_p
         configure(repo, rules=RULES, hooks={"rule_triggered": [{"webhook": got.url}]})
         dry = inc("watch", "--metrics", str(metrics), "--dry-run", root=repo)
         assert dry.code == 0, dry.stderr
-        assert dry.stdout.splitlines() == [
-            'db-pool: connection_pool_usage{pool="primary",service="checkout"} = 0.93 > 0.8 '
-            "-> would open a SEV2 incident",
-            'cpu: cpu_usage{instance="web-2:9100",note="a \\"quoted\\", {braced} value"} = 0.88 > 0.75 '
-            "-> would notify (1 rule_triggered hook)",
-            "errors: error_rate = 0.004, not >= 0.01 -> ok",
+        assert dry.stdout.splitlines() == [  # not a terminal: a header line and tab-separated rows
+            "Rule\tSeen\tOutcome",
+            'db-pool\tconnection_pool_usage{pool="primary",service="checkout"} = 0.93 > 0.8\t'
+            "would open a SEV2 incident",
+            'cpu\tcpu_usage{instance="web-2:9100",note="a \\"quoted\\", {braced} value"} = 0.88 > 0.75\t'
+            "would notify (1 rule_triggered hook)",
+            "errors\terror_rate = 0.004, not >= 0.01\tok",
         ]
         assert incidents(repo) == [] and got.requests == []
 
         first = inc("watch", "--metrics", str(metrics), root=repo)
         assert first.code == 0, first.stderr
         (incident,) = incidents(repo)
-        assert f"-> opened {incident['id']} (SEV2)" in first.stdout
-        assert "-> notified (1 hook)" in first.stdout
+        assert f"\topened {incident['id']} (SEV2)\n" in first.stdout
+        assert "\tnotified (1 hook)\n" in first.stdout
         assert incident["severity"] == "SEV2" and incident["service"] == "checkout"
         assert incident["source"] == {
             "kind": "rule",
@@ -217,7 +218,7 @@ def test_watch_run_action_gets_the_value_in_env_and_no_shell(repo: Path, tmp_pat
     )
     result = inc("watch", "--metrics", "-", input=PROM, root=repo)
     assert result.code == 0, result.stderr
-    assert "-> ran " in result.stdout
+    assert "\tran " in result.stdout
     ran = json.loads(out.read_text())
     assert ran["argv"] == [str(out), "$(touch pwned)"]
     assert ran["env"]["INC_RULE"] == "cpu"
@@ -333,8 +334,9 @@ def test_remind_cli_dry_run_and_failed_hooks_retry(repo: Path) -> None:
     incident_id = inc("open", "Search is slow", "-s", "SEV1", "--at", "2h ago", root=repo).stdout.strip()
     dry = inc("remind", "--dry-run", root=repo)
     assert dry.code == 0
-    assert f"ack_overdue: {incident_id} (SEV1) acknowledgement overdue" in dry.stdout
-    assert "would fire 1 ack_overdue hook" in dry.stdout
+    assert dry.stdout.splitlines()[0] == "Incident\tEvent\tDue\tOverdue\tOutcome"
+    assert f"{incident_id}\tack_overdue\t" in dry.stdout
+    assert "\tacknowledgement: Search is slow\twould fire 1 ack_overdue hook\n" in dry.stdout
     assert not (repo / ".incli" / "reminders.json").exists()
     failed = inc("remind", root=repo)
     assert failed.code == 0

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from incli import output
-from incli.cli.common import JsonOption, RequiredId, service
+from incli.cli.common import JsonOption, LimitOption, QuietOption, RequiredId, SortOption, service
 
 app = typer.Typer(
     name="action",
@@ -92,6 +92,18 @@ def reopen(
     _print(action, incident.id, json, f"{action['id']} reopened ({incident.id}: {action['title']})")
 
 
+# Dropped at narrow widths highest first (README: Tables).
+ACTION_COLUMNS = (
+    output.Column("ID", output.ID),
+    output.Column("Incident", output.ID, drop=2),
+    output.Column("Owner", drop=1),
+    output.Column("Due"),
+    output.Column("Priority", drop=3),
+    output.Column("Status"),
+    output.Column("Title", output.TEXT),
+)
+
+
 @app.command("list")
 def list_actions(
     ctx: typer.Context,
@@ -101,12 +113,19 @@ def list_actions(
     incident: Annotated[
         str | None, typer.Option("--incident", help="Only this incident's items.", metavar="ID")
     ] = None,
+    sort: SortOption = "newest",
+    limit: LimitOption = None,
+    quiet: QuietOption = False,
     json: JsonOption = False,
 ) -> None:
-    """Action items across every incident, soonest due first."""
-    rows = _pms(ctx).actions(only_open=only_open, overdue=overdue, owner=owner, incident=incident)
+    """Action items across every incident, newest first (--sort due: soonest due first)."""
+    found = _pms(ctx).actions(
+        only_open=only_open, overdue=overdue, owner=owner, incident=incident, sort=sort.strip().lower()
+    )
+    rows = found[: output.row_limit(limit, json)]
     if json:
         output.json_out([r.to_json() for r in rows])
+        output.more(len(rows), len(found))
         return
     table, styles = [], []
     for row in rows:
@@ -134,12 +153,7 @@ def list_actions(
                 None,
             ]
         )
-    output.table(
-        ["ID", "Incident", "Owner", "Due", "Priority", "Status", "Title"],
-        table,
-        styles=styles,
-        empty="No action items match.",
-    )
+    output.table(ACTION_COLUMNS, table, styles=styles, empty="No action items match.", total=len(found), quiet=quiet)
 
 
 def register(root: typer.Typer) -> None:

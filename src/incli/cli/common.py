@@ -26,6 +26,26 @@ NoteOption = Annotated[
     str | None, typer.Option("--note", "-n", help="What was done, for the timeline.", metavar="TEXT")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+# Every listing: how many rows (a terminal shows 50 unless told), or only the ids.
+LimitOption = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        min=0,
+        help="Show at most N rows (default 50 on a terminal, all in a pipe or with --json; 0 = all).",
+        metavar="N",
+        show_default=False,
+    ),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the ids, one a line.")]
+SortOption = Annotated[
+    str,
+    typer.Option(
+        "--sort",
+        help="newest (newest first, as inc list) or due (soonest due first).",
+        metavar="ORDER",
+    ),
+]
 IdArgument = Annotated[
     str | None,
     typer.Argument(

@@ -49,13 +49,14 @@ def _share(part: dict[str, Any]) -> str:
     return f"{part['share'] * 100:.0f}% ({part['within']}/{part['n']})"
 
 
-def _metric_rows(result: dict[str, Any], part: dict[str, Any]) -> list[list[str]]:
-    """The rows of a metrics table for ``part`` (the whole result, or one group)."""
+def _metric_rows(result: dict[str, Any], part: dict[str, Any], short: bool = False) -> list[list[str]]:
+    """The rows of a metrics table for ``part`` (the whole result, or one group); ``short``
+    names each metric by its key alone (MTTR), as the table above spells them out."""
     rows = []
     declared = part.get("counted_from_declaration", {})
     for key, stat in part["metrics"].items():
         definition = result["definitions"].get(key, {})
-        label = f"{key.upper()} {definition.get('label', '')}".strip()
+        label = key.upper() if short else f"{key.upper()} {definition.get('label', '')}".strip()
         count = str(stat["n"]) + ("*" if declared.get(key) or (key == "mtbf" and part.get("overlapping")) else "")
         rows.append(
             [
@@ -114,10 +115,19 @@ def _notes(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+# Dropped at narrow widths highest first (README: Tables): the mean before the median and p90.
+METRIC_COLUMNS = (
+    output.Column("Metric", output.TEXT),
+    output.Column("n"),
+    output.Column("Mean", drop=1),
+    output.Column("Median"),
+    output.Column("p90"),
+)
+
+
 def _tables(result: dict[str, Any], by: str | None) -> None:
-    columns = ["Metric", "n", "Mean", "Median", "p90"]
     output.table(
-        columns,
+        METRIC_COLUMNS,
         _metric_rows(result, result),
         title=f"{result['count']} incident{'s' if result['count'] != 1 else ''} "
         "(n = incidents measured; p90 = nearest rank)",
@@ -131,12 +141,20 @@ def _tables(result: dict[str, Any], by: str | None) -> None:
         rows: list[list[str]] = []
         for group in result.get("groups", []):
             key = group["key"] if group["key"] is not None else f"(no {by})"
-            for index, row in enumerate(_metric_rows(result, group)):
-                rows.append([key if index == 0 else "", str(group["count"]) if index == 0 else "", *row])
-        output.table([by.capitalize(), "Incidents", *columns], rows, title=f"By {by}")
+            # The group's key and count on every row: a pipe keeps them, a terminal blanks repeats.
+            rows.extend([key, str(group["count"]), *row] for row in _metric_rows(result, group, short=True))
+        group_columns = (
+            output.Column(by.capitalize(), group=True),
+            output.Column("Incidents", group=True, drop=2),
+            *METRIC_COLUMNS,
+        )
+        output.table(group_columns, rows, title=f"By {by}")
     sev_rows = [[s["severity"], str(s["count"]), _share(s["acknowledged_in_time"])] for s in result["by_severity"]]
     sev_rows.append(["all", str(result["count"]), _share(result["acknowledged_in_time"])])
-    output.table(["Severity", "Incidents", "Acknowledged within response time"], sev_rows)
+    output.table(
+        [output.Column("Severity"), output.Column("Incidents"), output.Column("Acknowledged within response time")],
+        sev_rows,
+    )
     pm = result["postmortems"]
     if pm["recorded"] == 0:
         output.data(
@@ -168,6 +186,7 @@ def _chart(groups: list[dict[str, Any]]) -> None:
             ("Median time to resolve", medians, [_human(v) for v in medians]),
         ],
         title="Per month (by impact start)",
+        label_header="Month",
         empty="No incidents in scope.",
     )
 

@@ -14,6 +14,17 @@ from incli.errors import InvalidInput, NotFound
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Only report what would be done; change nothing.")]
 
 
+# Dropped at narrow widths highest first (README: Tables).
+WATCH_COLUMNS = (output.Column("Rule"), output.Column("Seen", output.TEXT), output.Column("Outcome", output.TEXT))
+REMIND_COLUMNS = (
+    output.Column("Incident", output.ID),
+    output.Column("Event", drop=2),
+    output.Column("Due", drop=1),
+    output.Column("Overdue", output.TEXT),
+    output.Column("Outcome", output.TEXT),
+)
+
+
 def _hooks(svc: object) -> object:
     """The hooks, checked strictly: a broken hooks: section is an error here, not a warning."""
     from incli.service.hooks import Hooks
@@ -63,8 +74,8 @@ def watch(
     if json:
         output.json_out([r.to_json() for r in reports])
         return
-    for report in reports:
-        output.data(report.line())
+    rows = [[r.rule.name, r.evaluation.describe(), r.outcome] for r in reports]
+    output.table(WATCH_COLUMNS, rows, empty="No rules configured (rules: in incli.yaml).")
 
 
 def remind(ctx: typer.Context, dry_run: DryRunOption = False, json: JsonOption = False) -> None:
@@ -95,8 +106,19 @@ def remind(ctx: typer.Context, dry_run: DryRunOption = False, json: JsonOption =
     if not items:
         output.info("No new reminders to send.")
         return
-    for item in items:
-        output.data(f"{item.event}: {item.text} -> {item.outcome}")
+    from incli.domain.times import parse_stored
+
+    rows = [
+        [
+            item.incident.id,
+            item.event,
+            item.due if len(item.due) == 10 else output.local(parse_stored(item.due)),  # a date, or a time
+            item.what,
+            item.outcome,
+        ]
+        for item in items
+    ]
+    output.table(REMIND_COLUMNS, rows)
 
 
 def register(app: typer.Typer) -> None:

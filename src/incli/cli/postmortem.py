@@ -9,7 +9,16 @@ from typing import Annotated, Any
 import typer
 
 from incli import output
-from incli.cli.common import AtOption, ByOption, JsonOption, RequiredId, service
+from incli.cli.common import (
+    AtOption,
+    ByOption,
+    JsonOption,
+    LimitOption,
+    QuietOption,
+    RequiredId,
+    SortOption,
+    service,
+)
 from incli.errors import ExitCode
 
 app = typer.Typer(
@@ -178,18 +187,22 @@ def render(
 
 
 @app.command("templates")
-def templates(ctx: typer.Context, json: JsonOption = False) -> None:
+def templates(
+    ctx: typer.Context, limit: LimitOption = None, quiet: QuietOption = False, json: JsonOption = False
+) -> None:
     """List the templates and where each comes from (repository ones win over built-ins)."""
     from incli import render as renderer
     from incli.cli.common import state
     from incli.service.repository import templates_folder
 
-    found = renderer.available(templates_folder(state(ctx).directory))
+    every = renderer.available(templates_folder(state(ctx).directory))
+    found = every[: output.row_limit(limit, json)]
     if json:
         output.json_out([t.to_json() for t in found])
+        output.more(len(found), len(every))
         return
     rows = [[t.name, t.format, t.source + (" (overridden)" if t.shadowed else ""), str(t.path)] for t in found]
-    output.table(["Name", "Format", "Source", "Path"], rows, empty="No templates found.")
+    output.table(TEMPLATE_COLUMNS, rows, empty="No templates found.", total=len(every), quiet=quiet)
 
 
 @app.command("check")
@@ -219,6 +232,23 @@ def check(
     output.info(f"{count} postmortem{'s' if count != 1 else ''} checked: no findings")
 
 
+# Dropped at narrow widths highest first (README: Tables).
+POSTMORTEM_COLUMNS = (
+    output.Column("Incident", output.ID),
+    output.Column("Sev", drop=2),
+    output.Column("State"),
+    output.Column("Due", drop=1),
+    output.Column("Deadline"),
+    output.Column("Title", output.TEXT),
+)
+TEMPLATE_COLUMNS = (
+    output.Column("Name"),
+    output.Column("Format"),
+    output.Column("Source", drop=1),
+    output.Column("Path", output.TEXT, cut_start=True),
+)
+
+
 @app.command("list")
 def list_postmortems(
     ctx: typer.Context,
@@ -226,13 +256,19 @@ def list_postmortems(
     state: Annotated[
         str | None, typer.Option("--state", help="draft, in-review, reviewed, published or missing.", metavar="STATE")
     ] = None,
+    sort: SortOption = "newest",
+    limit: LimitOption = None,
+    quiet: QuietOption = False,
     json: JsonOption = False,
 ) -> None:
-    """Postmortems, and resolved incidents that owe one, with their due dates."""
+    """Postmortems, and resolved incidents that owe one, newest incident first (--sort due:
+    soonest due first)."""
     pms = _pms(ctx)
-    rows = pms.overview(state=state, overdue=overdue)
+    found = pms.overview(state=state, overdue=overdue, sort=sort.strip().lower())
+    rows = found[: output.row_limit(limit, json)]
     if json:
         output.json_out([r.to_json() for r in rows])
+        output.more(len(rows), len(found))
         return
     table, styles = [], []
     for row in rows:
@@ -240,7 +276,7 @@ def list_postmortems(
         late = "overdue" if row.overdue else ("on time" if row.on_time else ("late" if row.on_time is False else ""))
         table.append([row.incident.id, row.incident.severity, row.state, due, late or "-", row.incident.title])
         styles.append([None, None, None, None, "bold red" if row.overdue else None, None])
-    output.table(["Incident", "Sev", "State", "Due", "", "Title"], table, styles=styles, empty="No postmortems match.")
+    output.table(POSTMORTEM_COLUMNS, table, styles=styles, empty="No postmortems match.", total=len(found), quiet=quiet)
 
 
 @app.command("schedule")
@@ -329,4 +365,4 @@ def action_summary(svc: Any) -> None:
     if not still_open:
         return
     line = f"Action items: {still_open} open, {late} overdue"
-    output.data(line + (" (inc action list --overdue)" if late else " (inc action list --open)"))
+    output.note(line + (" (inc action list --overdue)" if late else " (inc action list --open)"))

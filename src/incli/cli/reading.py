@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from incli import output
-from incli.cli.common import JsonOption, RequiredId, service
+from incli.cli.common import JsonOption, LimitOption, QuietOption, RequiredId, service
 from incli.domain import durations
 from incli.domain.config import Config
 from incli.domain.model import MILESTONE_LABELS, UNKNOWN_SEVERITY, Incident, assumed_times, is_imported
@@ -17,6 +17,35 @@ from incli.domain.times import describe_duration, short_duration, to_iso
 
 def _styles(incident: Incident, config: Config) -> tuple[str, str]:
     return output.severity_style(config.rank(incident.severity)), output.STATUS_STYLES.get(incident.status, "")
+
+
+# Each table's columns once; at narrow widths the highest ``drop`` goes first (README: Tables).
+LIST_COLUMNS = (
+    output.Column("ID", output.ID),
+    output.Column("Opened", drop=1),
+    output.Column("Sev"),
+    output.Column("Status"),
+    output.Column("Service", drop=3),
+    output.Column("Duration", drop=2),
+    output.Column("Title", output.TEXT),
+)
+STATUS_COLUMNS = (
+    output.Column("ID", output.ID),
+    output.Column("Sev"),
+    output.Column("Status"),
+    output.Column("Duration", drop=1),
+    output.Column("Commander", drop=3),
+    output.Column("Next update", drop=2),
+    output.Column("Overdue", lines=True),
+    output.Column("Title", output.TEXT),
+)
+OWED = {"acknowledgement": "ack"}
+TIMELINE_COLUMNS = (
+    output.Column("When"),
+    output.Column("What"),
+    output.Column("Who", drop=1),
+    output.Column("Text", output.TEXT, wrap=True),
+)
 
 
 def list_incidents(
@@ -30,18 +59,25 @@ def list_incidents(
     since: Annotated[
         str | None, typer.Option("--since", help="Only incidents opened since TIME.", metavar="TIME")
     ] = None,
+    limit: LimitOption = None,
+    quiet: QuietOption = False,
     json: JsonOption = False,
 ) -> None:
     """List incidents, newest first."""
     svc = service(ctx)
     # From the derived index: the few fields a listing needs, and the ready --json text.
     found = svc.list_facts(status=status, severity=severity, service=service_name, since=since, with_json=json)
+    shown = found[: output.row_limit(limit, json)]
     if json:
-        output.json_array_out([text for _facts, text in found if text is not None])
+        output.json_array_out([text for _facts, text in shown if text is not None])
+        output.more(len(shown), len(found))
+        return
+    if quiet:
+        output.table(LIST_COLUMNS, [[item.id] for item, _text in shown], total=len(found), quiet=True)
         return
     now = svc.now()
     rows, styles = [], []
-    for item, _text in found:
+    for item, _text in shown:
         sev_style = output.severity_style(svc.config.rank(item.severity))
         status_style = output.STATUS_STYLES.get(item.status, "")
         title = item.title + (" (drill)" if item.drill else "")
@@ -60,21 +96,28 @@ def list_incidents(
             ]
         )
         styles.append([None, None, sev_style, status_style, None, None, None])
-    output.table(
-        ["ID", "Opened", "Sev", "Status", "Service", "Duration", "Title"],
-        rows,
-        styles=styles,
-        empty="No incidents match.",
-    )
+    output.table(LIST_COLUMNS, rows, styles=styles, empty="No incidents match.", total=len(found))
 
 
-def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) -> None:
+def show(
+    ctx: typer.Context,
+    incident_id: RequiredId,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print straight to the terminal, not through $PAGER.")
+    ] = False,
+    json: JsonOption = False,
+) -> None:
     """Show an incident with its timeline and the durations so far."""
     svc = service(ctx)
     incident = svc.get(incident_id)
     if json:
         output.json_out(incident.to_json())
         return
+    with output.paged(not no_pager):
+        _show(svc, incident)
+
+
+def _show(svc: Any, incident: Incident) -> None:
     now = svc.now()
     sev_style, status_style = _styles(incident, svc.config)
     level = svc.config.find_severity(incident.severity)
@@ -131,7 +174,7 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
 
     output.heading("Timeline")
     rows = [[output.local(e.at), e.kind, e.by or "-", e.text] for e in incident.timeline]
-    output.table(["When", "What", "Who", "Text"], rows, empty="(empty)")
+    output.table(TIMELINE_COLUMNS, rows, empty="(empty)")
 
     from incli.cli.postmortem import followups
 
@@ -167,13 +210,15 @@ def _status_row(incident: Incident, config: Config, now: datetime) -> dict[str, 
     }
 
 
-def status(ctx: typer.Context, json: JsonOption = False) -> None:
+def status(ctx: typer.Context, limit: LimitOption = None, quiet: QuietOption = False, json: JsonOption = False) -> None:
     """The active incidents at a glance: age, severity, commander and what is overdue."""
     svc = service(ctx)
     now = svc.now()
     everything = sorted(svc.active(), key=lambda i: (svc.config.rank(i.severity), i.opened_at))
     if json:
-        output.json_out([{**_status_row(i, svc.config, now), "imported": is_imported(i.extra)} for i in everything])
+        shown = everything[: output.row_limit(limit, json)]
+        output.json_out([{**_status_row(i, svc.config, now), "imported": is_imported(i.extra)} for i in shown])
+        output.more(len(shown), len(everything))
         return
     from incli.cli.postmortem import action_summary
 
@@ -181,22 +226,27 @@ def status(ctx: typer.Context, json: JsonOption = False) -> None:
     unresolved_imports = [i for i in everything if is_imported(i.extra) and i.resolved_at is None]
     apart = {i.id for i in unresolved_imports}
     active = [i for i in everything if i.id not in apart]
+    shown = active[: output.row_limit(limit)]
+    if quiet:
+        output.table(STATUS_COLUMNS, [[i.id] for i in shown], total=len(active), quiet=True)
+        return
     if unresolved_imports:
         count = len(unresolved_imports)
-        output.data(
+        output.note(
             f"{count} imported incident{'s have' if count != 1 else ' has'} no resolution: "
             "resolve them with inc resolve ID --at TIME"
         )
     if not active:
-        output.data("No active incidents.")
+        output.note("No active incidents.")
         action_summary(svc)
         return
     rows, styles = [], []
-    for incident in active:
+    for incident in shown:
         sev_style, status_style = _styles(incident, svc.config)
         late = durations.overdue(incident, svc.config, now)
         due = durations.next_update_due(incident, svc.config)
-        owed = "; ".join(f"{o.what} {short_duration(o.late_by)} late" for o in late)
+        # One overdue item a line, "ack" for short: the durations are what must not be cut.
+        owed = "\n".join(f"{OWED.get(o.what, o.what)} {short_duration(o.late_by)} late" for o in late)
         next_update = output.due(due, now)
         rows.append(
             [
@@ -212,10 +262,11 @@ def status(ctx: typer.Context, json: JsonOption = False) -> None:
         )
         styles.append([None, sev_style, status_style, None, None, None, "bold red" if late else None, None])
     output.table(
-        ["ID", "Sev", "Status", "Duration", "Commander", "Next update", "Overdue", "Title"],
+        STATUS_COLUMNS,
         rows,
         styles=styles,
         title=f"{len(active)} active incident{'s' if len(active) != 1 else ''}",
+        total=len(active),
     )
     action_summary(svc)
 

@@ -112,7 +112,14 @@ def maintenance_list(
         output.json_out([w.to_dict() for w in windows])
         return
     rows = [[w.id, w.service, output.local(w.starts_at), output.local(w.ends_at), w.text] for w in windows]
-    output.table(["ID", "Service", "From", "To", "Text"], rows, empty="(no maintenance scheduled)")
+    columns = (  # fitted like every table (output.Column): the text flexes, Service goes first
+        output.Column("ID", output.ID),
+        output.Column("Service", drop=1),
+        output.Column("From"),
+        output.Column("To"),
+        output.Column("Text", output.TEXT),
+    )
+    output.table(columns, rows, empty="(no maintenance scheduled)")
 
 
 def public_title(

@@ -26,6 +26,12 @@ def new_id(opened_at: datetime, prefix: str = "INC") -> str:
     return f"{prefix}-{opened_at:%Y%m%d}-{random_part()}"
 
 
+def short(ident: str) -> str:
+    """The random part of an id (``txm67`` of ``INC-20250115-txm67``, ``7kq2x`` of ``ACT-7kq2x``):
+    what a narrow table shows. ``match`` finds the id from it, as from any part."""
+    return ident.rpartition("-")[2] or ident
+
+
 def match(query: str, ids: Iterable[str]) -> list[str]:
     """Ids that the query names: an exact id, else every id containing it."""
     wanted = query.strip().lower()

@@ -6,6 +6,7 @@ a refused change leaves the file as it was. No printing.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,7 +16,7 @@ from incli import __version__
 from incli.domain import metrics
 from incli.domain import postmortem as pm
 from incli.domain.model import Incident, TimelineEntry
-from incli.domain.times import parse_duration, parse_time, to_iso
+from incli.domain.times import parse_duration, parse_stored, parse_time, to_iso
 from incli.errors import Conflict, InvalidInput, NotFound
 from incli.service.incidents import Service
 from incli.storage import yamlio
@@ -23,6 +24,7 @@ from incli.storage import yamlio
 STATE_FILTERS = (*pm.REVIEW_STATES, pm.MISSING)
 POSTMORTEM_EVENT = "postmortem"
 ACTION_EVENT = "action"
+SORTS = ("newest", "due")  # the orders of inc action list and inc postmortem list
 
 
 @dataclass
@@ -199,8 +201,11 @@ class Postmortems:
             incident.extra["postmortem"] = pm.ordered(edited)
         return incident
 
-    def overview(self, *, state: str | None = None, overdue: bool = False) -> list[Overview]:
-        """Every postmortem, and every resolved incident that owes one, with its due date."""
+    def overview(self, *, state: str | None = None, overdue: bool = False, sort: str = "due") -> list[Overview]:
+        """Every postmortem, and every resolved incident that owes one, with its due date:
+        soonest due first, or (sort="newest") newest incident first."""
+        if sort not in SORTS:
+            raise InvalidInput(f"unknown order {sort!r}; one of {', '.join(SORTS)}")
         if state is not None and state not in STATE_FILTERS:
             raise InvalidInput(f"unknown state {state!r}; one of {', '.join(STATE_FILTERS)}")
         settings = self.settings
@@ -224,8 +229,11 @@ class Postmortems:
             if overdue and not row.overdue:
                 continue
             rows.append(row)
-        far = datetime.max.replace(tzinfo=now.tzinfo)
-        rows.sort(key=lambda r: (r.due_at or far, r.incident.id))
+        if sort == "newest":
+            rows.sort(key=lambda r: (r.incident.opened_at, r.incident.id), reverse=True)
+        else:
+            far = datetime.max.replace(tzinfo=now.tzinfo)
+            rows.sort(key=lambda r: (r.due_at or far, r.incident.id))
         return rows
 
     def check(self, query: str | None, *, every: bool = False) -> tuple[int, list[pm.Finding]]:
@@ -355,8 +363,17 @@ class Postmortems:
         return incident, pm.ordered_action(action)
 
     def actions(
-        self, *, only_open: bool = False, overdue: bool = False, owner: str | None = None, incident: str | None = None
+        self,
+        *,
+        only_open: bool = False,
+        overdue: bool = False,
+        owner: str | None = None,
+        incident: str | None = None,
+        sort: str = "due",
     ) -> list[ActionRow]:
+        """Action items across every incident: soonest due first, or (sort="newest") newest first."""
+        if sort not in SORTS:
+            raise InvalidInput(f"unknown order {sort!r}; one of {', '.join(SORTS)}")
         today = self.today()
         incident_id = self.store.resolve_id(incident) if incident else None
         rows: list[ActionRow] = []
@@ -372,7 +389,10 @@ class Postmortems:
                 if owner and str(action.get("owner") or "").lower() != owner.strip().lower():
                     continue
                 rows.append(ActionRow(item, action, late))
-        rows.sort(key=lambda r: (pm.action_due(r.action) or date.max, r.incident.id, str(r.action.get("id"))))
+        if sort == "newest":  # when the item was added, else when its incident was opened
+            rows.sort(key=lambda r: (_added(r), r.incident.id, str(r.action.get("id"))), reverse=True)
+        else:
+            rows.sort(key=lambda r: (pm.action_due(r.action) or date.max, r.incident.id, str(r.action.get("id"))))
         return rows
 
     def action_totals(self) -> tuple[int, int]:
@@ -389,6 +409,15 @@ class Postmortems:
             sum(1 for a in actions if a.get("status") == "open"),
             sum(1 for a in actions if pm.action_overdue(a, today)),
         )
+
+
+def _added(row: ActionRow) -> datetime:
+    """When an action item was added (its created_at), else when its incident was opened."""
+    created = row.action.get("created_at")
+    if created:
+        with contextlib.suppress(ValueError):
+            return parse_stored(created)
+    return row.incident.opened_at
 
 
 def _is_email(text: str) -> bool:

@@ -49,6 +49,7 @@ class Reminder:
     extra: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     outcome: str = ""
+    what: str = ""  # ``text`` without the incident and the due time, for a table that shows them
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +81,7 @@ def overdue_items(svc: Service, now: datetime) -> list[Reminder]:
                     incident=incident,
                     due=due,
                     text=f"{incident.id} ({incident.severity}) {what} overdue since {due}: {incident.title}",
+                    what=f"{what}: {incident.title}",
                     extra={"due_at": due, "overdue": late.what},
                     env={"INC_DUE": due},
                 )
@@ -98,6 +100,7 @@ def overdue_items(svc: Service, now: datetime) -> list[Reminder]:
                     due=due_day.isoformat(),
                     text=f"{incident.id} action {action_id} overdue since {due_day.isoformat()}"
                     f"{f' (owner {owner})' if owner else ''}: {action.get('title') or ''}",
+                    what=f"{action_id}{f' (owner {owner})' if owner else ''}: {action.get('title') or ''}",
                     extra={"action": dict(action), "due_at": due_day.isoformat()},
                     env={
                         "INC_DUE": due_day.isoformat(),
