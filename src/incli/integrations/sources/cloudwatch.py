@@ -46,7 +46,10 @@ def parse(data: bytes | str, context: Context | None = None) -> Notification:
         message = raw.get("Message")
         if not isinstance(message, str):
             raise InvalidInput("Message must be text: the CloudWatch alarm as a JSON string")
-        alarm = safejson.loads(message, "Message")
+        try:
+            alarm = safejson.loads(message, "Message")
+        except InvalidInput as exc:
+            raise InvalidInput(f"Message is not a CloudWatch alarm as JSON text: {exc.message}") from None
         if not isinstance(alarm, dict) or "AlarmName" not in alarm:
             raise InvalidInput("Message is not a CloudWatch alarm: it has no AlarmName")
     elif kind is None and "AlarmName" in raw:
