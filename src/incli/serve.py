@@ -38,7 +38,6 @@ from incli.service.incidents import Service
 from incli.service.ingest import (
     Unauthorized,
     answer,
-    body_token_check,
     paths,
     refusal,
     route,
@@ -334,7 +333,8 @@ class _Handler(BaseHTTPRequestHandler):
                 path=parts.path,
                 query=query,
                 headers=headers,
-                check=body_token_check(self.server.token, authorized),
+                token=self.server.token,
+                authorized=authorized,
             )
         except IncError as exc:
             self._error(_status_for(exc), exc.message)

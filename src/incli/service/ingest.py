@@ -15,7 +15,7 @@ byte-identical). Listeners (hooks) are called after the lock is released.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -129,31 +129,29 @@ def ingest_payload(
     path: str = "",
     query: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
-    check: Callable[[am.Notification], None] | None = None,
+    token: str | None = None,
+    authorized: bool = True,
 ) -> IngestResult:
     """Parse a payload with the named source and apply it; InvalidInput for what the
-    source cannot read. ``check`` sees the notification first (the server's token check
-    for a token in the body) and raises to refuse it."""
+    source cannot read. Unless ``authorized`` (the header carried the token), a source
+    whose token may come in the payload must carry ``token`` there (Unauthorized)."""
     notification = parse(svc, source, data, path, query, headers)
-    if check is not None:
-        check(notification)
+    if not authorized and token:
+        _check_body_token(svc, source, notification, token)
     return ingest(svc, notification, deferred)
 
 
-def body_token_check(token: str | None, authorized: bool) -> Callable[[am.Notification], None]:
-    """For a source whose token may come in the payload: refuse, unless the header
-    already carried it, a notification whose credential is not the token. A routing key
-    that ``sources.pagerduty.routing_keys`` knows was already accepted by the source."""
-
-    def check(notification: am.Notification) -> None:
-        if authorized or not token:
-            return
-        given = (notification.credential or "").encode("utf-8")
-        if hmac.compare_digest(given, token.encode("utf-8")):
-            return
-        raise Unauthorized("missing or wrong token (the routing_key, or Authorization: Bearer TOKEN)")
-
-    return check
+def _check_body_token(svc: Service, source: str, notification: am.Notification, token: str) -> None:
+    """The token in the payload (PagerDuty's routing_key): the token itself, or a key that
+    ``sources.pagerduty.routing_keys`` names (the source already refused any other)."""
+    if not token_in_body(source):
+        raise Unauthorized("missing or wrong bearer token")
+    given = (notification.credential or "").encode("utf-8")
+    if hmac.compare_digest(given, token.encode("utf-8")):
+        return
+    if notification.credential and svc.config.sources.pagerduty.routing_keys:
+        return
+    raise Unauthorized("missing or wrong token (the routing_key, or Authorization: Bearer TOKEN)")
 
 
 def ingest(svc: Service, notification: am.Notification, deferred: list[Event] | None = None) -> IngestResult:
