@@ -114,7 +114,7 @@ def parse(
     query: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> am.Notification:
-    base, name = sources.split_name(source)
+    _base, name = sources.split_name(source)
     reader = sources.source_named(source)
     context = sources.Context(path=path, query=query or {}, headers=headers or {}, config=svc.config, name=name)
     return reader.parse(data, context)
