@@ -1,12 +1,15 @@
-"""An HTTP endpoint for Alertmanager's ``webhook_config``, on the standard library's server.
+"""An HTTP endpoint for every alert source, on the standard library's server.
 
     POST /alertmanager (or /)   a webhook notification -> 200 {"status": "ok", "action": ..., "incident": ...}
+    POST /grafana, /v2/enqueue, /v2/change/enqueue, /v2/alerts[/ALIAS/close|acknowledge],
+         /opsgenie-webhook, /cloudwatch, /generic/NAME   (each source's path, answered as its sender expects)
     GET  /healthz               200 {"status": "ok"}
 
-Answers 400 with a reason for malformed JSON or a payload that is not an
-Alertmanager notification, 401 without ``Authorization: Bearer TOKEN`` when a
-token is set, 411 without a Content-Length, 413 above the size limit (judged from
-Content-Length, before reading the body), 404/405 for other paths and methods.
+Answers 400 with a reason for malformed JSON or a payload the source cannot read,
+401 without the token when one is set (``Authorization: Bearer TOKEN``, Basic with the
+token as password, ``GenieKey TOKEN`` for Opsgenie, or PagerDuty's ``routing_key``),
+411 without a Content-Length, 413 above the size limit (judged from Content-Length,
+before reading the body), 404/405 for other paths and methods.
 Every request is logged in one line, and a bad request never stops the server.
 
 Concurrency: the listen backlog holds 1024 connections (an alert storm), and a
@@ -19,7 +22,6 @@ that asks ``GET /healthz`` is answered by a small health lane of its own.
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import socket
 import threading
@@ -29,11 +31,19 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from incli.errors import Conflict, IncError, InvalidInput, StorageError
 from incli.service.incidents import Service
-from incli.service.ingest import route
+from incli.service.ingest import (
+    Unauthorized,
+    answer,
+    paths,
+    refusal,
+    route,
+    token_accepted,
+    token_in_body,
+)
 
 MAX_BYTES = 1024 * 1024
 HEALTH_PATH = "/healthz"
@@ -60,6 +70,7 @@ class IngestServer(ThreadingHTTPServer):
         max_bytes: int = MAX_BYTES,
         workers: int = WORKERS,
         max_pending: int = MAX_PENDING,
+        confirm_sns: bool = False,
     ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
@@ -68,6 +79,7 @@ class IngestServer(ThreadingHTTPServer):
         self.token = token
         self.log = log
         self.max_bytes = max_bytes
+        self.confirm_sns = confirm_sns
         self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inc-ingest")
         self._slots = threading.BoundedSemaphore(workers + max_pending)
@@ -142,6 +154,8 @@ def _asks_for_health(request: socket.socket) -> bool:
 
 
 def _status_for(exc: IncError) -> int:
+    if isinstance(exc, Unauthorized):
+        return 401
     if isinstance(exc, InvalidInput):
         return 400
     if isinstance(exc, Conflict):
@@ -210,7 +224,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.log(line + (f" {note}" if note else ""))
 
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        self._reply(status, {"status": "error", "error": message}, message, headers)
+        self._reply(status, refusal(route(urlsplit(self.path).path), status, message), message, headers)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - our own line per request instead
         pass
@@ -226,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _not_allowed(self) -> None:
         path = urlsplit(self.path).path
         if not self._known(path):
-            self._error(404, f"no such endpoint {path}; POST Alertmanager notifications to /alertmanager")
+            self._error(404, f"no such endpoint {path}; POST alerts to one of {', '.join(paths())}")
             return
         allow = "GET" if path == HEALTH_PATH else "POST"
         self._error(405, f"{self.command} is not allowed on {path}; use {allow}", {"Allow": allow})
@@ -239,20 +253,20 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._not_allowed()
 
-    def _authorized(self) -> bool:
+    def _authorized(self, source: str) -> bool:
         token = self.server.token
         if not token:
             return True
-        given = self.headers.get("Authorization", "")
-        scheme, _, value = given.partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
+        return token_accepted(source, self.headers.get("Authorization", ""), token)
 
     def do_POST(self) -> None:  # noqa: N802
         path = urlsplit(self.path).path
-        if route(path) is None:
+        source = route(path)
+        if source is None:
             self._not_allowed()
             return
-        if not self._authorized():
+        authorized = self._authorized(source)
+        if not authorized and not token_in_body(source):
             self._error(401, "missing or wrong bearer token", {"WWW-Authenticate": 'Bearer realm="incli"'})
             return
         if self.headers.get("Transfer-Encoding") is not None:
@@ -280,7 +294,7 @@ class _Handler(BaseHTTPRequestHandler):
         if len(body) < length:
             self._error(400, f"the body ended after {len(body)} of {length} bytes")
             return
-        self._ingest(body)
+        self._ingest(body, authorized)
 
     def _read_body(self, length: int) -> bytes:
         """The body, in at most ``timeout`` seconds overall: a client that sends a byte now
@@ -300,30 +314,66 @@ class _Handler(BaseHTTPRequestHandler):
             left -= len(chunk)
         return b"".join(chunks)
 
-    def _ingest(self, body: bytes) -> None:
+    def _ingest(self, body: bytes, authorized: bool) -> None:
         from incli.service.ingest import ingest_payload
 
         events: list[Any] = []
-        source = route(urlsplit(self.path).path)
+        parts = urlsplit(self.path)
+        source = route(parts.path)
         assert source is not None  # do_POST routes only known paths here
+        query = {name: values[0] for name, values in parse_qs(parts.query, max_num_fields=20).items()}
+        headers = {name.lower(): value for name, value in self.headers.items()}
         try:
             svc = self.server.make_service()
-            result = ingest_payload(svc, source, body, deferred=events)
+            result = ingest_payload(
+                svc,
+                source,
+                body,
+                deferred=events,
+                path=parts.path,
+                query=query,
+                headers=headers,
+                token=self.server.token,
+                authorized=authorized,
+            )
         except IncError as exc:
             self._error(_status_for(exc), exc.message)
+            return
+        except ValueError as exc:  # parse_qs: too many fields
+            self._error(400, f"bad query string: {exc}")
             return
         except Exception as exc:  # a bug: answer 500, keep serving
             self._error(500, f"internal error: {type(exc).__name__}: {exc}")
             return
         if self.server.saturated:  # others wait for a worker: do not keep this one for a next request
             self.close_connection = True
-        self._reply(200, {"status": "ok", **result.to_json()}, f"{result.action} {result.incident_id}")
+        note = f"{result.action} {result.incident_id}".strip()
+        if result.action == "subscription":
+            note = result.message
+        status, reply = answer(source, result)
+        self._reply(status, reply, note)
+        if result.subscribe_url:
+            self._confirm(result.subscribe_url)
         # Hooks run after Alertmanager has its answer, so a slow hook never makes it retry.
         for event in events:
             try:
                 svc.emit(*event)
             except Exception as exc:  # a listener's bug must not stop the server
                 self.server.log(f"hooks for {event[0]} on {result.incident_id} failed: {exc}")
+
+    def _confirm(self, url: str) -> None:
+        """With --confirm-sns, visit the SubscribeURL (after answering SNS)."""
+        from incli.service.ingest import confirm_subscription
+
+        if not self.server.confirm_sns:
+            self.server.log("SNS subscription not confirmed (inc ingest serve --confirm-sns does, or visit the URL)")
+            return
+        try:
+            status = confirm_subscription(url)
+        except IncError as exc:
+            self.server.log(f"SNS subscription not confirmed: {exc.message}")
+            return
+        self.server.log(f"SNS subscription confirmed (HTTP {status})")
 
 
 class _HealthHandler(_Handler):

@@ -53,12 +53,35 @@ def covering(group: list[Incident], notification: am.Notification) -> Incident |
     """A resolved incident that already saw every alert of this occurrence."""
     for incident in sorted(group, key=lambda i: i.opened_at, reverse=True):
         seen = set(source_of(incident).get("fingerprints") or [])
+        firing = set(source_of(incident).get("firing") or [])
         resolved_at = incident.resolved_at
         if resolved_at is None:
             continue
-        if all(a.key in seen and (a.starts_at is None or a.starts_at <= resolved_at) for a in notification.alerts):
+        # An alert without a start time (PagerDuty, Opsgenie) is the same occurrence while
+        # it never stopped firing; once it ended, firing again is a new one.
+        if all(
+            a.key in seen and (a.starts_at <= resolved_at if a.starts_at is not None else a.key in firing)
+            for a in notification.alerts
+        ):
             return incident
     return None
+
+
+def truncated_note(notification: am.Notification) -> str:
+    count = notification.truncated_alerts
+    return f"{count} more alert{'s' if count != 1 else ''} in this group were truncated by {notification.source_label}"
+
+
+def merged(base: Any, extra: Any) -> Any:
+    """``extra`` laid over ``base``: mappings key by key, lists joined without repeats."""
+    if isinstance(base, dict) and isinstance(extra, dict):
+        result = dict(base)
+        for key, value in extra.items():
+            result[key] = merged(base.get(key), value) if key in base else value
+        return result
+    if isinstance(base, list) and isinstance(extra, list):
+        return base + [item for item in extra if item not in base]
+    return extra
 
 
 def alert_note(alert: am.Alert, notification: am.Notification, received: datetime) -> str:
@@ -106,6 +129,9 @@ def opened_incident(
     }
     if notification.external_url:
         source["external_url"] = notification.external_url
+    if notification.truncated_alerts > 0:
+        source["truncated"] = notification.truncated_alerts
+    source.update(notification.details)
     incident = Incident(
         id="",
         title=title,
@@ -130,15 +156,18 @@ def opened_incident(
                 at=received, kind="note", by=notification.source, text=alert_note(alert, notification, received)
             )
         )
-    if notification.truncated_alerts:
-        notes.append(f"{label} left out {notification.truncated_alerts} more alerts (max_alerts)")
+    if notification.truncated_alerts > 0:
+        notes.append(truncated_note(notification))
     for text in notes:
         incident.add_entry(TimelineEntry(at=received, kind="note", by=notification.source, text=text))
     if mitigated_at is not None:
-        lifecycle.apply(
-            incident, "mitigate", mitigated_at, received, notification.source, f"all alerts resolved ({label})"
-        )
+        lifecycle.apply(incident, "mitigate", mitigated_at, received, notification.source, resolved_text(notification))
     return incident
+
+
+def resolved_text(notification: am.Notification) -> str:
+    said = f"; {notification.note}" if notification.note else ""
+    return f"all alerts resolved ({notification.source_label}{said})"
 
 
 def end_time(notification: am.Notification, received: datetime, floor: datetime) -> tuple[datetime, str | None]:
@@ -209,11 +238,23 @@ def apply_notification(
             elif key in firing:
                 firing.remove(key)
                 notes.append(alert_note(alert, notification, received))
+    truncated = max(notification.truncated_alerts, 0)
+    if truncated != (source.get("truncated") or 0):
+        if truncated:
+            notes.append(truncated_note(notification))
+        else:
+            notes.append(f"No alerts in this group are truncated by {label} any more")
     mitigate = notification.status == "resolved" and incident.status in ("open", "acknowledged", "reopened")
     if not notes and not mitigate:
         return Update([], 0)
     source["fingerprints"] = seen
     source["firing"] = firing
+    if truncated:
+        source["truncated"] = truncated
+    else:
+        source.pop("truncated", None)
+    for key, value in notification.details.items():
+        source[key] = merged(source.get(key), value) if key in source else value
     incident.extra["source"] = source
     for text in notes:
         incident.add_entry(TimelineEntry(at=received, kind="note", by=notification.source, text=text))
@@ -228,6 +269,6 @@ def apply_notification(
         at, clamp_note = end_time(notification, received, mitigation_floor(incident))
         if clamp_note:
             incident.add_entry(TimelineEntry(at=received, kind="note", by=notification.source, text=clamp_note))
-        lifecycle.apply(incident, "mitigate", at, received, notification.source, f"all alerts resolved ({label})")
+        lifecycle.apply(incident, "mitigate", at, received, notification.source, resolved_text(notification))
         kinds.append("mitigated")
     return Update(kinds or ["note"], len(notes))

@@ -42,6 +42,7 @@ class Alert:
     ends_at: datetime | None  # None: Alertmanager's zero time, no end known
     fingerprint: str | None = None
     generator_url: str | None = None
+    severity: str | None = None  # a level the source already mapped (PagerDuty, Opsgenie); else from labels
 
     @property
     def key(self) -> str:
@@ -74,6 +75,17 @@ class Notification:
     truncated_alerts: int = 0
     source: str = "alertmanager"  # the source's NAME: incidents remember it as source.kind
     source_label: str = "Alertmanager"  # how the timeline names the source
+    # What the notification asks for. ``alerts``: the group rules (open, add, mitigate);
+    # ``acknowledge``: acknowledge the group's active incident; ``note``: add ``note`` to
+    # it; ``change``: a change event (``note``) for the incidents active on ``service``;
+    # ``subscription``: nothing to apply (an SNS subscription to confirm at ``details.subscribe_url``).
+    kind: str = "alerts"
+    service: str | None = None  # the service the source names (a PagerDuty routing key); else from labels
+    details: dict[str, Any] = field(default_factory=dict)  # kept in the incident's source (links, ...)
+    note: str | None = None
+    at: datetime | None = None  # when an acknowledgement or change happened; None: at receipt
+    opens: bool = True  # False: a close or acknowledge never opens an incident
+    credential: str | None = None  # a token carried in the payload (PagerDuty's routing_key)
 
     @property
     def firing(self) -> list[Alert]:
@@ -137,6 +149,8 @@ def alert_settings(raw: Any, severities: Severities) -> AlertSettings:
 
 
 def alert_severity(alert: Alert, notification: Notification, settings: AlertSettings) -> str:
+    if alert.severity:
+        return alert.severity
     value = alert.labels.get(settings.severity_label) or notification.common_labels.get(settings.severity_label)
     if value:
         return settings.severity_map.get(value.strip().lower(), settings.default_severity)
@@ -153,6 +167,8 @@ def group_severity(notification: Notification, settings: AlertSettings, config: 
 
 
 def group_service(notification: Notification, settings: AlertSettings) -> str | None:
+    if notification.service:
+        return notification.service
     label = settings.service_label
     if notification.common_labels.get(label):
         return notification.common_labels[label]
@@ -185,7 +201,7 @@ def group_title(notification: Notification) -> str:
     )
     if name and name.strip():
         return _one_line(name)
-    return "Alertmanager alert"
+    return f"{notification.source_label} alert"
 
 
 def group_description(notification: Notification) -> str | None:

@@ -22,6 +22,7 @@ from typing import Any
 from incli.domain import postmortem as pm
 from incli.domain import statuspage as sp
 from incli.domain.alerts import AlertSettings, alert_settings
+from incli.domain.alertsources import SourceSettings, source_settings
 from incli.domain.hooks import Hook, parse_hooks
 from incli.domain.metrics import DEFAULT_METRICS, MetricDef, metric_defs
 from incli.domain.model import UNKNOWN_SEVERITY
@@ -41,6 +42,7 @@ TOP_LEVEL_KEYS = (
     "postmortem",
     "metrics",
     "alerts",
+    "sources",
     "hooks",
     "rules",
     "git",
@@ -106,6 +108,7 @@ class Config(Severities):
     postmortem: pm.Settings = field(default_factory=lambda: pm.settings_from_config(None))
     metrics: list[MetricDef] = field(default_factory=lambda: list(DEFAULT_METRICS))
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    sources: SourceSettings = field(default_factory=SourceSettings)  # sources: (alert sources beyond the payload)
     hooks: dict[str, list[Hook]] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
     git: GitSettings = field(default_factory=GitSettings)
@@ -176,6 +179,7 @@ def config_from_dict(data: Any) -> Config:
         postmortem=pm.settings_from_config(data.get("postmortem"), scale),
         metrics=metric_defs(data.get("metrics")),
         alerts=alert_settings(data.get("alerts"), scale),
+        sources=source_settings(data.get("sources"), scale),
         hooks=parse_hooks(data.get("hooks")),
         rules=parse_rules(data.get("rules"), scale),
         git=_git(data.get("git")),

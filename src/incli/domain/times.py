@@ -11,7 +11,6 @@ fallback, so the common forms cost nothing at start-up.
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -234,6 +233,56 @@ def accepted(moment: datetime, raw: str) -> datetime:
     return moment
 
 
+EPOCH_UNITS = ("s", "ms", "us", "ns")
+_EPOCH_DIVISOR = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+_EPOCH_NUMBER = re.compile(r"^\d{1,20}(?:\.\d{1,9})?$", re.ASCII)
+
+
+def epoch_unit(number: int | float) -> str:
+    """The unit an epoch number is in, told apart by its magnitude: seconds up to
+    1e11 (the year 5138), then milliseconds, microseconds and nanoseconds."""
+    size = abs(number)
+    if size < 1e11:
+        return "s"
+    if size < 1e14:
+        return "ms"
+    if size < 1e17:
+        return "us"
+    return "ns"
+
+
+def from_epoch(value: object, unit: str | None = None, what: str = "time") -> datetime:
+    """A time since the Unix epoch (an int, a float or digits as text) in ``unit``
+    (s, ms, us, ns; None: judged by magnitude), in UTC and to the microsecond, exactly
+    (integer arithmetic: 1420452224764002246 ns keeps its 764002 microseconds)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InvalidInput(f"{what} is {value!r}, not a number of seconds since 1970")
+    if isinstance(value, str):
+        text = value.strip()
+    elif isinstance(value, float):
+        text = repr(value) if "e" not in repr(value) else f"{value:.9f}"
+    else:
+        text = str(value)
+    if not _EPOCH_NUMBER.match(text) or text.startswith("-"):
+        raise InvalidInput(f"{what} {value!r} is not a number of seconds since 1970")
+    whole, _, frac = text.partition(".")
+    unit = unit or epoch_unit(float(text))
+    if unit not in _EPOCH_DIVISOR:
+        raise InvalidInput(f"{what}: unknown unit {unit!r}; one of {', '.join(EPOCH_UNITS)}")
+    # The value times 1e9, as an integer, then divided by the unit: nanoseconds, exactly.
+    total_ns = (int(whole) * 10**9 + (int((frac + "0" * 9)[:9]) if frac else 0)) // _EPOCH_DIVISOR[unit]
+    seconds, rest_ns = divmod(total_ns, 10**9)
+    try:
+        moment = datetime.fromtimestamp(seconds, UTC) + timedelta(microseconds=rest_ns // 1000)
+    except (OverflowError, OSError, ValueError):
+        raise InvalidInput(f"{what} {value!r} is not a time incli can store") from None
+    try:
+        check_year(moment, str(value))
+    except InvalidInput as exc:
+        raise InvalidInput(f"{what}: {exc}") from None
+    return moment
+
+
 def parse_iso(raw: str) -> datetime | None:
     """ISO 8601 as Python reads it, with a trailing Z for UTC; None when it is not."""
     text = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
@@ -378,37 +427,3 @@ def zone_named(name: str | None) -> tzinfo | None:
         raise InvalidInput(
             f"incli.yaml: unknown timezone {name!r}; use an IANA name such as Europe/Berlin or UTC"
         ) from None
-
-
-EPOCH_UNITS = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": None}  # microseconds per unit (ns: divided)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def from_epoch(value: int | float | str, unit: str) -> datetime:
-    """A time since 1970-01-01 UTC in seconds, milliseconds, microseconds or nanoseconds
-    (Opsgenie's webhook: ``createdAt`` in ms, ``updatedAt`` in ns), to the microsecond and
-    in exact integer arithmetic where the value is an integer. InvalidInput when it is not
-    a number or falls outside the years 1970-9999."""
-    if unit not in EPOCH_UNITS:
-        raise InvalidInput(f"unknown epoch unit {unit!r}; one of {', '.join(EPOCH_UNITS)}")
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise InvalidInput(f"{value!r} is not a number of {unit} since 1970")
-    text = str(value).strip()
-    try:
-        number: int | float = int(text) if re.fullmatch(r"-?\d+", text) else float(text)
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a number of {unit} since 1970") from None
-    if isinstance(number, float) and not math.isfinite(number):
-        raise InvalidInput(f"{value!r} is not a number of {unit} since 1970")
-    per = EPOCH_UNITS[unit]
-    if isinstance(number, int):
-        micros = number // 1000 if per is None else number * per
-    else:
-        micros = round(number / 1000) if per is None else round(number * per)
-    try:
-        moment = _EPOCH + timedelta(microseconds=micros)
-    except OverflowError:
-        raise InvalidInput(f"{value!r} {unit} since 1970 is out of range") from None
-    if not 1970 <= moment.year <= 9999 or micros < 0:
-        raise InvalidInput(f"{value!r} {unit} since 1970 is out of range")
-    return moment

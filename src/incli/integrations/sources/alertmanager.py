@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incli.domain.alerts import Alert, Notification
 from incli.domain.times import accepted
 from incli.errors import InvalidInput
 from incli.integrations.sources import safejson
+
+if TYPE_CHECKING:
+    from incli.integrations.sources import Context
 
 NAME = "alertmanager"
 LABEL = "Alertmanager"
@@ -64,21 +67,27 @@ def _text_map(value: Any, what: str) -> dict[str, str]:
     return {str(k): "" if v is None else str(v) for k, v in value.items()}
 
 
-def parse(data: bytes | str) -> Notification:
+def parse(data: bytes | str, context: Context | None = None) -> Notification:
     """Read a notification from JSON text; InvalidInput says what is wrong."""
     return parse_notification(safejson.loads(data))
 
 
-def parse_notification(raw: Any) -> Notification:
+def parse_notification(
+    raw: Any, name: str = NAME, label: str = LABEL, version_wanted: str = SUPPORTED_VERSION
+) -> Notification:
+    """An Alertmanager-shaped group (Grafana's webhook is one too, as version 1)."""
     safejson.check(raw)  # decoded elsewhere too: still no lone surrogate, no absurd nesting
     if not isinstance(raw, dict):
-        raise InvalidInput("not an Alertmanager notification: expected a JSON object")
+        raise InvalidInput(f"not {_a(label)} notification: expected a JSON object")
     if "alerts" not in raw:
-        raise InvalidInput("not an Alertmanager notification: it has no 'alerts'")
+        raise InvalidInput(f"not {_a(label)} notification: it has no 'alerts'")
     version = raw.get("version")
     # Alertmanager always sends "4"; hand-written test payloads often leave it out.
-    if version is not None and str(version) != SUPPORTED_VERSION:
-        raise InvalidInput(f"Alertmanager payload version {version!r} is not supported; incli reads version 4")
+    if version is not None and str(version) != version_wanted:
+        other = " (Grafana sends version 1: inc ingest grafana, POST /grafana)" if str(version) == "1" else ""
+        raise InvalidInput(
+            f"{label} payload version {version!r} is not supported; incli reads version {version_wanted} here{other}"
+        )
     status = raw.get("status")
     if status is not None and status not in ("firing", "resolved"):
         raise InvalidInput(f"status is {status!r}; expected firing or resolved")
@@ -109,10 +118,14 @@ def parse_notification(raw: Any) -> Notification:
         common_labels=common_labels,
         common_annotations=_text_map(raw.get("commonAnnotations"), "commonAnnotations"),
         external_url=str(raw["externalURL"]) if raw.get("externalURL") else None,
-        truncated_alerts=truncated if isinstance(truncated, int) else 0,
-        source=NAME,
-        source_label=LABEL,
+        truncated_alerts=truncated if isinstance(truncated, int) and not isinstance(truncated, bool) else 0,
+        source=name,
+        source_label=label,
     )
+
+
+def _a(label: str) -> str:
+    return ("an " if label[:1].lower() in "aeiou" else "a ") + label
 
 
 def _alert(item: Any, index: int, group_status: str | None) -> Alert:

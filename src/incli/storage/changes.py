@@ -1,0 +1,59 @@
+"""Change events (a deploy, a config push) kept for later correlation with incidents:
+one YAML file per event in ``changes/`` (``2025-01-15-<hash>.yaml``), named by its
+content, so a repeat writes nothing and two clones never collide."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from incli.domain.times import parse_iso
+from incli.errors import StorageError
+from incli.storage import yamlio
+from incli.storage.atomic import create_new
+from incli.storage.repo import Repository, inside
+
+CHANGES_DIR = "changes"
+SUFFIX = ".yaml"
+MAX_FILE_BYTES = 1024 * 1024
+
+
+def folder(repo: Repository) -> Path:
+    return repo.root / CHANGES_DIR
+
+
+def add(repo: Repository, key: str, at: datetime, record: dict[str, Any]) -> Path | None:
+    """Write the change's file; None when it is already there (the same event again)."""
+    where = folder(repo)
+    try:
+        where.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create {where}: {exc.strerror or exc}") from None
+    if where.is_symlink() or not inside(where, repo.root):
+        raise StorageError(f"{where} is outside the repository (a symlink?); not writing there")
+    path = where / f"{at.date().isoformat()}-{key[:16]}{SUFFIX}"
+    try:
+        return path if create_new(path, yamlio.dump(record).encode("utf-8")) else None
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def all_changes(repo: Repository) -> list[dict[str, Any]]:
+    """Every readable change, oldest first (a file that is not one is skipped)."""
+    found: list[tuple[datetime | None, str, dict[str, Any]]] = []
+    where = folder(repo)
+    if not where.is_dir():
+        return []
+    for path in sorted(where.glob(f"*{SUFFIX}")):
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+            continue
+        with contextlib.suppress(OSError, yamlio.YamlError):
+            data = yamlio.load(path.read_bytes())
+            if isinstance(data, dict):
+                at = data.get("at")
+                moment = at if isinstance(at, datetime) else parse_iso(at) if isinstance(at, str) else None
+                found.append((moment, path.name, data))
+    found.sort(key=lambda item: (item[0].timestamp() if item[0] and item[0].tzinfo else 0.0, item[1]))
+    return [data for _moment, _name, data in found]

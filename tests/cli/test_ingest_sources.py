@@ -1,0 +1,322 @@
+"""``inc ingest grafana|pagerduty|opsgenie|opsgenie-webhook|cloudwatch|generic:NAME FILE``:
+each source opens, updates and mitigates the right incident from a file, with times to
+the microsecond; a repeat changes no byte; what a source cannot read is one line."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from incli.errors import ExitCode
+from incli.service.incidents import Service
+from incli.storage.repo import init_repository
+from tests import sourcepayloads as sp
+from tests.conftest import check_refused, inc, take_snapshot
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    init_repository(tmp_path / "r")
+    return tmp_path / "r"
+
+
+OPENED = datetime(2025, 1, 15, 14, 30, 0, 250000, tzinfo=UTC)  # receipt of the first payloads
+LATER = datetime(2025, 1, 15, 14, 45, tzinfo=UTC)  # receipt of the ones that end them
+CLOCK = [OPENED]
+
+
+@pytest.fixture(autouse=True)
+def _clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Receipt times the tests choose (the payloads' own times are in January 2025)."""
+    CLOCK[0] = OPENED
+    monkeypatch.setattr(Service, "now", lambda self: CLOCK[0])
+
+
+def later() -> None:
+    CLOCK[0] = LATER
+
+
+def configure(repo: Path, text: str) -> None:
+    path = repo / "incli.yaml"
+    path.write_text(path.read_text() + text)
+
+
+def feed(repo: Path, source: str, payload: Any, *extra: str, code: int = 0) -> dict[str, Any]:
+    ran = inc("ingest", source, "-", "--json", *extra, input=json.dumps(payload), root=repo, code=code)
+    return json.loads(ran.stdout) if code == 0 else {"stderr": ran.stderr}
+
+
+def incidents(repo: Path) -> list[dict[str, Any]]:
+    return [yaml.safe_load(p.read_text()) for p in sorted((repo / "incidents").glob("*.yaml"))]
+
+
+def only(repo: Path) -> dict[str, Any]:
+    (found,) = incidents(repo)
+    return found
+
+
+def repeat_changes_nothing(repo: Path, source: str, payload: Any, *extra: str) -> None:
+    before = take_snapshot(repo)
+    result = feed(repo, source, payload, *extra)
+    assert result["action"] == "unchanged", result
+    assert take_snapshot(repo) == before
+
+
+# -- Grafana --------------------------------------------------------------------------
+
+
+def test_grafana_opens_updates_and_mitigates_with_microseconds(repo: Path) -> None:
+    opened = feed(repo, "grafana", sp.grafana([sp.grafana_alert("eu-1")]))
+    assert opened["action"] == "opened"
+    data = only(repo)
+    assert data["title"] == "Checkout memory is high"
+    assert data["started_at"] == "2025-01-15T14:28:03.157076+00:00"  # +01:00 read, stored in UTC
+    assert data["service"] == "checkout"
+    source = data["source"]
+    assert source["kind"] == "grafana"
+    assert source["title"] == "[FIRING:1] HighMemory (payments)"
+    assert source["org_id"] == 1
+    assert source["links"]["f1ngerprinteu-1"]["dashboard"] == "https://grafana.example.com/d/mem01"
+    assert source["links"]["f1ngerprinteu-1"]["silence"].startswith("https://grafana.example.com/alerting/silence")
+    repeat_changes_nothing(repo, "grafana", sp.grafana([sp.grafana_alert("eu-1")]))
+
+    two = sp.grafana([sp.grafana_alert("eu-1"), sp.grafana_alert("us-1", starts="2025-01-15T14:20:00.000001Z")])
+    assert feed(repo, "grafana", two)["action"] == "updated"
+    data = only(repo)
+    assert data["started_at"] == "2025-01-15T14:20:00.000001+00:00"
+    assert set(data["source"]["links"]) == {"f1ngerprinteu-1", "f1ngerprintus-1"}
+
+    later()
+    ended = [
+        sp.grafana_alert("eu-1", status="resolved", ends="2025-01-15T15:40:00.123456+01:00"),
+        sp.grafana_alert("us-1", status="resolved", ends="2025-01-15T14:39:00.5Z"),
+    ]
+    assert feed(repo, "grafana", sp.grafana(ended))["action"] == "mitigated"
+    assert only(repo)["mitigated_at"] == "2025-01-15T14:40:00.123456+00:00"
+    repeat_changes_nothing(repo, "grafana", sp.grafana(ended))
+
+
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        ({**sp.grafana([sp.grafana_alert("a")]), "version": "4"}, ["version '4' is not supported", "version 1"]),
+        ({k: v for k, v in sp.grafana([sp.grafana_alert("a")]).items() if k != "version"}, ["no 'version'"]),
+        ({"ruleName": "CPU", "state": "alerting", "evalMatches": []}, ["legacy", "version 1"]),
+    ],
+)
+def test_grafana_refuses_other_versions_in_one_line(repo: Path, payload: dict, words: list[str]) -> None:
+    ran = inc("ingest", "grafana", "-", input=json.dumps(payload), root=repo, code=None)
+    check_refused(ran, ExitCode.INVALID, "stdin:", *words)
+    assert incidents(repo) == []
+
+
+def test_alertmanager_points_grafana_payloads_at_the_grafana_source(repo: Path) -> None:
+    ran = inc(
+        "ingest", "alertmanager", "-", input=json.dumps(sp.grafana([sp.grafana_alert("a")])), root=repo, code=None
+    )
+    check_refused(ran, ExitCode.INVALID, "version '1'", "inc ingest grafana")
+
+
+def test_alertmanager_truncated_alerts_are_a_timeline_note(repo: Path) -> None:
+    from tests.alertpayloads import firing_two
+
+    payload = {**firing_two(), "truncatedAlerts": 12}
+    feed(repo, "alertmanager", payload)
+    texts = [e["text"] for e in only(repo)["timeline"]]
+    assert "12 more alerts in this group were truncated by Alertmanager" in texts
+    repeat_changes_nothing(repo, "alertmanager", payload)
+    feed(repo, "alertmanager", {**firing_two(), "truncatedAlerts": 3})
+    assert "3 more alerts in this group were truncated by Alertmanager" in [e["text"] for e in only(repo)["timeline"]]
+
+
+# -- PagerDuty --------------------------------------------------------------------------
+
+
+def test_pagerduty_trigger_acknowledge_resolve(repo: Path) -> None:
+    opened = feed(repo, "pagerduty", sp.pd_trigger())
+    assert opened["action"] == "opened"
+    data = only(repo)
+    assert data["severity"] == "SEV1"  # critical
+    assert data["title"] == "DB pool exhausted on checkout-db-1"
+    assert data["started_at"] == "2025-01-15T14:28:03.512893+00:00"
+    assert data["source"]["group_key"] == "checkout/db-pool"
+    assert data["source"]["links"][0] == {"href": "https://monitoring.example.com/db", "text": "Pool dashboard"}
+    assert "assumed" not in data
+    repeat_changes_nothing(repo, "pagerduty", sp.pd_trigger())
+    assert feed(repo, "pagerduty", sp.pd_event("acknowledge"))["action"] == "acknowledged"
+    assert only(repo)["status"] == "acknowledged"
+    repeat_changes_nothing(repo, "pagerduty", sp.pd_event("acknowledge"))
+    assert feed(repo, "pagerduty", sp.pd_event("resolve"))["action"] == "mitigated"
+    assert only(repo)["status"] == "mitigated"
+    repeat_changes_nothing(repo, "pagerduty", sp.pd_event("resolve"))
+
+
+def test_pagerduty_without_a_timestamp_starts_at_receipt_recorded_as_assumed(repo: Path) -> None:
+    feed(repo, "pagerduty", sp.pd_trigger(timestamp=None, severity="warning"))
+    data = only(repo)
+    assert data["assumed"] == ["started_at"]
+    assert data["started_at"] == data["detected_at"]
+    assert data["severity"] == "SEV3"
+
+
+def test_pagerduty_resolve_for_an_unknown_key_opens_nothing(repo: Path) -> None:
+    result = feed(repo, "pagerduty", sp.pd_event("resolve", "never-seen"))
+    assert result["action"] == "unchanged"
+    assert incidents(repo) == []
+
+
+def test_pagerduty_routing_keys_map_services_and_refuse_others(repo: Path) -> None:
+    configure(
+        repo,
+        f"sources:\n  pagerduty:\n    routing_keys: {{{sp.ROUTING_KEY}: payments}}\n    severity: {{critical: SEV2}}\n",
+    )
+    feed(repo, "pagerduty", sp.pd_trigger())
+    assert (only(repo)["service"], only(repo)["severity"]) == ("payments", "SEV2")
+    ran = inc(
+        "ingest", "pagerduty", "-", input=json.dumps(sp.pd_trigger("x", routing_key="other")), root=repo, code=None
+    )
+    check_refused(ran, ExitCode.INVALID, "Invalid routing key")
+
+
+def test_pagerduty_change_events_note_active_incidents_of_the_service_and_are_kept(repo: Path) -> None:
+    configure(repo, f"sources:\n  pagerduty:\n    routing_keys: {{{sp.ROUTING_KEY}: payments}}\n")
+    feed(repo, "pagerduty", sp.pd_trigger())
+    incident_id = only(repo)["id"]
+    result = feed(repo, "pagerduty", sp.pd_change(), "--path", "/v2/change/enqueue")
+    assert result["action"] == "change" and result["incident"] == incident_id
+    assert "Change (PagerDuty): Deploy checkout v2.14.1 (ci-pipeline-77)" in only(repo)["timeline"][-1]["text"]
+    (kept,) = sorted((repo / "changes").glob("*.yaml"))
+    record = yaml.safe_load(kept.read_text())
+    assert record["at"] == "2025-01-15T14:20:00.250000+00:00"
+    assert record["service"] == "payments" and record["summary"] == "Deploy checkout v2.14.1"
+    assert sp.ROUTING_KEY not in kept.read_text()  # the key is a secret: never written
+    repeat_changes_nothing(repo, "pagerduty", sp.pd_change(), "--path", "/v2/change/enqueue")
+
+
+def test_pagerduty_refusals_are_one_line(repo: Path) -> None:
+    payload = {**sp.pd_trigger(), "event_action": "escalate"}
+    ran = inc("ingest", "pagerduty", "-", input=json.dumps(payload), root=repo, code=None)
+    check_refused(ran, ExitCode.INVALID, "stdin:", "event_action is 'escalate'", "trigger, acknowledge or resolve")
+    assert incidents(repo) == []
+
+
+# -- Opsgenie ---------------------------------------------------------------------------
+
+
+def test_opsgenie_create_close_acknowledge(repo: Path) -> None:
+    assert feed(repo, "opsgenie", sp.og_create())["action"] == "opened"
+    data = only(repo)
+    assert (data["title"], data["severity"], data["service"]) == (
+        "DBConnectionPoolExhausted checkout",
+        "SEV2",
+        "checkout",
+    )
+    assert data["assumed"] == ["started_at"]  # a create has no time: the receipt, recorded as observed
+    assert data["source"]["tags"] == ["checkout", "db"] and data["source"]["entity"] == "checkout-db-1"
+    repeat_changes_nothing(repo, "opsgenie", sp.og_create())
+    ack = f"/v2/alerts/{sp.ALIAS}/acknowledge?identifierType=alias"
+    assert feed(repo, "opsgenie", {"user": "alice", "source": "web"}, "--path", ack)["action"] == "acknowledged"
+    close = f"/v2/alerts/{sp.ALIAS}/close?identifierType=alias"
+    assert feed(repo, "opsgenie", {"source": "Grafana"}, "--path", close)["action"] == "mitigated"
+    assert only(repo)["status"] == "mitigated"
+    repeat_changes_nothing(repo, "opsgenie", {"source": "Grafana"}, "--path", close)
+
+
+def test_opsgenie_priority_map_is_configurable(repo: Path) -> None:
+    configure(repo, "sources:\n  opsgenie:\n    priority: {P5: SEV3}\n")
+    feed(repo, "opsgenie", sp.og_create(priority="P5"))
+    assert only(repo)["severity"] == "SEV3"
+
+
+def test_opsgenie_refuses_ids_it_never_issued(repo: Path) -> None:
+    ran = inc("ingest", "opsgenie", "-", "--path", f"/v2/alerts/{sp.ALIAS}/close", input="{}", root=repo, code=None)
+    check_refused(ran, ExitCode.INVALID, "identifierType is 'id'", "identifierType=alias")
+
+
+def test_opsgenie_webhook_reads_milliseconds_and_nanoseconds(repo: Path) -> None:
+    assert feed(repo, "opsgenie-webhook", sp.og_webhook("Create"))["action"] == "opened"
+    data = only(repo)
+    assert data["started_at"] == "2025-01-15T14:28:03.103000+00:00"  # createdAt, ms
+    assert data["severity"] == "SEV1"
+    repeat_changes_nothing(repo, "opsgenie-webhook", sp.og_webhook("Create"))
+    feed(repo, "opsgenie-webhook", sp.og_webhook("AddNote", note="failing over to the replica"))
+    assert "failing over to the replica" in only(repo)["timeline"][-1]["text"]
+    repeat_changes_nothing(repo, "opsgenie-webhook", sp.og_webhook("AddNote", note="failing over to the replica"))
+    later()
+    feed(repo, "opsgenie-webhook", sp.og_webhook("Close", updated_ns=1736952000987654321))
+    assert only(repo)["mitigated_at"] == "2025-01-15T14:40:00.987654+00:00"  # updatedAt, ns
+
+
+# -- CloudWatch ---------------------------------------------------------------------------
+
+
+def test_cloudwatch_alarm_ok_and_insufficient_data(repo: Path) -> None:
+    assert feed(repo, "cloudwatch", sp.sns(sp.cw_alarm()))["action"] == "opened"
+    data = only(repo)
+    assert data["title"] == "checkout-5xx"
+    assert data["summary"] == "Checkout answers 5xx to more than 1% of requests"
+    assert data["started_at"] == "2025-01-15T14:28:03.512000+00:00"
+    repeat_changes_nothing(repo, "cloudwatch", sp.sns(sp.cw_alarm()))
+    insufficient = sp.sns(sp.cw_alarm("INSUFFICIENT_DATA", "2025-01-15T14:35:00.000+0000"))
+    assert feed(repo, "cloudwatch", insufficient)["action"] == "noted"
+    assert "INSUFFICIENT_DATA since 2025-01-15T14:35:00+00:00" in only(repo)["timeline"][-1]["text"]
+    repeat_changes_nothing(repo, "cloudwatch", insufficient)
+    later()
+    ok = sp.sns(sp.cw_alarm("OK", "2025-01-15T14:41:07.250+0000"))
+    assert feed(repo, "cloudwatch", ok)["action"] == "mitigated"
+    assert only(repo)["mitigated_at"] == "2025-01-15T14:41:07.250000+00:00"
+
+
+def test_cloudwatch_raw_delivery_and_subscription(repo: Path) -> None:
+    assert feed(repo, "cloudwatch", sp.cw_alarm())["action"] == "opened"  # raw message delivery
+    ran = inc("ingest", "cloudwatch", "-", input=json.dumps(sp.sns_subscription()), root=repo)
+    assert "SubscribeURL https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription" in ran.stderr
+
+
+def test_cloudwatch_refuses_what_is_not_an_alarm(repo: Path) -> None:
+    other = {**sp.sns(sp.cw_alarm()), "Message": json.dumps({"hello": 1})}
+    ran = inc("ingest", "cloudwatch", "-", input=json.dumps(other), root=repo, code=None)
+    check_refused(ran, ExitCode.INVALID, "not a CloudWatch alarm")
+    ran = inc("ingest", "cloudwatch", "-", input=json.dumps(sp.sns(sp.cw_alarm("PENDING"))), root=repo, code=None)
+    check_refused(ran, ExitCode.INVALID, "NewStateValue is 'PENDING'", "ALARM, OK or INSUFFICIENT_DATA")
+
+
+# -- generic ------------------------------------------------------------------------------
+
+
+def test_generic_source_from_incli_yaml(repo: Path) -> None:
+    configure(repo, sp.GENERIC_CONFIG)
+    ran = inc("ingest", "generic:kuma", "-", input=json.dumps(sp.kuma(0)), root=repo)
+    assert ran.stdout.startswith("INC-")
+    data = only(repo)
+    assert (data["title"], data["service"], data["severity"]) == ("Checkout homepage", "checkout", "SEV2")
+    assert data["summary"] == "connect ECONNREFUSED"
+    assert data["started_at"] == "2025-01-15T14:28:03.512893+00:00"  # ISO without offset: UTC
+    repeat_changes_nothing(repo, "generic:kuma", sp.kuma(0))
+    later()
+    up = sp.kuma(1, 1736952000123456789)  # epoch nanoseconds, told by magnitude
+    assert feed(repo, "generic:kuma", up)["action"] == "mitigated"
+    assert only(repo)["mitigated_at"] == "2025-01-15T14:40:00.123456+00:00"
+    same = inc("ingest", "generic", "kuma", "-", "--json", input=json.dumps(up), root=repo)
+    assert json.loads(same.stdout)["action"] == "unchanged"
+
+
+def test_generic_refusals(repo: Path) -> None:
+    configure(repo, sp.GENERIC_CONFIG)
+    ran = inc("ingest", "generic:nope", "-", input="{}", root=repo, code=None)
+    check_refused(ran, ExitCode.INVALID, "no generic source 'nope'", "kuma")
+    ran = inc("ingest", "generic:kuma", "-", input=json.dumps(sp.kuma(2)), root=repo, code=None)
+    check_refused(ran, ExitCode.INVALID, "status (heartbeat.status) is 2", "0 (firing)", "1 (resolved)")
+    ran = inc("ingest", "generic:kuma", "-", input=json.dumps({"monitor": {}}), root=repo, code=None)
+    check_refused(ran, ExitCode.INVALID, "title (monitor.name) is not in the payload")
+
+
+def test_sources_config_is_checked(repo: Path) -> None:
+    configure(repo, "sources:\n  pagerduty:\n    routing_key: {a: b}\n")
+    ran = inc("ingest", "pagerduty", "-", input=json.dumps(sp.pd_trigger()), root=repo, code=None)
+    check_refused(ran, ExitCode.INVALID, "incli.yaml", "sources.pagerduty.routing_key", "routing_keys")
