@@ -221,7 +221,7 @@ def serve(
 
     def make_service() -> Service:
         svc = Service(repo)
-        svc.listeners.append(Hooks(svc.config, repo.root, output.warn))
+        svc.listeners.append(Hooks(svc.config, repo.root, output.warn, repo))
         return svc
 
     try:
