@@ -150,6 +150,9 @@ def _register() -> None:
     notify.register(app)
     report_cli.register(app)
     git_cli.register(app)
+    from incli.cli import catalog as catalog_cli
+
+    catalog_cli.register(app)
 
 
 _register()

@@ -105,6 +105,10 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
         pairs.append((label, shown, None))
     output.fields(pairs, title=incident.id)
 
+    from incli.cli.catalog import show_block
+
+    show_block(svc, incident)
+
     output.heading("Durations")
     spans = durations.spans(incident, svc.config.metrics)
     span_pairs: list[tuple[str, str, str | None]] = []

@@ -25,7 +25,7 @@ The facts are plain values (times as POSIX seconds) so that a repository of
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -36,7 +36,7 @@ from incli.domain.severity import unknown_key
 from incli.domain.times import parse_iso
 from incli.errors import ConfigError, InvalidInput
 
-GROUP_BY = ("severity", "service", "month", "tag")
+GROUP_BY = ("severity", "service", "month", "tag", "team")
 
 
 @dataclass(frozen=True)
@@ -345,7 +345,12 @@ def month_of(epoch: float, zone: tzinfo | None) -> str:
     return datetime.fromtimestamp(epoch, zone).strftime("%Y-%m")
 
 
-def group_keys(item: Facts, by: str, zone: tzinfo | None) -> list[str | None]:
+def group_keys(item: Facts, by: str, zone: tzinfo | None, teams: Mapping[str, str] | None = None) -> list[str | None]:
+    """The groups ``item`` counts in; ``teams`` maps a service key to its owning team (the
+    service catalog) for ``by == "team"``."""
+    if by == "team":
+        key = service_key(item.service)
+        return [(teams or {}).get(key) if key is not None else None]
     if by == "severity":
         return [item.severity]
     if by == "service":
@@ -447,6 +452,7 @@ def report(
     today: date,
     by: str | None = None,
     zone: tzinfo | None = None,
+    teams: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The whole ``inc metrics`` result as plain data (the ``--json`` shape)."""
     if by is not None and by not in GROUP_BY:
@@ -490,7 +496,7 @@ def report(
     if by is not None:
         buckets: dict[str | None, list[Facts]] = {}
         for item in chosen:
-            for key in group_keys(item, by, zone):
+            for key in group_keys(item, by, zone, teams):
                 buckets.setdefault(key, []).append(item)
 
         def order(key: str | None) -> tuple[int, Any]:
@@ -498,7 +504,7 @@ def report(
                 return (2, "")
             if by == "severity":
                 return (0, (severity_order(key), key))
-            return (0, key.lower() if by in ("service", "tag") else key)
+            return (0, key.lower() if by in ("service", "tag", "team") else key)
 
         labels: dict[str | None, str | None] = {key: key for key in buckets}
         if by == "service":  # one service, however spelled: shown as its most recent incident spells it
