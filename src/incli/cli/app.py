@@ -153,6 +153,9 @@ def _register() -> None:
     from incli.cli import catalog as catalog_cli
 
     catalog_cli.register(app)
+    from incli.cli import changes as changes_cli
+
+    changes_cli.register(app)
 
 
 _register()

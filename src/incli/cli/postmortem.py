@@ -173,7 +173,10 @@ def render(
     incident = svc.get(incident_id)
     repo_templates = svc.repo.templates_dir
     chosen = renderer.find(template, fmt.lower(), repo_templates)
-    text = renderer.render(chosen, fmt.lower(), renderer.context(incident, svc.config, svc.now()), repo_templates)
+    from incli.service.around import postmortem_context
+
+    data = {**renderer.context(incident, svc.config, svc.now()), **postmortem_context(svc, incident)}
+    text = renderer.render(chosen, fmt.lower(), data, repo_templates)
     _write(text, out, "postmortem")
 
 

@@ -152,3 +152,62 @@ def merge_file(ours: Path, base: Path, theirs: Path) -> bool:
     sides changed the same lines); False when git could not run it."""
     result = run_git(["merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base), str(theirs)])
     return result is not None and 0 <= result.returncode < 128
+
+
+# One record of ``git log``: the fields below, separated by US (0x1f), each record ended by RS (0x1e).
+_LOG_FORMAT = "%H%x1f%an%x1f%cI%x1f%P%x1f%s%x1e"
+MAX_CHANGES = 2000
+
+
+def is_work_tree(folder: Path) -> bool:
+    result = run_git(["rev-parse", "--is-inside-work-tree"], cwd=folder)
+    return result is not None and result.returncode == 0 and result.stdout.strip() == "true"
+
+
+def log_changes(folder: Path, since: str, until: str, paths: list[str]) -> list[tuple[str, str, str, str, bool]] | None:
+    """The commits (merges too) reachable from HEAD or a tag, committed between ``since`` and
+    ``until`` (ISO 8601) that touched ``paths`` (all when empty): (commit, author, committed at,
+    subject, is a merge), newest first. None when git fails. Read with argv, never a shell; git's
+    own config cannot run a program for ``git log`` (no pager, no fsmonitor)."""
+    args = [
+        "-c",
+        "core.fsmonitor=false",
+        "--no-pager",
+        "log",
+        "HEAD",
+        "--tags",
+        f"--since={since}",
+        f"--until={until}",
+        f"--max-count={MAX_CHANGES}",
+        f"--format={_LOG_FORMAT}",
+        "--no-color",
+        "--",
+        *paths,
+    ]
+    result = run_git(args, cwd=folder, timeout=30)
+    if result is None or result.returncode != 0:
+        return None
+    found = []
+    for record in result.stdout.split("\x1e"):
+        fields = record.strip("\n").split("\x1f")
+        if len(fields) != 5:
+            continue
+        commit, author, at, parents, subject = fields
+        found.append((commit, author, at, subject, len(parents.split()) > 1))
+    return found
+
+
+def tags_created(folder: Path) -> list[tuple[str, str, str, str, str]] | None:
+    """Every annotated tag (a lightweight one is only a name for a commit, listed already):
+    (name, commit it points to, created at ISO 8601, tagger, subject)."""
+    fmt = "%(refname:short)%1f%(*objectname)%1f%(creatordate:iso-strict)%1f%(taggername)%1f%(contents:subject)%1e"
+    result = run_git(["-c", "core.fsmonitor=false", "for-each-ref", "refs/tags", f"--format={fmt}"], cwd=folder)
+    if result is None or result.returncode != 0:
+        return None
+    found = []
+    for record in result.stdout.split("\x1e"):
+        fields = record.strip("\n").split("\x1f")
+        if len(fields) == 5 and fields[1]:
+            name, target, at, who, subject = fields
+            found.append((name, target, at, who, subject))
+    return found
