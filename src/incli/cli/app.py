@@ -156,6 +156,9 @@ def _register() -> None:
     from incli.cli import changes as changes_cli
 
     changes_cli.register(app)
+    from incli.cli import gate as gate_cli
+
+    gate_cli.register(app)
 
 
 _register()
