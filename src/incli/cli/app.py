@@ -159,6 +159,9 @@ def _register() -> None:
     from incli.cli import gate as gate_cli
 
     gate_cli.register(app)
+    from incli.cli import search as search_cli
+
+    search_cli.register(app)
 
 
 _register()

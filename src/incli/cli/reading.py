@@ -137,6 +137,10 @@ def show(ctx: typer.Context, incident_id: RequiredId, json: JsonOption = False) 
     rows = [[output.local(e.at), e.kind, e.by or "-", e.text] for e in incident.timeline]
     output.table(["When", "What", "Who", "Text"], rows, empty="(empty)")
 
+    from incli.cli.search import show_block as related_block
+
+    related_block(svc, incident)
+
     from incli.cli.postmortem import followups
 
     pairs = followups(svc, incident)

@@ -32,6 +32,7 @@ from typing import Any
 
 from incli.domain.model import TIME_FIELDS, Incident, assumed_times, service_key
 from incli.domain.postmortem import action_overdue, state_of_postmortem
+from incli.domain.search import duplicate_of
 from incli.domain.severity import unknown_key
 from incli.domain.times import parse_iso
 from incli.errors import ConfigError, InvalidInput
@@ -90,6 +91,8 @@ class Facts:
     actions: tuple[tuple[str, str | None], ...]  # (status, due date text)
     # Times nobody gave (the incident's ``assumed:``): real for listing, left out of metrics.
     derived: tuple[str, ...] = ()
+    # Linked as a duplicate of another incident (inc link --as duplicate): left out of metrics.
+    duplicate: bool = False
 
     def time(self, name: str) -> float | None:
         return self.times[TIME_INDEX[name]]
@@ -114,6 +117,7 @@ class Facts:
             self.postmortem_published_at,
             self.actions,
             self.derived,
+            self.duplicate,
         )
 
 
@@ -142,7 +146,7 @@ def facts_tuple_ok(values: Any) -> bool:
     """Is this exactly what ``Facts.to_tuple`` makes (a cached copy of unknown origin)?"""
     if type(values) is not tuple or len(values) != len(Facts.__slots__):
         return False
-    ident, title, severity, status, service, tags, drill, times, pm_state, pm_published, actions, derived = values
+    ident, title, severity, status, service, tags, drill, times, pm_state, pm_published, actions, derived, dup = values
     return (
         _text(ident)
         and _text(title)
@@ -160,6 +164,7 @@ def facts_tuple_ok(values: Any) -> bool:
         and all(type(a) is tuple and len(a) == 2 and _text(a[0]) and (a[1] is None or _text(a[1])) for a in actions)
         and _texts(derived)
         and all(name in TIME_INDEX for name in derived)
+        and type(dup) is bool
     )
 
 
@@ -192,6 +197,7 @@ def facts_from_incident(incident: Incident) -> Facts:
         postmortem_published_at=pm_published,
         actions=tuple(actions),
         derived=derived,
+        duplicate=duplicate_of(incident) is not None,
     )
 
 
@@ -329,6 +335,8 @@ class Scope:
 
     def admits(self, item: Facts) -> bool:
         if item.drill and not self.include_drills:
+            return False
+        if item.duplicate:  # counted once, as its original
             return False
         if self.severity is not None and item.severity != self.severity:
             return False

@@ -61,7 +61,9 @@ FIELD_ORDER = (
 #   assumed     the milestones nobody gave, filled in so the incident is complete (e.g.
 #               [started_at, detected_at] after inc open without --started-at or
 #               --detected-at); metrics leave them out (domain/metrics.py)
-EXTENSION_ORDER: list[str] = ["postmortem", "actions", "source", "assumed"]
+#   links       links to other incidents ([{id, as: duplicate|duplicated-by|caused-by|caused|related}],
+#               domain/search.py); a duplicate is left out of metrics
+EXTENSION_ORDER: list[str] = ["postmortem", "actions", "source", "assumed", "links"]
 # The lifecycle times in the order a person reads them, with their labels (inc show, the report).
 MILESTONE_LABELS = (
     ("started_at", "Impact started"),

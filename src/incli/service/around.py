@@ -24,7 +24,15 @@ def postmortem_context(svc: Any, incident: Incident) -> dict[str, Any]:
 
     zone = svc.config.zone
     found = before_impact(svc, incident, WINDOW)
+    from incli.service.search import related
+
+    previous = []
+    for other in related(svc, incident, 5):
+        if other["score"] >= 1:  # a shared alert, fingerprint, service or link; not text alone
+            started = svc.store.load(other["id"]).started_at
+            previous.append({**other, "date": _local(started, zone).strftime("%Y-%m-%d")})
     return {
+        "previous_occurrences": previous,
         "changes": [
             {
                 **change.to_json(),
