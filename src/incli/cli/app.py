@@ -162,6 +162,9 @@ def _register() -> None:
     from incli.cli import search as search_cli
 
     search_cli.register(app)
+    from incli.cli import runbooks as runbooks_cli
+
+    runbooks_cli.register(app)
 
 
 _register()

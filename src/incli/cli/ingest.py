@@ -61,6 +61,10 @@ def alertmanager(
         return
     output.data(result.incident_id)
     output.info(result.message)
+    if result.action == "opened":
+        from incli.cli.runbooks import say_runbook
+
+        say_runbook(service(ctx), result.incident_id)
 
 
 def _check_token(token: str) -> None:

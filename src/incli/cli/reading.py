@@ -225,6 +225,9 @@ def status(ctx: typer.Context, json: JsonOption = False) -> None:
         styles=styles,
         title=f"{len(active)} active incident{'s' if len(active) != 1 else ''}",
     )
+    from incli.cli.runbooks import status_block
+
+    status_block(svc, active)
     action_summary(svc)
 
 

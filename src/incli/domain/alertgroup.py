@@ -106,6 +106,11 @@ def opened_incident(
     }
     if notification.external_url:
         source["external_url"] = notification.external_url
+    # runbook_url annotations: one pointing into the repository attaches that runbook (inc runbook).
+    urls = [a.annotations.get("runbook_url", "").strip() for a in notification.alerts]
+    urls = list(dict.fromkeys(u for u in urls if u and len(u) <= 1000))[:10]
+    if urls:
+        source["runbook_urls"] = urls
     incident = Incident(
         id="",
         title=title,

@@ -25,6 +25,8 @@ from incli.domain.hooks import Hook, parse_hooks
 from incli.domain.metrics import DEFAULT_METRICS, MetricDef, metric_defs
 from incli.domain.model import UNKNOWN_SEVERITY
 from incli.domain.rules import Rule, parse_rules
+from incli.domain.runbooks import RunbookSettings
+from incli.domain.runbooks import settings_from_config as runbook_settings
 from incli.domain.severity import DEFAULT_SEVERITIES, Severities, Severity, unknown_key
 from incli.domain.times import parse_duration, zone_named
 from incli.errors import ConfigError, InvalidInput
@@ -46,6 +48,8 @@ TOP_LEVEL_KEYS = (
     "report",
     "import",
     "defaults",
+    "runbooks",
+    "checklists",
 )
 SEVERITY_KEYS = ("id", "name", "description", "response_time", "escalate_to", "update_every")
 
@@ -98,6 +102,8 @@ class Config(Severities):
     report: ReportSettings = field(default_factory=ReportSettings)
     pagerduty_import: PagerDutyImport = field(default_factory=PagerDutyImport)
     defaults: Defaults = field(default_factory=Defaults)
+    # runbooks: (by severity and alert name) and checklists: (domain/runbooks.py)
+    runbooks: RunbookSettings = field(default_factory=RunbookSettings)
     # The file as written, for writing it back; nothing reads settings from it.
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -163,6 +169,7 @@ def config_from_dict(data: Any) -> Config:
         report=_report(data.get("report")),
         pagerduty_import=_pagerduty_import(data.get("import"), scale),
         defaults=_defaults(data.get("defaults"), scale),
+        runbooks=runbook_settings(data.get("runbooks"), data.get("checklists"), scale),
         raw=data,
     )
 

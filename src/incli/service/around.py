@@ -31,7 +31,11 @@ def postmortem_context(svc: Any, incident: Incident) -> dict[str, Any]:
         if other["score"] >= 1:  # a shared alert, fingerprint, service or link; not text alone
             started = svc.store.load(other["id"]).started_at
             previous.append({**other, "date": _local(started, zone).strftime("%Y-%m-%d")})
+    from incli.domain.runbooks import checklist_summary
+
+    summary = checklist_summary(incident, svc.now())
     return {
+        "checklist": {"summary": summary} if summary else None,
         "previous_occurrences": previous,
         "changes": [
             {

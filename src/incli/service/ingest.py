@@ -85,6 +85,9 @@ def ingest(svc: Service, notification: am.Notification, deferred: list[Event] | 
                 )
             else:
                 incident = alertgroup.opened_incident(notification, settings, svc.config, received)
+                from incli.service.runbooks import attach_checklist
+
+                attach_checklist(incident, svc.config)
                 created = svc.store.create(incident)
                 assert created is not None
                 events.append(("opened", incident, [created]))
