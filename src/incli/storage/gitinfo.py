@@ -211,3 +211,52 @@ def tags_created(folder: Path) -> list[tuple[str, str, str, str, str]] | None:
             name, target, at, who, subject = fields
             found.append((name, target, at, who, subject))
     return found
+
+
+def commit_to_branch(top: Path, branch: str, files: dict[str, bytes], message: str) -> str:
+    """Commit ``files`` (path relative to ``top`` -> content) on top of HEAD to ``branch``
+    (created or moved forward), without touching the work tree, the index or the checked-out
+    branch: git's plumbing with an index of its own. Returns the commit; OSError with git's
+    reason when it cannot."""
+    import tempfile
+
+    def step(args: list[str], env: dict[str, str] | None = None, data: bytes | None = None) -> str:
+        try:
+            result = subprocess.run(
+                ["git", *args],
+                cwd=top,
+                input=data,
+                capture_output=True,
+                timeout=30,
+                check=False,
+                env={**os.environ, **(env or {})},
+            )
+        except (FileNotFoundError, subprocess.TimeoutExpired):
+            raise OSError("git is not installed or did not answer") from None
+        if result.returncode != 0:
+            why = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise OSError(f"git {args[0]} failed: {why[0] if why else result.returncode}")
+        return result.stdout.decode("utf-8", "replace").strip()
+
+    if step(["check-ref-format", "--branch", branch]) != branch:
+        raise OSError(f"{branch!r} is not a branch name")
+    head = step(["rev-parse", "--verify", "HEAD^{commit}"])
+    existing = run_git(["rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}"], cwd=top)
+    parent = existing.stdout.strip() if existing is not None and existing.returncode == 0 else head
+    with tempfile.TemporaryDirectory(prefix="incli-pr-") as folder:
+        env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+        step(["read-tree", parent], env)
+        for name, data in files.items():
+            blob = step(["hash-object", "-w", "--stdin"], data=data)
+            step(["update-index", "--add", "--cacheinfo", f"100644,{blob},{name}"], env)
+        tree = step(["write-tree"], env)
+        commit = step(["commit-tree", tree, "-p", parent, "-m", message])
+    step(
+        [
+            "update-ref",
+            f"refs/heads/{branch}",
+            commit,
+            parent if existing is not None and existing.returncode == 0 else "",
+        ]
+    )
+    return commit
