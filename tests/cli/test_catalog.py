@@ -158,3 +158,11 @@ def test_any_yaml_shape_is_a_catalog_or_problems_never_a_crash(data: object) -> 
         for item in catalog.services:
             assert isinstance(item.name, str)
             assert all(isinstance(o, str) for o in item.owners)
+
+
+def test_the_report_names_owners_and_tier(repo: Path, tmp_path: Path) -> None:
+    write_catalog(repo)
+    ident = open_incident(repo, "Card payments fail", "payments")
+    inc("report", "-o", tmp_path / "site")
+    page = (tmp_path / "site" / "incidents" / f"{ident}.html").read_text()
+    assert "<dt>Owners</dt><dd>alice, bob (team payments)</dd>" in page and "<dt>Tier</dt><dd>1</dd>" in page
