@@ -7,7 +7,10 @@ than two seconds ago is indexed but recorded as unsettled, so it is read again n
 coarse clock could give its next change the same timestamps). A missing, corrupt or older
 index (``PRAGMA user_version``) is rebuilt from the files.
 
-Tables: ``files`` (name, stat key, id), ``meta`` (what related incidents compare: service,
+When the digest of the whole scan (every name and stat key) is the one recorded at the last
+refresh, and every file had settled then, nothing is compared file by file.
+
+Tables: ``files`` (name, stat key, id), ``state`` (that digest), ``meta`` (what related incidents compare: service,
 impact start, alert names and fingerprints) and ``docs`` (FTS5 over title, summary, timeline
 and postmortem, Porter-stemmed; ranked with bm25).
 """
@@ -15,6 +18,7 @@ and postmortem, Porter-stemmed; ranked with bm25).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sqlite3
 import time
@@ -25,22 +29,24 @@ from incli.domain import search as ds
 from incli.domain.model import Incident, service_key
 from incli.storage.index import SETTLE_SECONDS, StatKey, changed_at, scan
 
-FORMAT = 1
+FORMAT = 3
 NAME = "search.sqlite"
 BULK = 64  # more changed files than this: read them all through the derived index
 WEIGHTS = (8.0, 4.0, 1.0, 2.0)  # title, summary, timeline, postmortem (bm25 column weights)
 
 SCHEMA = """
 CREATE TABLE files (name TEXT PRIMARY KEY, stat TEXT NOT NULL, id TEXT);
-CREATE TABLE meta (id TEXT PRIMARY KEY, title TEXT, service TEXT, started REAL,
-                   alerts TEXT, fingerprints TEXT);
+CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT);  -- folder: the digest of the whole scan
+CREATE TABLE meta (n INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, title TEXT, service TEXT,
+                   started REAL, alerts TEXT, fingerprints TEXT);
 CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, summary, timeline, postmortem,
                                      tokenize = 'porter unicode61 remove_diacritics 2');
+-- docs.rowid is meta.n: a row is found and removed by its rowid, never by scanning docs
 """
 
 
 def _stat_text(key: StatKey, settled: bool) -> str:
-    return ",".join(str(k) for k in key) if settled else "unsettled"
+    return f"{key[0]},{key[1]},{key[2]},{key[3]}" if settled else "unsettled"
 
 
 class SearchIndex:
@@ -96,12 +102,16 @@ class SearchIndex:
     ) -> None:
         """Bring the index up to date with the incident folder."""
         keys = scan(self.folder) if self.folder.is_dir() else {}
-        recorded = dict(db.execute("SELECT name, stat FROM files").fetchall())
         settled_before = (time.time() - SETTLE_SECONDS) * 1e9
+        # The whole folder at once: unchanged since the last refresh (every file settled then), done.
+        digest = hashlib.blake2b(repr(sorted(keys.items())).encode(), digest_size=16).hexdigest()
+        row = db.execute("SELECT value FROM state WHERE key = 'folder'").fetchone()
+        if row is not None and row[0] == digest:
+            return
+        recorded = dict(db.execute("SELECT name, stat FROM files").fetchall())
         stale = [n for n, k in keys.items() if recorded.get(n) != _stat_text(k, True)]
         gone = [n for n in recorded if n not in keys]
-        if not stale and not gone:
-            return
+        settled = all(changed_at(k) < settled_before for k in keys.values())
         incidents: dict[str, Incident | None] = {}
         if len(stale) > BULK:
             by_name = {f"{i.id}.yaml": i for i in read_all()}
@@ -109,38 +119,46 @@ class SearchIndex:
         for name in stale:
             if incidents.get(name) is None:
                 incidents[name] = read_one(self.folder / name)
+        empty = not recorded
         with db:
             for name in gone:
                 self._forget(db, name)
             for name in stale:
-                self._forget(db, name)
+                if not empty:
+                    self._forget(db, name)
                 incident = incidents.get(name)
-                settled = changed_at(keys[name]) < settled_before
                 db.execute(
                     "INSERT INTO files (name, stat, id) VALUES (?, ?, ?)",
-                    (name, _stat_text(keys[name], settled), incident.id if incident else None),
+                    (
+                        name,
+                        _stat_text(keys[name], changed_at(keys[name]) < settled_before),
+                        incident.id if incident else None,
+                    ),
                 )
                 if incident is not None:
                     self._add(db, incident)
+            db.execute("INSERT OR REPLACE INTO state (key, value) VALUES ('folder', ?)", (digest if settled else "",))
 
     @staticmethod
-    def _forget(db: sqlite3.Connection, name: str) -> None:
+    def _drop_id(db: sqlite3.Connection, ident: str) -> None:
+        row = db.execute("SELECT n FROM meta WHERE id = ?", (ident,)).fetchone()
+        if row:
+            db.execute("DELETE FROM docs WHERE rowid = ?", (row[0],))
+            db.execute("DELETE FROM meta WHERE n = ?", (row[0],))
+
+    @classmethod
+    def _forget(cls, db: sqlite3.Connection, name: str) -> None:
         row = db.execute("SELECT id FROM files WHERE name = ?", (name,)).fetchone()
         if row and row[0]:
-            db.execute("DELETE FROM docs WHERE id = ?", (row[0],))
-            db.execute("DELETE FROM meta WHERE id = ?", (row[0],))
+            cls._drop_id(db, row[0])
         db.execute("DELETE FROM files WHERE name = ?", (name,))
 
-    @staticmethod
-    def _add(db: sqlite3.Connection, incident: Incident) -> None:
+    @classmethod
+    def _add(cls, db: sqlite3.Connection, incident: Incident) -> None:
         doc = ds.document(incident)
-        db.execute("DELETE FROM docs WHERE id = ?", (incident.id,))  # the same id in two files: one row
-        db.execute(
-            "INSERT INTO docs (id, title, summary, timeline, postmortem) VALUES (?, ?, ?, ?, ?)",
-            (incident.id, *(doc[f] for f in ds.FIELDS)),
-        )
-        db.execute(
-            "INSERT OR REPLACE INTO meta (id, title, service, started, alerts, fingerprints) VALUES (?, ?, ?, ?, ?, ?)",
+        cls._drop_id(db, incident.id)  # the same id in two files: one row
+        cursor = db.execute(
+            "INSERT INTO meta (id, title, service, started, alerts, fingerprints) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 incident.id,
                 incident.title,
@@ -149,6 +167,10 @@ class SearchIndex:
                 "\n".join(ds.alert_names(incident)),
                 "\n".join(ds.fingerprints(incident)),
             ),
+        )
+        db.execute(
+            "INSERT INTO docs (rowid, id, title, summary, timeline, postmortem) VALUES (?, ?, ?, ?, ?, ?)",
+            (cursor.lastrowid, incident.id, *(doc[f] for f in ds.FIELDS)),
         )
 
     @staticmethod
