@@ -72,7 +72,7 @@ def test_search_finds_a_phrase_in_one_postmortem_among_thousands(big: Path) -> N
     assert len(found) == 1
     table = inc("search", PHRASE, root=big).stdout
     assert "INC-20240301-needle" in table and "postmortem" in table
-    assert (big / ".incli" / "search.sqlite").is_file()
+    assert (big / ".incli" / "index-search.sqlite").is_file()
     stemmed = inc("search", "storms", "--json", root=big).json
     assert [r["id"] for r in stemmed] == ["INC-20240301-needle"]
 
@@ -94,7 +94,7 @@ def test_the_index_follows_edits_deletions_and_its_own_loss(big: Path) -> None:
         assert inc("search", "ledger", "--json", root=big).json == []
     finally:
         needle.write_text(original)
-    index = big / ".incli" / "search.sqlite"
+    index = big / ".incli" / "index-search.sqlite"
     index.write_bytes(b"not a database at all")
     assert inc("search", PHRASE, "--json", root=big).json[0]["id"] == "INC-20240301-needle"
 

@@ -24,10 +24,15 @@ def postmortem_context(svc: Any, incident: Incident) -> dict[str, Any]:
 
     zone = svc.config.zone
     found = before_impact(svc, incident, WINDOW)
+    from incli.errors import IncError
     from incli.service.search import related
 
     previous = []
-    for other in related(svc, incident, 5):
+    try:
+        like = related(svc, incident, 5)
+    except IncError:  # the search index is a cache (e.g. a read-only clone): render without it
+        like = []
+    for other in like:
         if other["score"] >= 1:  # a shared alert, fingerprint, service or link; not text alone
             started = svc.store.load(other["id"]).started_at
             previous.append({**other, "date": _local(started, zone).strftime("%Y-%m-%d")})

@@ -1,4 +1,4 @@
-"""The derived full-text index of the incidents: SQLite FTS5 in ``.incli/search.sqlite``.
+"""The derived full-text index of the incidents: SQLite FTS5 in ``.incli/index-search.sqlite``.
 
 Like the index of storage/index.py it is a cache of the files, never committed: on every use
 the incident folder is scanned, and every file whose stat key (mtime_ns, ctime_ns, size, inode)
@@ -30,7 +30,7 @@ from incli.domain.model import Incident, service_key
 from incli.storage.index import SETTLE_SECONDS, StatKey, changed_at, scan
 
 FORMAT = 3
-NAME = "search.sqlite"
+NAME = "index-search.sqlite"
 BULK = 64  # more changed files than this: read them all through the derived index
 WEIGHTS = (8.0, 4.0, 1.0, 2.0)  # title, summary, timeline, postmortem (bm25 column weights)
 
