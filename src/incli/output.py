@@ -421,6 +421,19 @@ def fields(pairs: Sequence[tuple[str, str, str | None]], title: str | None = Non
     out.print(grid)
 
 
+def markdown(text: str) -> None:
+    """A Markdown document (a runbook) rendered for the terminal; plain text in a pipe. Control
+    characters are shown as escapes and links are never made terminal hyperlinks."""
+    out = console()
+    if not out.is_terminal:
+        sys.stdout.write(visible(text).rstrip("\n") + "\n")
+        sys.stdout.flush()
+        return
+    from rich.markdown import Markdown
+
+    out.print(Markdown(visible(text), hyperlinks=False))
+
+
 def heading(text: str) -> None:
     from rich.text import Text
 

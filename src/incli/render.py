@@ -314,6 +314,12 @@ def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]
         "actions": actions,
         "none_recorded": NONE_RECORDED,
         "generated_at": _local(now, tz).strftime("%Y-%m-%d %H:%M"),
+        # What the repository knows around the incident (service/around.py fills them in for
+        # inc postmortem render; empty elsewhere, so a template may always name them).
+        "changes": [],
+        "changes_window": "24 hours",
+        "previous_occurrences": [],
+        "checklist": None,
         **texts,
         **sections,
         "postmortem": post,

@@ -152,6 +152,21 @@ def _register() -> None:
     report_cli.register(app)
     statuspage_cli.register(app)
     git_cli.register(app)
+    from incli.cli import catalog as catalog_cli
+
+    catalog_cli.register(app)
+    from incli.cli import changes as changes_cli
+
+    changes_cli.register(app)
+    from incli.cli import gate as gate_cli
+
+    gate_cli.register(app)
+    from incli.cli import search as search_cli
+
+    search_cli.register(app)
+    from incli.cli import runbooks as runbooks_cli
+
+    runbooks_cli.register(app)
 
 
 _register()

@@ -83,6 +83,10 @@ def _ingest(ctx: typer.Context, name: str, source: str, json: bool, path: str | 
     if result.incident_id:
         output.data(result.incident_id)
     output.info(result.message)
+    if result.action == "opened" and result.incident_id:
+        from incli.cli.runbooks import say_runbook
+
+        say_runbook(service(ctx), result.incident_id)
 
 
 @ingest_app.command("alertmanager")

@@ -83,6 +83,9 @@ def open_incident(
         output.json_out(incident.to_json())
     else:
         output.data(incident.id)
+    from incli.cli.runbooks import say_runbook
+
+    say_runbook(service(ctx), incident.id)
 
 
 def _transition_command(action: str, doc: str, past: str):  # type: ignore[no-untyped-def]

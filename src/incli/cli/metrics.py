@@ -205,7 +205,8 @@ def metrics(
         str | None,
         typer.Option(
             "--by",
-            help="Also group by severity, service, month or tag (an incident with several tags counts in each).",
+            help="Also group by severity, service, month, tag (an incident with several tags counts in each) or team "
+            "(the owning team of its service in catalog.yaml).",
             metavar="FIELD",
         ),
     ] = None,

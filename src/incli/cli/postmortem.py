@@ -182,8 +182,51 @@ def render(
     incident = svc.get(incident_id)
     repo_templates = svc.repo.templates_dir
     chosen = renderer.find(template, fmt.lower(), repo_templates)
-    text = renderer.render(chosen, fmt.lower(), renderer.context(incident, svc.config, svc.now()), repo_templates)
+    from incli.service.around import postmortem_context
+
+    data = {**renderer.context(incident, svc.config, svc.now()), **postmortem_context(svc, incident)}
+    text = renderer.render(chosen, fmt.lower(), data, repo_templates)
     _write(text, out, "postmortem")
+
+
+@app.command("pr")
+def pull_request(
+    ctx: typer.Context,
+    incident_id: RequiredId,
+    no_gh: Annotated[bool, typer.Option("--no-gh", help="Do not use the gh CLI even when installed.")] = False,
+    json: JsonOption = False,
+) -> None:
+    """Put the postmortem up for review: a branch postmortem/ID with the incident and the rendered
+    postmortem, and a pull request through gh (reviewers: the service's owners in catalog.yaml);
+    without gh, the branch and a body file to open one with."""
+    from incli import render as renderer
+    from incli.service.around import postmortem_context
+    from incli.service.review import postmortem_pr
+
+    svc = service(ctx)
+    incident = svc.get(incident_id)
+    repo_templates = svc.repo.templates_dir
+    chosen = renderer.find(None, "md", repo_templates)
+    data = {**renderer.context(incident, svc.config, svc.now()), **postmortem_context(svc, incident)}
+    text = renderer.render(chosen, "md", data, repo_templates)
+    made = postmortem_pr(svc, incident.id, text, use_gh=not no_gh)
+    if json:
+        output.json_out(made.to_json())
+        return
+    if made.gh:
+        output.data(made.url or made.branch)
+        output.info(
+            f"pull request opened from {made.branch}"
+            + (f"; reviewers: {', '.join(made.reviewers)}" if made.reviewers else "")
+        )
+        return
+    output.data(made.branch)
+    output.info(f"branch {made.branch} holds the postmortem ({made.commit[:10]}); pull request body: {made.body_file}")
+    reviewers = "".join(f" --reviewer {name}" for name in made.reviewers)
+    output.info(
+        f"push it and open the request, e.g.: git push -u origin {made.branch} && gh pr create --head {made.branch} "
+        f"--body-file {made.body_file}{reviewers}"
+    )
 
 
 @app.command("templates")

@@ -148,6 +148,10 @@ def _show(svc: Any, incident: Incident) -> None:
         pairs.append((label, shown, None))
     output.fields(pairs, title=incident.id)
 
+    from incli.cli.catalog import show_block
+
+    show_block(svc, incident)
+
     output.heading("Durations")
     spans = durations.spans(incident, svc.config.metrics)
     span_pairs: list[tuple[str, str, str | None]] = []
@@ -175,6 +179,10 @@ def _show(svc: Any, incident: Incident) -> None:
     output.heading("Timeline")
     rows = [[output.local(e.at), e.kind, e.by or "-", e.text] for e in incident.timeline]
     output.table(TIMELINE_COLUMNS, rows, empty="(empty)")
+
+    from incli.cli.search import show_block as related_block
+
+    related_block(svc, incident)
 
     from incli.cli.postmortem import followups
 
@@ -268,6 +276,9 @@ def status(ctx: typer.Context, limit: LimitOption = None, quiet: QuietOption = F
         title=f"{len(active)} active incident{'s' if len(active) != 1 else ''}",
         total=len(active),
     )
+    from incli.cli.runbooks import status_block
+
+    status_block(svc, active)
     action_summary(svc)
 
 

@@ -34,11 +34,14 @@ def init(
 
 
 def validate(ctx: typer.Context, json: JsonOption = False) -> None:
-    """Check every incident file; exits non-zero on any finding (fit for CI)."""
+    """Check every incident file and catalog.yaml; exits non-zero on any finding (fit for CI)."""
+    from incli.service.catalog import validate_notes
     from incli.service.validate import validate as run_checks
 
     repo = state(ctx).repository()
     count, findings = run_checks(repo)
+    for note in validate_notes(repo):
+        output.info(note)
     if json:
         output.json_out({"files": count, "findings": [f.to_json() for f in findings]})
     else:

@@ -132,6 +132,11 @@ def opened_incident(
     if notification.truncated_alerts > 0:
         source["truncated"] = notification.truncated_alerts
     source.update(notification.details)
+    # runbook_url annotations: one pointing into the repository attaches that runbook (inc runbook).
+    urls = [a.annotations.get("runbook_url", "").strip() for a in notification.alerts]
+    urls = list(dict.fromkeys(u for u in urls if u and len(u) <= 1000))[:10]
+    if urls:
+        source["runbook_urls"] = urls
     incident = Incident(
         id="",
         title=title,

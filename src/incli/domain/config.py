@@ -27,6 +27,8 @@ from incli.domain.hooks import Hook, parse_hooks
 from incli.domain.metrics import DEFAULT_METRICS, MetricDef, metric_defs
 from incli.domain.model import UNKNOWN_SEVERITY
 from incli.domain.rules import Rule, parse_rules
+from incli.domain.runbooks import RunbookSettings
+from incli.domain.runbooks import settings_from_config as runbook_settings
 from incli.domain.severity import DEFAULT_SEVERITIES, Severities, Severity, unknown_key
 from incli.domain.times import parse_duration, zone_named
 from incli.errors import ConfigError, InvalidInput
@@ -50,6 +52,8 @@ TOP_LEVEL_KEYS = (
     "import",
     "defaults",
     "statuspage",
+    "runbooks",
+    "checklists",
 )
 SEVERITY_KEYS = ("id", "name", "description", "response_time", "escalate_to", "update_every")
 
@@ -120,6 +124,8 @@ class Config(Severities):
     cstate_import: SeverityMap = field(default_factory=lambda: SeverityMap(dict(DEFAULT_CSTATE_SEVERITY), None))
     defaults: Defaults = field(default_factory=Defaults)
     statuspage: sp.Settings = field(default_factory=sp.Settings)
+    # runbooks: (by severity and alert name) and checklists: (domain/runbooks.py)
+    runbooks: RunbookSettings = field(default_factory=RunbookSettings)
     # The file as written, for writing it back; nothing reads settings from it.
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -191,6 +197,7 @@ def config_from_dict(data: Any) -> Config:
         cstate_import=_severity_map(data.get("import"), "cstate", "severity", DEFAULT_CSTATE_SEVERITY, None, scale),
         defaults=_defaults(data.get("defaults"), scale),
         statuspage=sp.settings_from_config(data.get("statuspage"), scale),
+        runbooks=runbook_settings(data.get("runbooks"), data.get("checklists"), scale),
         raw=data,
     )
 

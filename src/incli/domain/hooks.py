@@ -69,6 +69,7 @@ EVENT_PHRASES = {
     "ack_overdue": "acknowledgement overdue",
     "update_overdue": "stakeholder update overdue",
     "action_overdue": "action item overdue",
+    "task_overdue": "checklist task overdue",
     "rule_triggered": "rule triggered",
 }
 

@@ -25,18 +25,19 @@ The facts are plain values (times as POSIX seconds) so that a repository of
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from incli.domain.model import TIME_FIELDS, Incident, assumed_times, service_key
 from incli.domain.postmortem import action_overdue, state_of_postmortem
+from incli.domain.search import duplicate_of
 from incli.domain.severity import unknown_key
 from incli.domain.times import parse_iso
 from incli.errors import ConfigError, InvalidInput
 
-GROUP_BY = ("severity", "service", "month", "tag")
+GROUP_BY = ("severity", "service", "month", "tag", "team")
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class Facts:
     actions: tuple[tuple[str, str | None], ...]  # (status, due date text)
     # Times nobody gave (the incident's ``assumed:``): real for listing, left out of metrics.
     derived: tuple[str, ...] = ()
+    # Linked as a duplicate of another incident (inc link --as duplicate): left out of metrics.
+    duplicate: bool = False
 
     def time(self, name: str) -> float | None:
         return self.times[TIME_INDEX[name]]
@@ -114,6 +117,7 @@ class Facts:
             self.postmortem_published_at,
             self.actions,
             self.derived,
+            self.duplicate,
         )
 
 
@@ -142,7 +146,7 @@ def facts_tuple_ok(values: Any) -> bool:
     """Is this exactly what ``Facts.to_tuple`` makes (a cached copy of unknown origin)?"""
     if type(values) is not tuple or len(values) != len(Facts.__slots__):
         return False
-    ident, title, severity, status, service, tags, drill, times, pm_state, pm_published, actions, derived = values
+    ident, title, severity, status, service, tags, drill, times, pm_state, pm_published, actions, derived, dup = values
     return (
         _text(ident)
         and _text(title)
@@ -160,6 +164,7 @@ def facts_tuple_ok(values: Any) -> bool:
         and all(type(a) is tuple and len(a) == 2 and _text(a[0]) and (a[1] is None or _text(a[1])) for a in actions)
         and _texts(derived)
         and all(name in TIME_INDEX for name in derived)
+        and type(dup) is bool
     )
 
 
@@ -192,6 +197,7 @@ def facts_from_incident(incident: Incident) -> Facts:
         postmortem_published_at=pm_published,
         actions=tuple(actions),
         derived=derived,
+        duplicate=duplicate_of(incident) is not None,
     )
 
 
@@ -330,6 +336,8 @@ class Scope:
     def admits(self, item: Facts) -> bool:
         if item.drill and not self.include_drills:
             return False
+        if item.duplicate:  # counted once, as its original
+            return False
         if self.severity is not None and item.severity != self.severity:
             return False
         if self.service is not None and service_key(item.service) != service_key(self.service):
@@ -345,7 +353,12 @@ def month_of(epoch: float, zone: tzinfo | None) -> str:
     return datetime.fromtimestamp(epoch, zone).strftime("%Y-%m")
 
 
-def group_keys(item: Facts, by: str, zone: tzinfo | None) -> list[str | None]:
+def group_keys(item: Facts, by: str, zone: tzinfo | None, teams: Mapping[str, str] | None = None) -> list[str | None]:
+    """The groups ``item`` counts in; ``teams`` maps a service key to its owning team (the
+    service catalog) for ``by == "team"``."""
+    if by == "team":
+        key = service_key(item.service)
+        return [(teams or {}).get(key) if key is not None else None]
     if by == "severity":
         return [item.severity]
     if by == "service":
@@ -447,6 +460,7 @@ def report(
     today: date,
     by: str | None = None,
     zone: tzinfo | None = None,
+    teams: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The whole ``inc metrics`` result as plain data (the ``--json`` shape)."""
     if by is not None and by not in GROUP_BY:
@@ -490,7 +504,7 @@ def report(
     if by is not None:
         buckets: dict[str | None, list[Facts]] = {}
         for item in chosen:
-            for key in group_keys(item, by, zone):
+            for key in group_keys(item, by, zone, teams):
                 buckets.setdefault(key, []).append(item)
 
         def order(key: str | None) -> tuple[int, Any]:
@@ -498,7 +512,7 @@ def report(
                 return (2, "")
             if by == "severity":
                 return (0, (severity_order(key), key))
-            return (0, key.lower() if by in ("service", "tag") else key)
+            return (0, key.lower() if by in ("service", "tag", "team") else key)
 
         labels: dict[str | None, str | None] = {key: key for key in buckets}
         if by == "service":  # one service, however spelled: shown as its most recent incident spells it

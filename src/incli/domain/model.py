@@ -63,7 +63,10 @@ FIELD_ORDER = (
 #               --detected-at); metrics leave them out (domain/metrics.py)
 #   public_title  the title the status page shows (inc open --public-title, inc public-title)
 #   private       true: the incident never appears on the status page (inc open --private, inc private)
-EXTENSION_ORDER: list[str] = ["postmortem", "actions", "source", "assumed", "public_title", "private"]
+#   links       links to other incidents ([{id, as: duplicate|duplicated-by|caused-by|caused|related}],
+#               domain/search.py); a duplicate is left out of metrics
+#   tasks       the response checklist's tasks ([{id, title, due_at, done_at, by}], domain/runbooks.py)
+EXTENSION_ORDER: list[str] = ["postmortem", "actions", "source", "assumed", "public_title", "private", "links", "tasks"]
 # The lifecycle times in the order a person reads them, with their labels (inc show, the report).
 MILESTONE_LABELS = (
     ("started_at", "Impact started"),

@@ -220,6 +220,27 @@ def parse_time(text: str, now: datetime) -> datetime:
     return accepted(parsed, raw)
 
 
+def parse_future(text: str, now: datetime) -> datetime:
+    """A time ahead of ``now`` (a freeze's end): ``2h`` or ``in 2h`` from now, ``18:00`` at its
+    next occurrence, or any time ``parse_time`` reads; refused unless it is after ``now``."""
+    raw = str(text).strip()
+    spec = raw[3:].strip() if raw.lower().startswith("in ") else raw
+    if spec[:1].isdigit() and spec[-1:].isalpha() and not _CLOCK.match(spec) and parse_iso(spec) is None:
+        try:
+            return now.astimezone() + parse_duration(spec)
+        except InvalidInput:
+            pass
+    clock = _CLOCK.match(raw)
+    if clock:
+        local_now = now.astimezone()
+        candidate = _clock_today(clock, local_now)
+        return candidate if candidate > local_now else _clock_today(clock, local_now + timedelta(days=1))
+    moment = parse_time(raw, now)
+    if moment <= now:
+        raise InvalidInput(f"{raw!r} is not in the future; give a later time, such as 18:00 or 4h")
+    return moment
+
+
 def accepted(moment: datetime, raw: str) -> datetime:
     """A parsed time as incli will store it, or InvalidInput: a year from 1970 to 2100,
     a real offset, and a wall time that happened exactly once (a naive one gets the

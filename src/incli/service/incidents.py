@@ -326,6 +326,9 @@ class Service:
             incident.extra,
             [name for name, given in (("started_at", started_at), ("detected_at", detected_at)) if not given],
         )
+        from incli.service.runbooks import attach_checklist
+
+        attach_checklist(incident, self.config)  # the severity's response checklist, if any
         label = "Drill opened" if drill else "Opened"
         incident.add_entry(TimelineEntry(at=opened, kind="opened", by=actor, text=f"{label} as {level.id}: {title}"))
         if incident.commander:

@@ -215,6 +215,9 @@ def _open(
             f"if the problem is back, inc reopen {covering.id}",
         )
     incident = alertgroup.opened_incident(notification, svc.config.alerts, svc.config, received)
+    from incli.service.runbooks import attach_checklist
+
+    attach_checklist(incident, svc.config)
     created = svc.store.create(incident)
     assert created is not None
     events.append(("opened", incident, [created]))

@@ -40,6 +40,12 @@ def metrics(
     due = config.postmortem.due
     response = {level.id: level.response_time.total_seconds() for level in config.severities}
     zone = config.zone
+    teams = None
+    if by == "team":  # the owning team of each service, from the service catalog
+        from incli.service.catalog import catalog_of
+        from incli.service.catalog import teams as teams_of
+
+        teams = teams_of(catalog_of(svc))
     result = m.report(
         svc.store.facts(),
         defs=defs,
@@ -51,6 +57,7 @@ def metrics(
         today=config.today(now),
         by=by,
         zone=zone,
+        teams=teams,
     )
     result["scope"] = {
         "since": since_at.isoformat() if since_at else None,

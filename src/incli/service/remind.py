@@ -6,7 +6,9 @@ Events (hooks configured under these names in incli.yaml):
   response time (due = detected_at + response_time);
 - ``update_overdue``: an active incident whose stakeholder update is past its
   severity's cadence (due = last update, or opening, + update_every);
-- ``action_overdue``: an open action item whose due date is before today.
+- ``action_overdue``: an open action item whose due date is before today;
+- ``task_overdue``: a response checklist task of an active incident still open past its
+  deadline (``within`` of the checklist, counted from the declaration).
 
 An imported incident (``source.imported_at``) is never reminded of a lapse that was due
 before it was imported: history pages nobody. A lapse due after that (an update owed
@@ -31,6 +33,7 @@ from typing import Any
 from incli.domain import durations
 from incli.domain import postmortem as pm
 from incli.domain.model import Incident, imported_at
+from incli.domain.runbooks import overdue_tasks
 from incli.domain.times import to_iso
 from incli.service.hooks import Hooks
 from incli.service.incidents import Service
@@ -84,6 +87,20 @@ def overdue_items(svc: Service, now: datetime) -> list[Reminder]:
                     what=f"{what}: {incident.title}",
                     extra={"due_at": due, "overdue": late.what},
                     env={"INC_DUE": due},
+                )
+            )
+        for task in overdue_tasks(incident, now):
+            assert task.due_at is not None
+            due = to_iso(task.due_at)
+            items.append(
+                Reminder(
+                    key=f"{incident.id}/task/{task.id}/{due}",
+                    event="task_overdue",
+                    incident=incident,
+                    due=due,
+                    text=f"{incident.id} ({incident.severity}) task {task.id} overdue since {due}: {task.title}",
+                    extra={"task": {"id": task.id, "title": task.title}, "due_at": due},
+                    env={"INC_DUE": due, "INC_TASK_ID": task.id, "INC_TASK": task.title},
                 )
             )
         for action in pm.actions_of(incident):

@@ -165,6 +165,7 @@ def build_report(
         "count": len(rows),
         "since": since_at,
         "severity_rank": config.rank,
+        "service_entry": _catalog_lookup(service),
     }
     # The numbers of ``inc metrics --since ... --by month --json``, computed by the same function.
     from incli.service.metrics import metrics as measure
@@ -258,6 +259,23 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _catalog_lookup(service: Any) -> Callable[[str | None], dict[str, Any] | None]:
+    """For the incident pages: the catalog entry (owners, team, tier) of a service, or None."""
+    from incli.errors import InvalidInput
+    from incli.service.catalog import catalog_of
+
+    try:
+        catalog = catalog_of(service)
+    except InvalidInput:  # a broken catalog.yaml leaves the report without owners (inc validate says why)
+        return lambda _name: None
+
+    def lookup(name: str | None) -> dict[str, Any] | None:
+        entry = catalog.get(name)
+        return entry.to_json() if entry else None
+
+    return lookup
 
 
 def _incident_page(

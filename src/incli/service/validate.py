@@ -115,6 +115,15 @@ def validate(repo: Repository) -> tuple[int, list[Finding]]:
         for stray in sorted(folder.glob("*.yml")):
             findings.append(Finding(stray, None, f"not read: incident files end in {SUFFIX}"))
     findings.extend(_maintenance_findings(repo))
+    # The service catalog (catalog.yaml), when there is one: its own problems, and every
+    # incident naming a service it does not have.
+    from incli.service.catalog import validate_catalog
+
+    def services() -> list[tuple[Path, str | None]]:
+        return [(store.path_for(f.id), f.service) for f in store.facts()]
+
+    for file, line, message in validate_catalog(repo, services):
+        findings.append(Finding(file, line, message))
     problem = driver_problem(repo)
     if problem is not None:
         top = gitinfo.toplevel(repo.root) or repo.root

@@ -152,3 +152,111 @@ def merge_file(ours: Path, base: Path, theirs: Path) -> bool:
     sides changed the same lines); False when git could not run it."""
     result = run_git(["merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base), str(theirs)])
     return result is not None and 0 <= result.returncode < 128
+
+
+# One record of ``git log``: the fields below, separated by US (0x1f), each record ended by RS (0x1e).
+_LOG_FORMAT = "%H%x1f%an%x1f%cI%x1f%P%x1f%s%x1e"
+MAX_CHANGES = 2000
+
+
+def is_work_tree(folder: Path) -> bool:
+    result = run_git(["rev-parse", "--is-inside-work-tree"], cwd=folder)
+    return result is not None and result.returncode == 0 and result.stdout.strip() == "true"
+
+
+def log_changes(folder: Path, since: str, until: str, paths: list[str]) -> list[tuple[str, str, str, str, bool]] | None:
+    """The commits (merges too) reachable from HEAD or a tag, committed between ``since`` and
+    ``until`` (ISO 8601) that touched ``paths`` (all when empty): (commit, author, committed at,
+    subject, is a merge), newest first. None when git fails. Read with argv, never a shell; git's
+    own config cannot run a program for ``git log`` (no pager, no fsmonitor)."""
+    args = [
+        "-c",
+        "core.fsmonitor=false",
+        "--no-pager",
+        "log",
+        "HEAD",
+        "--tags",
+        f"--since={since}",
+        f"--until={until}",
+        f"--max-count={MAX_CHANGES}",
+        f"--format={_LOG_FORMAT}",
+        "--no-color",
+        "--",
+        *paths,
+    ]
+    result = run_git(args, cwd=folder, timeout=30)
+    if result is None or result.returncode != 0:
+        return None
+    found = []
+    for record in result.stdout.split("\x1e"):
+        fields = record.strip("\n").split("\x1f")
+        if len(fields) != 5:
+            continue
+        commit, author, at, parents, subject = fields
+        found.append((commit, author, at, subject, len(parents.split()) > 1))
+    return found
+
+
+def tags_created(folder: Path) -> list[tuple[str, str, str, str, str]] | None:
+    """Every annotated tag (a lightweight one is only a name for a commit, listed already):
+    (name, commit it points to, created at ISO 8601, tagger, subject)."""
+    fmt = "%(refname:short)%1f%(*objectname)%1f%(creatordate:iso-strict)%1f%(taggername)%1f%(contents:subject)%1e"
+    result = run_git(["-c", "core.fsmonitor=false", "for-each-ref", "refs/tags", f"--format={fmt}"], cwd=folder)
+    if result is None or result.returncode != 0:
+        return None
+    found = []
+    for record in result.stdout.split("\x1e"):
+        fields = record.strip("\n").split("\x1f")
+        if len(fields) == 5 and fields[1]:
+            name, target, at, who, subject = fields
+            found.append((name, target, at, who, subject))
+    return found
+
+
+def commit_to_branch(top: Path, branch: str, files: dict[str, bytes], message: str) -> str:
+    """Commit ``files`` (path relative to ``top`` -> content) on top of HEAD to ``branch``
+    (created or moved forward), without touching the work tree, the index or the checked-out
+    branch: git's plumbing with an index of its own. Returns the commit; OSError with git's
+    reason when it cannot."""
+    import tempfile
+
+    def step(args: list[str], env: dict[str, str] | None = None, data: bytes | None = None) -> str:
+        try:
+            result = subprocess.run(
+                ["git", *args],
+                cwd=top,
+                input=data,
+                capture_output=True,
+                timeout=30,
+                check=False,
+                env={**os.environ, **(env or {})},
+            )
+        except (FileNotFoundError, subprocess.TimeoutExpired):
+            raise OSError("git is not installed or did not answer") from None
+        if result.returncode != 0:
+            why = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise OSError(f"git {args[0]} failed: {why[0] if why else result.returncode}")
+        return result.stdout.decode("utf-8", "replace").strip()
+
+    if step(["check-ref-format", "--branch", branch]) != branch:
+        raise OSError(f"{branch!r} is not a branch name")
+    head = step(["rev-parse", "--verify", "HEAD^{commit}"])
+    existing = run_git(["rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}"], cwd=top)
+    parent = existing.stdout.strip() if existing is not None and existing.returncode == 0 else head
+    with tempfile.TemporaryDirectory(prefix="incli-pr-") as folder:
+        env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+        step(["read-tree", parent], env)
+        for name, data in files.items():
+            blob = step(["hash-object", "-w", "--stdin"], data=data)
+            step(["update-index", "--add", "--cacheinfo", f"100644,{blob},{name}"], env)
+        tree = step(["write-tree"], env)
+        commit = step(["commit-tree", tree, "-p", parent, "-m", message])
+    step(
+        [
+            "update-ref",
+            f"refs/heads/{branch}",
+            commit,
+            parent if existing is not None and existing.returncode == 0 else "",
+        ]
+    )
+    return commit

@@ -51,7 +51,7 @@ from incli.domain.metrics import facts_from_incident, facts_tuple_ok
 from incli.domain.model import Incident
 from incli.storage.atomic import TEMP_SUFFIX, remove_stale, temp_prefix
 
-FORMAT = 3
+FORMAT = 4  # 4: Facts.duplicate
 MAGIC = "incli-index"
 DIGEST_SIZE = 32  # the keyed hash follows the marshalled (header, entries)
 KEY_NAME = "index.key"

@@ -1,0 +1,168 @@
+"""The service catalog (issue 17): catalog.yaml listed by inc catalog, checked by inc validate,
+named in inc show, grouped by team in inc metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from incli.domain.catalog import parse_catalog
+from incli.errors import ExitCode
+from tests.conftest import check_refused, inc
+
+CATALOG = """\
+services:
+  payments:
+    owners: [alice, bob]
+    team: payments
+    tier: 1
+    schedule: primary
+    escalation: critical
+    runbooks: [runbooks/payments.md]
+    code: [{repo: ../payments-api, paths: [src/]}]
+    depends_on: [db]
+  db:
+    owners: [carol]
+    team: data
+    tier: 1
+  web:
+    team: payments
+    depends_on: [payments]
+"""
+
+
+def write_catalog(root: Path, text: str = CATALOG) -> None:
+    (root / "runbooks").mkdir(exist_ok=True)
+    (root / "runbooks" / "payments.md").write_text("# Payments\n\n1. Check the pool\n")
+    (root / "catalog.yaml").write_text(text)
+
+
+def open_incident(root: Path, title: str, service: str, severity: str = "SEV2") -> str:
+    return inc("open", title, "-s", severity, "--service", service, root=root).stdout.strip()
+
+
+def test_catalog_lists_every_service_as_written(repo: Path) -> None:
+    write_catalog(repo)
+    open_incident(repo, "Card payments fail", "Payments")
+    rows = inc("catalog", "--json").json
+    assert [r["name"] for r in rows] == ["payments", "db", "web"]
+    payments = rows[0]
+    assert payments["owners"] == ["alice", "bob"] and payments["team"] == "payments" and payments["tier"] == 1
+    assert payments["schedule"] == "primary" and payments["escalation"] == "critical"
+    assert payments["code"] == [{"repo": "../payments-api", "paths": ["src/"]}]
+    assert payments["depends_on"] == ["db"] and payments["active_incidents"] == 1
+    assert rows[2]["code"] == [] and rows[2]["tier"] is None
+    table = inc("catalog").stdout
+    assert "alice, bob" in table and "carol" in table
+
+
+def test_without_a_catalog_the_listing_is_empty_and_validate_is_quiet(repo: Path) -> None:
+    assert inc("catalog", "--json").json == []
+    open_incident(repo, "Something", "anything")
+    inc("validate")
+
+
+def test_validate_reports_unknown_keys_dependencies_runbooks_and_services_with_lines(repo: Path) -> None:
+    write_catalog(
+        repo,
+        CATALOG.replace("    tier: 1\n  web:", "    tire: 1\n  web:")
+        .replace("depends_on: [payments]", "depends_on: [payment, web]")
+        .replace("runbooks: [runbooks/payments.md]", "runbooks: [runbooks/payments.md, runbooks/gone.md]"),
+    )
+    ident = open_incident(repo, "Slow queries", "dbb")
+    result = inc("validate", code=ExitCode.PROBLEMS)
+    lines = result.stdout.splitlines()
+    catalog = str(repo / "catalog.yaml")
+    assert f"{catalog}:14: services.db.tire: unknown key; did you mean `tier`?" in lines
+    assert f"{catalog}:17: services.web.depends_on[0]: unknown service 'payment'; did you mean payments?" in lines
+    assert f"{catalog}:17: services.web.depends_on[1]: web depends on itself" in lines
+    assert f"{catalog}:8: services.payments.runbooks[1]: no such file runbooks/gone.md" in lines
+    assert f"{repo / 'incidents' / ident}.yaml: service 'dbb' is not in catalog.yaml; did you mean db?" in lines
+    assert "schedule and escalation names not checked" in result.stderr
+    json_findings = inc("validate", "--json", code=ExitCode.PROBLEMS).json["findings"]
+    assert len(json_findings) == 5
+
+
+def test_validate_checks_oncall_names_only_when_an_oncall_config_exists(repo: Path) -> None:
+    write_catalog(repo)
+    inc("validate")
+    (repo / "oncall.yaml").write_text("schedules: {secondary: {}}\nescalation_policies: {critical: {}}\n")
+    result = inc("validate", code=ExitCode.PROBLEMS)
+    where = repo / "catalog.yaml"
+    assert result.stdout.strip() == f"{where}:6: services.payments.schedule: no on-call schedule 'primary'"
+    assert "not checked" not in result.stderr
+
+
+def test_a_runbook_outside_the_repository_is_reported(repo: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text("secret")
+    write_catalog(repo, CATALOG.replace("runbooks/payments.md]", "runbooks/payments.md, runbooks/link.md]"))
+    (repo / "runbooks" / "link.md").symlink_to(secret)
+    result = inc("validate", code=ExitCode.PROBLEMS)
+    assert "services.payments.runbooks[1]: runbooks/link.md is outside the repository" in result.stdout
+    write_catalog(repo, CATALOG.replace("runbooks/payments.md]", "/etc/passwd]"))
+    result = inc("validate", code=ExitCode.PROBLEMS)
+    assert "'/etc/passwd' is outside the repository" in result.stdout
+
+
+def test_a_broken_catalog_refuses_inc_catalog_with_file_and_line_but_not_show(repo: Path) -> None:
+    write_catalog(repo, CATALOG.replace("tier: 1\n    schedule", "tier: first\n    schedule"))
+    ident = open_incident(repo, "Card payments fail", "payments")
+    check_refused(inc("catalog", code=None), ExitCode.INVALID, "catalog.yaml:5:", "services.payments.tier")
+    shown = inc("show", ident)
+    assert "Card payments fail" in shown.stdout and "service catalog not shown" in shown.stderr
+
+
+def test_show_names_owners_team_and_tier(repo: Path) -> None:
+    write_catalog(repo)
+    ident = open_incident(repo, "Card payments fail", "PAYMENTS")
+    shown = inc("show", ident).stdout
+    assert "Service payments" in shown
+    assert "alice, bob" in shown and "Tier" in shown and "runbooks/payments.md" in shown
+    other = open_incident(repo, "Unknown thing", "elsewhere")
+    assert "Owners" not in inc("show", other).stdout
+
+
+def test_metrics_by_team_groups_services_by_their_owning_team(repo: Path) -> None:
+    write_catalog(repo)
+    for title, name in (("a", "payments"), ("b", "web"), ("c", "db"), ("d", "nowhere")):
+        open_incident(repo, title, name)
+    groups = {g["key"]: g["count"] for g in inc("metrics", "--by", "team", "--json").json["groups"]}
+    assert groups == {"payments": 2, "data": 1, None: 1}
+    assert "(no team)" in inc("metrics", "--by", "team").stdout
+
+
+def test_dependencies_are_followed_through_the_catalog_and_cycles_end() -> None:
+    catalog, problems = parse_catalog(
+        {"services": {"web": {"depends_on": ["api"]}, "api": {"depends_on": ["db", "web"]}, "db": None}}
+    )
+    assert problems == []
+    assert catalog.dependencies("WEB") == ["api", "db"]
+    assert catalog.dependencies("db") == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+        lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+        max_leaves=12,
+    )
+)
+def test_any_yaml_shape_is_a_catalog_or_problems_never_a_crash(data: object) -> None:
+    for shaped in (data, {"services": data}, {"services": {"x": data}}, {"services": {"x": {"code": data}}}):
+        catalog, problems = parse_catalog(shaped)
+        assert all(isinstance(message, str) and message for _key, message in problems)
+        for item in catalog.services:
+            assert isinstance(item.name, str)
+            assert all(isinstance(o, str) for o in item.owners)
+
+
+def test_the_report_names_owners_and_tier(repo: Path, tmp_path: Path) -> None:
+    write_catalog(repo)
+    ident = open_incident(repo, "Card payments fail", "payments")
+    inc("report", "-o", tmp_path / "site")
+    page = (tmp_path / "site" / "incidents" / f"{ident}.html").read_text()
+    assert "<dt>Owners</dt><dd>alice, bob (team payments)</dd>" in page and "<dt>Tier</dt><dd>1</dd>" in page

@@ -1,0 +1,157 @@
+"""inc search, inc related, inc link (issue 17): full-text search over a few thousand incidents
+(SQLite FTS5 in .incli/, rebuilt when missing or stale), past incidents of a recurring alert,
+and duplicates left out of metrics."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from incli.errors import ExitCode
+from tests.conftest import check_refused, inc
+
+COUNT = 1500
+PHRASE = "retry storm from the billing cron"
+WORDS = ("disk", "latency", "timeout", "queue", "certificate", "cache", "dns", "memory", "deploy", "quota")
+
+
+def incident_yaml(ident: str, start: datetime, title: str, extra: str = "", service: str = "api") -> str:
+    at = start.isoformat()
+    return (
+        f"schema: 1\nid: {ident}\ntitle: {title}\nseverity: SEV3\nstatus: resolved\nservice: {service}\n"
+        f"summary: Customers saw errors\nopened_at: '{at}'\nstarted_at: '{at}'\ndetected_at: '{at}'\n"
+        f"acknowledged_at: '{at}'\nmitigated_at: '{at}'\nresolved_at: '{(start + timedelta(hours=1)).isoformat()}'\n"
+        f"timeline:\n- at: '{at}'\n  kind: opened\n  by: ann\n  text: 'Opened as SEV3: {title}'\n"
+        f"- at: '{at}'\n  kind: note\n  by: ann\n  text: 'Looked at the {title.split()[-1]} dashboard'\n{extra}"
+    )
+
+
+def alert_source(name: str, fingerprint: str) -> str:
+    return (
+        f"source:\n  kind: alertmanager\n  group_key: '{{}}:{{alertname=\"{name}\"}}'\n"
+        f"  fingerprints: [{fingerprint}]\n  firing: []\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("search") / "repo"
+    inc("init", root)
+    folder = root / "incidents"
+    rng = random.Random(17)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    for index in range(COUNT):
+        title = f"Elevated {rng.choice(WORDS)} errors on {rng.choice(WORDS)}"
+        ident = f"INC-20240101-g{index:04d}"
+        (folder / f"{ident}.yaml").write_text(incident_yaml(ident, start + timedelta(hours=index), title))
+    post = f"postmortem:\n  state: draft\n  impact: |-\n    Payments were slow.\n    It was the {PHRASE}, again.\n"
+    (folder / "INC-20240301-needle.yaml").write_text(
+        incident_yaml("INC-20240301-needle", datetime(2024, 3, 1, tzinfo=UTC), "Slow payments", post)
+    )
+    for day, ident in ((0, "INC-20250101-pool1"), (19, "INC-20250120-pool2"), (39, "INC-20250209-pool3")):
+        when = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=day)
+        text = incident_yaml(ident, when, "Checkout errors", alert_source("DBConnectionPoolExhausted", "fbab"), "db")
+        (folder / f"{ident}.yaml").write_text(text)
+    old = time.time() - 3600
+    for path in folder.glob("*.yaml"):
+        os.utime(path, (old, old))
+    yield root
+
+
+def test_search_finds_a_phrase_in_one_postmortem_among_thousands(big: Path) -> None:
+    found = inc("search", "billing cron retry storm", "--json", root=big).json
+    assert found[0]["id"] == "INC-20240301-needle"
+    assert found[0]["match"] == {"field": "postmortem", "text": f"It was the {PHRASE}, again."}
+    assert set(found[0]) == {"id", "title", "score", "match"} and found[0]["score"] > 0
+    assert len(found) == 1
+    table = inc("search", PHRASE, root=big).stdout
+    assert "INC-20240301-needle" in table and "postmortem" in table
+    assert (big / ".incli" / "index-search.sqlite").is_file()
+    stemmed = inc("search", "storms", "--json", root=big).json
+    assert [r["id"] for r in stemmed] == ["INC-20240301-needle"]
+
+
+def test_ranking_puts_the_title_above_a_timeline_mention(big: Path) -> None:
+    found = inc("search", "checkout", "--json", "--limit", "5", root=big).json
+    assert [r["match"]["field"] for r in found][:3] == ["title", "title", "title"]
+    assert len(inc("search", "errors", "--json", "--limit", "7", root=big).json) == 7
+
+
+def test_the_index_follows_edits_deletions_and_its_own_loss(big: Path) -> None:
+    needle = big / "incidents" / "INC-20240301-needle.yaml"
+    original = needle.read_text()
+    try:
+        needle.write_text(original.replace("billing cron", "ledger job"))
+        assert inc("search", "billing cron", "--json", root=big).json == []
+        assert inc("search", "ledger job", "--json", root=big).json[0]["id"] == "INC-20240301-needle"
+        needle.unlink()
+        assert inc("search", "ledger", "--json", root=big).json == []
+    finally:
+        needle.write_text(original)
+    index = big / ".incli" / "index-search.sqlite"
+    index.write_bytes(b"not a database at all")
+    assert inc("search", PHRASE, "--json", root=big).json[0]["id"] == "INC-20240301-needle"
+
+
+def test_search_text_is_never_fts_syntax_and_bad_queries_are_refused(big: Path) -> None:
+    assert inc("search", '"billing" cron* (storm', "--json", root=big).json[0]["id"] == "INC-20240301-needle"
+    assert inc("search", "title:billing", "--json", root=big).json == []  # no column filters
+    check_refused(inc("search", "  ?! ", root=big, code=None), ExitCode.INVALID, "words")
+    check_refused(inc("search", "x" * 600, root=big, code=None), ExitCode.INVALID, "characters")
+
+
+def test_related_names_the_recurring_alert(big: Path) -> None:
+    found = inc("related", "INC-20250209-pool3", "--json", root=big).json
+    assert [r["id"] for r in found[:2]] == ["INC-20250120-pool2", "INC-20250101-pool1"]
+    reasons = found[0]["reasons"]
+    assert "same alert DBConnectionPoolExhausted, 3 times in 90 days" in reasons
+    assert "same alert fingerprint fbab" in reasons and "same service db" in reasons
+    assert set(found[0]) == {"id", "title", "score", "reasons"}
+    assert all(r["id"] != "INC-20250209-pool3" for r in found)
+    # only past incidents: the first occurrence has none with that alert
+    first = inc("related", "INC-20250101-pool1", "--json", root=big).json
+    assert all("DBConnection" not in " ".join(r["reasons"]) for r in first)
+    shown = inc("show", "INC-20250209-pool3", root=big).stdout
+    assert "Related" in shown and "INC-20250120-pool2" in shown
+
+
+def test_the_postmortem_lists_previous_occurrences(big: Path) -> None:
+    text = inc("postmortem", "render", "INC-20250209-pool3", root=big).stdout
+    section = text.split("## Previous occurrences\n\n")[1].split("\n\n")[0].splitlines()
+    first = "- INC-20250120-pool2 (2025-01-20): Checkout errors (same alert DBConnectionPoolExhausted"
+    assert section[0].startswith(first)
+    assert len(section) == 2
+
+
+def test_link_keeps_both_sides_and_a_duplicate_leaves_metrics(repo: Path) -> None:
+    first = inc("open", "Checkout down", "-s", "SEV2", "--service", "web").stdout.strip()
+    second = inc("open", "Checkout is down", "-s", "SEV2", "--service", "web").stdout.strip()
+    assert inc("metrics", "--json").json["count"] == 2
+    inc("link", second, first, "--as", "duplicate", "--by", "ann")
+    assert inc("metrics", "--json").json["count"] == 1
+    one, two = inc("show", second, "--json").json, inc("show", first, "--json").json
+    assert one["links"] == [{"id": first, "as": "duplicate"}]
+    assert two["links"] == [{"id": second, "as": "duplicated-by"}]
+    assert one["timeline"][-1]["text"] == f"Linked as a duplicate of {first}"
+    assert f"links:\n- id: {first}\n  as: duplicate\n" in (repo / "incidents" / f"{second}.yaml").read_text()
+    related = inc("related", first, "--json").json
+    assert related[0]["id"] == second and "linked as duplicated-by" in related[0]["reasons"]
+    inc("validate")
+
+
+def test_bad_links_are_refused_and_change_nothing(repo: Path, snapshot: object) -> None:
+    first = inc("open", "A", "-s", "SEV2").stdout.strip()
+    second = inc("open", "B", "-s", "SEV2").stdout.strip()
+    inc("link", first, second, "--as", "duplicate")
+    before = {p.name: p.read_bytes() for p in (repo / "incidents").glob("*.yaml")}
+    check_refused(inc("link", first, first, code=None), ExitCode.INVALID, "itself")
+    check_refused(inc("link", first, second, "--as", "twin", code=None), ExitCode.INVALID, "duplicate, caused-by")
+    check_refused(inc("link", first, second, "--as", "duplicate", code=None), ExitCode.CONFLICT, "already")
+    check_refused(inc("link", second, first, "--as", "duplicate", code=None), ExitCode.CONFLICT, "original")
+    assert {p.name: p.read_bytes() for p in (repo / "incidents").glob("*.yaml")} == before
