@@ -19,7 +19,7 @@ from typing import Any
 from incli.domain.model import service_key
 
 TOP_KEYS = ("services",)
-SERVICE_KEYS = ("owners", "team", "tier", "schedule", "escalation", "runbooks", "code", "depends_on")
+SERVICE_KEYS = ("owners", "team", "tier", "schedule", "escalation", "runbooks", "code", "depends_on", "public")
 CODE_KEYS = ("repo", "paths")
 MAX_SERVICES = 5000
 EXAMPLE = "services: {payments: {owners: [alice], team: payments, tier: 1}}"
@@ -51,6 +51,7 @@ class ServiceEntry:
     runbooks: tuple[str, ...] = ()
     code: tuple[CodeRef, ...] = ()
     depends_on: tuple[str, ...] = ()
+    public: bool = False  # shown on the status page (inc statuspage) by default
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +64,7 @@ class ServiceEntry:
             "runbooks": list(self.runbooks),
             "code": [c.to_json() for c in self.code],
             "depends_on": list(self.depends_on),
+            "public": self.public,
         }
 
 
@@ -208,6 +210,10 @@ def _service(name: str, raw: Any, problems: list[Problem]) -> ServiceEntry:
     if tier is not None and (isinstance(tier, bool) or not isinstance(tier, int) or tier < 0):
         problems.append(((*where, "tier"), "must be a whole number such as 1 (most critical)"))
         tier = None
+    public = raw.get("public", False)
+    if not isinstance(public, bool):
+        problems.append(((*where, "public"), "must be true or false (true: a component of the status page)"))
+        public = False
     runbooks = _texts(raw.get("runbooks"), (*where, "runbooks"), problems, "[runbooks/payments.md]")
     for index, path in enumerate(runbooks):
         if not relative_path(path):
@@ -222,6 +228,7 @@ def _service(name: str, raw: Any, problems: list[Problem]) -> ServiceEntry:
         runbooks=tuple(p for p in runbooks if relative_path(p)),
         code=_code(raw.get("code"), (*where, "code"), problems),
         depends_on=_texts(raw.get("depends_on"), (*where, "depends_on"), problems, "[db]"),
+        public=public,
     )
 
 

@@ -117,8 +117,13 @@ def prepare(service: Any, since: str | None = None) -> tuple[statusview.Page, li
     windows = [w.window() for w in _windows(service)]
     components = settings.components
     if components is None:
-        # No catalog yet: one component per service seen on a public incident or a window.
-        services = [i.service for i in incidents if i.service and sp.shown(i)] + [w.service for w in windows]
+        # The catalog's services marked public: true; without any, one component per service
+        # seen on a public incident or a maintenance window.
+        from incli.service.catalog import catalog_of
+
+        services = [item.name for item in catalog_of(service).services if item.public]
+        if not services:
+            services = [i.service for i in incidents if i.service and sp.shown(i)] + [w.service for w in windows]
         components = sp.default_components(services)
     page = statusview.build(incidents, windows, components, settings, now, days)
     texts = statusview.public_texts(page)
