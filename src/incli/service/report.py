@@ -86,6 +86,31 @@ def check_target(folder: Path, marker: str = MARKER, command: str = "inc report"
             )
 
 
+def publish_site(
+    folder: Path, write: Callable[[Path], None], what: str, marker: str = MARKER, command: str = "inc report"
+) -> None:
+    """Build a site into a fresh hidden folder beside ``folder`` (``write`` fills it), then swap it
+    into place whole: a failure or Ctrl-C at any point leaves the earlier site as it was and no
+    half-built folder behind (what a killed build left is removed once its process is gone)."""
+    for kind in ("building-", "old-"):
+        remove_stale(folder.parent, prefix=f".{folder.name}.{kind}", suffix="", folders=True)
+    try:
+        building = Path(tempfile.mkdtemp(prefix=temp_prefix(folder.name, "building-"), dir=folder.parent))
+    except OSError as exc:
+        raise StorageError(f"cannot write in {folder.parent}: {exc.strerror or exc}") from None
+    try:
+        write(building)
+        swap_into_place(building, folder, marker, command)
+    except OSError as exc:
+        shutil.rmtree(building, ignore_errors=True)
+        raise StorageError(f"cannot write {what} to {folder}: {exc.strerror or exc}") from None
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    with contextlib.suppress(OSError):
+        os.chmod(folder, 0o755 & ~_umask())
+
+
 def swap_into_place(built: Path, folder: Path, marker: str = MARKER, command: str = "inc report") -> None:
     """Move the built site to ``folder``, replacing an earlier one (checked again here)."""
     check_target(folder, marker, command)
@@ -173,28 +198,15 @@ def build_report(
     measured = measure(service, since=since_at.isoformat() if since_at else None, by="month")
     total_pages = len(rows) + 2 + max(1, -(-len(rows) // INDEX_PAGE_SIZE))
 
-    # What a killed build left (.NAME.building-PID-XXXX, .NAME.old-PID-XXXX) goes once its process is gone.
-    for kind in ("building-", "old-"):
-        remove_stale(folder.parent, prefix=f".{folder.name}.{kind}", suffix="", folders=True)
-    try:
-        building = Path(tempfile.mkdtemp(prefix=temp_prefix(folder.name, "building-"), dir=folder.parent))
-    except OSError as exc:
-        raise StorageError(f"cannot write in {folder.parent}: {exc.strerror or exc}") from None
     bar = progress("Writing report", total_pages) if progress else contextlib.nullcontext(lambda _n: None)
-    try:
+
+    def write(building: Path) -> None:
         with bar as advance:
             _write_site(building, renderer, rows, measured, config, now, today, zone, site, advance, warn)
             if folder == Path(os.path.abspath(service.repo.root / DEFAULT_DIR)):
                 SiteWriter(building).write(".gitignore", GITIGNORE_TEXT)
-        swap_into_place(building, folder)
-    except OSError as exc:
-        shutil.rmtree(building, ignore_errors=True)
-        raise StorageError(f"cannot write the report to {folder}: {exc.strerror or exc}") from None
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
-    with contextlib.suppress(OSError):
-        os.chmod(folder, 0o755 & ~_umask())
+
+    publish_site(folder, write, "the report")
     pages = sum(1 for _ in folder.rglob("*.html"))
     return ReportResult(folder=folder, index=folder / "index.html", incidents=len(rows), pages=pages)
 

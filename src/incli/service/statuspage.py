@@ -9,10 +9,7 @@ of an earlier status page.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,7 +24,6 @@ from incli.domain.times import parse_duration, parse_time
 from incli.errors import InvalidInput, Problems, StorageError
 from incli.storage import gitinfo
 from incli.storage import maintenance as maintenance_files
-from incli.storage.atomic import remove_stale, temp_prefix
 from incli.storage.repo import inside
 
 MARKER = ".incli-statuspage"
@@ -163,7 +159,7 @@ def build_statuspage(
 ) -> StatusPageResult:
     """Check, then write the site; PrivateText (and nothing written) on any finding."""
     from incli.render import ReportRenderer
-    from incli.service.report import check_target, swap_into_place
+    from incli.service.report import check_target, publish_site
 
     folder = Path(os.path.abspath(Path(out).expanduser() if out else service.repo.root / DEFAULT_DIR))
     check_target(folder, MARKER, COMMAND)
@@ -176,29 +172,17 @@ def build_statuspage(
     logo_src, logo_bytes, logo_name = _logo(service, settings)
     renderer = ReportRenderer(settings.zone, service.repo.templates_dir, folder="statuspage")
 
-    for kind in ("building-", "old-"):
-        remove_stale(folder.parent, prefix=f".{folder.name}.{kind}", suffix="", folders=True)
-    try:
-        building = Path(tempfile.mkdtemp(prefix=temp_prefix(folder.name, "building-"), dir=folder.parent))
-    except OSError as exc:
-        raise StorageError(f"cannot write in {folder.parent}: {exc.strerror or exc}") from None
-    try:
+    pages = 0
+
+    def write(building: Path) -> None:
+        nonlocal pages
         pages = _write_site(building, renderer, page, logo_src)
         if logo_bytes is not None and logo_name is not None:
             (building / logo_name).write_bytes(logo_bytes)
         if folder == Path(os.path.abspath(service.repo.root / DEFAULT_DIR)):
             (building / ".gitignore").write_text(GITIGNORE_TEXT, encoding="utf-8")
-        swap_into_place(building, folder, MARKER, COMMAND)
-    except OSError as exc:
-        shutil.rmtree(building, ignore_errors=True)
-        raise StorageError(f"cannot write the status page to {folder}: {exc.strerror or exc}") from None
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
-    with contextlib.suppress(OSError):
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(folder, 0o755 & ~mask)
+
+    publish_site(folder, write, "the status page", MARKER, COMMAND)
     return StatusPageResult(folder, folder / "index.html", len(page.incidents), len(page.components), pages, checked)
 
 
