@@ -136,6 +136,7 @@ def _register() -> None:
     from incli.cli import actions, ingest, lifecycle, notify, postmortem, reading, repo
     from incli.cli import git as git_cli
     from incli.cli import metrics as metrics_cli
+    from incli.cli import oncall as oncall_cli
     from incli.cli import report as report_cli
     from incli.cli import transfer as transfer_cli
 
@@ -150,6 +151,7 @@ def _register() -> None:
     notify.register(app)
     report_cli.register(app)
     git_cli.register(app)
+    oncall_cli.register(app)
 
 
 _register()

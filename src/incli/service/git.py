@@ -13,13 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from incli.domain.merge import MergeError, merge
+from incli.domain.merge import MergeError, is_schedule, merge, merge_schedule
 from incli.domain.model import Incident
 from incli.domain.severity import DEFAULT_SEVERITIES
 from incli.errors import Conflict, InvalidInput, StorageError
 from incli.storage import gitinfo, yamlio
 from incli.storage.atomic import atomic_write
 from incli.storage.repo import CONFIG_NAME, STATE_DIR, Repository, load_repository
+from incli.storage.schedules import FOLDER as SCHEDULES_FOLDER
 from incli.storage.store import Store
 
 DRIVER_NAME = "incli"
@@ -79,6 +80,9 @@ def merge_files(base: Path, ours: Path, theirs: Path, name: str | None) -> None:
     theirs_data = _read_side(theirs, optional=False)
     assert ours_data is not None and theirs_data is not None
     where = Path(name).parent if name else Path(".")
+    if is_schedule(name, ours_data):
+        atomic_write(ours, yamlio.dump(merge_schedule(base_data, ours_data, theirs_data)).encode("utf-8"))
+        return
     merged = merge(base_data, ours_data, theirs_data, severity_order(where))
     atomic_write(ours, yamlio.dump(merged).encode("utf-8"))
 
@@ -235,6 +239,9 @@ def setup_git(repo: Repository) -> list[str]:
     except ValueError:
         return []
     pattern = f"{relative.as_posix()}/*.yaml merge={DRIVER_NAME}"
+    # Schedule files (oncall/*.yaml) merge with the same driver: overrides added on two clones both stay.
+    schedules = (repo.root / SCHEDULES_FOLDER).resolve().relative_to(top.resolve())
+    patterns = [pattern, f"{schedules.as_posix()}/*.yaml merge={DRIVER_NAME}"]
     command = driver_command(launcher.as_posix())
     try:
         written = _write_launcher(repo)
@@ -257,10 +264,13 @@ def setup_git(repo: Repository) -> list[str]:
     except OSError as exc:
         messages.append(f"could not read {attributes}: {exc.strerror or exc}")
         return messages
-    if pattern in (line.strip() for line in current.splitlines()):
+    present = {line.strip() for line in current.splitlines()}
+    missing = [p for p in patterns if p not in present]
+    if not missing:
         return messages
+    pattern = ", ".join(missing)
     text = current if not current or current.endswith("\n") else current + "\n"
-    atomic_write(attributes, (text + pattern + "\n").encode())
+    atomic_write(attributes, (text + "".join(p + "\n" for p in missing)).encode())
     if not gitinfo.has_identity(top):
         messages.append(f"Added '{pattern}' to {ATTRIBUTES}; not committed (git has no user.name/email): commit it")
         return messages
@@ -279,7 +289,13 @@ def _inside(name: str, top: Path, repo: Repository) -> bool:
     """Is this work-tree path one of the incident repository's own files?"""
     path = (top / name).resolve()
     root = repo.root.resolve()
-    own = [root / CONFIG_NAME, repo.incidents_dir.resolve(), repo.templates_dir.resolve(), top.resolve() / ATTRIBUTES]
+    own = [
+        root / CONFIG_NAME,
+        repo.incidents_dir.resolve(),
+        repo.templates_dir.resolve(),
+        root / SCHEDULES_FOLDER,
+        top.resolve() / ATTRIBUTES,
+    ]
     return any(path == p or p in path.parents for p in own)
 
 
@@ -363,6 +379,8 @@ COMMAND_OF = {
     "reopened": "reopen",
     "severity_changed": "severity",
     "assigned": "assign",
+    "paged": "page",
+    "schedule_changed": "oncall",
 }
 
 
@@ -381,7 +399,10 @@ class AutoCommit:
             self.warn("git.commit is on but this is not a git repository; nothing committed")
             return
         command = COMMAND_OF.get(event, event)
-        if incident is None:  # a batch, e.g. inc import: one commit for every file it wrote
+        if event == "schedule_changed":  # inc oncall new/override/import: the schedule file
+            names = ", ".join(p.stem for p in paths)
+            message, saved = f"inc oncall ({names})", f"schedule {names}"
+        elif incident is None:  # a batch, e.g. inc import: one commit for every file it wrote
             count = len(paths)
             what = f"{count} incident{'s' if count != 1 else ''}"
             message, saved = f"inc {command} ({what})", what

@@ -39,6 +39,10 @@ def service_for(repo: Repository, warn: Warn) -> Service:
 
         # git.commit: true commits exactly the files each command wrote.
         svc.listeners.append(AutoCommit(repo, warn))
+    from incli.service.paging import Paging
+
+    # An incident just opened pages its escalation's level 1 (once the repository is on call).
+    svc.listeners.append(Paging(svc, warn))
     return svc
 
 
@@ -68,3 +72,11 @@ def write_output(path: Path, text: str) -> None:
         atomic_write(path, text.encode("utf-8"))
     except OSError as exc:
         raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def register_schedules(repo: Repository) -> list[str]:
+    """In a git work tree: make sure schedule files merge with the incli driver (what
+    inc init does for incident files); what was done, one message a line."""
+    from incli.service.git import setup_git
+
+    return setup_git(repo)
