@@ -248,5 +248,48 @@ def handoff(
     output.data(result.markdown.rstrip("\n"))
 
 
+# -- inc status: the escalation block ------------------------------------------------
+
+
+def escalation_json(svc: Any, incidents: list[Any]) -> Any:
+    """For inc status --json: a function giving each incident's ``escalation`` key
+    (``{"reached": {level, round} | null, "next": {level, round, at, who} | null}``), or
+    nothing when the repository is not on call."""
+    from incli.service import paging
+
+    if not paging.in_use(svc):
+        return lambda _incident: {}
+    schedules = paging.load_schedules(svc)
+    default = paging.default_schedule(svc, schedules)
+    return lambda incident: {"escalation": paging.status_of(svc, incident, schedules, default)}
+
+
+def escalation_lines(svc: Any, incidents: list[Any], now: Any) -> None:
+    """For inc status: per active incident, the level reached and who is paged next, when."""
+    describe = escalation_json(svc, incidents)
+    lines = []
+    for incident in incidents:
+        state = describe(incident).get("escalation")
+        if state is None:
+            continue
+        reached, following = state["reached"], state["next"]
+        text = f"level {reached['level']}" if reached else "not paged yet"
+        if following:
+            from incli.domain.times import parse_iso
+
+            who = ", ".join(following["who"]) or "nobody"
+            when = output.due(parse_iso(following["at"]), now)
+            text += f"; next: level {following['level']} ({who}) at {when}"
+        elif incident.acknowledged_at is not None or incident.status not in ("open", "reopened"):
+            text += "; stopped (acknowledged)"
+        else:
+            text += "; no further level"
+        lines.append(f"{incident.id}  {text}")
+    if lines:
+        output.heading("Escalation")
+        for line in lines:
+            output.data(line)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(oncall_app)

@@ -173,7 +173,12 @@ def status(ctx: typer.Context, json: JsonOption = False) -> None:
     now = svc.now()
     everything = sorted(svc.active(), key=lambda i: (svc.config.rank(i.severity), i.opened_at))
     if json:
-        output.json_out([{**_status_row(i, svc.config, now), "imported": is_imported(i.extra)} for i in everything])
+        from incli.cli.oncall import escalation_json
+
+        paging = escalation_json(svc, everything)
+        output.json_out(
+            [{**_status_row(i, svc.config, now), "imported": is_imported(i.extra), **paging(i)} for i in everything]
+        )
         return
     from incli.cli.postmortem import action_summary
 
@@ -217,6 +222,9 @@ def status(ctx: typer.Context, json: JsonOption = False) -> None:
         styles=styles,
         title=f"{len(active)} active incident{'s' if len(active) != 1 else ''}",
     )
+    from incli.cli.oncall import escalation_lines
+
+    escalation_lines(svc, active, now)
     action_summary(svc)
 
 

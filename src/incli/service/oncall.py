@@ -36,6 +36,7 @@ from incli.domain.times import parse_time, to_iso
 from incli.errors import ConfigError, Conflict, InvalidInput, NotFound
 from incli.service.incidents import Service
 from incli.service.paging import default_schedule, load_schedules
+from incli.storage.repo import Repository
 from incli.storage.schedules import Schedules
 
 CHANGED_EVENT = "schedule_changed"
@@ -315,13 +316,13 @@ class ScheduleFinding:
     message: str
 
 
-def check(svc: Service) -> list[ScheduleFinding]:
+def check(repo: Repository) -> list[ScheduleFinding]:
     """What inc validate says about schedule files: unreadable ones, overlapping overrides,
     a default schedule that does not exist, policies naming missing schedules."""
     from incli.storage.schedules import BrokenSchedule
 
     findings: list[ScheduleFinding] = []
-    schedules = store(svc)
+    schedules = Schedules(repo)
     names = schedules.names()
     for name in names:
         path = schedules.path_for(name)
@@ -343,11 +344,11 @@ def check(svc: Service) -> list[ScheduleFinding]:
                     f"({b.who}, {to_iso(b.start)} to {to_iso(b.end)}); the later one wins: remove one",
                 )
             )
-    config_path = svc.repo.config_path
-    default = svc.config.oncall.default_schedule
+    config_path = repo.config_path
+    default = repo.config.oncall.default_schedule
     if default and names and default not in names:
         findings.append(ScheduleFinding(config_path, None, f"oncall.default_schedule: no schedule {default!r}"))
-    for policy in svc.config.escalation.values():
+    for policy in repo.config.escalation.values():
         for index, level in enumerate(policy.levels):
             for target in level.notify:
                 if target.kind == "schedule" and target.name not in names:

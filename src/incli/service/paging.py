@@ -7,7 +7,8 @@ hooks fire (``page`` per target, with the person's contact fields; ``escalated``
 next level). A step is in the file before any hook hears of it, so a crash or a second
 run never pages twice (one clone per team runs the clock: ``inc remind`` from cron, or
 ``inc ingest serve``). ``Paging`` is the Service listener that pages level 1 as soon as
-an incident is opened (``inc open``, alert ingest, rules).
+an incident is opened (``inc open``, alert ingest, rules), as of its declaration
+(``inc open --at T`` records the page at T, as it records the opening).
 
 Paging is in use once the repository has a schedule (``oncall/*.yaml``) or an
 ``escalation:`` policy; before that nothing is paged and no timeline changes.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -93,17 +95,25 @@ def policy(svc: Service, incident: Incident, default: str | None) -> esc.Policy 
 
 
 def escalate(
-    svc: Service, hooks: Hooks, only: Iterable[str] | None = None, warn: Callable[[str], None] | None = None
+    svc: Service,
+    hooks: Hooks,
+    only: Iterable[str] | None = None,
+    warn: Callable[[str], None] | None = None,
+    *,
+    dry_run: bool = False,
+    now: datetime | None = None,
 ) -> list[Sent]:
     """Take every due step (of the incidents ``only`` names, else of every active one),
-    record it, then fire its hooks. Returns what was sent."""
+    record it, then fire its hooks. Returns what was sent (with ``dry_run``: what would be,
+    nothing written or fired)."""
     if not in_use(svc):
         return []
-    now = svc.now()
+    now = now or svc.now()
     schedules = load_schedules(svc, warn)
     default = default_schedule(svc, schedules)
     resolve = resolver(schedules, now)
     taken: list[tuple[Incident, list[TimelineEntry], Path]] = []
+    sent_dry: list[Sent] = []
     with svc.store.locked():
         ids = list(only) if only is not None else [f.id for f in svc.store.facts() if f.status != "resolved"]
         for incident_id in ids:
@@ -116,15 +126,24 @@ def escalate(
                 continue
             pages = esc.step_pages(step, chosen, resolve)
             entries = esc.step_entries(step, pages, now, len(chosen.levels))
+            if dry_run:
+                sent_dry.extend(Sent(incident, e, _event(e), outcome=f"would fire {_event(e)}") for e in entries)
+                continue
             for entry in entries:
                 incident.add_entry(entry)
             taken.append((incident, entries, svc.store.save(incident)))
+    if dry_run:
+        return sent_dry
     sent: list[Sent] = []
     for incident, entries, path in taken:
         for entry in entries:
             sent.append(_fire(svc, hooks, incident, entry))
         svc.emit(RECORDED_EVENT, incident, [path])
     return sent
+
+
+def _event(entry: TimelineEntry) -> str:
+    return ESCALATED_EVENT if entry.kind == esc.ESCALATED else PAGE_EVENT
 
 
 def _fire(svc: Service, hooks: Hooks, incident: Incident, entry: TimelineEntry) -> Sent:
@@ -182,7 +201,9 @@ class Paging:
         if event != "opened" or incident is None:
             return
         try:
-            escalate(self.svc, Hooks(self.svc.config, self.svc.repo.root, self.warn), [incident.id], self.warn)
+            # Paged as of the declaration (inc open --at T pages as of T, as its timeline says).
+            hooks = Hooks(self.svc.config, self.svc.repo.root, self.warn)
+            escalate(self.svc, hooks, [incident.id], self.warn, now=incident.opened_at)
         except Exception as exc:  # noqa: BLE001 - the incident is saved; paging is retried by inc remind
             self.warn(f"{incident.id} is saved, but paging failed: {exc}; inc remind will page it")
 

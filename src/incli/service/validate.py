@@ -3,7 +3,8 @@
 Finds what hand edits and merges leave behind: YAML errors, git conflict
 markers, missing or unknown fields, unknown severities, times out of order, a
 status its times contradict, a file named differently from the id inside it,
-the same id in two files, and a registered merge driver that cannot run.
+the same id in two files, a registered merge driver that cannot run, and schedule
+files (oncall/*.yaml) that cannot be read or hold overlapping overrides.
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ def validate(repo: Repository) -> tuple[int, list[Finding]]:
     if folder.is_dir():
         for stray in sorted(folder.glob("*.yml")):
             findings.append(Finding(stray, None, f"not read: incident files end in {SUFFIX}"))
+    from incli.service.oncall import check as check_schedules
+
+    findings.extend(Finding(f.path, f.line, f.message) for f in check_schedules(repo))
     problem = driver_problem(repo)
     if problem is not None:
         top = gitinfo.toplevel(repo.root) or repo.root
