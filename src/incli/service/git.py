@@ -239,9 +239,12 @@ def setup_git(repo: Repository) -> list[str]:
     except ValueError:
         return []
     pattern = f"{relative.as_posix()}/*.yaml merge={DRIVER_NAME}"
-    # Schedule files (oncall/*.yaml) merge with the same driver: overrides added on two clones both stay.
-    schedules = (repo.root / SCHEDULES_FOLDER).resolve().relative_to(top.resolve())
-    patterns = [pattern, f"{schedules.as_posix()}/*.yaml merge={DRIVER_NAME}"]
+    patterns = [pattern]
+    if (repo.root / SCHEDULES_FOLDER).is_dir():
+        # Schedule files (oncall/*.yaml) merge with the same driver, once there are any: overrides
+        # added on two clones both stay.
+        schedules = (repo.root / SCHEDULES_FOLDER).resolve().relative_to(top.resolve())
+        patterns.append(f"{schedules.as_posix()}/*.yaml merge={DRIVER_NAME}")
     command = driver_command(launcher.as_posix())
     try:
         written = _write_launcher(repo)

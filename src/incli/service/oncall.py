@@ -383,18 +383,26 @@ class Handoff:
     markdown: str
 
 
+QUIET_BEFORE_SHIFT = timedelta(hours=12)
+
+
 def last_handoff(schedule: Schedule, moment: datetime) -> tuple[datetime, str | None, str | None, datetime] | None:
-    """The latest change of person at or before ``moment``, and when the outgoing shift began."""
+    """The latest change of person at or before ``moment`` (when, outgoing, incoming), and when
+    the outgoing person's shift began: the last time they came on after 12 hours off, so a
+    restricted layer or an override in between does not cut their shift short."""
     window = timedelta(days=8)
     while window <= timedelta(days=400):
         found = handoffs(schedule, moment - window, moment)
         if found:
             at, outgoing, incoming = found[-1]
-            begin = found[-2][0] if len(found) > 1 else None
-            if begin is None:
-                earlier = handoffs(schedule, moment - window * 4, at - timedelta(microseconds=1))
-                begin = earlier[-1][0] if earlier else at - window
-            return at, outgoing, incoming, begin
+            for when, _before, person in reversed(found[:-1]):
+                if person != outgoing:
+                    continue
+                quiet = resolve(schedule, when - QUIET_BEFORE_SHIFT, when)
+                if all(piece.who != outgoing for piece in quiet):
+                    return at, outgoing, incoming, when
+            if window * 2 > timedelta(days=400):
+                return at, outgoing, incoming, moment - window
         window *= 2
     return None
 
