@@ -196,10 +196,8 @@ def test_export_is_rfc5545_with_stable_uids_and_import_reads_it_back(primary: Pa
 def test_import_a_regular_rotation_as_a_layer(repo: Path, tmp_path: Path) -> None:
     ics = tmp_path / "rota.ics"
     events = "".join(
-        "BEGIN:VEVENT\r\nUID:{0}\r\nDTSTART;TZID=Europe/Berlin:202610{1:02d}T090000\r\n"
-        "DTEND;TZID=Europe/Berlin:202610{2:02d}T090000\r\nSUMMARY:{3}\r\nEND:VEVENT\r\n".format(
-            i, 5 + 7 * i, 12 + 7 * i, who
-        )
+        f"BEGIN:VEVENT\r\nUID:{i}\r\nDTSTART;TZID=Europe/Berlin:202610{5 + 7 * i:02d}T090000\r\n"
+        f"DTEND;TZID=Europe/Berlin:202610{12 + 7 * i:02d}T090000\r\nSUMMARY:{who}\r\nEND:VEVENT\r\n"
         for i, who in enumerate(["ann", "ben", "ann"])
     )
     ics.write_text(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{events}END:VCALENDAR\r\n")
