@@ -23,7 +23,8 @@ with open(sys.argv[1], "a", encoding="utf-8") as log:
 
 CONFIG = """
 people:
-  alice: {name: Alice Doe, tz: Europe/Berlin, email: alice@example.org, slack: "@alice", phone: "+49 30 1234", pager: A1}
+  alice: {name: Alice Doe, tz: Europe/Berlin, email: alice@example.org, slack: "@alice", phone: "+49 30 1234",
+          pager: A1}
   carol: {name: Carol Roe, email: carol@example.org}
 escalation:
   critical:
