@@ -71,3 +71,26 @@ def test_a_remind_killed_while_paging_never_pages_that_level_twice(repo: Path, t
     kinds = [(e["kind"], e["text"]) for e in inc("show", incident, "--json").json["timeline"]]
     assert kinds.count(("escalated", "Escalated to level 2: carol, not acknowledged within 5m")) == 1
     assert kinds.count(("paged", "Paged carol (level 2)")) == 1
+
+
+def test_ingest_serve_runs_the_escalation_clock(repo: Path) -> None:
+    import sys
+
+    inc("oncall", "new", "primary", "--rotation", "alice", "--every", "1d", "--handoff", "09:00", "--tz", "UTC",
+        "--start", "2025-01-06")  # fmt: skip
+    incident = inc("open", "Down", "-s", "SEV1", "--at", "10m ago").stdout.strip()  # level 2 is due already
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "incli", "--dir", str(repo), "ingest", "serve", "--port", "0", "--escalate-every", "1s"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        assert "listening on" in proc.stderr.readline()
+        line = proc.stderr.readline()
+        assert f"inc: escalated: {incident} Escalated to level 2: VP Engineering" in line
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    texts = [e["text"] for e in inc("show", incident, "--json").json["timeline"]]
+    assert "Escalation due: VP Engineering (level 2)" in texts

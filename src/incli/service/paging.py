@@ -16,6 +16,7 @@ Paging is in use once the repository has a schedule (``oncall/*.yaml``) or an
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -224,3 +225,21 @@ def status_of(svc: Service, incident: Incident, schedules: dict[str, Schedule], 
             "who": [p.who or p.label for p in pages if p.who or p.label],
         }
     return {"reached": reached, "next": following}
+
+
+def run_clock(
+    make_service: Callable[[], Service],
+    every: float,
+    stopping: threading.Event,
+    log: Callable[[str], None],
+    warn: Callable[[str], None],
+) -> None:
+    """The escalation clock of ``inc ingest serve``: every ``every`` seconds until ``stopping``
+    is set, page what is due (a failure only warns; the next tick tries again)."""
+    while not stopping.wait(every):
+        try:
+            svc = make_service()
+            for item in escalate(svc, Hooks(svc.config, svc.repo.root, warn), warn=warn):
+                log(f"inc: {item.event}: {item.incident.id} {item.entry.text} -> {item.outcome}")
+        except Exception as exc:  # noqa: BLE001 - a bad tick must not stop the server
+            warn(f"escalation clock: {exc}")
