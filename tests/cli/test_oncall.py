@@ -229,3 +229,29 @@ def test_handoff_tells_the_incoming_person_what_happened(primary: Path) -> None:
     assert f"## Resolved during the shift (1)\n\n- {b} [SEV3] resolved: Search slow\n" in text
     assert "## Open action items of alice (1)\n\n- " in text and "Add a pool alarm, due 2026-10-30" in text
     assert "## Next shifts\n\n- 2026-10-26 08:00 UTC to 2026-10-26 09:00 UTC: bob\n" in text
+
+
+@pytest.mark.parametrize(
+    ("section", "words"),
+    [
+        ("people:\n  alice: {tz: Mars/Base}\n", ["people.alice.tz", "unknown time zone"]),
+        ("people:\n  VP Engineering: {}\n", ["people.VP Engineering", "one word"]),
+        ("oncall:\n  default_schedul: primary\n", ["oncall.default_schedul", "did you mean `default_schedule`"]),
+        ("oncall:\n  sleep_hours: '22-7'\n", ["oncall.sleep_hours[0]", "HH:MM"]),
+        ("escalation:\n  crit:\n    levels: [{notify: [team:x]}]\n", ["escalation.crit.levels[0].notify[0]"]),
+        ("escalation:\n  crit:\n    levels: [{notify: [alice], wiat: 5m}]\n", ["did you mean `wait`"]),
+        ("escalation:\n  crit:\n    levels: [{notify: [alice]}]\n    repeat: -1\n", ["escalation.crit.repeat"]),
+    ],
+)
+def test_a_bad_on_call_setting_names_its_key(repo: Path, run: Run, section: str, words: list[str]) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + section)
+    check_refused(run("oncall", "--json"), ExitCode.INVALID, "incli.yaml:", *words)
+
+
+def test_a_severity_naming_a_missing_policy_is_refused(repo: Path, run: Run) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(
+        config.read_text().replace("escalate_to: VP Engineering", "escalate_to: carol\n  escalation: crit")
+    )
+    check_refused(run("list"), ExitCode.INVALID, "severities[0].escalation", "no policy 'crit'")
