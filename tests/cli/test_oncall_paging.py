@@ -174,3 +174,28 @@ def test_the_load_report_matches_a_count_by_hand(paging: Path) -> None:
     assert since == {"alice": 2, "carol": 1}
     table = inc("oncall", "report").stdout
     assert "alice" in table and "6m 30s" in table
+
+
+def test_an_incident_opened_by_alert_ingest_pages_level_one(paging: Path) -> None:
+    from tests.alertpayloads import firing_two
+
+    inc("ingest", "alertmanager", "-", input=json.dumps(firing_two()))
+    [page] = calls(paging)
+    assert page["event"] == "page" and page["env"]["INC_PAGE_HANDLE"] in ("alice", "bob")
+    [incident] = inc("list", "--json").json
+    assert [t for _at, kind, t in timeline(incident["id"]) if kind == "paged"] == [page["env"]["INC_PAGE_TEXT"]]
+
+
+def test_remind_announces_each_handoff_once_with_the_markdown(paging: Path) -> None:
+    config = paging.parent / "repo" / "incli.yaml"
+    hook = json.dumps(str(paging.parent / "hook.py"))
+    config.write_text(
+        config.read_text()
+        + f"  handoff:\n    - run: [{json.dumps(sys.executable)}, {hook}, {json.dumps(str(paging))}]\n"
+    )
+    first = inc("remind", "--at", "2026-10-26T08:00:30Z").stdout
+    assert "handoff: primary: bob takes over from alice" in first
+    assert "handoff:" not in inc("remind", "--at", "2026-10-26T08:01:30Z").stdout
+    [turn] = [c for c in calls(paging) if c["event"] == "handoff"]
+    assert turn["stdin"]["handoff"]["incoming"] == "bob"
+    assert turn["stdin"]["handoff"]["markdown"].startswith("# Handoff: primary\n\nbob takes over from alice")

@@ -221,3 +221,18 @@ def test_a_recorded_step_is_read_back_from_the_timeline_only() -> None:
     item = incident()
     item.add_entry(TimelineEntry(at=T0, kind="paged", text="Paged x", by="incli", extra={"level": 1, "round": 1}))
     assert esc.upcoming(item, policy()) == esc.Step(1, 2, T0 + timedelta(minutes=5), timedelta(minutes=5))
+
+
+@settings(max_examples=60, deadline=None)
+@given(summary=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=120))
+def test_a_calendar_reads_back_the_summaries_and_times_it_wrote(summary: str) -> None:
+    from incli.domain import ical
+
+    start = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    text = ical.calendar(
+        [ical.Event("u1", start, start + timedelta(hours=9), summary, "d; with, commas\\")],
+        name="n",
+        stamp=start,
+    )
+    [event] = ical.parse_events(text)
+    assert (event.summary, event.start, event.end) == (summary, start, start + timedelta(hours=9))
