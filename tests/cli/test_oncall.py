@@ -255,3 +255,13 @@ def test_a_severity_naming_a_missing_policy_is_refused(repo: Path, run: Run) -> 
         config.read_text().replace("escalate_to: VP Engineering", "escalate_to: carol\n  escalation: crit")
     )
     check_refused(run("list"), ExitCode.INVALID, "severities[0].escalation", "no policy 'crit'")
+
+
+def test_two_schedules_without_a_default_are_reported(primary: Path) -> None:
+    inc("oncall", "new", "backup", "--rotation", "zed", "--every", "1d", "--handoff", "09:00", "--tz", "UTC",
+        "--start", "2026-10-19")  # fmt: skip
+    result = inc("validate", code=ExitCode.PROBLEMS)
+    assert "oncall.default_schedule is not set and there are 2 schedules" in result.stdout
+    config = primary / "incli.yaml"
+    config.write_text(config.read_text() + "oncall:\n  default_schedule: primary\n")
+    assert inc("validate").code == 0

@@ -483,8 +483,6 @@ def make_layer(
     hand = parse_handoff(handoff, f"{where}.handoff")
     if hand.weekday is not None and period % timedelta(weeks=1):
         raise ConfigError(f"{where}.handoff", f"a handoff on a weekday needs a length of whole weeks, not {length!r}")
-    if period % timedelta(days=1) and hand.weekday is not None:
-        raise ConfigError(f"{where}.handoff", "give the handoff as a time only, e.g. 09:00")
     first = parse_start(start, f"{where}.start")
     if hand.weekday is not None and first.weekday() != hand.weekday:
         before = first - timedelta(days=(first.weekday() - hand.weekday) % 7)

@@ -348,6 +348,16 @@ def check(repo: Repository) -> list[ScheduleFinding]:
     default = repo.config.oncall.default_schedule
     if default and names and default not in names:
         findings.append(ScheduleFinding(config_path, None, f"oncall.default_schedule: no schedule {default!r}"))
+    builtin = [s.id for s in repo.config.severities if not s.escalation]
+    if not default and len(names) > 1 and builtin:
+        findings.append(
+            ScheduleFinding(
+                config_path,
+                None,
+                f"oncall.default_schedule is not set and there are {len(names)} schedules: the built-in escalation "
+                f"of {', '.join(builtin)} pages nobody at level 1; set it to one of {', '.join(names)}",
+            )
+        )
     for policy in repo.config.escalation.values():
         for index, level in enumerate(policy.levels):
             for target in level.notify:
