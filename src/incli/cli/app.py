@@ -136,6 +136,7 @@ def _register() -> None:
     from incli.cli import actions, ingest, lifecycle, notify, postmortem, reading, repo
     from incli.cli import git as git_cli
     from incli.cli import metrics as metrics_cli
+    from incli.cli import oncall as oncall_cli
     from incli.cli import report as report_cli
     from incli.cli import statuspage as statuspage_cli
     from incli.cli import transfer as transfer_cli
@@ -167,6 +168,7 @@ def _register() -> None:
     from incli.cli import runbooks as runbooks_cli
 
     runbooks_cli.register(app)
+    oncall_cli.register(app)
 
 
 _register()

@@ -203,6 +203,10 @@ def serve(
             help="Confirm SNS subscriptions (visit their https://*.amazonaws.com SubscribeURL).",
         ),
     ] = False,
+    escalate_every: Annotated[
+        str,
+        typer.Option("--escalate-every", help="Run the escalation clock this often while serving.", metavar="DURATION"),
+    ] = "30s",
 ) -> None:
     """Serve an HTTP endpoint for every alert source.
 
@@ -210,6 +214,7 @@ def serve(
     /opsgenie-webhook, /cloudwatch or /generic/NAME. Answers as each sender expects,
     400 for what is not a notification, 401 without the token, 413 above --max-bytes.
     Logs one line per request on stderr; stop it with Ctrl-C.
+    While it runs it is also the escalation clock (as inc remind is): every --escalate-every.
     """
     import signal
 
@@ -221,11 +226,18 @@ def serve(
         token = ""  # set but empty (Click reads that as unset): meant as a secret, so refuse it
     if token is not None:
         _check_token(token)
+    from incli.domain.times import parse_duration
+    from incli.service.paging import Paging, run_clock
+
+    every = parse_duration(escalate_every).total_seconds()
+    if every < 1:
+        raise InvalidInput("--escalate-every must be at least 1s")
     repo = service(ctx).repo
 
     def make_service() -> Service:
         svc = Service(repo)
         svc.listeners.append(Hooks(svc.config, repo.root, output.warn, repo))
+        svc.listeners.append(Paging(svc, output.warn))
         return svc
 
     try:
@@ -244,11 +256,22 @@ def serve(
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    import threading
+
+    stopping = threading.Event()
+    clock = threading.Thread(
+        target=run_clock,
+        args=(make_service, every, stopping, output.info, output.warn),
+        name="inc-escalation",
+        daemon=True,
+    )
+    clock.start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         output.info("inc: stopped")
     finally:
+        stopping.set()
         server.server_close()
 
 

@@ -78,18 +78,33 @@ def watch(
     output.table(WATCH_COLUMNS, rows, empty="No rules configured (rules: in incli.yaml).")
 
 
-def remind(ctx: typer.Context, dry_run: DryRunOption = False, json: JsonOption = False) -> None:
-    """Fire hooks for overdue acknowledgements, stakeholder updates and action items.
+def remind(
+    ctx: typer.Context,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Run the clock at this time (default now), for tests and backfills.", metavar="TIME"),
+    ] = None,
+    dry_run: DryRunOption = False,
+    json: JsonOption = False,
+) -> None:
+    """Fire hooks for overdue acknowledgements, stakeholder updates and action items,
+    page the next escalation level of unacknowledged incidents, and announce handoffs.
 
-    Events: ack_overdue, update_overdue, action_overdue. Each overdue item fires
-    once (remembered in .incli/reminders.json); run it from cron every few minutes.
-    Hook deliveries that failed since the last run (.incli/pending-hooks.json) are
-    tried again first, each to the hook it failed on.
+    Events: ack_overdue, update_overdue, action_overdue, page, escalated, handoff. Each
+    fires once (reminders are remembered in .incli/reminders.json, pages in the incident
+    file); run it from cron every minute, on one clone per team. Hook deliveries that
+    failed since the last run (.incli/pending-hooks.json) are tried again first, each to
+    the hook it failed on.
     """
+    from incli.domain.times import parse_time
     from incli.service.hooks import Hooks
+    from incli.service.oncall import fire_handoffs
+    from incli.service.paging import escalate
     from incli.service.remind import remind as run_remind
 
     svc = service(ctx)
+    if at is not None:
+        svc.set_clock(parse_time(at, svc.now()))
     hooks = _hooks(svc)
     assert isinstance(hooks, Hooks)
     if dry_run:
@@ -99,16 +114,28 @@ def remind(ctx: typer.Context, dry_run: DryRunOption = False, json: JsonOption =
     else:
         for retried in hooks.retry_pending():
             output.info(retried.line())
+    pages = escalate(svc, hooks, warn=output.warn, dry_run=dry_run)
     items = run_remind(svc, hooks, dry_run=dry_run)
+    turns = [] if dry_run else fire_handoffs(svc, hooks, svc.now())
     if json:
-        output.json_out([i.to_json() for i in items])
+        output.json_out(
+            [p.to_json() for p in pages]
+            + [i.to_json() for i in items]
+            + [
+                {"event": "handoff", "schedule": t.schedule, "at": t.at.isoformat(), "incoming": t.incoming}
+                for t in turns
+            ]
+        )
         return
-    if not items:
+    if not items and not pages and not turns:
         output.info("No new reminders to send.")
         return
     from incli.domain.times import parse_stored
 
     rows = [
+        [page.incident.id, page.event, output.local(page.entry.at), page.entry.text, page.outcome] for page in pages
+    ]
+    rows += [
         [
             item.incident.id,
             item.event,
@@ -118,7 +145,12 @@ def remind(ctx: typer.Context, dry_run: DryRunOption = False, json: JsonOption =
         ]
         for item in items
     ]
-    output.table(REMIND_COLUMNS, rows)
+    if rows:
+        output.table(REMIND_COLUMNS, rows)
+    for turn in turns:
+        output.info(
+            f"handoff: {turn.schedule}: {turn.incoming or 'nobody'} takes over from {turn.outgoing or 'nobody'}"
+        )
 
 
 def register(app: typer.Typer) -> None:

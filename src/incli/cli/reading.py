@@ -224,8 +224,13 @@ def status(ctx: typer.Context, limit: LimitOption = None, quiet: QuietOption = F
     now = svc.now()
     everything = sorted(svc.active(), key=lambda i: (svc.config.rank(i.severity), i.opened_at))
     if json:
+        from incli.cli.oncall import escalation_json
+
+        paging = escalation_json(svc, everything)
         shown = everything[: output.row_limit(limit, json)]
-        output.json_out([{**_status_row(i, svc.config, now), "imported": is_imported(i.extra)} for i in shown])
+        output.json_out(
+            [{**_status_row(i, svc.config, now), "imported": is_imported(i.extra), **paging(i)} for i in shown]
+        )
         output.more(len(shown), len(everything))
         return
     from incli.cli.postmortem import action_summary
@@ -279,6 +284,10 @@ def status(ctx: typer.Context, limit: LimitOption = None, quiet: QuietOption = F
     from incli.cli.runbooks import status_block
 
     status_block(svc, active)
+
+    from incli.cli.oncall import escalation_lines
+
+    escalation_lines(svc, active, now)
     action_summary(svc)
 
 

@@ -23,9 +23,11 @@ from incli.domain import postmortem as pm
 from incli.domain import statuspage as sp
 from incli.domain.alerts import AlertSettings, alert_settings
 from incli.domain.alertsources import SourceSettings, source_settings
+from incli.domain.escalation import Policy, builtin_policy, parse_escalation
 from incli.domain.hooks import Hook, parse_hooks
 from incli.domain.metrics import DEFAULT_METRICS, MetricDef, metric_defs
 from incli.domain.model import UNKNOWN_SEVERITY
+from incli.domain.oncall import OncallSettings, Person, parse_oncall_settings, parse_people
 from incli.domain.rules import Rule, parse_rules
 from incli.domain.runbooks import RunbookSettings
 from incli.domain.runbooks import settings_from_config as runbook_settings
@@ -54,8 +56,11 @@ TOP_LEVEL_KEYS = (
     "statuspage",
     "runbooks",
     "checklists",
+    "people",
+    "escalation",
+    "oncall",
 )
-SEVERITY_KEYS = ("id", "name", "description", "response_time", "escalate_to", "update_every")
+SEVERITY_KEYS = ("id", "name", "description", "response_time", "escalate_to", "update_every", "escalation")
 
 DEFAULT_PAGERDUTY_PRIORITY = {"P1": "SEV1", "P2": "SEV2", "P3": "SEV3", "P4": "SEV4", "P5": "SEV4"}
 DEFAULT_PAGERDUTY_URGENCY = {"high": "SEV2", "low": "SEV4"}
@@ -126,6 +131,10 @@ class Config(Severities):
     statuspage: sp.Settings = field(default_factory=sp.Settings)
     # runbooks: (by severity and alert name) and checklists: (domain/runbooks.py)
     runbooks: RunbookSettings = field(default_factory=RunbookSettings)
+    # On call (domain/oncall.py, domain/escalation.py): people by handle, escalation policies, oncall: settings.
+    people: dict[str, Person] = field(default_factory=dict)
+    escalation: dict[str, Policy] = field(default_factory=dict)
+    oncall: OncallSettings = field(default_factory=lambda: parse_oncall_settings(None))
     # The file as written, for writing it back; nothing reads settings from it.
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -140,6 +149,17 @@ class Config(Severities):
         if text.strip().lower() == UNKNOWN_SEVERITY:
             return UNKNOWN_SEVERITY
         return self.severity(text).id
+
+    def policy_for(self, sev_id: str, default_schedule: str | None) -> Policy | None:
+        """The escalation policy of a severity: the one it names, else the built-in one
+        (``default_schedule`` is found by the service: oncall.default_schedule, else the only
+        schedule). None for a severity the scale does not have (imported history)."""
+        level = self.find_severity(sev_id)
+        if level is None:
+            return None
+        if level.escalation:
+            return self.escalation[level.escalation]
+        return builtin_policy(level, default_schedule)
 
     def today(self, now: datetime) -> date:
         """The one "today" (overdue action items, reminders, the report): the date of
@@ -198,8 +218,21 @@ def config_from_dict(data: Any) -> Config:
         defaults=_defaults(data.get("defaults"), scale),
         statuspage=sp.settings_from_config(data.get("statuspage"), scale),
         runbooks=runbook_settings(data.get("runbooks"), data.get("checklists"), scale),
+        people=parse_people(data.get("people")),
+        escalation=_escalation(data.get("escalation"), scale),
+        oncall=parse_oncall_settings(data.get("oncall")),
         raw=data,
     )
+
+
+def _escalation(raw: Any, scale: Severities) -> dict[str, Policy]:
+    """The escalation: policies, and every severity's escalation: naming one of them."""
+    policies = parse_escalation(raw)
+    for index, level in enumerate(scale.severities):
+        if level.escalation and level.escalation not in policies:
+            known = ", ".join(policies) or "none defined (add an escalation: section)"
+            raise ConfigError(f"severities[{index}].escalation", f"no policy {level.escalation!r}; known: {known}")
+    return policies
 
 
 def _severities(levels: Any) -> list[Severity]:
@@ -222,7 +255,7 @@ def _severities(levels: Any) -> list[Severity]:
         if sid.lower() in seen:
             raise ConfigError(f"{where}.id", f"severity {sid} is defined twice")
         seen.add(sid.lower())
-        for key in ("name", "description", "escalate_to"):
+        for key in ("name", "description", "escalate_to", "escalation"):
             if item.get(key) is not None and not isinstance(item[key], str):
                 raise ConfigError(f"{where}.{key}", "must be text")
         response = _duration(item.get("response_time", "1h"), f"{where}.response_time")
@@ -235,6 +268,7 @@ def _severities(levels: Any) -> list[Severity]:
                 response_time=response,
                 escalate_to=str(item.get("escalate_to") or ""),
                 update_every=_duration(update, f"{where}.update_every") if update else None,
+                escalation=str(item.get("escalation") or "").strip() or None,
             )
         )
     return found

@@ -71,6 +71,10 @@ EVENT_PHRASES = {
     "action_overdue": "action item overdue",
     "task_overdue": "checklist task overdue",
     "rule_triggered": "rule triggered",
+    # on call (service/paging.py, service/oncall.py)
+    "page": "page",
+    "escalated": "escalated",
+    "handoff": "shift handoff",
 }
 
 
@@ -322,11 +326,21 @@ def message(event: str, incident: Incident | None, extra: Mapping[str, Any]) -> 
             f"{rule.get('op')} {rule.get('threshold')}"
         )
         return head + (f" ({incident.id})" if incident else "")
+    if event == "handoff" and isinstance(extra.get("handoff"), Mapping):
+        turn = extra["handoff"]
+        return (
+            f"Handoff on {turn.get('schedule')}: {turn.get('incoming') or 'nobody'} takes over from "
+            f"{turn.get('outgoing') or 'nobody'}"
+        )
     if incident is None:
         return f"{phrase}"
     text = f"[{incident.severity}] {incident.id} {phrase}: {incident.title}"
     if incident.service:
         text += f" ({incident.service})"
+    if event == "page" and isinstance(extra.get("page"), Mapping):
+        return f"{extra['page'].get('text')}: {text}"
+    if event == "escalated" and "text" in extra:
+        return f"{extra['text']}: {text}"
     if event == "action_overdue" and "action" in extra:
         action = extra["action"]
         owner = f", owner {action.get('owner')}" if action.get("owner") else ""

@@ -353,3 +353,65 @@ def merge(
     if not isinstance(ours, dict) or not isinstance(theirs, dict) or (base is not None and not isinstance(base, dict)):
         raise MergeError("a side is not a mapping of incident fields")
     return _Merger(base, ours, theirs, severity_order).run()
+
+
+# -- schedule files (oncall/*.yaml) ---------------------------------------------------
+
+
+def is_schedule(name: str | None, data: Any) -> bool:
+    """Is this merged file a schedule? By its path (``oncall/x.yaml``), else by its shape."""
+    if name:
+        parts = name.replace("\\", "/").split("/")
+        if len(parts) >= 2 and parts[-2] == "oncall":
+            return True
+    return isinstance(data, dict) and "layers" in data and "timeline" not in data
+
+
+def _key(item: Any) -> str:
+    return json.dumps(item, sort_keys=True, default=str)
+
+
+def merge_schedule(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """Three-way merge of a schedule: overrides are the union of both sides' (one removed on
+    a side stays removed), in the order they were created; any other key changed on one side
+    is taken; changed differently on both (a layer edited on two clones) is a MergeError, so
+    git shows an ordinary conflict for a person to settle."""
+    if not isinstance(ours, dict) or not isinstance(theirs, dict) or (base is not None and not isinstance(base, dict)):
+        raise MergeError("a side is not a schedule")
+    base = base or {}
+    merged: dict[str, Any] = {}
+    for key in [*ours, *[k for k in theirs if k not in ours]]:
+        if key == "overrides":
+            continue
+        b, o, t = base.get(key, _MISSING), ours.get(key, _MISSING), theirs.get(key, _MISSING)
+        if _key(o) == _key(t) or _key(t) == _key(b):
+            value = o
+        elif _key(o) == _key(b):
+            value = t
+        else:
+            raise MergeError(f"{key} was changed differently on both sides")
+        if value is not _MISSING:
+            merged[key] = value
+    lists = [x.get("overrides") or [] for x in (base, ours, theirs)]
+    if not all(isinstance(x, list) for x in lists):
+        raise MergeError("overrides is not a list")
+    removed = {_key(i) for i in lists[0]} - ({_key(i) for i in lists[1]} & {_key(i) for i in lists[2]})
+    seen: set[str] = set()
+    overrides = []
+    for item in lists[1] + lists[2]:
+        key = _key(item)
+        if key in seen or key in removed:
+            continue
+        seen.add(key)
+        overrides.append(item)
+    indexed = list(enumerate(overrides))
+    indexed.sort(key=lambda p: (_created(p[1]), p[0]))
+    merged["overrides"] = [item for _i, item in indexed]
+    return merged
+
+
+def _created(item: Any) -> float:
+    try:
+        return parse_stored(item.get("created_at")).timestamp() if isinstance(item, dict) else 0.0
+    except ValueError:
+        return 0.0

@@ -30,6 +30,8 @@ ENTRY_KINDS = (
     "severity_changed",
     "assigned",
     "postmortem",  # the postmortem was started or its review state moved
+    "paged",  # escalation paged someone (level, round, target, paged: the handle; domain/escalation.py)
+    "escalated",  # escalation moved to a next level, not acknowledged in time
 )
 ROLES = ("commander", "comms", "scribe")
 # The lifecycle times, in the order they must keep.

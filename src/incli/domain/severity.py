@@ -24,9 +24,10 @@ class Severity:
     response_time: timedelta
     escalate_to: str
     update_every: timedelta | None
+    escalation: str | None = None  # the escalation: policy it names (None: the built-in one)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
             "description": self.description,
@@ -34,6 +35,9 @@ class Severity:
             "escalate_to": self.escalate_to,
             "update_every": format_duration_spec(self.update_every) if self.update_every else None,
         }
+        if self.escalation:
+            data["escalation"] = self.escalation
+        return data
 
 
 DEFAULT_SEVERITIES = (

@@ -15,7 +15,7 @@ from typing import Any
 
 from incli.domain.maintenance import MaintenanceFormatError, is_maintenance
 from incli.domain.maintenance import merge as merge_maintenance
-from incli.domain.merge import MergeError, merge
+from incli.domain.merge import MergeError, is_schedule, merge, merge_schedule
 from incli.domain.model import Incident
 from incli.domain.severity import DEFAULT_SEVERITIES
 from incli.errors import Conflict, InvalidInput, StorageError
@@ -23,6 +23,7 @@ from incli.storage import gitinfo, yamlio
 from incli.storage.atomic import atomic_write
 from incli.storage.maintenance import FOLDER as MAINTENANCE_FOLDER
 from incli.storage.repo import CONFIG_NAME, STATE_DIR, Repository, load_repository
+from incli.storage.schedules import FOLDER as SCHEDULES_FOLDER
 from incli.storage.store import Store
 
 DRIVER_NAME = "incli"
@@ -89,6 +90,9 @@ def merge_files(base: Path, ours: Path, theirs: Path, name: str | None) -> None:
         atomic_write(ours, yamlio.dump(merged).encode("utf-8"))
         return
     where = Path(name).parent if name else Path(".")
+    if is_schedule(name, ours_data):
+        atomic_write(ours, yamlio.dump(merge_schedule(base_data, ours_data, theirs_data)).encode("utf-8"))
+        return
     merged = merge(base_data, ours_data, theirs_data, severity_order(where))
     atomic_write(ours, yamlio.dump(merged).encode("utf-8"))
 
@@ -247,6 +251,11 @@ def setup_git(repo: Repository) -> list[str]:
         return []
     # Incident files and maintenance windows (inc maintenance add) merge through the driver.
     patterns = [f"{folder.as_posix()}/*.yaml merge={DRIVER_NAME}" for folder in (relative, maintenance)]
+    if (repo.root / SCHEDULES_FOLDER).is_dir():
+        # Schedule files (oncall/*.yaml) merge with the same driver, once there are any: overrides
+        # added on two clones both stay.
+        schedules = (repo.root / SCHEDULES_FOLDER).resolve().relative_to(top.resolve())
+        patterns.append(f"{schedules.as_posix()}/*.yaml merge={DRIVER_NAME}")
     command = driver_command(launcher.as_posix())
     try:
         written = _write_launcher(repo)
@@ -269,7 +278,8 @@ def setup_git(repo: Repository) -> list[str]:
     except OSError as exc:
         messages.append(f"could not read {attributes}: {exc.strerror or exc}")
         return messages
-    missing = [p for p in patterns if p not in (line.strip() for line in current.splitlines())]
+    present = {line.strip() for line in current.splitlines()}
+    missing = [p for p in patterns if p not in present]
     if not missing:
         return messages
     pattern = ", ".join(missing)
@@ -298,6 +308,7 @@ def _inside(name: str, top: Path, repo: Repository) -> bool:
         repo.incidents_dir.resolve(),
         repo.templates_dir.resolve(),
         (root / MAINTENANCE_FOLDER).resolve(),
+        root / SCHEDULES_FOLDER,
         top.resolve() / ATTRIBUTES,
     ]
     return any(path == p or p in path.parents for p in own)
@@ -386,6 +397,8 @@ COMMAND_OF = {
     "public_title": "public-title",
     "private": "private",
     "maintenance": "maintenance add",
+    "paged": "page",
+    "schedule_changed": "oncall",
 }
 
 
@@ -406,6 +419,9 @@ class AutoCommit:
         command = COMMAND_OF.get(event, event)
         if event == "maintenance":  # a maintenance window's file (inc maintenance add)
             message, saved = f"inc {command} {paths[0].stem}", paths[0].stem
+        elif event == "schedule_changed":  # inc oncall new/override/import: the schedule file
+            names = ", ".join(p.stem for p in paths)
+            message, saved = f"inc oncall ({names})", f"schedule {names}"
         elif incident is None:  # a batch, e.g. inc import: one commit for every file it wrote
             count = len(paths)
             what = f"{count} incident{'s' if count != 1 else ''}"

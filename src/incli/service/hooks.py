@@ -6,7 +6,8 @@ shows the shape); each hook is delivered by a notifier in ``incli.integrations.n
 Events are the timeline kinds (opened, acknowledged, mitigated, resolved,
 reopened, note, update, severity_changed, assigned), the ones other features emit
 (postmortem_published) and the ones ``inc remind`` and ``inc watch`` fire
-(ack_overdue, update_overdue, action_overdue, rule_triggered), and edited and
+(ack_overdue, update_overdue, action_overdue, rule_triggered), the on-call ones
+(page, escalated: service/paging.py; handoff: service/oncall.py), and edited and
 imported (inc edit, inc import: a batch, with no incident). Any event name is
 accepted, so a feature added later needs no change here.
 

@@ -87,6 +87,10 @@ class Service:
 
     # -- helpers ---------------------------------------------------------
 
+    def set_clock(self, moment: datetime) -> None:
+        """Fix "now" for this command (inc remind --at: step the clock for tests and backfills)."""
+        self._clock = lambda: moment
+
     def now(self) -> datetime:
         # Kept to the microsecond, like the alert times it is compared with (a receipt
         # cut to the second could come before the alert it announces).

@@ -22,6 +22,10 @@ Each item is keyed by incident, kind and due time (``INC-.../update/2025-01-15T1
 in ``.incli/reminders.json``; it is recorded once every hook for it has run, so
 a failing hook is tried again on the next run and a successful one never repeats.
 Posting an update moves the due time, and the next lapse is a new item.
+
+``inc remind`` is also the clock of escalation (service/paging.py: the next level of
+an unacknowledged incident, recorded in its file) and of shift handoffs (the
+``handoff`` hook, service/oncall.py).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from incli.domain.model import Incident
 from incli.errors import RepositoryNotFound, StorageError
 from incli.service.incidents import Service
 from incli.storage.atomic import atomic_write
@@ -39,6 +40,16 @@ def service_for(repo: Repository, warn: Warn) -> Service:
 
         # git.commit: true commits exactly the files each command wrote.
         svc.listeners.append(AutoCommit(repo, warn))
+
+    # An incident just opened pages its escalation's level 1 (once the repository is on call);
+    # service/paging.py is imported only then, so other commands do not pay for it.
+    def page_on_open(event: str, incident: Incident | None, paths: list[Path]) -> None:
+        if event == "opened":
+            from incli.service.paging import Paging
+
+            Paging(svc, warn)(event, incident, paths)
+
+    svc.listeners.append(page_on_open)
     return svc
 
 
@@ -68,3 +79,11 @@ def write_output(path: Path, text: str) -> None:
         atomic_write(path, text.encode("utf-8"))
     except OSError as exc:
         raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def register_schedules(repo: Repository) -> list[str]:
+    """In a git work tree: make sure schedule files merge with the incli driver (what
+    inc init does for incident files); what was done, one message a line."""
+    from incli.service.git import setup_git
+
+    return setup_git(repo)

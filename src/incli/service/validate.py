@@ -3,8 +3,9 @@
 Finds what hand edits and merges leave behind: YAML errors, git conflict
 markers, missing or unknown fields, unknown severities, times out of order, a
 status its times contradict, a file named differently from the id inside it,
-the same id in two files, a maintenance window file that cannot be read, and a
-registered merge driver that cannot run.
+the same id in two files, a maintenance window file that cannot be read, a registered
+merge driver that cannot run, and schedule files (oncall/*.yaml) that cannot be read or hold
+overlapping overrides.
 """
 
 from __future__ import annotations
@@ -124,6 +125,9 @@ def validate(repo: Repository) -> tuple[int, list[Finding]]:
 
     for file, line, message in validate_catalog(repo, services):
         findings.append(Finding(file, line, message))
+    from incli.service.oncall import check as check_schedules
+
+    findings.extend(Finding(f.path, f.line, f.message) for f in check_schedules(repo))
     problem = driver_problem(repo)
     if problem is not None:
         top = gitinfo.toplevel(repo.root) or repo.root
