@@ -107,9 +107,12 @@ def _set_verbose(value: bool) -> None:
 
 
 def _tidy_help(group: Any) -> None:
-    """Help shows the metavars we wrote: no ``<bool>`` beside a flag, no ``<str>`` beside an
-    argument, no ``{title}`` around a required argument in the usage line (Typer's defaults).
-    Applied once to every command of the tree, the first time ``inc`` runs in a process."""
+    """Once for every command of the tree, the first time ``inc`` runs in a process: help shows
+    the metavars we wrote (no ``<bool>`` beside a flag, no ``<str>`` beside an argument, no
+    ``{title}`` around a required argument in the usage line: Typer's defaults), and each
+    parameter gets its shell completion from the table in cli/complete.py."""
+    from incli.cli import complete
+
     if getattr(group, "_inc_tidy", False):
         return
     group._inc_tidy = True
@@ -119,6 +122,7 @@ def _tidy_help(group: Any) -> None:
         stack.extend(getattr(command, "commands", {}).values())
         _tidy_help_option(command)
         for param in command.params:
+            complete.attach(str(command.name), param)
             if param.param_type_name == "argument":
                 if param.metavar is None:
                     param.metavar = (param.name or "arg").upper()
