@@ -78,6 +78,8 @@ class IncGroup(TyperGroup):
             output.error(exc.format_message())
             code = exc.exit_code
         except typer.Abort:
+            if sys.stderr.isatty():  # Ctrl-C or Ctrl-D at a prompt left the cursor on its line
+                sys.stderr.write("\n")
             output.error("aborted")
             code = ExitCode.INTERRUPTED
         except OSError as exc:
