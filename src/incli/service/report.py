@@ -282,10 +282,14 @@ def _incident_page(
     days = {e.at.astimezone(zone).date() for e in incident.timeline}
     # The postmortem's own summary facts go in the page's header, once; its document shows
     # only the analysis (render.REPORT_DROPS).
-    post = incident.extra.get("postmortem")
+    # (Only from a postmortem that rendered, that is one whose fields have their types.)
+    post = incident.extra.get("postmortem") if postmortem_html is not None else None
     post = post if isinstance(post, dict) else {}
     written = {key: str(post.get(key) or "").strip() for key in ("summary", "impact")}
-    people = {key: [str(p) for p in post.get(key) or [] if p] for key in ("authors", "reviewers")}
+    people = {
+        key: [str(p) for p in value if p] if isinstance(value := post.get(key), list) else []
+        for key in ("authors", "reviewers")
+    }
     return str(
         renderer.render(
             "incident.html",
