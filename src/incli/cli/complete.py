@@ -97,7 +97,19 @@ def _complete(completer: Completer, ctx: Any, incomplete: str) -> list[Any]:
     except Exception:  # noqa: BLE001 - a TAB never shows an error
         return []
     wanted = incomplete.lower()
-    return [CompletionItem(value, help=text or None) for value, text in choices if value.lower().startswith(wanted)]
+    return [
+        CompletionItem(_safe(value), help=_safe(text) or None)
+        for value, text in choices
+        if value.lower().startswith(wanted)
+    ]
+
+
+def _safe(text: str) -> str:
+    """One line without anything that drives a terminal: titles are the incident's text (hostile),
+    and zsh and fish print the help beside each value."""
+    from incli.output import visible
+
+    return visible(" ".join(str(text).split()))[:200]
 
 
 def attach(name: str, param: Any) -> None:

@@ -34,13 +34,6 @@ def _repository(directory: str | os.PathLike[str] | None) -> Repository:
     return find_repository(directory)
 
 
-def _safe(text: str) -> str:
-    """One line, without anything that drives a terminal (the text is the incident's: hostile)."""
-    from incli.output import visible
-
-    return visible(" ".join(str(text).split()))[:200]
-
-
 def _cached(data: dict[str, Any], key: list[Any]) -> list[Row] | None:
     if data.get("key") != key or data.get("version") != __version__:
         return None
@@ -79,7 +72,7 @@ def incident_ids(directory: str | os.PathLike[str] | None, *, active_only: bool 
     rows.sort(key=lambda row: (row[1] not in ACTIVE_STATUSES, -row[2], row[0]))
     if active_only and rows and rows[0][1] in ACTIVE_STATUSES:
         rows = [row for row in rows if row[1] in ACTIVE_STATUSES]
-    return [(_safe(ident), _safe(f"{status}: {title}")) for ident, status, _, title, _ in rows]
+    return [(ident, f"{status}: {title}") for ident, status, _, title, _ in rows]
 
 
 def action_ids(directory: str | os.PathLike[str] | None) -> list[Choice]:
@@ -90,7 +83,7 @@ def action_ids(directory: str | os.PathLike[str] | None) -> list[Choice]:
         (aid, status, f"{status}: {title} ({ident})") for ident, _, _, _, acts in rows for aid, status, title in acts
     ]
     items.sort(key=lambda item: item[1] != "open")  # stable: keeps newest first within each
-    return [(_safe(aid), _safe(text)) for aid, _, text in items]
+    return [(aid, text) for aid, _, text in items]
 
 
 def severities(directory: str | os.PathLike[str] | None) -> list[Choice]:
