@@ -14,7 +14,7 @@ AtOption = Annotated[
     str | None,
     typer.Option(
         "--at",
-        help="When it happened (default now): ISO 8601, 14:32, 'yesterday 14:32', '10m ago'.",
+        help="When it happened (default now): ISO 8601, 14:32, 'yesterday 14:32', '10m ago' (inc help times).",
         metavar="TIME",
     ),
 ]
@@ -29,7 +29,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 IdArgument = Annotated[
     str | None,
     typer.Argument(
-        help="Incident id, or any unambiguous part of it; may be left out when one incident is active.",
+        help="Incident id, or any unambiguous part of it; may be left out when one incident is active "
+        "(on a terminal, pick one when several are).",
         metavar="[ID]",
         show_default=False,
     ),
