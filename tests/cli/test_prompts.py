@@ -81,6 +81,17 @@ def test_open_with_a_title_but_no_severity_offers_them(repo: Path, terminal: Non
     assert data["severity"] == "SEV4"
 
 
+def test_with_a_default_severity_enter_takes_it_and_a_given_title_asks_nothing(repo: Path, terminal: None) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "\ndefaults:\n  severity: SEV3\n")
+    asked = inc("open", input="Disk filling\n\n")
+    assert "Severity [1-4 or SEV1] (SEV3)" in asked.stderr
+    assert _load(repo, asked.stdout.split()[-1])["severity"] == "SEV3"
+    quiet = inc("open", "Queue backlog", input="")
+    assert "Severity" not in quiet.stderr
+    assert _load(repo, quiet.stdout.strip())["severity"] == "SEV3"
+
+
 def test_without_a_terminal_open_never_asks(repo: Path) -> None:
     before = take_snapshot(repo)
     check_refused(inc("open", input="A title\n2\n", code=None), ExitCode.USAGE, "Missing argument 'TITLE'")

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -106,14 +107,17 @@ def test_bash_offers_actions_severities_roles_sections_and_commands(
 
 
 def test_a_new_incident_is_offered_at_once(
-    team: dict, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = team["root"]
-    before = tab(root, "inc show INC-", capsys, monkeypatch)
-    new = inc("open", "Queue backlog", "-s", "SEV3", root=root).stdout.strip()
-    after = tab(root, "inc show INC-", capsys, monkeypatch)
-    assert after[0] == new and after[1:] == before
-    inc("resolve", new, root=root)
+    first = inc("open", "DB pool", "-s", "SEV2", "--at", "1h ago").stdout.strip()
+    past = time.time() - 60
+    os.utime(repo / "incidents", (past, past))  # settled: the TAB below may keep what it read
+    assert tab(repo, "inc show INC-", capsys, monkeypatch) == [first]
+    assert (repo / ".incli" / "completion.json").is_file()
+    new = inc("open", "Queue backlog", "-s", "SEV3").stdout.strip()
+    assert tab(repo, "inc show INC-", capsys, monkeypatch) == [new, first]
+    inc("resolve", new)
+    assert tab(repo, "inc ack ", capsys, monkeypatch) == [first]
 
 
 def test_zsh_and_fish_show_each_id_with_its_status_and_title(team: dict) -> None:

@@ -70,11 +70,14 @@ def open_incident(
     On a terminal, a title or severity left out is asked for.
     """
     svc = service(ctx)
+    asked = False
     if title is None:
         if not prompts.interactive():
             raise UsageError("Missing argument 'TITLE'.", ctx)
-        title = prompts.title()
-    if severity is None and svc.config.defaults.severity is None and prompts.interactive():
+        title, asked = prompts.title(), True
+    # Asked along with the title (defaults.severity, if set, is the answer to Enter); with a
+    # title given, only when there is no default to fall back on.
+    if severity is None and (asked or svc.config.defaults.severity is None) and prompts.interactive():
         severity = prompts.severity(svc.config)
     incident = svc.open(
         title,
