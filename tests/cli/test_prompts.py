@@ -85,7 +85,7 @@ def test_with_a_default_severity_enter_takes_it_and_a_given_title_asks_nothing(r
     config = repo / "incli.yaml"
     config.write_text(config.read_text() + "\ndefaults:\n  severity: SEV3\n")
     asked = inc("open", input="Disk filling\n\n")
-    assert "Severity [1-4 or SEV1] (SEV3)" in asked.stderr
+    assert "Severity [1-4 or SEV1] [SEV3]" in asked.stderr
     assert _load(repo, asked.stdout.split()[-1])["severity"] == "SEV3"
     quiet = inc("open", "Queue backlog", input="")
     assert "Severity" not in quiet.stderr

@@ -52,7 +52,8 @@ def _rows(directory: str | os.PathLike[str] | None) -> list[Row]:
         st = os.stat(repo.incidents_dir)
     except OSError:
         return []
-    key = [st.st_mtime_ns, st.st_ino, str(repo.incidents_dir)]
+    # ctime too: a restore that sets the folder's mtime back cannot set its ctime back.
+    key = [st.st_mtime_ns, st.st_ctime_ns, st.st_ino, str(repo.incidents_dir)]
     path = repo.state_dir / CACHE_NAME
     rows = _cached(statefile.load(path), key)
     if rows is not None:
