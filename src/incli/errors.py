@@ -30,6 +30,20 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
+# What each exit code means, for `inc help exit-codes` and README's table.
+MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "success",
+    ExitCode.ERROR: "an unexpected error (a bug: please report it with `INC_DEBUG=1`)",
+    ExitCode.USAGE: "bad usage: an unknown option, a missing argument",
+    ExitCode.NOT_FOUND: "not found: no repository, no incident with that id",
+    ExitCode.INVALID: "invalid input: a time, severity, title or value that cannot be used",
+    ExitCode.CONFLICT: "conflict: an impossible transition, an ambiguous id, times out of order",
+    ExitCode.PROBLEMS: "the repository has problems (`inc validate` findings, a broken file)",
+    ExitCode.STORAGE: "storage: the repository cannot be written, a lock cannot be taken",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+
 class IncError(Exception):
     """An error the user can act on: one line of text and an exit code."""
 

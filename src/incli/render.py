@@ -403,6 +403,10 @@ def render(template: TemplateInfo, fmt: str, data: dict[str, Any], repo_template
 # -- Markdown to HTML -----------------------------------------------------
 
 
+# The sections of a postmortem document that the report's incident page shows on its own.
+REPORT_DROPS = ("incident summary", "summary", "timeline", "action items")
+
+
 @functools.lru_cache(maxsize=1)
 def _markdown_parser() -> Any:
     from markdown_it import MarkdownIt
@@ -410,19 +414,61 @@ def _markdown_parser() -> Any:
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def markdown_to_html(text: str, shift_headings: int = 0) -> str:
+def markdown_to_html(text: str, shift_headings: int = 0, keep_from: int = 0, drop: tuple[str, ...] = ()) -> str:
     """CommonMark to HTML with raw HTML disabled: tags in user text come out escaped.
 
-    ``shift_headings`` moves every heading down that many levels (a document's ``#``
-    becomes ``<h2>`` inside a page that has its own ``<h1>``).
+    ``shift_headings`` moves every heading down that many levels (a document's ``##``
+    becomes ``<h3>`` inside a page that has its own ``<h1>`` and ``<h2>``). With ``keep_from``
+    (a heading level), what comes before the first heading of that level is left out; a section
+    at that level whose heading is in ``drop`` (compared without case) is left out whole.
+    A list item that starts ``[x]`` or ``[ ]`` (a task) shows a tick box.
     """
     parser = _markdown_parser()
     tokens = parser.parse(text)
+    if keep_from:
+        tokens = _sections(tokens, keep_from, {name.lower() for name in drop})
+    _task_boxes(tokens)
     if shift_headings:
         for token in tokens:
             if token.type in ("heading_open", "heading_close"):
                 token.tag = f"h{min(int(token.tag[1]) + shift_headings, 6)}"
     return str(parser.renderer.render(tokens, parser.options, {}))
+
+
+def _sections(tokens: list[Any], level: int, drop: set[str]) -> list[Any]:
+    """The tokens from the first heading of ``level`` on, without the sections named in ``drop``."""
+    kept: list[Any] = []
+    keeping = False
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and int(token.tag[1]) <= level:
+            name = tokens[index + 1].content.strip().lower() if index + 1 < len(tokens) else ""
+            keeping = int(token.tag[1]) == level and name not in drop
+        if keeping:
+            kept.append(token)
+    return kept
+
+
+_TASK = re.compile(r"^\[([ xX])\]\s+")
+
+
+def _task_boxes(tokens: list[Any]) -> None:
+    """``- [x] text`` as a ticked box (a disabled checkbox), ``- [ ] text`` as an empty one."""
+    from markdown_it.token import Token
+
+    for index, token in enumerate(tokens):
+        if token.type != "inline" or index < 2 or tokens[index - 2].type != "list_item_open":
+            continue
+        children = token.children or []
+        match = _TASK.match(children[0].content) if children and children[0].type == "text" else None
+        if match is None:
+            continue
+        done = match.group(1) != " "
+        children[0].content = children[0].content[match.end() :]
+        box = Token("html_inline", "", 0)
+        label = "done" if done else "open"
+        box.content = f'<input type="checkbox" disabled{" checked" if done else ""} aria-label="{label}"> '
+        token.children = [box, *children]
+        tokens[index - 2].attrSet("class", "task")
 
 
 # -- the HTML report ------------------------------------------------------
@@ -504,12 +550,15 @@ class ReportRenderer:
         return find(None, "md", self.repo_templates)
 
     def postmortem(self, incident: Incident, config: Config, now: datetime) -> Any:
-        """The incident's postmortem as ``inc postmortem render`` writes it, turned into HTML whose
-        headings sit below the page's own (the document's ``#`` becomes ``<h3>``)."""
+        """The analysis of the incident's postmortem, from the text ``inc postmortem render``
+        writes, as HTML for the report's incident page. The page shows the title, the summary
+        facts, the timeline and the action items itself, so only the document's ``##``
+        sections but those (``REPORT_DROPS``) are kept, and they sit below the page's
+        "Postmortem" heading (``##`` becomes ``<h3>``)."""
         from markupsafe import Markup
 
         text = render(self.postmortem_template, "md", context(incident, config, now), self.repo_templates)
-        return Markup(markdown_to_html(text, shift_headings=2))
+        return Markup(markdown_to_html(text, shift_headings=1, keep_from=2, drop=REPORT_DROPS))
 
     def static(self, name: str) -> bytes:
         for folder in self.folders:

@@ -121,7 +121,7 @@ def test_hostile_title_is_text_in_the_browser_and_nothing_runs(site: tuple[Path,
     assert "&lt;img src=x onerror=alert(2)&gt; pool at 100%" in dom["incident"]
     assert "<img" not in dom["incident"]
     assert f'href="incidents/{hostile}.html"' in dom["index"]
-    assert dom["metrics"].count("<svg") == 3
+    assert dom["metrics"].count("<svg") == 6  # each chart drawn wide and narrow (for a phone)
 
 
 def test_screenshots_desktop_and_phone(site: tuple[Path, str], tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -27,8 +28,15 @@ from incli.errors import ExitCode, IncError
 class IncGroup(TyperGroup):
     """Runs a command and turns every known error into one line on stderr and an exit code.
 
-    Set INC_DEBUG=1 to see the traceback instead.
+    Set INC_DEBUG=1 (or pass -v/--verbose) to see the traceback instead.
     """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """In the order of the table in cli/commands.py, so the help panels come in that order."""
+        from incli.cli.commands import COMMANDS
+
+        order = {name: index for index, name in enumerate(COMMANDS)}
+        return sorted(super().list_commands(ctx), key=lambda name: order.get(name, len(order)))
 
     def main(  # type: ignore[override]
         self,
@@ -38,7 +46,9 @@ class IncGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        debug = bool(os.environ.get("INC_DEBUG"))
+        global _verbose
+        _verbose = False
+        _tidy_help(self)
         code: int
         undecodable = _undecodable(sys.argv[1:] if args is None else args)
         if undecodable is not None:
@@ -53,7 +63,7 @@ class IncGroup(TyperGroup):
             )
             code = result if isinstance(result, int) else 0
         except IncError as exc:
-            if debug:
+            if debugging():
                 raise
             output.error(exc.message)
             code = exc.exit_code
@@ -68,19 +78,85 @@ class IncGroup(TyperGroup):
             output.error(exc.format_message())
             code = exc.exit_code
         except typer.Abort:
+            if sys.stderr.isatty():  # Ctrl-C or Ctrl-D at a prompt left the cursor on its line
+                sys.stderr.write("\n")
             output.error("aborted")
             code = ExitCode.INTERRUPTED
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 code = 0
             else:
-                if debug:
+                if debugging():
                     raise
                 output.error(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
                 code = ExitCode.STORAGE
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+_verbose = False  # set by -v/--verbose for this run
+
+
+def debugging() -> bool:
+    """Show the traceback instead of the one error line: INC_DEBUG=1 or -v/--verbose."""
+    return _verbose or bool(os.environ.get("INC_DEBUG"))
+
+
+def _set_verbose(value: bool) -> None:
+    global _verbose
+    _verbose = bool(value)
+
+
+def _tidy_help(group: Any) -> None:
+    """Once for every command of the tree, the first time ``inc`` runs in a process: help shows
+    the metavars we wrote (no ``<bool>`` beside a flag, no ``<str>`` beside an argument, no
+    ``{title}`` around a required argument in the usage line: Typer's defaults), and each
+    parameter gets its shell completion from the table in cli/complete.py."""
+    from incli.cli import complete
+
+    if getattr(group, "_inc_tidy", False):
+        return
+    group._inc_tidy = True
+    stack = [group]
+    while stack:
+        command = stack.pop()
+        stack.extend(getattr(command, "commands", {}).values())
+        _tidy_help_option(command)
+        for param in command.params:
+            complete.attach(str(command.name), param)
+            if param.param_type_name == "argument":
+                if param.metavar is None:
+                    param.metavar = (param.name or "arg").upper()
+                param.display_type_rich = lambda ctx: None
+                param._usage_display_name = functools.partial(_usage_name, param)
+            elif getattr(param, "is_flag", False) or getattr(param, "count", False):
+                param.display_type_rich = lambda ctx: None
+            elif param.metavar is None:
+                param.metavar = (param.name or "value").upper()
+
+
+def _tidy_help_option(command: Any) -> None:
+    """-h/--help is made by Click on first use: tidy it as it is made."""
+    make = command.get_help_option
+
+    def get_help_option(ctx: Any) -> Any:
+        option = make(ctx)
+        if option is not None:
+            option.display_type_rich = lambda ctx: None
+        return option
+
+    command.get_help_option = get_help_option
+
+
+def _usage_name(param: Any) -> str:
+    """An argument in the usage line: its metavar as written (``[ID]``, ``TITLE``, ``[ID] TEXT...``)."""
+    name = param.metavar or (param.name or "arg").upper()
+    if not param.required and not name.startswith("["):
+        name = f"[{name}]"
+    if param.nargs != 1 and not name.endswith("..."):
+        name += "..."
+    return str(name)
 
 
 def _undecodable(args: Sequence[str]) -> str | None:
@@ -98,7 +174,7 @@ app = typer.Typer(
     help="Incident response from the command line: incidents, timelines and postmortems as YAML files in git.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -123,7 +199,17 @@ def root(
         ),
     ] = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            callback=_set_verbose,
+            is_eager=True,
+            help="On an error, show the traceback too (the same as INC_DEBUG=1).",
+        ),
     ] = False,
 ) -> None:
     """Incident response from the command line: incidents, timelines and postmortems as YAML files in git."""
@@ -133,42 +219,28 @@ def root(
 
 
 def _register() -> None:
-    from incli.cli import actions, ingest, lifecycle, notify, postmortem, reading, repo
-    from incli.cli import git as git_cli
-    from incli.cli import metrics as metrics_cli
-    from incli.cli import oncall as oncall_cli
-    from incli.cli import report as report_cli
-    from incli.cli import statuspage as statuspage_cli
-    from incli.cli import transfer as transfer_cli
+    """Every command from the one table (cli/commands.py): its module registers it, the table
+    gives its help panel and the examples that end its help."""
+    import importlib
 
-    repo.register(app)
-    lifecycle.register(app)
-    reading.register(app)
-    postmortem.register(app)
-    actions.register(app)
-    metrics_cli.register(app)
-    transfer_cli.register(app)
-    ingest.register(app)
-    notify.register(app)
-    report_cli.register(app)
-    statuspage_cli.register(app)
-    git_cli.register(app)
-    from incli.cli import catalog as catalog_cli
+    from incli.cli import commands
 
-    catalog_cli.register(app)
-    from incli.cli import changes as changes_cli
-
-    changes_cli.register(app)
-    from incli.cli import gate as gate_cli
-
-    gate_cli.register(app)
-    from incli.cli import search as search_cli
-
-    search_cli.register(app)
-    from incli.cli import runbooks as runbooks_cli
-
-    runbooks_cli.register(app)
-    oncall_cli.register(app)
+    app.info.epilog = commands.epilog("")
+    for name in commands.modules():
+        importlib.import_module(f"incli.cli.{name}").register(app)
+    for info in app.registered_commands:
+        entry = commands.COMMANDS[str(info.name)]
+        info.rich_help_panel = entry.panel
+        info.epilog = commands.epilog(str(info.name))
+    for group in app.registered_groups:
+        sub = group.typer_instance
+        name = str(group.name or (sub.info.name if sub is not None else None))
+        entry = commands.COMMANDS[name]
+        group.rich_help_panel = entry.panel
+        if sub is not None:
+            sub.info.epilog = commands.epilog(name)
+            for info in sub.registered_commands:
+                info.epilog = commands.epilog(f"{name} {info.name}")
 
 
 _register()

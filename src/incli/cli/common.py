@@ -14,7 +14,7 @@ AtOption = Annotated[
     str | None,
     typer.Option(
         "--at",
-        help="When it happened (default now): ISO 8601, 14:32, 'yesterday 14:32', '10m ago'.",
+        help="When it happened (default now): ISO 8601, 14:32, 'yesterday 14:32', '10m ago' (inc help times).",
         metavar="TIME",
     ),
 ]
@@ -49,7 +49,8 @@ SortOption = Annotated[
 IdArgument = Annotated[
     str | None,
     typer.Argument(
-        help="Incident id, or any unambiguous part of it; may be left out when one incident is active.",
+        help="Incident id, or any unambiguous part of it; may be left out when one incident is active "
+        "(on a terminal, pick one when several are).",
         metavar="[ID]",
         show_default=False,
     ),

@@ -8,8 +8,14 @@ from typing import Annotated
 import typer
 
 from incli import output
+from incli.cli import prompts
 from incli.cli.common import AtOption, ByOption, IdArgument, JsonOption, NoteOption, RequiredId, service, split_id_text
 from incli.domain.model import ROLES
+
+try:  # Typer 0.2x vendors Click; older releases use click itself.
+    from typer._click.exceptions import UsageError  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # pragma: no cover - depends on the installed Typer
+    from click.exceptions import UsageError  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 
 def _done(change: object, json: bool, message: str) -> None:
@@ -22,7 +28,14 @@ def _done(change: object, json: bool, message: str) -> None:
 
 def open_incident(
     ctx: typer.Context,
-    title: Annotated[str, typer.Argument(help="What is wrong, in a few words.", show_default=False)],
+    title: Annotated[
+        str | None,
+        typer.Argument(
+            help="What is wrong, in a few words (asked for on a terminal when left out).",
+            metavar="TITLE",
+            show_default=False,
+        ),
+    ] = None,
     severity: Annotated[
         str | None,
         typer.Option(
@@ -63,8 +76,21 @@ def open_incident(
     ] = False,
     json: JsonOption = False,
 ) -> None:
-    """Declare an incident. Prints its id (or the incident as JSON with --json)."""
-    incident = service(ctx).open(
+    """Declare an incident. Prints its id (or the incident as JSON with --json).
+
+    On a terminal, a title or severity left out is asked for.
+    """
+    svc = service(ctx)
+    asked = False
+    if title is None:
+        if not prompts.interactive():
+            raise UsageError("Missing argument 'TITLE'.", ctx)
+        title, asked = prompts.title(), True
+    # Asked along with the title (defaults.severity, if set, is the answer to Enter); with a
+    # title given, only when there is no default to fall back on.
+    if severity is None and (asked or svc.config.defaults.severity is None) and prompts.interactive():
+        severity = prompts.severity(svc.config)
+    incident = svc.open(
         title,
         severity,
         service=service_name,
@@ -97,7 +123,8 @@ def _transition_command(action: str, doc: str, past: str):  # type: ignore[no-un
         note: NoteOption = None,
         json: JsonOption = False,
     ) -> None:
-        change = service(ctx).transition(incident_id, action, at=at, by=by, note=note)
+        svc = service(ctx)
+        change = svc.transition(prompts.pick_incident(svc, incident_id), action, at=at, by=by, note=note)
         _done(change, json, f"{change.incident.id} {past} at {output.local(change.entry.at)}")
 
     command.__doc__ = doc
@@ -133,7 +160,8 @@ def _entry_command(kind: str, doc: str):  # type: ignore[no-untyped-def]
         json: JsonOption = False,
     ) -> None:
         query, text = split_id_text(args, kind)
-        change = service(ctx).add_entry(query, kind, text, at=at, by=by)
+        svc = service(ctx)
+        change = svc.add_entry(prompts.pick_incident(svc, query), kind, text, at=at, by=by)
         _done(change, json, f"{kind} added to {change.incident.id} at {output.local(change.entry.at)}")
 
     command.__doc__ = doc

@@ -122,18 +122,30 @@ def why(
     subject = incident.title
     if not given:
         output.info(f"Five whys for {incident.id}: answer each question; an empty answer stops (at most {limit}).")
+    stopped = False
     for index in range(len(given) if given else limit):
         ask = question if (index == 0 and question) else why_question(subject)
-        reply = (
-            given[index]
-            if given
-            else typer.prompt(f"{index + 1}. {ask}", default="", show_default=False, err=True, prompt_suffix="\n   > ")
-        )
+        try:
+            reply = (
+                given[index]
+                if given
+                else typer.prompt(
+                    f"{index + 1}. {ask}", default="", show_default=False, err=True, prompt_suffix="\n   > "
+                )
+            )
+        except typer.Abort:  # Ctrl-C or Ctrl-D: keep what was answered, if anything
+            if not steps:
+                raise
+            stopped = True
+            break
         if not reply.strip():
             break
         steps.append((ask, reply))
         subject = reply
     pms.add_whys(incident.id, steps)
+    if stopped:
+        output.info("")
+        output.info(f"{incident.id}: stopped; the {len(steps)} answer(s) given so far are kept")
     output.info(f"{incident.id}: five-whys chain of {len(steps)} saved")
 
 

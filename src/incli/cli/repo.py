@@ -24,6 +24,8 @@ def init(
     repo, created, git_messages = init(path)
     if created:
         output.info(f"Created an incident repository in {repo.root}: {', '.join(created)}")
+    elif git_messages:  # e.g. a fresh clone: the data is as it was, git's local setup was not
+        output.info(f"{repo.root} is already an incident repository; its files are unchanged")
     else:
         output.info(f"{repo.root} is already an incident repository; nothing changed")
     # In a git work tree (also a fresh clone): register the merge driver for incident files.

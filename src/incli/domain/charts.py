@@ -19,6 +19,9 @@ from html import escape
 from incli.domain.times import short_duration
 
 WIDTH = 720
+# A phone's chart (the report shows it below 600 px instead of the wide one): drawn for the
+# width, so its text stays readable and nothing is cut or scrolls.
+NARROW_WIDTH = 380
 HEIGHT = 300
 MARGIN_LEFT = 56
 MARGIN_RIGHT = 16
@@ -117,9 +120,9 @@ class Series:
     values: Sequence[float | None]
 
 
-def _open_svg(chart_id: str, title: str, desc: str) -> list[str]:
+def _open_svg(chart_id: str, title: str, desc: str, width: int) -> list[str]:
     return [
-        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {HEIGHT}" '
         f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" preserveAspectRatio="xMidYMid meet">',
         f'<title id="{chart_id}-title">{esc(title)}</title>',
         f'<desc id="{chart_id}-desc">{esc(desc)}</desc>',
@@ -140,11 +143,11 @@ def _legend(items: Sequence[tuple[str, str]], shape: str = "rect") -> list[str]:
     return parts
 
 
-def _x_labels(labels: Sequence[str], centres: Sequence[float], bottom: float) -> list[str]:
+def _x_labels(labels: Sequence[str], centres: Sequence[float], bottom: float, width: int) -> list[str]:
     """Labels under the x axis, thinned so they never overlap."""
     if not labels:
         return []
-    slot = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / len(labels)
+    slot = (width - MARGIN_LEFT - MARGIN_RIGHT) / len(labels)
     widest = max(len(label) for label in labels) * 7 + 8
     every = max(1, math.ceil(widest / slot))
     parts = []
@@ -154,12 +157,12 @@ def _x_labels(labels: Sequence[str], centres: Sequence[float], bottom: float) ->
     return parts
 
 
-def _month_labels(months: Sequence[str], centres: Sequence[float], bottom: float) -> list[str]:
+def _month_labels(months: Sequence[str], centres: Sequence[float], bottom: float, width: int) -> list[str]:
     """Month names under the x axis: every month when there is room, else every 2, 3, 6 or 12
     months on calendar boundaries (so January is always one), with the year where it changes."""
     if not months:
         return []
-    slot = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / len(months)
+    slot = (width - MARGIN_LEFT - MARGIN_RIGHT) / len(months)
     step = next((s for s in (1, 2, 3, 6, 12, 24, 60) if slot * s >= 62), 120)
     chosen = [
         i
@@ -181,12 +184,12 @@ def _month_labels(months: Sequence[str], centres: Sequence[float], bottom: float
     return parts
 
 
-def _axis_frame(bottom: float, x_title: str, y_title: str) -> list[str]:
+def _axis_frame(bottom: float, x_title: str, y_title: str, width: int) -> list[str]:
     mid_y = (MARGIN_TOP + bottom) / 2
     return [
-        f'<line class="axis" x1="{MARGIN_LEFT}" y1="{bottom}" x2="{WIDTH - MARGIN_RIGHT}" y2="{bottom}" '
+        f'<line class="axis" x1="{MARGIN_LEFT}" y1="{bottom}" x2="{width - MARGIN_RIGHT}" y2="{bottom}" '
         'stroke="#333"/>',
-        f'<text x="{(MARGIN_LEFT + WIDTH - MARGIN_RIGHT) / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
+        f'<text x="{(MARGIN_LEFT + width - MARGIN_RIGHT) / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
         f'font-size="13">{esc(x_title)}</text>',
         f'<text x="14" y="{mid_y:.1f}" text-anchor="middle" font-size="13" '
         f'transform="rotate(-90 14 {mid_y:.1f})">{esc(y_title)}</text>',
@@ -201,21 +204,22 @@ def stacked_bars(
     *,
     y_title: str = "incidents",
     x_title: str = "month",
+    width: int = WIDTH,
 ) -> str:
     """Bars per month, one segment per series (severity), stacked bottom up."""
     bottom = HEIGHT - MARGIN_BOTTOM
     plot_h = bottom - MARGIN_TOP
-    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_w = width - MARGIN_LEFT - MARGIN_RIGHT
     totals = [sum(float(s.values[i] or 0) for s in stacks) for i in range(len(months))]
     top, step = nice_max(max(totals, default=0))
     desc = f"{int(sum(totals))} incidents over {len(months)} months, by severity."
-    parts = _open_svg(chart_id, title, desc)
+    parts = _open_svg(chart_id, title, desc, width)
     parts += _legend([(s.name, s.colour) for s in stacks])
     parts.append('<g class="grid" font-size="12">')
     tick = 0.0
     while tick <= top + 1e-9:
         y = bottom - tick / top * plot_h
-        parts.append(f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{WIDTH - MARGIN_RIGHT}" y2="{y:.1f}" stroke="#ddd"/>')
+        parts.append(f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{width - MARGIN_RIGHT}" y2="{y:.1f}" stroke="#ddd"/>')
         parts.append(f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{int(tick)}</text>')
         tick += step
     parts.append("</g>")
@@ -240,9 +244,9 @@ def stacked_bars(
             )
     parts.append("</g>")
     parts.append('<g font-size="12">')
-    parts += _month_labels(months, centres, bottom)
+    parts += _month_labels(months, centres, bottom, width)
     parts.append("</g>")
-    parts += _axis_frame(bottom, x_title, y_title)
+    parts += _axis_frame(bottom, x_title, y_title, width)
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -269,11 +273,12 @@ def duration_lines(
     *,
     x_title: str = "month",
     y_title: str = "time to resolve (log scale)",
+    width: int = WIDTH,
 ) -> str:
     """Lines of durations (seconds) per month on a logarithmic axis; None leaves a gap."""
     bottom = HEIGHT - MARGIN_BOTTOM
     plot_h = bottom - MARGIN_TOP
-    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_w = width - MARGIN_LEFT - MARGIN_RIGHT
     present = [max(v, 1.0) for s in series for v in s.values if v is not None]
     low, high = (min(present), max(present)) if present else (60.0, 3600.0)
     ticks = _log_ticks(low, high)
@@ -296,12 +301,12 @@ def duration_lines(
         )
         + f" over {len(months)} months."
     )
-    parts = _open_svg(chart_id, title, desc)
+    parts = _open_svg(chart_id, title, desc, width)
     parts += _legend([(s.name, s.colour) for s in series], shape="line")
     parts.append('<g class="grid" font-size="12">')
     for seconds, label in ticks:
         y = y_of(seconds)
-        parts.append(f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{WIDTH - MARGIN_RIGHT}" y2="{y:.1f}" stroke="#ddd"/>')
+        parts.append(f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{width - MARGIN_RIGHT}" y2="{y:.1f}" stroke="#ddd"/>')
         parts.append(f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{esc(label)}</text>')
     parts.append("</g>")
     slot = plot_w / max(len(months), 1)
@@ -328,9 +333,9 @@ def duration_lines(
                 )
         parts.append("</g>")
     parts.append('<g font-size="12">')
-    parts += _month_labels(months, centres, bottom)
+    parts += _month_labels(months, centres, bottom, width)
     parts.append("</g>")
-    parts += _axis_frame(bottom, x_title, y_title)
+    parts += _axis_frame(bottom, x_title, y_title, width)
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -343,20 +348,21 @@ def bars(
     colour: str = "#4a7bb7",
     x_title: str = "time to resolve",
     y_title: str = "incidents",
+    width: int = WIDTH,
 ) -> str:
     """Plain bars with their counts on top (the time-to-resolve histogram)."""
     bottom = HEIGHT - MARGIN_BOTTOM
     plot_h = bottom - MARGIN_TOP
-    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_w = width - MARGIN_LEFT - MARGIN_RIGHT
     top, step = nice_max(max((c for _l, c in buckets), default=0))
     total = sum(c for _l, c in buckets)
     desc = f"{total} resolved incidents: " + ", ".join(f"{label} {count}" for label, count in buckets) + "."
-    parts = _open_svg(chart_id, title, desc)
+    parts = _open_svg(chart_id, title, desc, width)
     parts.append('<g class="grid" font-size="12">')
     tick = 0.0
     while tick <= top + 1e-9:
         y = bottom - tick / top * plot_h
-        parts.append(f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{WIDTH - MARGIN_RIGHT}" y2="{y:.1f}" stroke="#ddd"/>')
+        parts.append(f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{width - MARGIN_RIGHT}" y2="{y:.1f}" stroke="#ddd"/>')
         parts.append(f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{int(tick)}</text>')
         tick += step
     parts.append("</g>")
@@ -380,8 +386,8 @@ def bars(
             )
     parts.append("</g>")
     parts.append('<g font-size="12">')
-    parts += _x_labels([label for label, _c in buckets], centres, bottom)
+    parts += _x_labels([label for label, _c in buckets], centres, bottom, width)
     parts.append("</g>")
-    parts += _axis_frame(bottom, x_title, y_title)
+    parts += _axis_frame(bottom, x_title, y_title, width)
     parts.append("</svg>")
     return "\n".join(parts)

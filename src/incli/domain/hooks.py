@@ -78,6 +78,17 @@ EVENT_PHRASES = {
 }
 
 
+# What a `run` hook finds in its environment (service/hooks.py sets them).
+ENVIRONMENT = (
+    ("INC_ID", "the incident's id"),
+    ("INC_EVENT", "the event (opened, acknowledged, ...)"),
+    ("INC_SEVERITY", "its severity"),
+    ("INC_STATUS", "its status"),
+    ("INC_TITLE", "its title"),
+    ("INC_DIR", "the repository"),
+)
+
+
 @dataclass(frozen=True)
 class Smtp:
     """Where an ``email`` hook sends: the server and the sender; credentials are named

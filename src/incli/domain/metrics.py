@@ -68,6 +68,15 @@ DEFAULT_METRICS = (
     MetricDef("mttr", "Time to resolve", "started_at", "resolved_at", "from impact start to resolution"),
 )
 MTBF_LABEL = "Time between failures"
+MTBF_WHAT = "the gap between the started_at of consecutive incidents in scope (n = gaps)"
+
+# What each statistic of a metric is (computed in summarize), for `inc help metrics`.
+STATISTICS = (
+    ("n", "how many incidents were measured (an incident missing either end of the span is left out)"),
+    ("mean", "the arithmetic mean"),
+    ("median", "the middle value (the mean of the two middle values when n is even)"),
+    ("p90", "nearest rank: the ceil(0.9 x n)-th smallest value (always a duration that happened)"),
+)
 
 
 # The order of the time fields inside Facts.times.

@@ -56,6 +56,22 @@ LATEST_YEAR = 2100
 _MOST_WEST = timedelta(hours=-12)
 _MOST_EAST = timedelta(hours=14)
 
+# What --at (and every option that takes a time) accepts, for `inc help times` and README's
+# table; every example here is parsed by parse_time in the tests.
+FORMS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("2025-01-15T14:30:00+01:00", "2025-01-15 14:30Z"), "exactly that (ISO 8601)"),
+    (("2025-01-15 14:30",), "that local time (your `TZ`), with the offset it had on that date"),
+    (("14:30",), "today at 14:30 local time, or yesterday if 14:30 is still to come"),
+    (("yesterday 14:30", "today 09:05"), "as it says"),
+    (("10m ago", "2h ago", "1h30m ago", "3d ago"), "relative to now"),
+    (("now",), "now"),
+)
+FORMS_NOTE = (
+    "Times are stored as ISO 8601 with an offset, shown in your local time zone, and computed in UTC. "
+    "A local time the clocks skipped or had twice (a daylight saving change) is refused: give the offset. "
+    f"Years {EARLIEST_YEAR} to {LATEST_YEAR}."
+)
+
 HELP = "use ISO 8601 (2025-01-15T14:30, with or without an offset), HH:MM, 'yesterday 14:30' or '10m ago'"
 
 

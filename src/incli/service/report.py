@@ -311,6 +311,16 @@ def _incident_page(
             warn(incident, f"its postmortem, left out of the report: {exc}")
     zone = renderer.zone
     days = {e.at.astimezone(zone).date() for e in incident.timeline}
+    # The postmortem's own summary facts go in the page's header, once; its document shows
+    # only the analysis (render.REPORT_DROPS).
+    # (Only from a postmortem that rendered, that is one whose fields have their types.)
+    post = incident.extra.get("postmortem") if postmortem_html is not None else None
+    post = post if isinstance(post, dict) else {}
+    written = {key: str(post.get(key) or "").strip() for key in ("summary", "impact")}
+    people = {
+        key: [str(p) for p in value if p] if isinstance(value := post.get(key), list) else []
+        for key in ("authors", "reviewers")
+    }
     return str(
         renderer.render(
             "incident.html",
@@ -327,6 +337,8 @@ def _incident_page(
             actions=reportdata.actions_of(incident, today),
             postmortem_state=row.postmortem,
             postmortem_html=postmortem_html,
+            postmortem_text=written,
+            postmortem_people=people,
             newer=newer,
             older=older,
             **common,
@@ -346,26 +358,35 @@ def _metrics_page(
     reportdata.with_monthly_resolve(stats, measured.get("groups", []))
     histogram = charts.histogram(stats.resolve_seconds)
     drawn: dict[str, str] = {}
-    if stats.months:
-        drawn["per_month"] = charts.stacked_bars(
-            "per-month-chart",
+    # Each chart twice: for a wide screen and for a phone (the stylesheet shows one), each
+    # drawn for its width so that nothing is cut and its text stays readable.
+    for suffix, width in (("", charts.WIDTH), ("_narrow", charts.NARROW_WIDTH)):
+        if not stats.months:
+            break
+        tag = suffix.replace("_", "-")
+        drawn[f"per_month{suffix}"] = charts.stacked_bars(
+            f"per-month-chart{tag}",
             "Incidents per month, by severity",
             stats.months,
             [
                 charts.Series(sev, charts.severity_colour(config.rank(sev)), stats.counts[sev])
                 for sev in stats.severities
             ],
+            width=width,
         )
-        drawn["resolve_per_month"] = charts.duration_lines(
-            "resolve-chart",
+        drawn[f"resolve_per_month{suffix}"] = charts.duration_lines(
+            "resolve-chart" + tag,
             "Median and p90 time to resolve per month",
             stats.months,
             [
                 charts.Series("median", charts.LINE_COLOURS[0], stats.median_resolve),
                 charts.Series("p90", charts.LINE_COLOURS[1], stats.p90_resolve),
             ],
+            width=width,
         )
-        drawn["distribution"] = charts.bars("distribution-chart", "Distribution of time to resolve", histogram)
+        drawn[f"distribution{suffix}"] = charts.bars(
+            "distribution-chart" + tag, "Distribution of time to resolve", histogram, width=width
+        )
     month_totals = [sum(stats.counts[s][m] for s in stats.severities) for m in range(len(stats.months))]
     return str(
         renderer.render(

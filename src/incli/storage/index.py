@@ -6,7 +6,9 @@ holds the file's stat key (mtime_ns, ctime_ns, size, inode) and what commands
 need of it, in one of two parts read separately:
 
 - ``facts``: the few fields metrics and listings need (domain/metrics.Facts);
-- ``json``: the incident's ``inc show --json`` text, ready to print.
+- ``json``: the incident's ``inc show --json`` text, ready to print;
+- ``complete``: what shell completion offers (``complete_row``): id, status, when it was
+  declared, title, and each action item's id, status and title.
 
 Each part is one marshal file written atomically, with a header naming its
 format version, the Python version and the folder. On every read the folder is
@@ -57,7 +59,7 @@ DIGEST_SIZE = 32  # the keyed hash follows the marshalled (header, entries)
 KEY_NAME = "index.key"
 SUFFIX = ".yaml"
 SETTLE_SECONDS = 2.0
-PARTS = ("facts", "json")
+PARTS = ("facts", "json", "complete")
 ENV_DISABLE = "INC_NO_INDEX"
 
 StatKey = tuple[int, int, int, int]
@@ -78,9 +80,36 @@ def json_array(elements: list[str]) -> str:
     return "[\n" + ",\n".join(elements) + "\n]"
 
 
+def complete_row(incident: Incident) -> tuple[str, str, float, str, tuple[tuple[str, str, str], ...]]:
+    """What shell completion needs of an incident: (id, status, opened_at as POSIX seconds,
+    title, ((action id, action status, action title), ...))."""
+    actions = incident.extra.get("actions")
+    items = tuple(
+        (str(a.get("id")), str(a.get("status")), str(a.get("title")))
+        for a in (actions if isinstance(actions, list) else [])
+        if isinstance(a, dict) and a.get("id")
+    )
+    return (incident.id, incident.status, incident.opened_at.timestamp(), incident.title, items)
+
+
+def _complete_ok(payload: Any) -> bool:
+    if type(payload) is not tuple or len(payload) != 5:
+        return False
+    ident, status, opened, title, items = payload
+    return (
+        type(ident) is str
+        and type(status) is str
+        and type(opened) is float
+        and type(title) is str
+        and type(items) is tuple
+        and all(type(i) is tuple and len(i) == 3 and all(type(v) is str for v in i) for i in items)
+    )
+
+
 MAKERS: dict[str, Callable[[Incident], Any]] = {
     "facts": lambda incident: facts_from_incident(incident).to_tuple(),
     "json": json_element,
+    "complete": complete_row,
 }
 
 
@@ -96,6 +125,8 @@ def _payload_ok(part: str, ok: Any, payload: Any) -> bool:
         return False
     if part == "facts":
         return facts_tuple_ok(payload)
+    if part == "complete":
+        return _complete_ok(payload)
     return type(payload) is str
 
 

@@ -177,6 +177,10 @@ class Store:
         """What metrics need of every readable incident (broken files go to ``self.warnings``)."""
         return [Facts(*values) for values in self._indexed(("facts",))["facts"]]
 
+    def completion_rows(self) -> list[tuple[str, str, float, str, tuple[tuple[str, str, str], ...]]]:
+        """For shell completion: each readable incident's ``storage.index.complete_row``."""
+        return list(self._indexed(("complete",))["complete"])
+
     def facts_and_json(self) -> list[tuple[Facts, str]]:
         """Every readable incident's facts and its ``--json`` text (as a JSON array element)."""
         parts = self._indexed(("facts", "json"))

@@ -1,0 +1,98 @@
+"""What shell completion offers (``inc ack <TAB>``): incident and action ids from the
+repository's derived index (storage/index.py, never a YAML parse of every file once it is
+warm), and the severities of its incli.yaml.
+
+Completion runs on every TAB: nothing here prints, and a repository that cannot be read
+offers nothing rather than an error. Even the index scans every file's stat, so what a TAB
+offers is kept in ``.incli/completion.json`` with the incident folder's modification time: any
+file added, removed or replaced (every incli write, a git checkout) changes it, and the rows are
+read again through the index. An edit in place that changes a status shows on the next such
+change; the ids it offers are always there. Offered text is made safe for the terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from typing import Any
+
+from incli import __version__
+from incli.domain.model import ACTIVE_STATUSES
+from incli.errors import StorageError
+from incli.storage import statefile
+from incli.storage.repo import Repository, find_repository
+from incli.storage.store import Store
+
+Choice = tuple[str, str]  # (value, help shown beside it by zsh and fish)
+Row = tuple[str, str, float, str, tuple[tuple[str, str, str], ...]]
+CACHE_NAME = "completion.json"
+SETTLE_NS = 2_000_000_000  # as storage/index.py: a folder changed this recently may change again unseen
+
+
+def _repository(directory: str | os.PathLike[str] | None) -> Repository:
+    return find_repository(directory)
+
+
+def _cached(data: dict[str, Any], key: list[Any]) -> list[Row] | None:
+    if data.get("key") != key or data.get("version") != __version__:
+        return None
+    try:
+        return [
+            (str(i), str(s), float(o), str(t), tuple((str(a), str(b), str(c)) for a, b, c in items))
+            for i, s, o, t, items in data["rows"]
+        ]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _rows(directory: str | os.PathLike[str] | None) -> list[Row]:
+    repo = _repository(directory)
+    try:
+        st = os.stat(repo.incidents_dir)
+    except OSError:
+        return []
+    # ctime too: a restore that sets the folder's mtime back cannot set its ctime back.
+    key = [st.st_mtime_ns, st.st_ctime_ns, st.st_ino, str(repo.incidents_dir)]
+    path = repo.state_dir / CACHE_NAME
+    rows = _cached(statefile.load(path), key)
+    if rows is not None:
+        return rows
+    rows = Store(repo).completion_rows()
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLE_NS:
+        with contextlib.suppress(StorageError, OSError):
+            repo.ensure_state_dir()
+            statefile.save(path, {"version": __version__, "key": key, "rows": rows})
+    return rows
+
+
+def incident_ids(directory: str | os.PathLike[str] | None, *, active_only: bool = False) -> list[Choice]:
+    """Every incident's id: active ones first, then the rest, each newest first. With
+    ``active_only``, only the active ones when there are any."""
+    rows = _rows(directory)
+    rows.sort(key=lambda row: (row[1] not in ACTIVE_STATUSES, -row[2], row[0]))
+    if active_only and rows and rows[0][1] in ACTIVE_STATUSES:
+        rows = [row for row in rows if row[1] in ACTIVE_STATUSES]
+    return [(ident, f"{status}: {title}") for ident, status, _, title, _ in rows]
+
+
+def action_ids(directory: str | os.PathLike[str] | None) -> list[Choice]:
+    """Every action item's id: open ones first, then by incident, newest first."""
+    rows = _rows(directory)
+    rows.sort(key=lambda row: (-row[2], row[0]))
+    items = [
+        (aid, status, f"{status}: {title} ({ident})") for ident, _, _, _, acts in rows for aid, status, title in acts
+    ]
+    items.sort(key=lambda item: item[1] != "open")  # stable: keeps newest first within each
+    return [(aid, text) for aid, _, text in items]
+
+
+def severities(directory: str | os.PathLike[str] | None) -> list[Choice]:
+    """The repository's severity levels, most severe first, with their descriptions."""
+    from incli.domain.severity import DEFAULT_SEVERITIES
+
+    try:
+        levels = list(_repository(directory).config.severities)
+    except Exception:  # noqa: BLE001 - outside a repository (or a broken config): the built-in scale
+        levels = list(DEFAULT_SEVERITIES)
+    return [(level.id, f"{level.name}: {level.description}") for level in levels]
