@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import typer
 import yaml
 
 from incli.errors import ExitCode
@@ -472,7 +473,7 @@ def test_every_command_has_working_help() -> None:
 
     top = inc("--help")
     assert top.code == 0
-    names = [c.name for c in app.registered_commands]
+    names = list(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
     assert {
         "init",
         "open",

@@ -6,7 +6,7 @@ import errno
 import functools
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -31,12 +31,16 @@ class IncGroup(TyperGroup):
     Set INC_DEBUG=1 (or pass -v/--verbose) to see the traceback instead.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands(self.commands)
+
     def list_commands(self, ctx: Any) -> list[str]:
-        """In the order of the table in cli/commands.py, so the help panels come in that order."""
+        """Every command of the table in cli/commands.py, in its order (so the help panels come
+        in that order), without importing a command module to say so."""
         from incli.cli.commands import COMMANDS
 
-        order = {name: index for index, name in enumerate(COMMANDS)}
-        return sorted(super().list_commands(ctx), key=lambda name: order.get(name, len(order)))
+        return list(COMMANDS)
 
     def main(  # type: ignore[override]
         self,
@@ -48,7 +52,7 @@ class IncGroup(TyperGroup):
     ) -> Any:
         global _verbose
         _verbose = False
-        _tidy_help(self)
+        _tidy_params(self)
         code: int
         undecodable = _undecodable(sys.argv[1:] if args is None else args)
         if undecodable is not None:
@@ -108,32 +112,36 @@ def _set_verbose(value: bool) -> None:
     _verbose = bool(value)
 
 
-def _tidy_help(group: Any) -> None:
-    """Once for every command of the tree, the first time ``inc`` runs in a process: help shows
-    the metavars we wrote (no ``<bool>`` beside a flag, no ``<str>`` beside an argument, no
-    ``{title}`` around a required argument in the usage line: Typer's defaults), and each
-    parameter gets its shell completion from the table in cli/complete.py."""
+def _tidy_tree(command: Any) -> None:
+    """A command and its subcommands, once each, as they are loaded: see ``_tidy_params``."""
+    stack = [command]
+    while stack:
+        current = stack.pop()
+        stack.extend(getattr(current, "commands", {}).values())
+        _tidy_params(current)
+
+
+def _tidy_params(command: Any) -> None:
+    """Help shows the metavars we wrote (no ``<bool>`` beside a flag, no ``<str>`` beside an
+    argument, no ``{title}`` around a required argument in the usage line: Typer's defaults),
+    and each parameter gets its shell completion from the table in cli/complete.py."""
     from incli.cli import complete
 
-    if getattr(group, "_inc_tidy", False):
+    if getattr(command, "_inc_tidy", False):
         return
-    group._inc_tidy = True
-    stack = [group]
-    while stack:
-        command = stack.pop()
-        stack.extend(getattr(command, "commands", {}).values())
-        _tidy_help_option(command)
-        for param in command.params:
-            complete.attach(str(command.name), param)
-            if param.param_type_name == "argument":
-                if param.metavar is None:
-                    param.metavar = (param.name or "arg").upper()
-                param.display_type_rich = lambda ctx: None
-                param._usage_display_name = functools.partial(_usage_name, param)
-            elif getattr(param, "is_flag", False) or getattr(param, "count", False):
-                param.display_type_rich = lambda ctx: None
-            elif param.metavar is None:
-                param.metavar = (param.name or "value").upper()
+    command._inc_tidy = True
+    _tidy_help_option(command)
+    for param in command.params:
+        complete.attach(str(command.name), param)
+        if param.param_type_name == "argument":
+            if param.metavar is None:
+                param.metavar = (param.name or "arg").upper()
+            param.display_type_rich = lambda ctx: None
+            param._usage_display_name = functools.partial(_usage_name, param)
+        elif getattr(param, "is_flag", False) or getattr(param, "count", False):
+            param.display_type_rich = lambda ctx: None
+        elif param.metavar is None:
+            param.metavar = (param.name or "value").upper()
 
 
 def _tidy_help_option(command: Any) -> None:
@@ -218,32 +226,93 @@ def root(
     ctx.call_on_close(state.report_warnings)
 
 
-def _register() -> None:
-    """Every command from the one table (cli/commands.py): its module registers it, the table
-    gives its help panel and the examples that end its help."""
+class LazyCommands(MutableMapping[str, Any]):
+    """The top-level commands, each module imported only when one of its commands is asked for
+    (by name, for a run or a completion), all of them when the whole listing is (help, tests).
+
+    So ``inc ack`` imports cli/lifecycle.py and what it needs, never the report, the importers or
+    the status page. Which module holds a command, its help panel and its examples are the table
+    in cli/commands.py."""
+
+    def __init__(self, initial: Mapping[str, Any]) -> None:
+        self._loaded: dict[str, Any] = dict(initial)
+        self._modules: set[str] = set()
+
+    def _load(self, module: str) -> None:
+        if module in self._modules:
+            return
+        self._modules.add(module)
+        for name, command in _build(module).items():
+            self._loaded.setdefault(name, command)
+
+    def _load_all(self) -> None:
+        from incli.cli import commands
+
+        for module in commands.modules():
+            self._load(module)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            from incli.cli.commands import COMMANDS
+
+            entry = COMMANDS.get(name)
+            if entry is not None:
+                self._load(entry.module)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self._load_all()
+        return iter(list(self._loaded))
+
+    def __len__(self) -> int:
+        self._load_all()
+        return len(self._loaded)
+
+    def loaded(self) -> list[str]:
+        """The modules imported so far (for tests of the lazy path)."""
+        return sorted(self._modules)
+
+
+def _noop() -> None:
+    """The callback that makes a one-command Typer app a group."""
+
+
+def _build(module: str) -> dict[str, Any]:
+    """The Click commands one command module registers, with the help panel and the examples
+    the table gives each (and each subcommand), tidied for help and completion."""
     import importlib
 
     from incli.cli import commands
 
-    app.info.epilog = commands.epilog("")
-    for name in commands.modules():
-        importlib.import_module(f"incli.cli.{name}").register(app)
-    for info in app.registered_commands:
-        entry = commands.COMMANDS[str(info.name)]
-        info.rich_help_panel = entry.panel
-        info.epilog = commands.epilog(str(info.name))
-    for group in app.registered_groups:
-        sub = group.typer_instance
-        name = str(group.name or (sub.info.name if sub is not None else None))
+    holder = typer.Typer()
+    holder.callback()(_noop)
+    importlib.import_module(f"incli.cli.{module}").register(holder)
+    built: Any = typer.main.get_command(holder)
+    found: dict[str, Any] = {}
+    for name, command in built.commands.items():
         entry = commands.COMMANDS[name]
-        group.rich_help_panel = entry.panel
-        if sub is not None:
-            sub.info.epilog = commands.epilog(name)
-            for info in sub.registered_commands:
-                info.epilog = commands.epilog(f"{name} {info.name}")
+        command.rich_help_panel = entry.panel
+        command.epilog = commands.epilog(name)
+        for sub_name, sub in getattr(command, "commands", {}).items():
+            sub.epilog = commands.epilog(f"{name} {sub_name}")
+        _tidy_tree(command)
+        found[name] = command
+    return found
 
 
-_register()
+def _set_epilog() -> None:
+    from incli.cli import commands
+
+    app.info.epilog = commands.epilog("")
+
+
+_set_epilog()
 
 
 def main() -> None:
