@@ -150,10 +150,11 @@ def generate(root: Path, count: int) -> list[str]:
 ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "INC_NO_INDEX")}
 
 
-def timed(cmd: list[str]) -> tuple[float, int]:
+def timed(cmd: list[str], extra_env: dict[str, str] | None = None) -> tuple[float, int]:
     """Wall seconds and peak RSS (KB) of one run."""
     begin = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    env = {**ENV, **(extra_env or {})}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _pid, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - begin
     if status != 0:
@@ -162,12 +163,12 @@ def timed(cmd: list[str]) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
-def median_of(runs: int, make_cmd, before=None) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def median_of(runs: int, make_cmd, before=None, env=None) -> tuple[float, int]:  # type: ignore[no-untyped-def]
     times, peaks = [], []
     for run in range(runs):
         if before is not None:
             before(run)
-        seconds, peak = timed(make_cmd(run))
+        seconds, peak = timed(make_cmd(run), env)
         times.append(seconds)
         peaks.append(peak)
     return statistics.median(times), max(peaks)
@@ -250,6 +251,22 @@ def main() -> None:
                         target += " (the issue sets this target at 10,000 only)"
                 rows.append((f"{label}, indexed", seconds, rss, target, ok))
                 show(rows[-1])
+            # The commands a person reads (issue 14), each against its floor.
+            tty = {"INC_FORCE_TTY": "1", "COLUMNS": "120"}
+            for label, argv, env, floor, factor, name in (
+                ("inc list (table, --limit 0)", ["list", "--limit", "0"], tty, bare_read, 2.0, "read"),
+                ("inc list (TSV in a pipe)", ["list"], None, bare_read, 2.0, "read"),
+                ("inc export", ["export"], None, bare_read, 1.5, "read"),
+                ("inc status", ["status"], None, bare, 1.5, "bare"),
+                ("inc validate, unchanged", ["validate"], None, bare_read, 2.0, "read"),
+            ):
+                seconds, rss = median_of(runs, lambda r, a=argv: [*inc, "--dir", str(root), *a], env=env)
+                target = f"<= {factor} x {name} = {factor * floor:.3f}"
+                rows.append((label, seconds, rss, target, seconds <= factor * floor))
+                show(rows[-1])
+            cold, cold_rss = median_of(first_runs, lambda r: [*inc, "--dir", str(root), "validate"], drop_index)
+            rows.append(("inc validate, first run", cold, cold_rss, f"<= 1.0 x loop = {loop:.3f}", cold <= loop))
+            show(rows[-1])
             for label, extra in (
                 ("inc ack ID --by NAME", ["--by", "bench"]),
                 ("inc ack ID (git user)", []),
