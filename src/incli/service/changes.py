@@ -94,7 +94,45 @@ def changes(svc: Any, incident: Incident, window: timedelta) -> list[Change]:
             found[(name, f"tag:{tag}")] = Change(
                 name, target, tagger, at, f"tag {tag}: {subject}", _seconds(start - at)
             )
+    for change in received_changes(svc, incident, since, until):
+        found[(change.repo, change.commit)] = change
     return sorted(found.values(), key=lambda c: (c.at, c.commit), reverse=True)
+
+
+CHANGE_EVENTS = "change-events"  # the repo column of a change event received by ingest
+
+
+def received_changes(svc: Any, incident: Incident, since: datetime, until: datetime) -> list[Change]:
+    """Change events received by ``inc ingest`` (PagerDuty's /v2/change/enqueue, kept in changes/)
+    on the incident's service within the window: repo ``change-events``, commit the event's
+    file name, author its sender, subject its summary."""
+    from incli.domain.model import service_key
+    from incli.storage import changes as change_store
+
+    wanted = service_key(incident.service)
+    if wanted is None:
+        return []
+    found: list[Change] = []
+    for name, record in change_store.named_changes(svc.repo):
+        at = record.get("at")
+        moment = at if isinstance(at, datetime) else parse_iso(at) if isinstance(at, str) else None
+        if moment is None or moment.tzinfo is None or not since <= moment <= until:
+            continue
+        if service_key(record.get("service") if isinstance(record.get("service"), str) else None) != wanted:
+            continue
+        author = record.get("source")
+        subject = record.get("summary")
+        found.append(
+            Change(
+                CHANGE_EVENTS,
+                name,
+                str(author) if author is not None else "",
+                moment,
+                str(subject) if subject is not None else "change event",
+                _seconds(incident.started_at - moment),
+            )
+        )
+    return found
 
 
 def _git_time(moment: datetime, pad: int) -> str:

@@ -42,9 +42,14 @@ def add(repo: Repository, key: str, at: datetime, record: dict[str, Any]) -> Pat
 
 def all_changes(repo: Repository) -> list[dict[str, Any]]:
     """Every readable change, oldest first (a file that is not one is skipped)."""
+    return [data for _name, data in named_changes(repo)]
+
+
+def named_changes(repo: Repository) -> list[tuple[str, dict[str, Any]]]:
+    """Every readable change with its file's name (without .yaml), oldest first."""
     found: list[tuple[datetime | None, str, dict[str, Any]]] = []
     where = folder(repo)
-    if not where.is_dir():
+    if not where.is_dir() or where.is_symlink() or not inside(where, repo.root):
         return []
     for path in sorted(where.glob(f"*{SUFFIX}")):
         if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
@@ -56,4 +61,4 @@ def all_changes(repo: Repository) -> list[dict[str, Any]]:
                 moment = at if isinstance(at, datetime) else parse_iso(at) if isinstance(at, str) else None
                 found.append((moment, path.name, data))
     found.sort(key=lambda item: (item[0].timestamp() if item[0] and item[0].tzinfo else 0.0, item[1]))
-    return [data for _moment, _name, data in found]
+    return [(name[: -len(SUFFIX)], data) for _moment, name, data in found]
