@@ -154,3 +154,14 @@ def test_through_bash_with_the_installed_script(team: dict) -> None:
         ["bash", "--norc", "-c", program], cwd=root, env=env, capture_output=True, text=True, timeout=60
     )
     assert ran.stdout.split() == [team["active"][1], team["active"][0]], ran.stderr
+
+
+def test_service_options_offer_the_catalog_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "r"
+    inc("init", root)
+    assert tab(root, "inc open x --service ", capsys, monkeypatch) == []  # no catalog: nothing to offer
+    (root / "catalog.yaml").write_text("services:\n  payments: {team: pay, tier: 1}\n  search: {}\n  pager: {}\n")
+    assert tab(root, "inc open x --service ", capsys, monkeypatch) == ["payments", "search", "pager"]
+    assert tab(root, "inc gate --service pa", capsys, monkeypatch) == ["payments", "pager"]

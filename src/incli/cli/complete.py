@@ -39,6 +39,12 @@ def severities(ctx: Any, incomplete: str) -> Choices:
     return levels(_directory(ctx))
 
 
+def services(ctx: Any, incomplete: str) -> Choices:
+    from incli.service.complete import services as catalog_services
+
+    return catalog_services(_directory(ctx))
+
+
 def roles(ctx: Any, incomplete: str) -> Choices:
     from incli.domain.model import ROLES
 
@@ -74,6 +80,8 @@ COMPLETERS: dict[tuple[str | None, str], Completer] = {
     (None, "incident"): incidents,
     (None, "action_id"): actions,
     (None, "severity"): severities,
+    (None, "service"): services,
+    (None, "service_name"): services,
     ("severity", "level"): severities,
     ("assign", "role"): roles,
     ("add", "section"): sections,

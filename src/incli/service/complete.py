@@ -96,3 +96,18 @@ def severities(directory: str | os.PathLike[str] | None) -> list[Choice]:
     except Exception:  # noqa: BLE001 - outside a repository (or a broken config): the built-in scale
         levels = list(DEFAULT_SEVERITIES)
     return [(level.id, f"{level.name}: {level.description}") for level in levels]
+
+
+def services(directory: str | os.PathLike[str] | None) -> list[Choice]:
+    """The services of catalog.yaml (with team and tier beside each); none without a catalog."""
+    from incli.storage.catalog import load_catalog
+
+    try:
+        catalog = load_catalog(_repository(directory))
+    except Exception:  # noqa: BLE001 - no repository, no catalog or a broken one: nothing to offer
+        return []
+    choices: list[Choice] = []
+    for item in catalog.services:
+        facts = [f"team {item.team}" if item.team else "", f"tier {item.tier}" if item.tier is not None else ""]
+        choices.append((item.name, ", ".join(f for f in facts if f)))
+    return choices
