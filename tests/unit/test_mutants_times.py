@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from incli.domain.times import localize, parse_time, to_iso
+from incli.domain.times import clock_or_date, localize, parse_time, to_iso
 from incli.errors import InvalidInput
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -126,3 +126,11 @@ def test_untyped_parts_of_a_free_form_time_are_zero(text: str, expected: str) ->
 def test_free_form_time_gets_the_offset_of_its_own_date(new_york_tz: None) -> None:
     # The clock is in January (-05:00); a July time is daylight saving time (-04:00).
     assert to_iso(parse_time("Jul 15 2025 2:30pm", NOW)) == "2025-07-15T14:30:00-04:00"
+
+
+def test_due_time_is_today_or_dated_in_the_display_zone() -> None:
+    # 15:00 and 21:00 in New York on 2025-01-15; in UTC they fall on two dates.
+    moment, now = datetime(2025, 1, 15, 20, 0, tzinfo=UTC), datetime(2025, 1, 16, 2, 0, tzinfo=UTC)
+    assert clock_or_date(moment, now, NEW_YORK) == "15:00"
+    assert clock_or_date(moment, now) == "2025-01-15 20:00"
+    assert clock_or_date(moment, now + timedelta(hours=4), NEW_YORK) == "2025-01-15 15:00"

@@ -84,7 +84,8 @@ def localize(naive: datetime, zone: tzinfo | None = None) -> datetime:
         return first
     shown = naive.strftime("%Y-%m-%d %H:%M") + (f":{naive.second:02d}" if naive.second else "")
     name = getattr(zone, "key", None) or "the local time zone"
-    if _wall(first, zone) != naive or _wall(second, zone) != naive:
+    # A skipped wall time reads back as another one under either fold; a doubled one as itself.
+    if _wall(first, zone) != naive:
         raise InvalidInput(f"{shown} does not exist in {name} (the clocks skipped it); give another time or an offset")
     offsets = sorted({_offset_text(first.utcoffset()), _offset_text(second.utcoffset())})
     raise InvalidInput(
@@ -267,7 +268,8 @@ def _parse_free(raw: str, local_now: datetime) -> datetime | None:
     try:
         with warnings.catch_warnings():
             # A zone name dateutil does not know ("CET") would be dropped silently.
-            warnings.simplefilter("error", dateparser.UnknownTimezoneWarning)
+            # pragma below: dateutil's parser warns of nothing else, so "every warning" is equivalent.
+            warnings.simplefilter("error", dateparser.UnknownTimezoneWarning)  # pragma: no mutate
             return dateparser.parse(raw, default=default)
     except dateparser.UnknownTimezoneWarning:
         raise InvalidInput(
