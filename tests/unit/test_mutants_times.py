@@ -15,7 +15,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from incli.domain.times import clock_or_date, localize, parse_time, to_iso
+from incli.domain.times import (
+    check_not_future,
+    clock_or_date,
+    format_duration_spec,
+    localize,
+    parse_duration,
+    parse_stored,
+    parse_time,
+    to_iso,
+    zone_named,
+)
 from incli.errors import InvalidInput
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -134,3 +144,103 @@ def test_due_time_is_today_or_dated_in_the_display_zone() -> None:
     assert clock_or_date(moment, now, NEW_YORK) == "15:00"
     assert clock_or_date(moment, now) == "2025-01-15 20:00"
     assert clock_or_date(moment, now + timedelta(hours=4), NEW_YORK) == "2025-01-15 15:00"
+
+
+# The config's timezone, durations written back to the config, stored times, future times.
+
+
+@pytest.mark.parametrize("name", [None, "", "   "])
+def test_no_timezone_named_is_the_local_one(name: str | None) -> None:
+    assert zone_named(name) is None
+
+
+def test_timezone_named_is_read_trimmed_or_refused_in_one_line() -> None:
+    assert zone_named(" Europe/Berlin ") == ZoneInfo("Europe/Berlin")
+    for bad in ("Mars/Olympus", "../etc/passwd"):
+        with pytest.raises(InvalidInput) as refused:
+            zone_named(bad)
+        assert str(refused.value) == (
+            f"incli.yaml: unknown timezone {bad!r}; use an IANA name such as Europe/Berlin or UTC"
+        )
+
+
+@pytest.mark.parametrize(
+    ("delta", "spec"),
+    [
+        (timedelta(weeks=2), "2w"),
+        (timedelta(days=3), "3d"),
+        (timedelta(hours=25), "25h"),
+        (timedelta(minutes=90), "90m"),
+        (timedelta(seconds=90), "90s"),
+        (timedelta(0), "0s"),
+    ],
+)
+def test_duration_written_to_config_is_its_largest_whole_unit(delta: timedelta, spec: str) -> None:
+    assert format_duration_spec(delta) == spec
+    assert parse_duration(spec) == delta
+
+
+def test_stored_time_needs_an_offset() -> None:
+    assert parse_stored(" 2025-01-15T14:30:00Z ") == datetime(2025, 1, 15, 14, 30, tzinfo=UTC)
+    aware = datetime(2025, 1, 15, 14, 30, tzinfo=UTC)
+    assert parse_stored(aware) is aware
+    with pytest.raises(ValueError, match=r"has no offset; write it like 2025-01-15T14:30:00\+00:00$"):
+        parse_stored(datetime(2025, 1, 15, 14, 30))
+    with pytest.raises(ValueError, match=r"has no offset"):
+        parse_stored("2025-01-15T14:30:00")
+    with pytest.raises(ValueError, match=r"^'yesterday' is not an ISO 8601 time$"):
+        parse_stored("yesterday")
+    with pytest.raises(ValueError, match=r"^1430 is not a time$"):
+        parse_stored(1430)
+
+
+def test_a_second_of_clock_skew_is_not_the_future() -> None:
+    check_not_future(NOW + timedelta(seconds=1), NOW)
+    with pytest.raises(InvalidInput) as refused:
+        check_not_future(NOW + timedelta(seconds=1, microseconds=1), NOW, "ack time")
+    assert str(refused.value) == (
+        "ack time 2025-01-20T09:41:28.123457+00:00 is in the future (now is 2025-01-20T09:41:27.123456+00:00)"
+    )
+
+
+def test_a_time_whose_utc_instant_leaves_the_range_is_refused() -> None:
+    with pytest.raises(InvalidInput, match=r"is in the year 2101"):
+        parse_time("2100-12-31T23:00-05:00", NOW)
+    assert to_iso(parse_time("2100-12-31T18:59-05:00", NOW)) == "2100-12-31T18:59:00-05:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("now", "2025-01-20T09:41:27.123456+00:00"),
+        (" 10m ago", "2025-01-20T09:31:27.123456+00:00"),
+        ("1h 30m ago", "2025-01-20T08:11:27.123456+00:00"),
+        ("1 day ago", "2025-01-19T09:41:27.123456+00:00"),
+        ("today 09:41", "2025-01-20T09:41:00+00:00"),
+        ("Yesterday 23:00", "2025-01-19T23:00:00+00:00"),
+        ("09:42", "2025-01-19T09:42:00+00:00"),  # still to come today: yesterday's
+        ("2025-01-15T14:30:00z", "2025-01-15T14:30:00+00:00"),
+    ],
+)
+def test_relative_times_count_from_the_commands_clock(text: str, expected: str) -> None:
+    assert to_iso(parse_time(text, NOW)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("  ", "an empty time; use ISO 8601"),
+        ("today 9am", "cannot read 'today 9am' as a time; use ISO 8601"),
+        ("-5m", "'-5m' is not a time; for a time before now write '5m ago'; use ISO 8601"),
+        ("+ 5m", "'+ 5m' is not a time; for a time before now write '5m ago'; use ISO 8601"),
+        ("10m", "'10m' is a duration, not a time; did you mean '10m ago'?"),
+        ("2025-01-15 14:30 CET", "cannot read the time zone in '2025-01-15 14:30 CET'; give an offset instead"),
+        ("999999 weeks ago", "'999999 weeks ago' is too long ago"),
+        ("99999999999 weeks ago", "the duration '99999999999 weeks' is too long"),
+        ("3000 weeks ago", "'3000 weeks ago' is in the year 1967"),
+    ],
+)
+def test_unreadable_times_are_refused_with_advice(text: str, message: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_time(text, NOW)
+    assert str(refused.value).startswith(message), str(refused.value)
