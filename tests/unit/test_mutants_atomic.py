@@ -108,3 +108,100 @@ def test_a_lock_that_cannot_be_created_is_refused(tmp_path: Path) -> None:
     refusal = r"^cannot write .*file/lock to take the repository lock: "
     with pytest.raises(StorageError, match=refusal), atomic.file_lock(tmp_path / "file" / "lock"):
         pass
+
+
+def test_checking_a_live_process_never_signals_it(tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        leftover = touch(tmp_path / f".a.yaml.{child.pid}-k2j4.tmp")
+        assert not atomic.is_stale(leftover)
+        assert atomic.remove_stale(tmp_path) == []
+        time.sleep(0.2)
+        assert child.poll() is None, "the cleanup signalled a live process"
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_process_owned_by_someone_else_is_alive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def not_yours(_pid: int, _signal: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(atomic.os, "kill", not_yours)
+    assert not atomic.is_stale(touch(tmp_path / ".a.yaml.1-k2j4.tmp"))
+
+
+class FakeEntry:
+    """A folder entry whose checks fail as on a racing delete or a read-only mount."""
+
+    def __init__(self, path: Path, is_dir: bool | None) -> None:
+        self.name, self.path, self._is_dir = path.name, str(path), is_dir
+
+    def is_dir(self, follow_symlinks: bool = True) -> bool:
+        if self._is_dir is None:
+            raise OSError(5, "Input/output error")
+        return self._is_dir
+
+
+def test_one_leftover_that_cannot_be_checked_or_removed_does_not_stop_the_cleanup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid = dead_pid()
+    gone = tmp_path / "gone"
+    stale = touch(tmp_path / f".b.yaml.{pid}-k2j4.tmp")
+    entries = [
+        FakeEntry(tmp_path / f".a.yaml.{pid}-aaaa.tmp", None),  # cannot be checked
+        FakeEntry(gone / f".a.yaml.{pid}-bbbb.tmp", False),  # cannot be removed
+        FakeEntry(stale, False),
+    ]
+    monkeypatch.setattr(atomic.os, "scandir", lambda _folder: entries)
+    assert atomic.remove_stale(tmp_path) == [stale]
+    assert not stale.exists()
+
+
+def test_a_leftover_link_is_removed_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "keep"
+    target.mkdir()
+    (target / "data").write_text("x")
+    link = tmp_path / f".a.yaml.{dead_pid()}-k2j4.tmp"
+    link.symlink_to(target, target_is_directory=True)
+    assert atomic.remove_stale(tmp_path) == [link]
+    assert (target / "data").exists()
+
+
+def test_the_temporary_is_hidden_beside_the_file_and_names_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[Path] = []
+    real_replace = atomic.os.replace
+    monkeypatch.setattr(atomic.os, "replace", lambda a, b: (seen.append(Path(a)), real_replace(a, b))[1])
+    atomic.atomic_write(tmp_path / "INC-1.yaml", b"x")
+    (temp,) = seen
+    assert temp.parent == tmp_path
+    assert temp.name.startswith(f".INC-1.yaml.{os.getpid()}-") and temp.name.endswith(".tmp")
+    assert atomic.is_stale(temp.with_name(temp.name.replace(str(os.getpid()), str(dead_pid()))))
+
+
+def test_cleanup_failures_never_hide_the_writes_own_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    def stuck(*_args: object) -> None:
+        raise OSError(16, "Device or resource busy")
+
+    monkeypatch.setattr(atomic.os, "unlink", stuck)
+    monkeypatch.setattr(atomic.os, "chmod", stuck)  # a file system without modes
+    assert atomic.create_new(tmp_path / "new.yaml", b"n")
+    atomic.atomic_write(tmp_path / "a.yaml", b"a")
+    assert (tmp_path / "a.yaml").read_bytes() == b"a"
+    monkeypatch.setattr(atomic.os, "replace", refuse)
+    with pytest.raises(OSError, match="No space left"):
+        atomic.atomic_write(tmp_path / "a.yaml", b"b")
+    monkeypatch.setattr(atomic.os, "fsync", refuse)
+    with pytest.raises(OSError, match="No space left"):
+        atomic.atomic_write(tmp_path / "a.yaml", b"c")
+    assert (tmp_path / "a.yaml").read_bytes() == b"a"
+
+
+def test_a_folder_that_cannot_be_synced_is_no_error(tmp_path: Path) -> None:
+    atomic._fsync_dir(tmp_path / "missing")
