@@ -57,6 +57,9 @@ def test_long_ambiguity_shows_ten_and_counts_the_rest() -> None:
     with pytest.raises(Conflict) as refused:
         resolve("a", many)
     assert str(refused.value) == f"'a' is ambiguous: it matches {', '.join(many[:10])} and 2 more"
+    with pytest.raises(Conflict) as eleven:
+        resolve("a", many[:11])
+    assert str(eleven.value).endswith(f"{many[9]} and 1 more")
     with pytest.raises(Conflict) as ten:
         resolve("a", many[:10])
     assert str(ten.value) == f"'a' is ambiguous: it matches {', '.join(many[:10])}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -218,6 +219,9 @@ def test_group_keys_and_their_refusal() -> None:
     assert group_keys(facts(), "tag", UTC) == [None]
     assert group_keys(item, "month", UTC) == ["2025-01"]
     assert group_keys(facts(started_at=None), "month", UTC) == [None]
+    new_years_eve = facts(started_at=-(14 * 1440 + 630))  # 2024-12-31 23:30 UTC, 2025-01-01 in Berlin
+    assert group_keys(new_years_eve, "month", UTC) == ["2024-12"]
+    assert group_keys(new_years_eve, "month", ZoneInfo("Europe/Berlin")) == ["2025-01"]
     with pytest.raises(InvalidInput, match=r"^cannot group by 'week'; one of severity, service, month, tag$"):
         group_keys(item, "week", UTC)
     with pytest.raises(InvalidInput, match=r"^cannot group by 'week'"):

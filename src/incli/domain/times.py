@@ -70,8 +70,9 @@ def _in_zone(naive: datetime, zone: tzinfo | None, fold: int) -> datetime:
 
 def _wall(moment: datetime, zone: tzinfo | None) -> datetime:
     # Through UTC: astimezone(zone) on a time already in zone returns it unchanged, so a
-    # skipped wall time would read back as itself (and be called a fold, not a gap).
-    local = moment.astimezone(UTC).astimezone(zone) if zone is not None else moment.astimezone()
+    # skipped wall time would read back as itself (and be called a fold, not a gap). Any stop-over
+    # other than zone itself would do (the local one too), hence no mutation; zone None is local.
+    local = moment.astimezone(UTC).astimezone(zone)  # pragma: no mutate
     return local.replace(tzinfo=None)  # naive times compare equal whatever their fold
 
 
