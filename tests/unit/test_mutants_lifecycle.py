@@ -205,3 +205,11 @@ def test_skipping_forward_is_allowed(status: str, action: str, new: str) -> None
     case.status = status
     apply(case, action, at(4), NOW, None)
     assert case.status == new and case.time(f"{new}_at") == at(4)
+
+
+def test_an_early_milestone_names_the_latest_of_equal_earlier_ones() -> None:
+    # started and detected at 10:00: an acknowledgement at 09:59 is before detection.
+    case = incident(detected_at=T, acknowledged_at=at(-1))
+    assert order_problems(case) == [
+        ("acknowledged_at", f"{at(-1).isoformat()} is before detected_at {T.isoformat()}; {ORDER_HINT}")
+    ]
