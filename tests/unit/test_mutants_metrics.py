@@ -207,9 +207,9 @@ def test_postmortems_on_time_late_and_pending() -> None:
 def test_actions_done_open_and_overdue() -> None:
     items = [
         facts(actions=(("done", "2025-01-01"), ("open", "2025-01-14"), ("open", "2025-01-15"))),
-        facts(actions=(("open", None), ("wontfix", "2025-01-01"))),
+        facts(actions=(("open", None), ("wontfix", "2025-01-01"), ("done", None))),
     ]
-    assert action_summary(items, date(2025, 1, 15)) == {"total": 5, "done": 1, "open": 4, "overdue": 1}
+    assert action_summary(items, date(2025, 1, 15)) == {"total": 6, "done": 2, "open": 4, "overdue": 1}
 
 
 def test_group_keys_and_their_refusal() -> None:

@@ -98,7 +98,10 @@ class Facts:
         """The times metrics may use: derived ones are None."""
         if not self.derived:
             return self.times
-        return tuple(None if name in self.derived else t for name, t in zip(TIME_FIELDS, self.times, strict=True))
+        # strict is an assertion: times holds one value per TIME_FIELDS (facts_tuple_ok checks cached ones).
+        return tuple(
+            None if name in self.derived else t for name, t in zip(TIME_FIELDS, self.times, strict=True)
+        )  # pragma: no mutate
 
     def to_tuple(self) -> tuple[Any, ...]:
         return (
