@@ -184,13 +184,13 @@ def test_postmortems_on_time_late_and_pending() -> None:
     day = 1440 * MIN
     now = T + 3 * day
     items = [
+        facts("active", status="open"),  # first: an incident needing none never ends the count
         facts("on-time", resolved_at=0, pm=("published", T + day)),
         facts("late", resolved_at=0, pm=("published", T + day + 1)),
         facts("overdue", resolved_at=0, pm=("draft", None)),
         facts("pending", resolved_at=3 * 1440 - 60, pm=("draft", None)),
         facts("reviewed", resolved_at=3 * 1440 - 60, pm=("in_review", T)),
         facts("not-needed", severity="SEV4", resolved_at=0, pm=("draft", None)),
-        facts("active", status="open"),
     ]
     assert postmortem_summary(items, due, now) == {
         "recorded": 6,
@@ -207,9 +207,9 @@ def test_postmortems_on_time_late_and_pending() -> None:
 def test_actions_done_open_and_overdue() -> None:
     items = [
         facts(actions=(("done", "2025-01-01"), ("open", "2025-01-14"), ("open", "2025-01-15"))),
-        facts(actions=(("open", None), ("wontfix", "2025-01-01"), ("done", None))),
+        facts(actions=(("open", None), ("wontfix", "2025-01-01"), ("done", None), ("open", "2024-12-31"))),
     ]
-    assert action_summary(items, date(2025, 1, 15)) == {"total": 6, "done": 2, "open": 4, "overdue": 1}
+    assert action_summary(items, date(2025, 1, 15)) == {"total": 7, "done": 2, "open": 5, "overdue": 2}
 
 
 def test_group_keys_and_their_refusal() -> None:
