@@ -65,6 +65,31 @@ def tally() -> tuple[dict[str, Counter[str]], list[str]]:
     return per_file, missed
 
 
+def forget_unmutated_copies() -> None:
+    """Delete the plain copies mutmut made of files ``only_mutate`` names but did not mutate.
+
+    mutmut copies every source file into ``mutants/`` and regenerates a copy only when the
+    source is newer. A file added to ``only_mutate`` after a run (or a run limited to one
+    file) keeps its plain copy: mutmut then reports no mutants for it at all. A mutated file
+    has a ``.meta`` beside it; any other copy the config names is removed, so it is remade.
+    """
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config.get("tool", {}).get("mutmut", {}).get("only_mutate", [])
+    forgot = False
+    for copy in sorted(MUTANTS.glob("src/**/*.py")):
+        name = str(copy.relative_to(MUTANTS))
+        if any(fnmatch.fnmatch(name, p) for p in patterns) and not copy.with_name(copy.name + ".meta").exists():
+            copy.unlink()
+            forgot = True
+    if forgot:
+        # Which tests reach which function was recorded without these files' functions:
+        # kept, it would call each of their mutants untested. Collect it again.
+        (MUTANTS / "mutmut-stats.json").unlink(missing_ok=True)
+
+
 def score(counts: Counter[str]) -> float | None:
     judged = counts["detected"] + counts["survived"] + counts["untested"] + counts["other"]
     return None if judged == 0 else 100.0 * counts["detected"] / judged
@@ -111,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         if args.fresh and MUTANTS.exists():
             shutil.rmtree(MUTANTS)
+        forget_unmutated_copies()
         log = MUTANTS / "run.log"
         MUTANTS.mkdir(exist_ok=True)
         print(f"mutation: running mutmut (progress in {log.relative_to(ROOT)}); this takes a while", flush=True)

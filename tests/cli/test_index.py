@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from incli.service.incidents import Service
 from incli.storage import yamlio
 from tests.conftest import inc
 
@@ -64,6 +66,10 @@ def outputs(root: Path) -> tuple[str, str, str, str]:
 
 
 def test_same_results_with_and_without_index(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One clock for the three runs: an open incident's duration runs to now, and a minute
+    # ticking over between two runs (likely under a slow mutation run) changed the table.
+    fixed = datetime(2026, 12, 1, 19, 52, 30, tzinfo=UTC)
+    monkeypatch.setattr(Service, "now", lambda self: fixed)
     with_index = outputs(repo)
     assert [p.name for p in index_files(repo)] == ["index-facts.marshal", "index-json.marshal"]
     assert outputs(repo) == with_index  # now served from the index

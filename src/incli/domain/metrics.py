@@ -110,7 +110,9 @@ class Facts:
         """The times metrics may use: derived ones are None."""
         if not self.derived:
             return self.times
-        return tuple(None if name in self.derived else t for name, t in zip(TIME_FIELDS, self.times, strict=True))
+        # strict is an assertion: times holds one value per TIME_FIELDS (facts_tuple_ok checks cached ones).
+        pairs = zip(TIME_FIELDS, self.times, strict=True)  # pragma: no mutate
+        return tuple(None if name in self.derived else t for name, t in pairs)
 
     def to_tuple(self) -> tuple[Any, ...]:
         return (

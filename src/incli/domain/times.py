@@ -85,8 +85,11 @@ def _in_zone(naive: datetime, zone: tzinfo | None, fold: int) -> datetime:
 
 
 def _wall(moment: datetime, zone: tzinfo | None) -> datetime:
-    local = moment.astimezone(zone) if zone is not None else moment.astimezone()
-    return local.replace(tzinfo=None, fold=0)
+    # Through UTC: astimezone(zone) on a time already in zone returns it unchanged, so a
+    # skipped wall time would read back as itself (and be called a fold, not a gap). Any stop-over
+    # other than zone itself would do (the local one too), hence no mutation; zone None is local.
+    local = moment.astimezone(UTC).astimezone(zone)  # pragma: no mutate
+    return local.replace(tzinfo=None)  # naive times compare equal whatever their fold
 
 
 def localize(naive: datetime, zone: tzinfo | None = None) -> datetime:
@@ -95,10 +98,11 @@ def localize(naive: datetime, zone: tzinfo | None = None) -> datetime:
     check_year(naive, str(naive))
     first, second = _in_zone(naive, zone, 0), _in_zone(naive, zone, 1)
     if first.utcoffset() == second.utcoffset():
-        return first if zone is not None else first.astimezone()
+        return first
     shown = naive.strftime("%Y-%m-%d %H:%M") + (f":{naive.second:02d}" if naive.second else "")
     name = getattr(zone, "key", None) or "the local time zone"
-    if _wall(first, zone) != naive.replace(fold=0) or _wall(second, zone) != naive.replace(fold=0):
+    # A skipped wall time reads back as another one under either fold; a doubled one as itself.
+    if _wall(first, zone) != naive:
         raise InvalidInput(f"{shown} does not exist in {name} (the clocks skipped it); give another time or an offset")
     offsets = sorted({_offset_text(first.utcoffset()), _offset_text(second.utcoffset())})
     raise InvalidInput(
@@ -173,7 +177,7 @@ def format_duration_spec(delta: timedelta) -> str:
 def _clock_today(match: re.Match[str], day: datetime) -> datetime:
     hour, minute = int(match["h"]), int(match["m"])
     second = int(match["s"] or 0)
-    micro = int((match["frac"] or "").ljust(6, "0") or 0)
+    micro = int((match["frac"] or "").ljust(6, "0"))
     if hour > 23 or minute > 59 or second > 59:
         raise InvalidInput(f"{match.group(0)!r} is not a time of day")
     return localize(datetime(day.year, day.month, day.day, hour, minute, second, micro))
@@ -352,7 +356,8 @@ def _parse_free(raw: str, local_now: datetime) -> datetime | None:
     try:
         with warnings.catch_warnings():
             # A zone name dateutil does not know ("CET") would be dropped silently.
-            warnings.simplefilter("error", dateparser.UnknownTimezoneWarning)
+            # pragma below: dateutil's parser warns of nothing else, so "every warning" is equivalent.
+            warnings.simplefilter("error", dateparser.UnknownTimezoneWarning)  # pragma: no mutate
             return dateparser.parse(raw, default=default)
     except dateparser.UnknownTimezoneWarning:
         raise InvalidInput(

@@ -116,7 +116,8 @@ def _write_temp(path: Path, data: bytes) -> Path:
 
 
 def _umask() -> int:
-    mask = os.umask(0)
+    # Reading the umask means setting one for an instant (any value: it is put back at once).
+    mask = os.umask(0)  # pragma: no mutate
     os.umask(mask)
     return mask
 
