@@ -222,7 +222,7 @@ def test_group_keys_and_their_refusal() -> None:
     new_years_eve = facts(started_at=-(14 * 1440 + 630))  # 2024-12-31 23:30 UTC, 2025-01-01 in Berlin
     assert group_keys(new_years_eve, "month", UTC) == ["2024-12"]
     assert group_keys(new_years_eve, "month", ZoneInfo("Europe/Berlin")) == ["2025-01"]
-    with pytest.raises(InvalidInput, match=r"^cannot group by 'week'; one of severity, service, month, tag$"):
+    with pytest.raises(InvalidInput, match=r"^cannot group by 'week'; one of severity, service, month, tag, team$"):
         group_keys(item, "week", UTC)
     with pytest.raises(InvalidInput, match=r"^cannot group by 'week'"):
         report([], **_report_args(), by="week")
