@@ -205,6 +205,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self, status: int, body: dict[str, Any], note: str = "", headers: dict[str, str] | None = None) -> None:
         data = (json.dumps(body, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
+        # The line is logged before the answer goes out, so that a client's requests one after
+        # another are logged in their order (logged after, the next request's worker could log first).
+        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+        line = f"{stamp} {self.client_address[0]} {self.command} {urlsplit(self.path).path} {status}"
+        self.server.log(line + (f" {note}" if note else ""))
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -217,11 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data)
         except OSError:  # the client went away; nothing to tell it
-            note = (note + " (client went away)").strip()
-        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
-        path = urlsplit(self.path).path
-        line = f"{stamp} {self.client_address[0]} {self.command} {path} {status}"
-        self.server.log(line + (f" {note}" if note else ""))
+            self.server.log(f"{line} (client went away before the answer)")
 
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         self._reply(status, refusal(route(urlsplit(self.path).path), status, message), message, headers)

@@ -96,7 +96,9 @@ def changes(svc: Any, incident: Incident, window: timedelta) -> list[Change]:
             )
     for change in received_changes(svc, incident, since, until):
         found[(change.repo, change.commit)] = change
-    return sorted(found.values(), key=lambda c: (c.at, c.commit), reverse=True)
+    # Newest first; changes of the same second keep the order git log gave them (a child before
+    # its parent), which a tie-break on the commit hash would shuffle.
+    return sorted(found.values(), key=lambda c: c.at, reverse=True)
 
 
 CHANGE_EVENTS = "change-events"  # the repo column of a change event received by ingest
