@@ -26,7 +26,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,6 +49,7 @@ MAX_BYTES = 1024 * 1024
 HEALTH_PATH = "/healthz"
 WORKERS = 16
 HEADER_SECONDS = 10  # the request line and headers, overall
+HOOK_ORDER_SECONDS = 30  # how long a request's hooks wait for an earlier request's to finish
 MAX_PENDING = 256  # accepted connections waiting for a worker (each holds a file descriptor)
 HEALTH_WORKERS = 2
 HEALTH_PEEK_SECONDS = 0.2  # how long the accept loop looks for "GET /healthz" when the pool is full
@@ -87,6 +88,29 @@ class IngestServer(ThreadingHTTPServer):
         self._health_slots = threading.BoundedSemaphore(HEALTH_WORKERS * 4)
         self._count = threading.Lock()
         self._in_pool = 0  # connections handed to the pool and not yet finished
+        # Hooks fire in the order their writes were made (an incident's "opened" before its
+        # "mitigated"), though each request's hooks run in its own worker after its answer.
+        self._order = threading.Condition()
+        self._tickets = 0  # the next ticket to hand out (taken under the repository lock)
+        self._turn = 0  # the ticket whose hooks may fire now
+
+    def ticket(self) -> int:
+        with self._order:
+            self._tickets += 1
+            return self._tickets - 1
+
+    @contextlib.contextmanager
+    def turn(self, ticket: int) -> Iterator[None]:
+        """Wait for the hooks of every earlier ticket (at most HOOK_ORDER_SECONDS: a stuck hook
+        delays the next ones, never stops them), then let this ticket's fire."""
+        with self._order:
+            self._order.wait_for(lambda: self._turn >= ticket, timeout=HOOK_ORDER_SECONDS)
+        try:
+            yield
+        finally:
+            with self._order:
+                self._turn = max(self._turn, ticket + 1)
+                self._order.notify_all()
 
     @property
     def port(self) -> int:
@@ -185,6 +209,21 @@ class _HeaderDeadline:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+class _Ordered(list[Any]):
+    """A request's deferred hook events; the first ``extend`` (made under the repository lock)
+    takes the request's ticket, so hooks fire in the order the writes were made."""
+
+    def __init__(self, server: IngestServer) -> None:
+        super().__init__()
+        self.server = server
+        self.ticket: int | None = None
+
+    def extend(self, items: Iterable[Any]) -> None:
+        if self.ticket is None:
+            self.ticket = self.server.ticket()
+        super().extend(items)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -318,7 +357,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _ingest(self, body: bytes, authorized: bool) -> None:
         from incli.service.ingest import ingest_payload
 
-        events: list[Any] = []
+        events = _Ordered(self.server)
         parts = urlsplit(self.path)
         source = route(parts.path)
         assert source is not None  # do_POST routes only known paths here
@@ -346,21 +385,30 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a bug: answer 500, keep serving
             self._error(500, f"internal error: {type(exc).__name__}: {exc}")
             return
-        if self.server.saturated:  # others wait for a worker: do not keep this one for a next request
-            self.close_connection = True
-        note = f"{result.action} {result.incident_id}".strip()
-        if result.action == "subscription":
-            note = result.message
-        status, reply = answer(source, result)
-        self._reply(status, reply, note)
-        if result.subscribe_url:
-            self._confirm(result.subscribe_url)
-        # Hooks run after Alertmanager has its answer, so a slow hook never makes it retry.
-        for event in events:
-            try:
-                svc.emit(*event)
-            except Exception as exc:  # a listener's bug must not stop the server
-                self.server.log(f"hooks for {event[0]} on {result.incident_id} failed: {exc}")
+        try:
+            if self.server.saturated:  # others wait for a worker: do not keep this one for a next request
+                self.close_connection = True
+            note = f"{result.action} {result.incident_id}".strip()
+            if result.action == "subscription":
+                note = result.message
+            status, reply = answer(source, result)
+            self._reply(status, reply, note)
+            if result.subscribe_url:
+                self._confirm(result.subscribe_url)
+        finally:
+            # Hooks run after the sender has its answer, so a slow hook never makes it retry; in
+            # the order of the writes, whichever worker answered first.
+            self._fire(svc, events, result.incident_id)
+
+    def _fire(self, svc: Service, events: _Ordered, incident_id: str | None) -> None:
+        if events.ticket is None:
+            return
+        with self.server.turn(events.ticket):
+            for event in events:
+                try:
+                    svc.emit(*event)
+                except Exception as exc:  # a listener's bug must not stop the server
+                    self.server.log(f"hooks for {event[0]} on {incident_id} failed: {exc}")
 
     def _confirm(self, url: str) -> None:
         """With --confirm-sns, visit the SubscribeURL (after answering SNS)."""

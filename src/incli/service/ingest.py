@@ -162,10 +162,11 @@ def ingest(svc: Service, notification: am.Notification, deferred: list[Event] | 
     events: list[Event] = []
     with svc.store.locked():
         result = _apply(svc, notification, received, events)
+        if deferred is not None:
+            # Under the lock, so a caller emitting later can keep the order the writes were made in.
+            deferred.extend(events)
     result.key = notification.group_key
-    if deferred is not None:
-        deferred.extend(events)
-    else:
+    if deferred is None:
         for event in events:
             svc.emit(*event)
     return result
