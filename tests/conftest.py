@@ -154,3 +154,14 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
     moment = datetime(2026, 6, 1, 12, 0, 0, 500000, tzinfo=UTC)
     monkeypatch.setattr("incli.domain.times.now_utc", lambda: moment)
     return moment
+
+
+def configure_hooks(repo: Path, hooks: dict[str, Any]) -> None:
+    """Set incli.yaml's ``hooks:`` section to ``hooks`` (written without YAML aliases, which
+    incli refuses)."""
+    import yaml
+
+    path = repo / "incli.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["hooks"] = hooks
+    path.write_text(yaml.safe_dump(json.loads(json.dumps(data))))

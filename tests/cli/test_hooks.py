@@ -13,7 +13,7 @@ import yaml
 from incli.service.hooks import Hooks
 from incli.service.incidents import Service
 from incli.storage.repo import find_repository, init_repository
-from tests.conftest import inc
+from tests.conftest import configure_hooks, inc
 from tests.localhttp import receiver
 
 AT = "2025-01-15T14:30:00+00:00"
@@ -35,13 +35,6 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path / "r"
 
 
-def configure(repo: Path, hooks: dict) -> None:
-    path = repo / "incli.yaml"
-    data = yaml.safe_load(path.read_text())
-    data["hooks"] = hooks
-    path.write_text(yaml.safe_dump(json.loads(json.dumps(data))))  # no YAML aliases: incli refuses them
-
-
 def incident_file(repo: Path) -> dict:
     (path,) = sorted((repo / "incidents").glob("*.yaml"))
     return yaml.safe_load(path.read_text())
@@ -61,7 +54,7 @@ def calls(out: Path) -> list[dict]:
 def test_webhook_json_is_posted_to_a_local_server(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # loopback hooks must not use it
     with receiver() as got:
-        configure(repo, {"opened": [{"webhook": got.url}], "acknowledged": [{"webhook": got.url}]})
+        configure_hooks(repo, {"opened": [{"webhook": got.url}], "acknowledged": [{"webhook": got.url}]})
         opened = inc("open", "Database connection pool exhausted", "-s", "SEV2", "--at", AT, root=repo)
         assert opened.code == 0, opened.stderr
         assert inc("ack", "--at", "2025-01-15T14:32:00+00:00", root=repo).code == 0
@@ -76,7 +69,7 @@ def test_webhook_json_is_posted_to_a_local_server(repo: Path, monkeypatch: pytes
 
 def test_webhook_slack_sends_a_text_message(repo: Path) -> None:
     with receiver() as got:
-        configure(repo, {"update": [{"webhook": got.url, "format": "slack"}]})
+        configure_hooks(repo, {"update": [{"webhook": got.url, "format": "slack"}]})
         inc("open", "Checkout <slow> & failing", "-s", "SEV1", "--service", "checkout", "--at", AT, root=repo)
         inc("update", "Pool restarted; watching error rate", root=repo)
     (body,) = got.bodies()
@@ -88,7 +81,7 @@ def test_webhook_slack_sends_a_text_message(repo: Path) -> None:
 
 def test_run_hook_gets_the_incident_on_stdin_and_env(repo: Path, tmp_path: Path) -> None:
     argv, out = recorder(tmp_path)
-    configure(repo, {"opened": [{"run": argv}], "severity_changed": [{"run": argv}]})
+    configure_hooks(repo, {"opened": [{"run": argv}], "severity_changed": [{"run": argv}]})
     incident_id = inc("open", "Disk full on db-1", "-s", "SEV3", "--at", AT, root=repo).stdout.strip()
     assert inc("severity", incident_id, "SEV2", root=repo).code == 0
     first, second = calls(out)
@@ -107,7 +100,7 @@ def test_shell_metacharacters_in_a_title_run_nothing(repo: Path, tmp_path: Path)
     title = EVIL.format(marker=marker)
     argv, out = recorder(tmp_path)
     with receiver() as got:
-        configure(
+        configure_hooks(
             repo,
             {
                 "opened": [
@@ -132,7 +125,7 @@ def test_shell_metacharacters_in_a_title_run_nothing(repo: Path, tmp_path: Path)
 
 def test_failing_hook_warns_and_the_incident_stays_saved(repo: Path) -> None:
     failing = "import sys; sys.stderr.write('boom\\n'); sys.exit(1)"
-    configure(repo, {"acknowledged": [{"run": [sys.executable, "-c", failing]}]})
+    configure_hooks(repo, {"acknowledged": [{"run": [sys.executable, "-c", failing]}]})
     inc("open", "API errors", "-s", "SEV2", "--at", AT, root=repo)
     result = inc("ack", "--at", "2025-01-15T14:31:00+00:00", root=repo)
     assert result.code == 0
@@ -143,7 +136,7 @@ def test_failing_hook_warns_and_the_incident_stays_saved(repo: Path) -> None:
 
 
 def test_hook_that_hangs_is_stopped_at_its_timeout(repo: Path) -> None:
-    configure(repo, {"opened": [{"run": [sys.executable, "-c", "import time; time.sleep(60)"], "timeout": 0.5}]})
+    configure_hooks(repo, {"opened": [{"run": [sys.executable, "-c", "import time; time.sleep(60)"], "timeout": 0.5}]})
     result = inc("open", "Slow hook", "-s", "SEV4", "--at", AT, root=repo)
     assert result.code == 0
     assert "timed out after 0.5s" in result.stderr
@@ -152,7 +145,7 @@ def test_hook_that_hangs_is_stopped_at_its_timeout(repo: Path) -> None:
 
 def test_webhook_errors_are_warnings(repo: Path) -> None:
     with receiver(status=500) as got:
-        configure(
+        configure_hooks(
             repo,
             {
                 "opened": [
@@ -174,7 +167,7 @@ def test_webhook_errors_are_warnings(repo: Path) -> None:
 
 def test_broken_hooks_config_is_refused_at_load_and_nothing_is_written(repo: Path) -> None:
     """incli.yaml is checked once, when the repository loads (not when the first hook fires)."""
-    configure(repo, {"opened": [{"run": "echo $INC_TITLE"}]})
+    configure_hooks(repo, {"opened": [{"run": "echo $INC_TITLE"}]})
     result = inc("open", "Broken config", "-s", "SEV3", "--at", AT, root=repo, code=None)
     assert result.code == 4
     assert "incli never runs a shell" in result.stderr
@@ -184,7 +177,7 @@ def test_broken_hooks_config_is_refused_at_load_and_nothing_is_written(repo: Pat
 
 def test_any_event_name_from_another_feature_runs_its_hooks(repo: Path, tmp_path: Path) -> None:
     argv, out = recorder(tmp_path)
-    configure(repo, {"postmortem_published": [{"run": argv}]})
+    configure_hooks(repo, {"postmortem_published": [{"run": argv}]})
     svc = Service(find_repository(repo), user=lambda: "tester")
     warnings: list[str] = []
     svc.listeners.append(Hooks(svc.config, svc.repo.root, warnings.append))
@@ -197,7 +190,7 @@ def test_any_event_name_from_another_feature_runs_its_hooks(repo: Path, tmp_path
 
 
 def test_yaml_false_in_argv_is_the_word_false(repo: Path) -> None:
-    configure(repo, {"opened": [{"run": [False]}]})  # written as `run: [false]`
+    configure_hooks(repo, {"opened": [{"run": [False]}]})  # written as `run: [false]`
     result = inc("open", "Runs /bin/false", "-s", "SEV4", "--at", AT, root=repo)
     assert result.code == 0
     assert "(run false)" in result.stderr and "exited with status 1" in result.stderr

@@ -6,19 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
-
-from tests.conftest import inc
+from tests.conftest import configure_hooks, inc
 from tests.localhttp import receiver
 
 AT = "2025-01-15T14:30:00+00:00"
-
-
-def configure(repo: Path, hooks: dict) -> None:
-    path = repo / "incli.yaml"
-    data = yaml.safe_load(path.read_text())
-    data["hooks"] = hooks
-    path.write_text(yaml.safe_dump(json.loads(json.dumps(data))))
 
 
 def pending(repo: Path) -> list[dict]:
@@ -28,7 +19,7 @@ def pending(repo: Path) -> list[dict]:
 
 def test_a_failed_delivery_is_retried_by_inc_remind_once(repo: Path) -> None:
     with receiver(status=503) as got:
-        configure(repo, {"opened": [{"webhook": got.url, "format": "teams"}, {"webhook": got.url + "/json"}]})
+        configure_hooks(repo, {"opened": [{"webhook": got.url, "format": "teams"}, {"webhook": got.url + "/json"}]})
         ran = inc("open", "Checkout down", "-s", "SEV1", "--at", AT, root=repo)
         ident = ran.stdout.strip()
         warnings = [line for line in ran.err_lines if "failed" in line]
@@ -39,7 +30,7 @@ def test_a_failed_delivery_is_retried_by_inc_remind_once(repo: Path) -> None:
 
         got.status = 200
         got.requests.clear()
-        configure(repo, {"opened": [{"webhook": got.url, "format": "teams"}]})  # the json hook is gone
+        configure_hooks(repo, {"opened": [{"webhook": got.url, "format": "teams"}]})  # the json hook is gone
         first = inc("remind", root=repo)
         again = inc("remind", root=repo)
     (body,) = got.bodies()
@@ -52,7 +43,7 @@ def test_a_failed_delivery_is_retried_by_inc_remind_once(repo: Path) -> None:
 
 def test_a_delivery_failing_again_is_kept_with_its_attempts(repo: Path) -> None:
     with receiver(status=500) as down:
-        configure(repo, {"resolved": [{"webhook": down.url, "format": "slack"}]})
+        configure_hooks(repo, {"resolved": [{"webhook": down.url, "format": "slack"}]})
         inc("open", "Disk full", "-s", "SEV3", "--at", AT, root=repo)
         inc("resolve", "--at", "2025-01-15T15:00:00+00:00", root=repo)
         ran = inc("remind", root=repo)
@@ -63,7 +54,7 @@ def test_a_delivery_failing_again_is_kept_with_its_attempts(repo: Path) -> None:
 
 
 def test_kept_deliveries_are_bounded(repo: Path) -> None:
-    configure(repo, {"note": [{"webhook": "http://127.0.0.1:9/nothing-listens"}]})
+    configure_hooks(repo, {"note": [{"webhook": "http://127.0.0.1:9/nothing-listens"}]})
     inc("open", "Disk full", "-s", "SEV3", "--at", AT, root=repo)
     path = repo / ".incli" / "pending-hooks.json"
     inc("note", "first", root=repo)

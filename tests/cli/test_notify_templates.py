@@ -3,24 +3,15 @@ repository overrides the built-in one-line headline; incident text is data, neve
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
-import yaml
 
-from tests.conftest import inc
+from tests.conftest import configure_hooks, inc
 from tests.localhttp import receiver
 
 AT = "2025-01-15T14:30:00+00:00"
-
-
-def configure(repo: Path, hooks: dict) -> None:
-    path = repo / "incli.yaml"
-    data = yaml.safe_load(path.read_text())
-    data["hooks"] = hooks
-    path.write_text(yaml.safe_dump(json.loads(json.dumps(data))))
 
 
 def template(repo: Path, name: str, text: str) -> Path:
@@ -34,7 +25,7 @@ def template(repo: Path, name: str, text: str) -> Path:
 def test_the_repository_template_words_the_message_and_title_text_stays_data(repo: Path) -> None:
     template(repo, "opened.txt.j2", "PAGE {{ severity }} {{ id }}: {{ title }} ({{ service or 'no service' }})\n")
     with receiver() as got:
-        configure(
+        configure_hooks(
             repo,
             {
                 "opened": [{"webhook": got.url, "format": "discord"}],
@@ -52,7 +43,7 @@ def test_the_repository_template_words_the_message_and_title_text_stays_data(rep
 def test_default_template_covers_every_event(repo: Path) -> None:
     template(repo, "default.txt.j2", "{{ phrase | upper }}: {{ headline }}")
     with receiver() as got:
-        configure(repo, {"acknowledged": [{"webhook": got.url, "format": "mattermost"}]})
+        configure_hooks(repo, {"acknowledged": [{"webhook": got.url, "format": "mattermost"}]})
         inc("open", "Queue backlog", "-s", "SEV3", "--at", AT, root=repo)
         inc("ack", root=repo)
     (body,) = got.bodies()
@@ -70,7 +61,7 @@ def test_default_template_covers_every_event(repo: Path) -> None:
 def test_a_broken_template_is_one_warning_and_the_built_in_message_is_sent(repo: Path, text: str, why: str) -> None:
     template(repo, "opened.txt.j2", text)
     with receiver() as got:
-        configure(repo, {"opened": [{"webhook": got.url, "format": "slack"}]})
+        configure_hooks(repo, {"opened": [{"webhook": got.url, "format": "slack"}]})
         ran = inc("open", "Disk full", "-s", "SEV3", "--at", AT, root=repo)
     (body,) = got.bodies()
     assert body["text"].startswith("[SEV3] INC-") and body["text"].endswith("opened: Disk full")
@@ -84,7 +75,7 @@ def test_a_template_linked_outside_the_repository_is_never_read(repo: Path, tmp_
     (repo / "templates" / "notify").mkdir(parents=True)
     os.symlink(secret, repo / "templates" / "notify" / "opened.txt.j2")
     with receiver() as got:
-        configure(repo, {"opened": [{"webhook": got.url, "format": "slack"}]})
+        configure_hooks(repo, {"opened": [{"webhook": got.url, "format": "slack"}]})
         ran = inc("open", "Disk full", "-s", "SEV3", "--at", AT, root=repo)
     (body,) = got.bodies()
     assert "TOP-SECRET" not in body["text"] and body["text"].endswith("opened: Disk full")
@@ -94,7 +85,7 @@ def test_a_template_linked_outside_the_repository_is_never_read(repo: Path, tmp_
 def test_an_oversized_template_is_refused(repo: Path) -> None:
     template(repo, "opened.txt.j2", "x" * (64 * 1024 + 1))
     with receiver() as got:
-        configure(repo, {"opened": [{"webhook": got.url, "format": "slack"}]})
+        configure_hooks(repo, {"opened": [{"webhook": got.url, "format": "slack"}]})
         ran = inc("open", "Disk full", "-s", "SEV3", "--at", AT, root=repo)
     assert got.bodies()[0]["text"].endswith("opened: Disk full")
     assert any("at most 65536" in line for line in ran.err_lines)
@@ -103,7 +94,7 @@ def test_an_oversized_template_is_refused(repo: Path) -> None:
 def test_the_pagerduty_summary_is_the_template_s_first_line(repo: Path) -> None:
     template(repo, "opened.txt.j2", "{{ service | upper }} paging: {{ title }}\nRunbook: see the wiki\n")
     with receiver(status=202) as got:
-        configure(repo, {"opened": [{"webhook": got.url, "format": "pagerduty", "routing_key": "K"}]})
+        configure_hooks(repo, {"opened": [{"webhook": got.url, "format": "pagerduty", "routing_key": "K"}]})
         inc("open", "Card declines", "-s", "SEV2", "--service", "payments", "--at", AT, root=repo)
     (event,) = got.bodies()
     assert event["payload"]["summary"] == "PAYMENTS paging: Card declines"

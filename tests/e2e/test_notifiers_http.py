@@ -11,9 +11,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
 from incli.storage.repo import init_repository
+from tests.conftest import configure_hooks
 from tests.e2e.conftest import inc_process
 from tests.localhttp import receiver
 from tests.localsmtp import smtp_server
@@ -26,13 +26,6 @@ TITLE = "Checkout <b>down</b> @channel [login](http://evil.example) {{ 7*7 }}"
 def repo(tmp_path: Path) -> Path:
     init_repository(tmp_path / "r")
     return tmp_path / "r"
-
-
-def configure(repo: Path, hooks: dict) -> None:
-    path = repo / "incli.yaml"
-    data = yaml.safe_load(path.read_text())
-    data["hooks"] = hooks
-    path.write_text(yaml.safe_dump(json.loads(json.dumps(data))))  # no aliases: incli refuses them
 
 
 def by_path(got) -> dict[str, list[dict]]:  # type: ignore[no-untyped-def]
@@ -50,7 +43,7 @@ def test_every_chat_and_pager_format_sends_its_documented_shape(repo: Path) -> N
             "format": "pagerduty",
             "routing_key": "R0UTINGKEY0000000000000000000000",
         }
-        configure(
+        configure_hooks(
             repo,
             {
                 "opened": [{"webhook": f"{got.url}/{name}", "format": name} for name in chats] + [pager],
@@ -122,7 +115,7 @@ def test_every_chat_and_pager_format_sends_its_documented_shape(repo: Path) -> N
 
 def test_pagerduty_routing_key_from_the_environment_and_a_400_is_one_warning(repo: Path) -> None:
     with receiver(status=400) as got:
-        configure(
+        configure_hooks(
             repo,
             {
                 "opened": [
@@ -142,7 +135,7 @@ def test_pagerduty_routing_key_from_the_environment_and_a_400_is_one_warning(rep
 def test_email_over_smtp_one_message_with_the_incident_as_text(repo: Path) -> None:
     with smtp_server() as box:
         smtp = {"host": "127.0.0.1", "port": box.port, "security": "none", "from": "incli@example.com"}
-        configure(repo, {"opened": [{"email": ["oncall@example.com", "lead@example.com"], "smtp": smtp}]})
+        configure_hooks(repo, {"opened": [{"email": ["oncall@example.com", "lead@example.com"], "smtp": smtp}]})
         ident = inc_process("open", TITLE + "\r\nBcc: victim@example.com", "-s", "SEV2", root=repo).stdout.strip()
     (sent,) = box.messages
     assert sent["sender"] == "incli@example.com"
@@ -175,7 +168,7 @@ def test_email_starttls_logs_in_with_credentials_from_the_environment(repo: Path
     context.load_cert_chain(cert, tmp_path / "key.pem")
     with smtp_server(tls=context) as box:
         smtp = {"host": "127.0.0.1", "port": box.port, "security": "starttls", "from": "incli@example.com"}
-        configure(repo, {"opened": [{"email": "oncall@example.com", "smtp": smtp}]})
+        configure_hooks(repo, {"opened": [{"email": "oncall@example.com", "smtp": smtp}]})
         env = {"INC_SMTP_USERNAME": "alice", "INC_SMTP_PASSWORD": "s3cret", "SSL_CERT_FILE": str(cert)}
         ran = inc_process("open", "Queue backlog", "-s", "SEV2", root=repo, env=env)
     assert "failed" not in ran.stderr
