@@ -98,7 +98,7 @@ def _complete(completer: Completer, ctx: Any, incomplete: str) -> list[Any]:
             CompletionItem,
         )
     except ImportError:  # pragma: no cover - depends on the installed Typer
-        from click.shell_completion import CompletionItem  # type: ignore[import-not-found,no-redef,unused-ignore]
+        from click.shell_completion import CompletionItem  # type: ignore[import-not-found,no-redef,assignment,unused-ignore]
 
     try:
         choices = completer(ctx, incomplete)

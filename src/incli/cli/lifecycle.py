@@ -15,7 +15,7 @@ from incli.domain.model import ROLES
 try:  # Typer 0.2x vendors Click; older releases use click itself.
     from typer._click.exceptions import UsageError  # type: ignore[import-not-found,unused-ignore]
 except ImportError:  # pragma: no cover - depends on the installed Typer
-    from click.exceptions import UsageError  # type: ignore[no-redef,import-not-found,unused-ignore]
+    from click.exceptions import UsageError  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
 
 
 def _done(change: object, json: bool, message: str) -> None:
