@@ -19,10 +19,12 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from incli.domain.model import json_safe
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -81,34 +83,22 @@ def data(text: str) -> None:
     sys.stdout.flush()
 
 
-# Inside JSON strings, the characters a terminal obeys that json.dumps leaves raw (DEL, C1
-# controls, bidi overrides) are written as \\uXXXX: the same data, and a pipe into a terminal
-# cannot be driven by them.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def json_safe(text: str) -> str:
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
 def json_out(value: Any) -> None:
     sys.stdout.write(json_safe(json.dumps(value, indent=2, ensure_ascii=False)) + "\n")
     sys.stdout.flush()
 
 
-def json_array_out(elements: Sequence[str]) -> None:
-    """Print a JSON array from ready element texts (each already indented by two spaces),
-    byte for byte what json_out would print for the list; written piece by piece so a
-    listing of 100,000 incidents is never held twice in memory."""
+def json_array_out(elements: Iterable[str]) -> None:
+    """Print a JSON array from ready element texts (each indented by two spaces and already
+    json_safe, as the index keeps them), byte for byte what json_out would print for the list;
+    written piece by piece so a listing of 100,000 incidents is never held in memory."""
     out = sys.stdout
-    if not elements:
-        out.write("[]\n")
-    else:
-        out.write("[\n")
-        last = len(elements) - 1
-        for index, text in enumerate(elements):
-            out.write(json_safe(text))
-            out.write(",\n" if index < last else "\n]\n")
+    first = True
+    for text in elements:
+        out.write("[\n" if first else ",\n")
+        out.write(text)
+        first = False
+    out.write("[]\n" if first else "\n]\n")
     out.flush()
 
 

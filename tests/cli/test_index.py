@@ -71,7 +71,9 @@ def test_same_results_with_and_without_index(repo: Path, monkeypatch: pytest.Mon
     fixed = datetime(2026, 12, 1, 19, 52, 30, tzinfo=UTC)
     monkeypatch.setattr(Service, "now", lambda self: fixed)
     with_index = outputs(repo)
-    assert [p.name for p in index_files(repo)] == ["index-facts.marshal", "index-json.marshal"]
+    names = [p.name for p in index_files(repo)]
+    assert len(names) == 4 and names[1].startswith("index-json-") and names[1].endswith(".blob")
+    assert [names[0], *names[2:]] == ["index-facts.marshal", "index-json.marshal", "index-summary.marshal"]
     assert outputs(repo) == with_index  # now served from the index
     monkeypatch.setenv("INC_NO_INDEX", "1")
     assert outputs(repo) == with_index
@@ -86,7 +88,7 @@ def test_rebuilt_when_deleted_or_corrupt(repo: Path) -> None:
     for path in index_files(repo):
         path.unlink()
     assert outputs(repo) == expected
-    assert len(index_files(repo)) == 2
+    assert len(index_files(repo)) == 4
     for path in index_files(repo):
         path.write_bytes(b"\x00garbage" * 10)
     assert outputs(repo) == expected
@@ -96,8 +98,9 @@ def test_rebuilt_when_deleted_or_corrupt(repo: Path) -> None:
     import marshal
 
     for path in index_files(repo):  # another format version
-        header, entries = marshal.loads(path.read_bytes())
-        path.write_bytes(marshal.dumps((("incli-index", 999, *header[2:]), entries)))
+        if path.suffix == ".marshal":
+            header, body = marshal.loads(path.read_bytes()[:-32])
+            path.write_bytes(marshal.dumps((("incli-index", 999, *header[2:]), body)))
     assert outputs(repo) == expected
 
 
@@ -165,7 +168,7 @@ def test_index_of_the_wrong_shape_is_not_trusted(repo: Path) -> None:
 
     expected = outputs(repo)
     facts = repo / ".incli" / "index-facts.marshal"
-    header, entries = marshal.loads(facts.read_bytes())
+    header, (entries, extra) = marshal.loads(facts.read_bytes()[:-32])
     entries = {name: (key, ok, ("only", "three", "fields")) for name, (key, ok, _payload) in entries.items()}
-    facts.write_bytes(marshal.dumps((header, entries)))
+    facts.write_bytes(marshal.dumps((header, (entries, extra))))
     assert outputs(repo) == expected

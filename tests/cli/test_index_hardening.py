@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from incli.storage import index as indexmod
-from incli.storage.index import Index
 from tests.conftest import Run
 
 # Outputs hold open durations and ages: compared across runs, they must see one "now".
@@ -63,9 +62,9 @@ def index_path(repo: Path, part: str) -> Path:
     return repo / ".incli" / f"index-{part}.marshal"
 
 
-def entries_of(repo: Path, part: str) -> tuple[Any, dict[str, Any]]:
-    header, entries = marshal.loads(index_path(repo, part).read_bytes())
-    return header, entries
+def entries_of(repo: Path, part: str) -> tuple[Any, dict[str, Any], Any]:
+    header, (entries, extra) = marshal.loads(index_path(repo, part).read_bytes()[:-32])
+    return header, entries, extra
 
 
 def test_a_crafted_title_and_severity_for_an_existing_id_are_not_shown(
@@ -74,16 +73,14 @@ def test_a_crafted_title_and_severity_for_an_existing_id_are_not_shown(
     settle(monkeypatch)
     expected = truth(run, monkeypatch)
     assert outputs(run) == expected  # the index is written
-    name = f"{incidents[0]}.yaml"
+    name, other = f"{incidents[0]}.yaml", f"{incidents[1]}.yaml"
     for part in ("facts", "json"):
-        header, entries = entries_of(repo, part)
+        header, entries, extra = entries_of(repo, part)
         key, ok, payload = entries[name]
-        if part == "facts":
-            payload = (payload[0], "Forged title", "SEV4", *payload[3:])
-        else:
-            payload = payload.replace("Incident 1", "Forged title").replace('"SEV2"', '"SEV4"')
+        # the facts with another title and severity; the json pointing at another incident's text
+        payload = (payload[0], "Forged title", "SEV4", *payload[3:]) if part == "facts" else entries[other][2]
         entries[name] = (key, ok, payload)
-        index_path(repo, part).write_bytes(marshal.dumps((header, entries)))
+        index_path(repo, part).write_bytes(marshal.dumps((header, (entries, extra))))
     got = outputs(run)
     assert got == expected
     assert "Forged title" not in json.dumps(got)
@@ -97,43 +94,59 @@ def test_a_crafted_entry_naming_an_id_with_no_file_is_not_shown(
     outputs(run)
     name = f"{incidents[1]}.yaml"
     for part in ("facts", "json"):
-        header, entries = entries_of(repo, part)
+        header, entries, extra = entries_of(repo, part)
         key, ok, payload = entries[name]
         ghost = "INC-20250101-ghost"
-        payload = (ghost, *payload[1:]) if part == "facts" else payload.replace(incidents[1], ghost)
+        if part == "facts":
+            payload = (ghost, *payload[1:])
         entries[name] = (key, ok, payload)
         entries["INC-20250101-ghost.yaml"] = (key, ok, payload)
-        blob = marshal.dumps((header, entries))
+        blob = marshal.dumps((header, (entries, extra)))
         index_path(repo, part).write_bytes(blob + b"\0" * 32)  # a made-up hash does not help
     got = outputs(run)
     assert got == expected and "ghost" not in json.dumps(got)
 
 
-def test_entries_of_the_wrong_types_are_read_again_from_their_files(
+def test_the_texts_of_another_clone_or_a_damaged_blob_are_not_shown(
     repo: Path, run: Run, incidents: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Entries incli itself wrote (a bug, an older release) but of the wrong types."""
+    """The json texts live in a blob beside the index: a blob that is not the one the index
+    names (copied from elsewhere), or that lost its end, is never read as the incidents."""
     settle(monkeypatch)
     expected = truth(run, monkeypatch)
     outputs(run)
-    index = Index(lambda: repo / ".incli", repo / "incidents")
-    _header, facts = entries_of(repo, "facts")
-    _header, texts = entries_of(repo, "json")
-    a, b, c = (f"{i}.yaml" for i in incidents)
-    key, ok, payload = facts[a]
-    facts[a] = (key, ok, (payload[0], 123, *payload[2:]))  # title as a number
-    key, ok, payload = facts[b]
-    facts[b] = (key, ok, (*payload[:7], tuple("2025-01-01T10:00:00Z" for _ in payload[7]), *payload[8:]))
-    key, ok, payload = facts[c]
-    facts[c] = (key, "yes", payload)
-    key, ok, _payload = texts[a]
-    texts[a] = (key, ok, {"title": 123})
-    key, _ok, _payload = texts[b]
-    texts[b] = (key, False, ("not a line", 5))
-    index._write("facts", facts)
-    index._write("json", texts)
+    (blob,) = (repo / ".incli").glob("index-json-*.blob")
+    original = blob.read_bytes()
+    blob.write_bytes(b"\x01" * 16 + original[16:])  # another token
     assert outputs(run) == expected
-    assert run("metrics", "--by", "service").code == 0
+    (blob,) = (repo / ".incli").glob("index-json-*.blob")
+    blob.write_bytes(blob.read_bytes()[:-100])  # the last texts cut off
+    assert outputs(run) == expected
+    (blob,) = (repo / ".incli").glob("index-json-*.blob")
+    data = blob.read_bytes()
+    blob.write_bytes(data[:16] + b"\0" * (len(data) - 16))  # zeros where texts were (a crash)
+    first = run("list", "--json")
+    assert (first.code == 7 and "damaged" in first.stderr) or json.loads(first.stdout) == expected[0]
+    assert "\0" not in first.stdout
+    assert outputs(run) == expected  # dropped and read again from the files
+
+
+def test_an_index_entry_of_the_wrong_shape_is_never_recorded(
+    repo: Path, run: Run, incidents: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a part records is checked when it is made: a bug that made the wrong types stops
+    the command (a bug report) instead of being printed, or kept for the next command."""
+    settle(monkeypatch)
+    expected = truth(run, monkeypatch)
+    for path in (repo / ".incli").glob("index-*"):
+        path.unlink()
+    real = indexmod.MAKERS["facts"]
+    monkeypatch.setitem(indexmod.MAKERS, "facts", lambda incident: (incident.id, 123, *real(incident)[2:]))
+    with pytest.raises(RuntimeError, match="wrong shape for facts"):  # exit 1: a bug to report
+        run("list", "--json")
+    assert not index_path(repo, "facts").exists()
+    monkeypatch.setitem(indexmod.MAKERS, "facts", real)
+    assert outputs(run) == expected
 
 
 def test_a_same_size_edit_in_place_is_seen_even_on_a_coarse_clock(

@@ -69,7 +69,7 @@ def list_incidents(
     found = svc.list_facts(status=status, severity=severity, service=service_name, since=since, with_json=json)
     shown = found[: output.row_limit(limit, json)]
     if json:
-        output.json_array_out([text for _facts, text in shown if text is not None])
+        output.json_array_out(text() for _facts, text in shown if text is not None)
         output.more(len(shown), len(found))
         return
     if quiet:

@@ -46,7 +46,7 @@ def export(
     pieces = export_pieces(svc.store.facts_and_json(), kind)
     if out is None:
         for piece in pieces:
-            sys.stdout.write(output.json_safe(piece) if kind != "csv" else piece)
+            sys.stdout.write(piece)
         sys.stdout.flush()
         return
     write_output(out, "".join(pieces))

@@ -14,26 +14,28 @@ Pure: no I/O. Each section's own parser lives with the feature that owns it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incli.domain import postmortem as pm
-from incli.domain import statuspage as sp
-from incli.domain.alerts import AlertSettings, alert_settings
-from incli.domain.alertsources import SourceSettings, source_settings
-from incli.domain.escalation import Policy, builtin_policy, parse_escalation
-from incli.domain.hooks import Hook, parse_hooks
 from incli.domain.metrics import DEFAULT_METRICS, MetricDef, metric_defs
 from incli.domain.model import UNKNOWN_SEVERITY
-from incli.domain.oncall import OncallSettings, Person, parse_oncall_settings, parse_people
-from incli.domain.rules import Rule, parse_rules
-from incli.domain.runbooks import RunbookSettings
-from incli.domain.runbooks import settings_from_config as runbook_settings
 from incli.domain.severity import DEFAULT_SEVERITIES, Severities, Severity, unknown_key
 from incli.domain.times import parse_duration, zone_named
 from incli.errors import ConfigError, InvalidInput
+
+if TYPE_CHECKING:
+    from incli.domain import statuspage as sp
+    from incli.domain.alerts import AlertSettings
+    from incli.domain.alertsources import SourceSettings
+    from incli.domain.escalation import Policy
+    from incli.domain.hooks import Hook
+    from incli.domain.oncall import OncallSettings, Person
+    from incli.domain.rules import Rule
+    from incli.domain.runbooks import RunbookSettings
 
 CONFIG_SCHEMA = 1
 
@@ -109,6 +111,83 @@ class Defaults:
     severity: str | None = None
 
 
+def _alerts(data: dict[str, Any], scale: Severities) -> Any:
+    from incli.domain.alerts import alert_settings
+
+    return alert_settings(data.get("alerts"), scale)
+
+
+def _sources(data: dict[str, Any], scale: Severities) -> Any:
+    from incli.domain.alertsources import source_settings
+
+    return source_settings(data.get("sources"), scale)
+
+
+def _hooks(data: dict[str, Any], _scale: Severities) -> Any:
+    from incli.domain.hooks import parse_hooks
+
+    return parse_hooks(data.get("hooks"))
+
+
+def _rules(data: dict[str, Any], scale: Severities) -> Any:
+    from incli.domain.rules import parse_rules
+
+    return parse_rules(data.get("rules"), scale)
+
+
+def _statuspage(data: dict[str, Any], scale: Severities) -> Any:
+    from incli.domain import statuspage as sp
+
+    return sp.settings_from_config(data.get("statuspage"), scale)
+
+
+def _runbooks(data: dict[str, Any], scale: Severities) -> Any:
+    from incli.domain.runbooks import settings_from_config
+
+    return settings_from_config(data.get("runbooks"), data.get("checklists"), scale)
+
+
+def _people(data: dict[str, Any], _scale: Severities) -> Any:
+    from incli.domain.oncall import parse_people
+
+    return parse_people(data.get("people"))
+
+
+def _escalation(data: dict[str, Any], scale: Severities) -> Any:
+    """The escalation: policies, and every severity's escalation: naming one of them."""
+    from incli.domain.escalation import parse_escalation
+
+    policies = parse_escalation(data.get("escalation"))
+    for index, level in enumerate(scale.severities):
+        if level.escalation and level.escalation not in policies:
+            known = ", ".join(policies) or "none defined (add an escalation: section)"
+            raise ConfigError(f"severities[{index}].escalation", f"no policy {level.escalation!r}; known: {known}")
+    return policies
+
+
+def _oncall(data: dict[str, Any], _scale: Severities) -> Any:
+    from incli.domain.oncall import parse_oncall_settings
+
+    return parse_oncall_settings(data.get("oncall"))
+
+
+# The sections whose parsers live with features most commands never use: (the top-level keys
+# they are read from, the parser). A section incli.yaml has is parsed when the repository
+# loads, so its errors name file, line and key as every other's; a section it does not have is
+# made from nothing when first asked for, and only then is its feature's module imported.
+LAZY_SECTIONS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any], Severities], Any]]] = {
+    "alerts": (("alerts",), _alerts),
+    "sources": (("sources",), _sources),
+    "hooks": (("hooks",), _hooks),
+    "rules": (("rules",), _rules),
+    "statuspage": (("statuspage",), _statuspage),
+    "runbooks": (("runbooks", "checklists"), _runbooks),
+    "people": (("people",), _people),
+    "escalation": (("escalation",), _escalation),
+    "oncall": (("oncall",), _oncall),
+}
+
+
 @dataclass
 class Config(Severities):
     timezone: str | None = None
@@ -116,10 +195,6 @@ class Config(Severities):
     templates_dir: str = "templates"
     postmortem: pm.Settings = field(default_factory=lambda: pm.settings_from_config(None))
     metrics: list[MetricDef] = field(default_factory=lambda: list(DEFAULT_METRICS))
-    alerts: AlertSettings = field(default_factory=AlertSettings)
-    sources: SourceSettings = field(default_factory=SourceSettings)  # sources: (alert sources beyond the payload)
-    hooks: dict[str, list[Hook]] = field(default_factory=dict)
-    rules: list[Rule] = field(default_factory=list)
     git: GitSettings = field(default_factory=GitSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
     pagerduty_import: PagerDutyImport = field(default_factory=PagerDutyImport)
@@ -128,15 +203,56 @@ class Config(Severities):
     )
     cstate_import: SeverityMap = field(default_factory=lambda: SeverityMap(dict(DEFAULT_CSTATE_SEVERITY), None))
     defaults: Defaults = field(default_factory=Defaults)
-    statuspage: sp.Settings = field(default_factory=sp.Settings)
-    # runbooks: (by severity and alert name) and checklists: (domain/runbooks.py)
-    runbooks: RunbookSettings = field(default_factory=RunbookSettings)
-    # On call (domain/oncall.py, domain/escalation.py): people by handle, escalation policies, oncall: settings.
-    people: dict[str, Person] = field(default_factory=dict)
-    escalation: dict[str, Policy] = field(default_factory=dict)
-    oncall: OncallSettings = field(default_factory=lambda: parse_oncall_settings(None))
-    # The file as written, for writing it back; nothing reads settings from it.
+    # The file as written, for writing it back; the lazy sections are parsed from it.
     raw: dict[str, Any] = field(default_factory=dict)
+    # LAZY_SECTIONS parsed so far, by name.
+    sections: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def section(self, name: str) -> Any:
+        """One of LAZY_SECTIONS, parsed from ``raw`` the first time it is asked for."""
+        if name not in self.sections:
+            self.sections[name] = LAZY_SECTIONS[name][1](self.raw, self)
+        return self.sections[name]
+
+    @property
+    def alerts(self) -> AlertSettings:
+        return self.section("alerts")
+
+    @property
+    def sources(self) -> SourceSettings:
+        """sources: (alert sources beyond the payload)"""
+        return self.section("sources")
+
+    @property
+    def hooks(self) -> dict[str, list[Hook]]:
+        return self.section("hooks")
+
+    @property
+    def rules(self) -> list[Rule]:
+        return self.section("rules")
+
+    @property
+    def statuspage(self) -> sp.Settings:
+        return self.section("statuspage")
+
+    @property
+    def runbooks(self) -> RunbookSettings:
+        """runbooks: (by severity and alert name) and checklists: (domain/runbooks.py)"""
+        return self.section("runbooks")
+
+    @property
+    def people(self) -> dict[str, Person]:
+        """On call (domain/oncall.py): people by handle."""
+        return self.section("people")
+
+    @property
+    def escalation(self) -> dict[str, Policy]:
+        """Escalation policies by name (domain/escalation.py)."""
+        return self.section("escalation")
+
+    @property
+    def oncall(self) -> OncallSettings:
+        return self.section("oncall")
 
     @property
     def zone(self) -> tzinfo | None:
@@ -159,6 +275,8 @@ class Config(Severities):
             return None
         if level.escalation:
             return self.escalation[level.escalation]
+        from incli.domain.escalation import builtin_policy
+
         return builtin_policy(level, default_schedule)
 
     def today(self, now: datetime) -> date:
@@ -197,17 +315,13 @@ def config_from_dict(data: Any) -> Config:
             raise ConfigError(
                 "timezone", f"unknown time zone {tz!r}; use an IANA name such as Europe/Berlin or UTC"
             ) from None
-    return Config(
+    config = Config(
         severities=scale.severities,
         timezone=tz.strip() or None if isinstance(tz, str) else None,
         incidents_dir=_folder(data, "incidents_dir", "incidents"),
         templates_dir=_folder(data, "templates_dir", "templates"),
         postmortem=pm.settings_from_config(data.get("postmortem"), scale),
         metrics=metric_defs(data.get("metrics")),
-        alerts=alert_settings(data.get("alerts"), scale),
-        sources=source_settings(data.get("sources"), scale),
-        hooks=parse_hooks(data.get("hooks")),
-        rules=parse_rules(data.get("rules"), scale),
         git=_git(data.get("git")),
         report=_report(data.get("report")),
         pagerduty_import=_pagerduty_import(data.get("import"), scale),
@@ -216,23 +330,15 @@ def config_from_dict(data: Any) -> Config:
         ),
         cstate_import=_severity_map(data.get("import"), "cstate", "severity", DEFAULT_CSTATE_SEVERITY, None, scale),
         defaults=_defaults(data.get("defaults"), scale),
-        statuspage=sp.settings_from_config(data.get("statuspage"), scale),
-        runbooks=runbook_settings(data.get("runbooks"), data.get("checklists"), scale),
-        people=parse_people(data.get("people")),
-        escalation=_escalation(data.get("escalation"), scale),
-        oncall=parse_oncall_settings(data.get("oncall")),
         raw=data,
     )
-
-
-def _escalation(raw: Any, scale: Severities) -> dict[str, Policy]:
-    """The escalation: policies, and every severity's escalation: naming one of them."""
-    policies = parse_escalation(raw)
-    for index, level in enumerate(scale.severities):
-        if level.escalation and level.escalation not in policies:
-            known = ", ".join(policies) or "none defined (add an escalation: section)"
-            raise ConfigError(f"severities[{index}].escalation", f"no policy {level.escalation!r}; known: {known}")
-    return policies
+    for name, (keys, _parse) in LAZY_SECTIONS.items():
+        # What the file says is checked now; escalation also checks the severities naming a policy.
+        if any(data.get(key) is not None for key in keys) or (
+            name == "escalation" and any(level.escalation for level in scale.severities)
+        ):
+            config.section(name)
+    return config
 
 
 def _severities(levels: Any) -> list[Severity]:

@@ -446,16 +446,20 @@ def postmortem_summary(facts: Iterable[Facts], due: dict[str, timedelta | None],
 
 def action_summary(facts: Iterable[Facts], today: date) -> dict[str, int]:
     """Action items: done, open, and overdue (by the same rule as ``inc action list``)."""
+    return action_totals(((item, 1) for facts_of in facts for item in facts_of.actions), today)
+
+
+def action_totals(counted: Iterable[tuple[tuple[str, str | None], int]], today: date) -> dict[str, int]:
+    """``action_summary`` of action items given as ((status, due date text), how many)."""
     total = done = still_open = overdue = 0
-    for item in facts:
-        for status, due in item.actions:
-            total += 1
-            if status == "done":
-                done += 1
-                continue
-            still_open += 1
-            if action_overdue({"status": status, "due": due}, today):
-                overdue += 1
+    for (status, due), count in counted:
+        total += count
+        if status == "done":
+            done += count
+            continue
+        still_open += count
+        if action_overdue({"status": status, "due": due}, today):
+            overdue += count
     return {"total": total, "done": done, "open": still_open, "overdue": overdue}
 
 

@@ -8,12 +8,24 @@ The same keys are used in the YAML file, in ``--json`` output and in the code:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from incli.domain.times import parse_iso, parse_stored, to_iso
+
+# Inside JSON strings, the characters a terminal obeys that json.dumps leaves raw (DEL, C1
+# controls, bidi overrides) are written as \\uXXXX: the same data, and a pipe into a terminal
+# cannot be driven by them.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text (``ensure_ascii=False``) with the characters a terminal obeys escaped."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
 
 SCHEMA = 1
 

@@ -28,7 +28,8 @@ STATUS_FILTERS = ("open", "acknowledged", "mitigated", "resolved", "reopened", "
 
 # (event, the incident, or None for a batch such as inc import, the paths written)
 Listener = Callable[[str, Incident | None, list[Path]], None]
-Listing = list[tuple[Facts, str | None]]
+# Each incident's facts, and a way to read its --json text (None when not asked for)
+Listing = list[tuple[Facts, Callable[[], str] | None]]
 
 
 @dataclass
@@ -222,7 +223,7 @@ class Service:
 
     def active(self) -> list[Incident]:
         # The index says which are active; only those few files are read in full.
-        return [self.store.load(f.id) for f in self.store.facts() if f.status != "resolved"]
+        return [self.store.load(f.id) for f in self.store.active_facts()]
 
     def get(self, query: str | None) -> Incident:
         return self.store.load(self.resolve_id(query))
@@ -243,7 +244,9 @@ class Service:
         sev_id = self.config.severity_filter(severity) if severity else None
         since_at = parse_time(since, self.now()).timestamp() if since else None
         wanted = service_key(service)
-        rows: Listing = list(self.store.facts_and_json()) if with_json else [(f, None) for f in self.store.facts()]
+        rows: Iterable[tuple[Facts, Callable[[], str] | None]] = (
+            self.store.facts_and_json() if with_json else ((f, None) for f in self.store.facts())
+        )
         opened = TIME_INDEX["opened_at"]
         found = []
         for facts, text in rows:

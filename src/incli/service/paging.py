@@ -116,7 +116,7 @@ def escalate(
     taken: list[tuple[Incident, list[TimelineEntry], Path]] = []
     sent_dry: list[Sent] = []
     with svc.store.locked():
-        ids = list(only) if only is not None else [f.id for f in svc.store.facts() if f.status != "resolved"]
+        ids = list(only) if only is not None else [f.id for f in svc.store.active_facts()]
         for incident_id in ids:
             incident = svc.store.load(incident_id)
             chosen = policy(svc, incident, default)

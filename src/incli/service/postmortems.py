@@ -398,7 +398,7 @@ class Postmortems:
     def action_totals(self) -> tuple[int, int]:
         """(open, overdue) action items across every incident, counted from the index (no file
         is parsed for it), by the rule ``inc metrics`` counts them with."""
-        counts = metrics.action_summary(self.store.facts(), self.today())
+        counts = metrics.action_totals(self.store.action_counts(), self.today())
         return counts["open"], counts["overdue"]
 
     def action_counts(self, incident: Incident) -> tuple[int, int]:

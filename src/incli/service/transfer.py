@@ -46,6 +46,7 @@ from incli.domain.model import (
     IncidentFormatError,
     imported_at,
     incident_from_dict,
+    json_safe,
 )
 from incli.domain.times import accepted, parse_time, to_iso
 from incli.errors import InvalidInput, StorageError
@@ -88,17 +89,20 @@ def _csv_cell(key: str, value: Any) -> str:
     return str(value)
 
 
-def export_pieces(pairs: Iterable[tuple[Facts, str]], fmt: str) -> Iterator[str]:
-    """Every incident, oldest first, as JSON (an array), NDJSON or CSV, piece by piece.
+def export_pieces(pairs: Iterable[tuple[Facts, Callable[[], str]]], fmt: str) -> Iterator[str]:
+    """Every incident, oldest first, as JSON (an array), NDJSON or CSV, piece by piece; JSON and
+    NDJSON with the characters a terminal obeys escaped (domain.model.json_safe).
 
-    ``pairs`` are the index's facts and ``inc show --json`` texts (Store.facts_and_json), so an
-    export parses no YAML once the index is built and is never held whole in memory twice."""
+    ``pairs`` are the index's facts and a way to read each ``inc show --json`` text
+    (Store.facts_and_json), so an export parses no YAML once the index is built and reads one
+    text at a time."""
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
     opened = TIME_INDEX["opened_at"]
-    texts = [text for _facts, text in sorted(pairs, key=lambda p: (p[0].times[opened] or 0.0, p[0].id))]
+    ordered = sorted(pairs, key=lambda p: (p[0].times[opened] or 0.0, p[0].id))
+    texts = (text() for _facts, text in ordered)
     if fmt == "json":  # exactly json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
-        if not texts:
+        if not ordered:
             yield "[]\n"
             return
         yield "[\n"
@@ -108,7 +112,7 @@ def export_pieces(pairs: Iterable[tuple[Facts, str]], fmt: str) -> Iterator[str]
         return
     if fmt == "ndjson":
         for text in texts:
-            yield json.dumps(json.loads(text), ensure_ascii=False) + "\n"
+            yield json_safe(json.dumps(json.loads(text), ensure_ascii=False)) + "\n"
         return
     import csv
     import io

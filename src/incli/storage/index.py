@@ -1,36 +1,49 @@
-"""A derived index of the incident files, so that reading 10,000 of them is fast.
+"""A derived index of the incident files, so that reading 100,000 of them is fast.
 
 The files are the truth; the index is a cache of what was read from them, kept
 in ``.incli/`` (which git ignores, so it is never committed). For each file it
 holds the file's stat key (mtime_ns, ctime_ns, size, inode) and what commands
-need of it, in one of two parts read separately:
+need of it, in parts read separately:
 
 - ``facts``: the few fields metrics and listings need (domain/metrics.Facts);
-- ``json``: the incident's ``inc show --json`` text, ready to print;
+- ``json``: the incident's ``inc show --json`` text, ready to print. The texts live in a
+  blob file beside the index (``index-json-TOKEN.blob``), appended to and read piece by
+  piece, so a listing of 100,000 incidents streams instead of being held in memory, and
+  one changed file appends one text instead of rewriting them all;
 - ``complete``: what shell completion offers (``complete_row``): id, status, when it was
-  declared, title, and each action item's id, status and title.
+  declared, title, and each action item's id, status and title;
+- ``check``: what ``inc validate`` found in the file (the caller passes the maker, and a
+  ``salt`` naming the configuration the findings depend on);
+- the ``summary``, written whenever the facts are read in full: the incidents that are not
+  resolved (with their facts), the action items' (status, due) counts, the broken files, and
+  the incident folder's own stat key. ``inc status`` (and an id left out when one incident
+  is active) reads only the summary and the active files, whatever the number of incidents:
+  while the folder's stat key is unchanged no file was added, removed or replaced (git,
+  every incli write, and editors that save by renaming all change it). A file edited in place
+  that was resolved is seen by the next command that reads every file.
 
-Each part is one marshal file written atomically, with a header naming its
-format version, the Python version and the folder. On every read the folder is
-scanned and every file whose stat key differs from the one recorded (new,
-edited, replaced) is parsed again; entries of deleted files are dropped. A
-missing, unreadable, corrupt or foreign index is rebuilt from the files. A file
-changed (mtime or ctime) less than two seconds ago is read but not recorded: its
-next change, even in place and of the same size, could keep the same timestamps on
-a coarse clock, but not once two seconds have passed. Broken files are recorded as
-broken, with their stat key, so they are still reported every time.
+Each part is one marshal file written atomically, with a header naming its format
+version, the incli and Python versions, the folder (and the salt), followed by a keyed
+hash (blake2b, with a random key kept in ``.incli/index.key``) of the whole content, checked
+before anything is unmarshalled: an index written by anything but incli (crafted, copied
+from another clone, half-written) is rebuilt from the files. What is recorded is checked for
+the types its part holds when it is made, so what is read back needs no check.
 
-The index cannot disagree with the files: each part file carries a keyed hash
-(blake2b, with a random key kept in ``.incli/index.key``) of its whole content,
-checked before anything is unmarshalled, so an index written by anything but incli
-(crafted, copied from another clone, half-written) is rebuilt from the files; and
-every entry is checked for the types its part holds when loaded (an entry of the
-wrong shape is read again from its file).
+On every read the folder is scanned and every file whose stat key differs from the one
+recorded (new, edited, replaced) is parsed again; entries of deleted files are dropped. A
+file changed (mtime or ctime) less than two seconds ago is read but not recorded: its next
+change, even in place and of the same size, could keep the same timestamps on a coarse
+clock, but not once two seconds have passed. Broken files are recorded as broken, with
+their stat key, so they are still reported every time. Many files to parse (a first run)
+are parsed on the second core too, when the machine has one to spare.
 
-The header also names the incli version: a new release rebuilds the index. Whoever changes
-what a payload holds (Incident.to_json, domain/metrics.Facts) must bump FORMAT.
+One process writes the index at a time (``.incli/index.lock``, never waited for: a process
+that finds it taken serves what it read without recording it). Readers take no lock: the
+part files are replaced whole, and a blob is only appended to (its texts are fsynced before
+an index names them) until a compaction writes a new blob under a new token.
 
-Set INC_NO_INDEX=1 to read every file every time (for comparison and debugging).
+Whoever changes what a payload holds (Incident.to_json, domain/metrics.Facts) must bump
+FORMAT. Set INC_NO_INDEX=1 to read every file every time (for comparison and debugging).
 """
 
 from __future__ import annotations
@@ -44,33 +57,46 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from incli import __version__
 from incli.domain.metrics import facts_from_incident, facts_tuple_ok
-from incli.domain.model import Incident
+from incli.domain.model import Incident, json_safe
+from incli.errors import StorageError
 from incli.storage.atomic import TEMP_SUFFIX, remove_stale, temp_prefix
 
-FORMAT = 4  # 4: Facts.duplicate
+FORMAT = 5  # 5: the json part's texts in a blob; the summary; the check part
 MAGIC = "incli-index"
 DIGEST_SIZE = 32  # the keyed hash follows the marshalled (header, entries)
 KEY_NAME = "index.key"
+LOCK_NAME = "index.lock"
 SUFFIX = ".yaml"
 SETTLE_SECONDS = 2.0
-PARTS = ("facts", "json", "complete")
+PARTS = ("facts", "json", "complete", "check")
+SUMMARY = "summary"
 ENV_DISABLE = "INC_NO_INDEX"
+TOKEN_SIZE = 16  # a blob starts with its token, which the json part's header names
+BLOB_WINDOW = 1 << 20  # bytes read from a blob at once
+BLOB_SLACK = 8 << 20  # a blob is compacted when its dead texts pass this and its live ones
+PARALLEL_FROM = 400  # files to parse before a second process is worth its start
 
 StatKey = tuple[int, int, int, int]
 # (stat key, True, payload) or (stat key, False, (line, reason)) for a broken file
 Entry = tuple[StatKey, bool, Any]
+# A file's (ok, payload) for each part asked for; a json payload is the text itself
+Made = dict[str, tuple[bool, Any]]
+Build = Callable[[Path, tuple[str, ...]], Made]
 
 
 def json_element(incident: Incident) -> str:
-    """The incident as inside ``json.dumps([...], indent=2)``: every line indented by two."""
+    """The incident as inside ``json.dumps([...], indent=2)``: every line indented by two; the
+    characters a terminal obeys written as ``\\uXXXX`` (output.json_safe: the same JSON)."""
     text = json.dumps(incident.to_json(), indent=2, ensure_ascii=False)
-    return "  " + text.replace("\n", "\n  ")
+    return json_safe("  " + text.replace("\n", "\n  "))
 
 
 def json_array(elements: list[str]) -> str:
@@ -106,6 +132,22 @@ def _complete_ok(payload: Any) -> bool:
     )
 
 
+def _check_ok(payload: Any) -> bool:
+    """(the id the file holds or None, ((line or None, message), ...))."""
+    if type(payload) is not tuple or len(payload) != 2:
+        return False
+    ident, findings = payload
+    return (
+        (ident is None or type(ident) is str)
+        and type(findings) is tuple
+        and all(
+            type(f) is tuple and len(f) == 2 and (f[0] is None or type(f[0]) is int) and type(f[1]) is str
+            for f in findings
+        )
+    )
+
+
+# What each part holds of a parsed incident ("check" is made by its caller from the bytes).
 MAKERS: dict[str, Callable[[Incident], Any]] = {
     "facts": lambda incident: facts_from_incident(incident).to_tuple(),
     "json": json_element,
@@ -113,7 +155,9 @@ MAKERS: dict[str, Callable[[Incident], Any]] = {
 }
 
 
-def _payload_ok(part: str, ok: Any, payload: Any) -> bool:
+def payload_ok(part: str, ok: Any, payload: Any) -> bool:
+    """Is this what incli records for ``part``: a payload of the part's types, or a broken file's
+    (line, reason)? Checked when an entry is made, never when it is read back."""
     if ok is False:
         return (
             type(payload) is tuple
@@ -127,19 +171,9 @@ def _payload_ok(part: str, ok: Any, payload: Any) -> bool:
         return facts_tuple_ok(payload)
     if part == "complete":
         return _complete_ok(payload)
+    if part == "check":
+        return _check_ok(payload)
     return type(payload) is str
-
-
-def entry_ok(part: str, name: Any, entry: Any) -> bool:
-    """Is this an entry incli writes for ``part``: (stat key of 4 ints, ok, payload of the part's types)?"""
-    if type(name) is not str or not name.endswith(SUFFIX) or "/" in name or name.startswith("."):
-        return False
-    if type(entry) is not tuple or len(entry) != 3:
-        return False
-    key, ok, payload = entry
-    if type(key) is not tuple or len(key) != 4 or not all(type(n) is int for n in key):
-        return False
-    return _payload_ok(part, ok, payload)
 
 
 def disabled() -> bool:
@@ -162,18 +196,198 @@ def scan(folder: Path) -> dict[str, StatKey]:
     return keys
 
 
+def stat_key(path: Path) -> StatKey | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+
+
 def changed_at(key: StatKey) -> int:
     """When the file last changed, in ns: its content (mtime) or its inode (ctime), the later."""
     return max(key[0], key[1])
 
 
+class Damaged(StorageError):
+    """The blob does not hold what the index says: the index is dropped and read again."""
+
+    def __init__(self) -> None:
+        super().__init__("the index in .incli/ was damaged and is dropped; run the command again")
+
+
+class _Blob:
+    """An open blob of json texts, read by (offset, length) through a window of BLOB_WINDOW bytes."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.fd = fd
+        self.size = size
+        self._start = 0
+        self._window = b""
+        self._last = 0
+
+    def text(self, ref: tuple[int, int]) -> str:
+        offset, length = ref
+        end = offset + length
+        if not (self._start <= offset and end <= self._start + len(self._window)):
+            # Ahead of the text when walking forwards (inc list), behind it when backwards (export).
+            start = offset if offset >= self._last else max(0, end - BLOB_WINDOW)
+            self._window = os.pread(self.fd, max(BLOB_WINDOW, end - start), start)
+            self._start = start
+        self._last = offset
+        data = self._window[offset - self._start : end - self._start]
+        if len(data) != length or not data.startswith(b"  {") or not data.endswith(b"}"):
+            raise Damaged
+        return data.decode("utf-8")
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = -1
+
+    def __del__(self) -> None:
+        self.close()
+
+
+@dataclass
+class Snapshot:
+    """What one read found: every file's name (sorted), per part a payload per name (None for
+    a broken file), and the broken files (path, line, reason)."""
+
+    names: list[str]
+    values: dict[str, list[Any]]
+    broken: list[tuple[Path, int | None, str]]
+    blob: _Blob | None = None
+    drop: Callable[[], None] = field(default=lambda: None)
+
+    def text(self, payload: Any) -> str:
+        """The json text of a payload (the text itself, or its place in the blob)."""
+        if type(payload) is str:
+            return payload
+        try:
+            if self.blob is None:
+                raise Damaged
+            return self.blob.text(payload)
+        except (Damaged, OSError):
+            self.drop()
+            raise Damaged from None
+
+    def texts(self, payloads: Iterable[Any]) -> Iterator[str]:
+        """The json texts of these payloads, one at a time."""
+        for payload in payloads:
+            yield self.text(payload)
+
+    def close(self) -> None:
+        if self.blob is not None:
+            self.blob.close()
+
+
+@dataclass
+class Summary:
+    """What ``inc status`` needs without reading every file (see the module docstring)."""
+
+    active: dict[str, tuple[StatKey, tuple[Any, ...]]]  # name -> (stat key, facts tuple)
+    actions: tuple[tuple[tuple[str, str | None], int], ...]  # ((status, due), how many)
+    broken: tuple[tuple[str, int | None, str], ...]  # (name, line, reason)
+
+
+def make_summary(
+    names: list[str], keys: dict[str, StatKey], facts: list[Any], broken: list[tuple[Path, int | None, str]]
+) -> Summary:
+    active: dict[str, tuple[StatKey, tuple[Any, ...]]] = {}
+    counts: Counter[tuple[str, str | None]] = Counter()
+    for name, values in zip(names, facts, strict=True):
+        if values is None:
+            continue
+        if values[3] != "resolved":  # Facts.status: the one rule is Incident.active
+            active[name] = (keys[name], values)
+        counts.update(values[10])  # Facts.actions
+    return Summary(
+        active=active,
+        actions=tuple(sorted(counts.items(), key=lambda item: (item[0][0], item[0][1] or ""))),
+        broken=tuple((path.name, line, reason) for path, line, reason in broken),
+    )
+
+
+def _workers() -> int:
+    """How many processes may parse at once: the cores this process may use that are idle."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        busy = 0.0
+    return max(1, min(cores, int(cores - busy + 0.5)))
+
+
+def build_all(folder: Path, work: list[tuple[str, tuple[str, ...]]], build: Build) -> dict[str, Made]:
+    """``build`` for each (name, parts), on the idle cores: a forked process takes a share and
+    sends it back marshalled; when it fails, this process does its share itself."""
+    workers = _workers() if len(work) >= PARALLEL_FROM and hasattr(os, "fork") else 1
+    if workers <= 1:
+        return {name: build(folder / name, parts) for name, parts in work}
+    shares = [work[i::workers] for i in range(workers)]
+    children: list[tuple[int, int, list[tuple[str, tuple[str, ...]]]]] = []
+    done: dict[str, Made] = {}
+    result: Any
+    try:
+        for share in shares[1:]:
+            read_end, write_end = os.pipe()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child's lines run in another process
+                status = 1
+                try:
+                    os.close(read_end)
+                    result = {name: build(folder / name, parts) for name, parts in share}
+                    blob = marshal.dumps(result)
+                    with os.fdopen(write_end, "wb") as out:
+                        out.write(blob)
+                    status = 0
+                finally:
+                    os._exit(status)
+            os.close(write_end)
+            children.append((pid, read_end, share))
+        done.update({name: build(folder / name, parts) for name, parts in shares[0]})
+        while children:
+            pid, read_end, share = children.pop(0)
+            try:
+                with os.fdopen(read_end, "rb") as incoming:
+                    blob = incoming.read()
+            finally:
+                _pid, status = os.waitpid(pid, 0)
+            result = None
+            if status == 0:
+                with contextlib.suppress(Exception):
+                    result = marshal.loads(blob)
+            if type(result) is not dict or len(result) != len(share):  # the child failed: do its share here
+                result = {name: build(folder / name, parts) for name, parts in share}
+            done.update(result)
+    finally:
+        for pid, read_end, _share in children:
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+            with contextlib.suppress(OSError):
+                os.close(read_end)
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+    return done
+
+
 class Index:
     """The index of one repository's incident folder."""
 
-    def __init__(self, state_dir: Callable[[], Path], folder: Path) -> None:
+    def __init__(self, state_dir: Callable[[], Path], folder: Path, salts: dict[str, str] | None = None) -> None:
         self._state_dir = state_dir
         self.folder = folder
+        self._salts = salts or {}
         self._secret: bytes | None = None
+
+    # -- the files -------------------------------------------------------
 
     def _key(self, *, create: bool) -> bytes | None:
         """This clone's index key (made on the first write); None when there is none."""
@@ -205,11 +419,15 @@ class Index:
     def _digest(secret: bytes, blob: bytes) -> bytes:
         return hashlib.blake2b(blob, key=secret, digest_size=DIGEST_SIZE).digest()
 
-    def _path(self, part: str) -> Path | None:
+    def _state(self) -> Path | None:
         try:
-            return self._state_dir() / f"index-{part}.marshal"
-        except Exception:  # the state folder cannot be made: work without an index
+            return self._state_dir()
+        except Exception:  # noqa: BLE001 - the state folder cannot be made: work without an index
             return None
+
+    def _path(self, part: str) -> Path | None:
+        state = self._state()
+        return None if state is None else state / f"index-{part}.marshal"
 
     def drop(self, part: str) -> None:
         """Forget one part (it is rebuilt from the files on the next read)."""
@@ -219,31 +437,30 @@ class Index:
                 path.unlink()
 
     def _header(self, part: str) -> tuple[Any, ...]:
-        return (MAGIC, FORMAT, __version__, tuple(sys.version_info[:2]), part, str(self.folder))
+        return (MAGIC, FORMAT, __version__, tuple(sys.version_info[:2]), part, str(self.folder), self._salts.get(part))
 
-    def _read(self, part: str) -> dict[str, Entry]:
+    def _load(self, part: str) -> Any:
+        """The body recorded for ``part`` (after its header), or None when there is none to trust."""
         path = self._path(part)
         if path is None:
-            return {}
+            return None
         try:
             data = path.read_bytes()
         except OSError:
-            return {}
+            return None
         secret = self._key(create=False)
         if secret is None or len(data) <= DIGEST_SIZE:
-            return {}
+            return None
         blob = data[:-DIGEST_SIZE]
         if not hmac.compare_digest(data[-DIGEST_SIZE:], self._digest(secret, blob)):
-            return {}  # not written by incli in this clone: never trusted
+            return None  # not written by incli in this clone: never trusted
         try:
-            header, entries = marshal.loads(blob)
+            header, body = marshal.loads(blob)
         except Exception:  # noqa: BLE001 - written by another Python
-            return {}
-        if header != self._header(part) or type(entries) is not dict:
-            return {}
-        return {name: entry for name, entry in entries.items() if entry_ok(part, name, entry)}
+            return None
+        return body if header == self._header(part) else None
 
-    def _write(self, part: str, entries: dict[str, Entry]) -> None:
+    def _save(self, part: str, body: Any) -> None:
         path = self._path(part)
         if path is None:
             return
@@ -251,7 +468,7 @@ class Index:
         if secret is None:
             return
         try:
-            blob = marshal.dumps((self._header(part), entries))
+            blob = marshal.dumps((self._header(part), body))
             blob += self._digest(secret, blob)
             remove_stale(path.parent, prefix=f".{path.name}.")
             fd, temp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=TEMP_SUFFIX, dir=path.parent)
@@ -266,31 +483,98 @@ class Index:
         except (OSError, ValueError):
             pass  # a read-only repository still works, just without the index
 
-    def read(
-        self, parts: tuple[str, ...], parse: Callable[[Path], Incident]
-    ) -> tuple[dict[str, list[Any]], list[tuple[Path, int | None, str]]]:
-        """For each part, the payloads of every readable file in name order; and the broken files.
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[bool]:
+        """Whether this process may write the index now (never waits for another writer)."""
+        import fcntl
 
-        ``parse`` reads one file and raises an exception with a ``broken``
-        attribute (path, line, reason) when it cannot.
-        """
+        state = self._state()
+        fd = -1
+        try:
+            if state is not None:
+                fd = os.open(state / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            if fd >= 0:
+                os.close(fd)
+            yield False
+            return
+        try:
+            yield fd >= 0
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+    def _read_part(self, part: str) -> tuple[dict[str, Entry], Any]:
+        """The entries recorded for ``part`` and, for json, the token of its blob."""
+        body = self._load(part)
+        if type(body) is not tuple or len(body) != 2 or type(body[0]) is not dict:
+            return {}, None
+        return body[0], body[1]
+
+    def _blob_path(self, token: bytes) -> Path | None:
+        state = self._state()
+        return None if state is None else state / f"index-json-{token.hex()}.blob"
+
+    def _open_blob(self, token: Any, entries: dict[str, Entry]) -> _Blob | None:
+        """The blob the json part names, checked to start with its token and to hold every text."""
+        if type(token) is not bytes or len(token) != TOKEN_SIZE:
+            return None
+        path = self._blob_path(token)
+        if path is None:
+            return None
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return None
+        try:
+            size = os.fstat(fd).st_size
+            ends = (e[2][0] + e[2][1] for e in entries.values() if e[1])
+            if os.pread(fd, TOKEN_SIZE, 0) == token and max(ends, default=0) <= size:
+                return _Blob(fd, size)
+        except OSError:
+            pass
+        os.close(fd)
+        return None
+
+    # -- reading ---------------------------------------------------------
+
+    def read(self, parts: tuple[str, ...], build: Build) -> Snapshot:
+        """For each part, the payload of every file in name order (None for a broken one); and
+        the broken files. ``build`` reads one file and makes the parts asked for."""
         keys = scan(self.folder)
         use_index = not disabled()
-        old = {part: self._read(part) if use_index else {} for part in parts}
+        old: dict[str, dict[str, Entry]] = {}
+        blob: _Blob | None = None
+        token: Any = None
+        for part in parts:
+            old[part], extra = self._read_part(part) if use_index else ({}, None)
+            if part == "json" and old[part]:
+                token = extra
+                blob = self._open_blob(token, old[part])
+                if blob is None:
+                    old[part] = {}
         try:
-            return self._merge(keys, parts, old, parse, use_index)
-        except (TypeError, IndexError, ValueError, KeyError, AttributeError):
-            # An index that unmarshals but does not have the expected shape: rebuild it.
-            return self._merge(keys, parts, {part: {} for part in parts}, parse, use_index)
+            snapshot = self._merge(keys, parts, old, build, use_index, token)
+        except BaseException:
+            if blob is not None:
+                blob.close()
+            raise
+        if "json" in parts:
+            snapshot.blob = snapshot.blob or blob
+            if snapshot.blob is not blob and blob is not None:
+                blob.close()
+        return snapshot
 
     def _merge(
         self,
         keys: dict[str, StatKey],
         parts: tuple[str, ...],
         old: dict[str, dict[str, Entry]],
-        parse: Callable[[Path], Incident],
+        build: Build,
         use_index: bool,
-    ) -> tuple[dict[str, list[Any]], list[tuple[Path, int | None, str]]]:
+        token: Any,
+    ) -> Snapshot:
         names = sorted(keys)
         # Which files must be read again: new ones, and any whose stat key changed.
         stale: dict[str, list[str]] = {}
@@ -300,44 +584,150 @@ class Index:
                 entry = recorded.get(name)
                 if entry is None or entry[0] != keys[name]:
                     stale.setdefault(name, []).append(part)
-        parsed = {name: self._parse(self.folder / name, keys[name], wanted, parse) for name, wanted in stale.items()}
-        result: dict[str, list[Any]] = {}
+        made = build_all(self.folder, [(name, tuple(wanted)) for name, wanted in stale.items()], build)
+        fresh: dict[str, dict[str, Entry]] = {part: {} for part in parts}
+        for name, results in made.items():
+            for part, (ok, payload) in results.items():
+                if part in fresh:
+                    fresh[part][name] = (keys[name], ok, payload)
+        values: dict[str, list[Any]] = {}
         broken: list[tuple[Path, int | None, str]] = []
         for index, part in enumerate(parts):
-            recorded = old[part]
-            values: list[Any] = []
+            recorded, new = old[part], fresh[part]
+            row: list[Any] = []
             for name in names:
-                fresh = parsed.get(name)
-                entry = fresh[part] if fresh is not None and part in fresh else recorded[name]
+                entry = new.get(name) or recorded[name]
                 if entry[1]:
-                    values.append(entry[2])
-                elif index == 0:
-                    line, reason = entry[2]
-                    broken.append((self.folder / name, line, reason))
-            result[part] = values
-        if use_index:
-            settled_before = (time.time() - SETTLE_SECONDS) * 1e9
+                    row.append(entry[2])
+                else:
+                    row.append(None)
+                    if index == 0:
+                        line, reason = entry[2]
+                        broken.append((self.folder / name, line, reason))
+            values[part] = row
+        snapshot = Snapshot(names, values, broken, drop=lambda: self.drop("json"))
+        if not use_index:
+            return snapshot
+        settled_before = (time.time() - SETTLE_SECONDS) * 1e9
+        with self._writer() as may_write:
+            if not may_write:
+                return snapshot
             for part in parts:
-                recorded = old[part]
-                if not any(part in wanted for wanted in stale.values()) and len(recorded) == len(keys):
+                recorded, new = old[part], fresh[part]
+                if not new and len(recorded) == len(keys):
                     continue  # nothing changed for this part
-                entries = {}
-                for name in names:
-                    fresh = parsed.get(name)
-                    entry = fresh[part] if fresh is not None and part in fresh else recorded[name]
-                    if changed_at(entry[0]) < settled_before:
-                        entries[name] = entry
-                self._write(part, entries)
-        return result, broken
+                entries = {
+                    name: entry
+                    for name in names
+                    if changed_at((entry := new.get(name) or recorded[name])[0]) < settled_before
+                }
+                if part == "json":
+                    snapshot.blob = self._write_json(entries, new, token)
+                else:
+                    self._save(part, (entries, None))
+            if "facts" in parts:
+                self._write_summary(make_summary(names, keys, values["facts"], broken))
+        return snapshot
 
-    @staticmethod
-    def _parse(path: Path, key: StatKey, parts: list[str], parse: Callable[[Path], Incident]) -> dict[str, Entry]:
+    def _write_json(self, entries: dict[str, Entry], new: dict[str, Entry], token: Any) -> _Blob | None:
+        """Record the json part: the new texts appended to the blob (or every live text written
+        to a new blob when the dead ones have piled up), fsynced before the index names them."""
+        path = self._blob_path(token) if type(token) is bytes else None
         try:
-            incident = parse(path)
-        except Exception as exc:
-            broken = getattr(exc, "broken", None)
-            if broken is None:
-                raise
-            failure: Entry = (key, False, (broken.line, broken.reason))
-            return {part: failure for part in parts}
-        return {part: (key, True, MAKERS[part](incident)) for part in parts}
+            size = os.path.getsize(path) if path is not None else 0
+        except OSError:
+            size, path = 0, None
+        live = sum(e[2][1] if type(e[2]) is tuple else len(e[2].encode("utf-8")) for e in entries.values() if e[1])
+        append = path is not None and size - live <= max(live, BLOB_SLACK)
+        writing = {n: e for n, e in entries.items() if e[1] and (not append or type(e[2]) is str)}
+        state = self._state()
+        if state is None or self._key(create=True) is None:
+            return None
+        try:
+            if append and path is not None:
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
+                start = os.fstat(fd).st_size
+                chunks: list[bytes] = []
+            else:
+                token = os.urandom(TOKEN_SIZE)
+                path = self._blob_path(token)
+                assert path is not None
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
+                start, chunks = 0, [token]
+            try:
+                places: dict[str, tuple[int, int]] = {}
+                offset = start + sum(len(c) for c in chunks)
+                old_blob = None if append else self._old_blob_reader(entries)
+                for name in sorted(writing, reverse=True):  # newest first: the order inc list shows
+                    payload = writing[name][2]
+                    data = payload.encode("utf-8") if type(payload) is str else None
+                    if data is None:
+                        if old_blob is None:
+                            continue
+                        data = old_blob.text(payload).encode("utf-8")
+                    places[name] = (offset, len(data))
+                    chunks.append(data)
+                    offset += len(data)
+                if old_blob is not None:
+                    old_blob.close()
+                data = b"".join(chunks)
+                if os.write(fd, data) != len(data):
+                    raise OSError("short write")
+                where = os.lseek(fd, 0, os.SEEK_CUR) - len(data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except (OSError, Damaged):
+            return None
+        shift = where - (start + (TOKEN_SIZE if not append else 0)) + (TOKEN_SIZE if not append else 0)
+        recorded: dict[str, Entry] = {}
+        for name, (key, ok, payload) in entries.items():
+            if name in places:
+                offset, length = places[name]
+                recorded[name] = (key, ok, (offset + shift, length))
+            elif not ok or type(payload) is tuple:
+                recorded[name] = (key, ok, payload)
+        self._save("json", (recorded, token))
+        if not append:
+            self._remove_blobs(keep=token)
+        return self._open_blob(token, recorded)
+
+    def _old_blob_reader(self, entries: dict[str, Entry]) -> _Blob | None:
+        """The blob the current json part names (for copying its live texts into a new one)."""
+        recorded, token = self._read_part("json")
+        return self._open_blob(token, recorded) if recorded else None
+
+    def _remove_blobs(self, keep: bytes) -> None:
+        state = self._state()
+        if state is None:
+            return
+        kept = f"index-json-{keep.hex()}.blob"
+        with contextlib.suppress(OSError), os.scandir(state) as found:
+            for entry in found:
+                if entry.name.startswith("index-json-") and entry.name.endswith(".blob") and entry.name != kept:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+
+    # -- the summary -----------------------------------------------------
+
+    def _folder_key(self) -> StatKey | None:
+        return stat_key(self.folder)
+
+    def _write_summary(self, summary: Summary) -> None:
+        key = self._folder_key()
+        # A folder changed within SETTLE_SECONDS could change again within its clock's tick.
+        if key is None or changed_at(key) >= (time.time() - SETTLE_SECONDS) * 1e9:
+            key = None
+        body = (key, summary.active, summary.actions, summary.broken)
+        if self._load(SUMMARY) != body:
+            self._save(SUMMARY, body)
+
+    def summary(self) -> Summary | None:
+        """The summary, when the folder is as it was when it was written; else None."""
+        if disabled():
+            return None
+        body = self._load(SUMMARY)
+        if type(body) is not tuple or len(body) != 4 or body[0] is None or body[0] != self._folder_key():
+            return None
+        _key, active, actions, broken = body
+        return Summary(active=active, actions=actions, broken=broken)

@@ -6,23 +6,25 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incli.domain import ids as idmod
-from incli.domain.metrics import Facts
+from incli.domain.metrics import Facts, facts_from_incident
 from incli.domain.model import Incident, IncidentFormatError, incident_from_dict
 from incli.errors import Problems, StorageError
 from incli.storage import fastyaml, yamlio
 from incli.storage.atomic import atomic_write, create_new, file_lock, remove_stale
 from incli.storage.repo import LOCK_NAME, Repository, inside
 
+if TYPE_CHECKING:
+    from incli.storage.index import Index, Snapshot
+
 ID_ATTEMPTS = 20  # fresh ids drawn before Store.create gives up
 SUFFIX = ".yaml"
 MAX_FILE_BYTES = 10 * 1024 * 1024  # an incident file is kilobytes; anything over this is not one
-FACTS_FIELDS = len(Facts.__slots__)
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ class Store:
         import json
 
         found: list[tuple[str, str]] = []
-        for text in self._indexed(("json",))["json"]:
+        for text in self.texts():
             data = json.loads(text)
             source = data.get("source") if isinstance(data, dict) else None
             if isinstance(source, dict) and source.get("id") not in (None, "") and isinstance(data.get("id"), str):
@@ -170,22 +172,85 @@ class Store:
         """
         import json
 
-        texts = self._indexed(("json",))["json"]
-        return [incident_from_dict(json.loads(text)) for text in texts]
+        return [incident_from_dict(json.loads(text)) for text in self.texts()]
+
+    def texts(self) -> Iterator[str]:
+        """Every readable incident's ``--json`` text (a JSON array element), in file name order."""
+        snapshot = self._indexed(("json",))
+        yield from snapshot.texts(t for t in snapshot.values["json"] if t is not None)
 
     def facts(self) -> list[Facts]:
         """What metrics need of every readable incident (broken files go to ``self.warnings``)."""
-        return [Facts(*values) for values in self._indexed(("facts",))["facts"]]
+        snapshot = self._indexed(("facts",))
+        return [Facts(*values) for values in snapshot.values["facts"] if values is not None]
+
+    def active_facts(self) -> list[Facts]:
+        """The facts of every incident that is not resolved. Reads only those files while the
+        folder is as the index's summary saw it (storage/index.py), whatever the number of
+        incidents; else every file, as ``facts`` does."""
+        from incli.storage.index import stat_key
+
+        summary = self._index().summary()
+        if summary is None:
+            return [f for f in self.facts() if f.status != "resolved"]
+        found: list[Facts] = []
+        for name, (key, values) in sorted(summary.active.items()):
+            path = self.folder / name
+            if stat_key(path) == key:
+                found.append(Facts(*values))
+                continue
+            try:
+                facts = facts_from_incident(self._parse_for_index(path))
+            except BrokenFile as exc:
+                self._warn(exc.broken)
+                continue
+            if facts.status != "resolved":
+                found.append(facts)
+        for name, line, reason in summary.broken:
+            self._warn(Broken(self.folder / name, line, reason))
+        return found
+
+    def action_counts(self) -> list[tuple[tuple[str, str | None], int]]:
+        """Every action item's (status, due date text) across every incident, with how many
+        share it: from the index's summary while the folder is unchanged, else from the facts."""
+        summary = self._index().summary()
+        if summary is not None:
+            return list(summary.actions)
+        counts: dict[tuple[str, str | None], int] = {}
+        for facts in self.facts():
+            for item in facts.actions:
+                counts[item] = counts.get(item, 0) + 1
+        return list(counts.items())
 
     def completion_rows(self) -> list[tuple[str, str, float, str, tuple[tuple[str, str, str], ...]]]:
         """For shell completion: each readable incident's ``storage.index.complete_row``."""
-        return list(self._indexed(("complete",))["complete"])
+        snapshot = self._indexed(("complete",))
+        return [row for row in snapshot.values["complete"] if row is not None]
 
-    def facts_and_json(self) -> list[tuple[Facts, str]]:
-        """Every readable incident's facts and its ``--json`` text (as a JSON array element)."""
-        parts = self._indexed(("facts", "json"))
-        pairs = zip(parts["facts"], parts["json"], strict=True)
-        return [(Facts(*values), text) for values, text in pairs]
+    def facts_and_json(self) -> list[tuple[Facts, Callable[[], str]]]:
+        """Every readable incident's facts, and a way to get its ``--json`` text (a JSON array
+        element, read from the index only when asked for, so a listing streams)."""
+        from functools import partial
+
+        snapshot = self._indexed(("facts", "json"))
+        text = snapshot.text
+        return [
+            (Facts(*values), partial(text, payload))
+            for values, payload in zip(snapshot.values["facts"], snapshot.values["json"], strict=True)
+            if values is not None and payload is not None
+        ]
+
+    def checked(self, check: Callable[[Path, bytes | None, tuple[int | None, str] | None], Any], salt: str) -> Any:
+        """``check(path, bytes or None, (line, reason) when unreadable)`` of every file, in name
+        order, as (names, results): from the index for files unchanged since they were last
+        checked under the same ``salt`` (what the results depend on beyond the file)."""
+        snapshot = self._indexed(("check",), extra={"check": check}, salts={"check": salt})
+        return snapshot.names, snapshot.values["check"]
+
+    def _index(self, salts: dict[str, str] | None = None) -> Index:
+        from incli.storage.index import Index
+
+        return Index(self.repo.ensure_state_dir, self.folder, salts)
 
     def _parse_for_index(self, path: Path) -> Incident:
         try:
@@ -195,26 +260,57 @@ class Store:
                 raise
             raise BrokenFile(Broken(path, None, str(exc))) from None
 
-    def _indexed(self, parts: tuple[str, ...]) -> dict[str, list[Any]]:
-        from incli.storage.index import Index
+    def _warn(self, broken: Broken) -> None:
+        if broken not in self.warnings:
+            self.warnings.append(broken)
 
-        index = Index(self.repo.ensure_state_dir, self.folder)
+    def _indexed(
+        self,
+        parts: tuple[str, ...],
+        extra: dict[str, Callable[[Path, bytes | None, tuple[int | None, str] | None], Any]] | None = None,
+        salts: dict[str, str] | None = None,
+    ) -> Snapshot:
+        from incli.storage.index import MAKERS, Snapshot, payload_ok
+
+        own = extra or {}
+        root = self.repo.root
+
+        def build(path: Path, wanted: tuple[str, ...]) -> dict[str, tuple[bool, Any]]:
+            data: bytes | None = None
+            failure: tuple[int | None, str] | None = None
+            try:
+                data = read_incident_file(path, root)
+            except BrokenFile as exc:
+                failure = (exc.broken.line, exc.broken.reason)
+            except StorageError as exc:
+                failure = (None, str(exc))
+            incident: Incident | None = None
+            if data is not None and any(part not in own for part in wanted):
+                try:
+                    incident = parse_incident_bytes(data, path)
+                except BrokenFile as exc:
+                    failure = (exc.broken.line, exc.broken.reason)
+            made: dict[str, tuple[bool, Any]] = {}
+            for part in wanted:
+                if part in own:
+                    made[part] = (True, own[part](path, data, failure))
+                elif incident is not None:
+                    made[part] = (True, MAKERS[part](incident))
+                else:
+                    made[part] = (False, failure)
+                if not payload_ok(part, *made[part]):
+                    raise RuntimeError(f"incli made an index entry of the wrong shape for {part} of {path.name}")
+            return made
+
         try:
-            result, broken = index.read(parts, self._parse_for_index)
-            if "facts" in parts and not all(
-                type(item) is tuple and len(item) == FACTS_FIELDS for item in result["facts"]
-            ):  # an index of the right version but the wrong shape: never trust it
-                index.drop("facts")
-                result, broken = index.read(parts, self._parse_for_index)
+            snapshot = self._index(salts).read(parts, build)
         except FileNotFoundError:
-            return {part: [] for part in parts}
+            return Snapshot([], {part: [] for part in parts}, [])
         except OSError as exc:
             raise StorageError(f"cannot read {self.folder}: {exc.strerror or exc}") from None
-        for path, line, reason in broken:
-            found = Broken(path, line, reason)
-            if found not in self.warnings:
-                self.warnings.append(found)
-        return result
+        for path, line, reason in snapshot.broken:
+            self._warn(Broken(path, line, reason))
+        return snapshot
 
     # -- writing ---------------------------------------------------------
 
