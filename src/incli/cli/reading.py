@@ -224,9 +224,11 @@ def status(ctx: typer.Context, limit: LimitOption = None, quiet: QuietOption = F
     now = svc.now()
     everything = sorted(svc.active(), key=lambda i: (svc.config.rank(i.severity), i.opened_at))
     if json:
-        from incli.cli.oncall import escalation_json
+        paging: Any = lambda _incident: {}  # noqa: E731 - no escalation key when not on call
+        if svc.paging_in_use():
+            from incli.cli.oncall import escalation_json
 
-        paging = escalation_json(svc, everything)
+            paging = escalation_json(svc, everything)
         shown = everything[: output.row_limit(limit, json)]
         output.json_out(
             [{**_status_row(i, svc.config, now), "imported": is_imported(i.extra), **paging(i)} for i in shown]
@@ -281,13 +283,14 @@ def status(ctx: typer.Context, limit: LimitOption = None, quiet: QuietOption = F
         title=f"{len(active)} active incident{'s' if len(active) != 1 else ''}",
         total=len(active),
     )
-    from incli.cli.runbooks import status_block
+    if any(i.extra.get("tasks") for i in active):  # checklist tasks (cli/runbooks.py)
+        from incli.cli.runbooks import status_block
 
-    status_block(svc, active)
+        status_block(svc, active)
+    if svc.paging_in_use():
+        from incli.cli.oncall import escalation_lines
 
-    from incli.cli.oncall import escalation_lines
-
-    escalation_lines(svc, active, now)
+        escalation_lines(svc, active, now)
     action_summary(svc)
 
 

@@ -45,11 +45,12 @@ def export(
     kind = fmt.strip().lower()
     pieces = export_pieces(svc.store.facts_and_json(), kind)
     if out is None:
-        for piece in pieces:
-            sys.stdout.write(piece)
         sys.stdout.flush()
+        for piece in pieces:
+            sys.stdout.buffer.write(piece)
+        sys.stdout.buffer.flush()
         return
-    write_output(out, "".join(pieces))
+    write_output(out, b"".join(pieces))
     count = len(svc.store.paths()) - len(svc.store.warnings)
     output.info(f"Exported {count} incident{'s' if count != 1 else ''} to {out}")
 

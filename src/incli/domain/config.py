@@ -174,7 +174,8 @@ def _oncall(data: dict[str, Any], _scale: Severities) -> Any:
 # The sections whose parsers live with features most commands never use: (the top-level keys
 # they are read from, the parser). A section incli.yaml has is parsed when the repository
 # loads, so its errors name file, line and key as every other's; a section it does not have is
-# made from nothing when first asked for, and only then is its feature's module imported.
+# made from nothing when first asked for, and only then is its feature's module imported (not
+# even then for the ones whose absence is simply empty: EMPTY_SECTIONS).
 LAZY_SECTIONS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any], Severities], Any]]] = {
     "alerts": (("alerts",), _alerts),
     "sources": (("sources",), _sources),
@@ -186,6 +187,8 @@ LAZY_SECTIONS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any], Severi
     "escalation": (("escalation",), _escalation),
     "oncall": (("oncall",), _oncall),
 }
+
+EMPTY_SECTIONS: dict[str, Callable[[], Any]] = {"hooks": dict, "rules": list, "people": dict, "escalation": dict}
 
 
 @dataclass
@@ -211,7 +214,10 @@ class Config(Severities):
     def section(self, name: str) -> Any:
         """One of LAZY_SECTIONS, parsed from ``raw`` the first time it is asked for."""
         if name not in self.sections:
-            self.sections[name] = LAZY_SECTIONS[name][1](self.raw, self)
+            keys, parse = LAZY_SECTIONS[name]
+            empty = EMPTY_SECTIONS.get(name)
+            absent = all(self.raw.get(key) is None for key in keys)
+            self.sections[name] = empty() if empty is not None and absent else parse(self.raw, self)
         return self.sections[name]
 
     @property
@@ -332,12 +338,12 @@ def config_from_dict(data: Any) -> Config:
         defaults=_defaults(data.get("defaults"), scale),
         raw=data,
     )
-    for name, (keys, _parse) in LAZY_SECTIONS.items():
+    for name, (keys, parse) in LAZY_SECTIONS.items():
         # What the file says is checked now; escalation also checks the severities naming a policy.
         if any(data.get(key) is not None for key in keys) or (
             name == "escalation" and any(level.escalation for level in scale.severities)
         ):
-            config.section(name)
+            config.sections[name] = parse(data, config)
     return config
 
 

@@ -8,7 +8,6 @@ branches get two ids (adr-tools issue #102 is the counter-example).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -19,6 +18,8 @@ RANDOM_LENGTH = 5
 
 
 def random_part(length: int = RANDOM_LENGTH) -> str:
+    import secrets  # here, not at the top: most commands never make an id, and it costs a TLS library
+
     return "".join(secrets.choice(ALPHABET) for _ in range(length))
 
 

@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from incli.domain.model import TIME_FIELDS, Incident, assumed_times, service_key
 from incli.domain.postmortem import action_overdue, state_of_postmortem
@@ -83,9 +83,10 @@ STATISTICS = (
 TIME_INDEX = {name: index for index, name in enumerate(TIME_FIELDS)}
 
 
-@dataclass(slots=True)
-class Facts:
-    """What metrics and listings need of one incident (times in POSIX seconds)."""
+class Facts(NamedTuple):
+    """What metrics and listings need of one incident (times in POSIX seconds). A tuple, so that
+    the index's copy (``to_tuple``) becomes one again at the cost of a tuple: a listing of
+    100,000 incidents makes 100,000 of them."""
 
     id: str
     title: str
@@ -115,21 +116,8 @@ class Facts:
         return tuple(None if name in self.derived else t for name, t in pairs)
 
     def to_tuple(self) -> tuple[Any, ...]:
-        return (
-            self.id,
-            self.title,
-            self.severity,
-            self.status,
-            self.service,
-            self.tags,
-            self.drill,
-            self.times,
-            self.postmortem_state,
-            self.postmortem_published_at,
-            self.actions,
-            self.derived,
-            self.duplicate,
-        )
+        """A plain tuple of the fields, in their order (what the index keeps: marshal takes no subclass)."""
+        return tuple(self)
 
 
 def _epoch(value: Any) -> float | None:
@@ -155,7 +143,7 @@ def _moment(value: Any) -> bool:
 
 def facts_tuple_ok(values: Any) -> bool:
     """Is this exactly what ``Facts.to_tuple`` makes (a cached copy of unknown origin)?"""
-    if type(values) is not tuple or len(values) != len(Facts.__slots__):
+    if type(values) is not tuple or len(values) != len(Facts._fields):
         return False
     ident, title, severity, status, service, tags, drill, times, pm_state, pm_published, actions, derived, dup = values
     return (

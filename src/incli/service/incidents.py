@@ -29,7 +29,7 @@ STATUS_FILTERS = ("open", "acknowledged", "mitigated", "resolved", "reopened", "
 # (event, the incident, or None for a batch such as inc import, the paths written)
 Listener = Callable[[str, Incident | None, list[Path]], None]
 # Each incident's facts, and a way to read its --json text (None when not asked for)
-Listing = list[tuple[Facts, Callable[[], str] | None]]
+Listing = list[tuple[Facts, Callable[[], bytes] | None]]
 
 
 @dataclass
@@ -112,6 +112,19 @@ class Service:
                 raise InvalidInput("--by is empty; give a name")
             return by
         return self._user()
+
+    def paging_in_use(self) -> bool:
+        """Paging is in use once the repository has a schedule (``oncall/*.yaml``) or an
+        ``escalation:`` policy (service/paging.py); checked without importing paging, so the
+        commands of a repository that is not on call never pay for it."""
+        config = self.config
+        if any(s.escalation for s in config.severities) or config.escalation:
+            return True
+        if not self.repo.schedules_dir.is_dir():
+            return False
+        from incli.storage.schedules import Schedules
+
+        return bool(Schedules(self.repo).names())
 
     def resolve_id(self, query: str | None) -> str:
         """An id from any unambiguous part of it, or the one active incident."""
@@ -223,7 +236,7 @@ class Service:
 
     def active(self) -> list[Incident]:
         # The index says which are active; only those few files are read in full.
-        return [self.store.load(f.id) for f in self.store.active_facts()]
+        return [incident for _facts, incident in self.store.active()]
 
     def get(self, query: str | None) -> Incident:
         return self.store.load(self.resolve_id(query))
@@ -244,7 +257,7 @@ class Service:
         sev_id = self.config.severity_filter(severity) if severity else None
         since_at = parse_time(since, self.now()).timestamp() if since else None
         wanted = service_key(service)
-        rows: Iterable[tuple[Facts, Callable[[], str] | None]] = (
+        rows: Iterable[tuple[Facts, Callable[[], bytes] | None]] = (
             self.store.facts_and_json() if with_json else ((f, None) for f in self.store.facts())
         )
         opened = TIME_INDEX["opened_at"]

@@ -57,8 +57,7 @@ class Sent:
 
 
 def in_use(svc: Service) -> bool:
-    config = svc.config
-    return bool(config.escalation) or any(s.escalation for s in config.severities) or bool(Schedules(svc.repo).names())
+    return svc.paging_in_use()
 
 
 def default_schedule(svc: Service, names: Iterable[str]) -> str | None:

@@ -44,7 +44,7 @@ def service_for(repo: Repository, warn: Warn) -> Service:
     # An incident just opened pages its escalation's level 1 (once the repository is on call);
     # service/paging.py is imported only then, so other commands do not pay for it.
     def page_on_open(event: str, incident: Incident | None, paths: list[Path]) -> None:
-        if event == "opened":
+        if event == "opened" and svc.paging_in_use():
             from incli.service.paging import Paging
 
             Paging(svc, warn)(event, incident, paths)
@@ -73,10 +73,10 @@ def init(path: Path) -> tuple[Repository, list[str], list[str]]:
     return repo, created, setup_git(repo)
 
 
-def write_output(path: Path, text: str) -> None:
+def write_output(path: Path, text: str | bytes) -> None:
     """Write a file the user asked for with ``-o``, all or nothing."""
     try:
-        atomic_write(path, text.encode("utf-8"))
+        atomic_write(path, text.encode("utf-8") if isinstance(text, str) else text)
     except OSError as exc:
         raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
 

@@ -89,9 +89,9 @@ def _csv_cell(key: str, value: Any) -> str:
     return str(value)
 
 
-def export_pieces(pairs: Iterable[tuple[Facts, Callable[[], str]]], fmt: str) -> Iterator[str]:
-    """Every incident, oldest first, as JSON (an array), NDJSON or CSV, piece by piece; JSON and
-    NDJSON with the characters a terminal obeys escaped (domain.model.json_safe).
+def export_pieces(pairs: Iterable[tuple[Facts, Callable[[], bytes]]], fmt: str) -> Iterator[bytes]:
+    """Every incident, oldest first, as JSON (an array), NDJSON or CSV, piece by piece (UTF-8);
+    JSON and NDJSON with the characters a terminal obeys escaped (domain.model.json_safe).
 
     ``pairs`` are the index's facts and a way to read each ``inc show --json`` text
     (Store.facts_and_json), so an export parses no YAML once the index is built and reads one
@@ -103,16 +103,16 @@ def export_pieces(pairs: Iterable[tuple[Facts, Callable[[], str]]], fmt: str) ->
     texts = (text() for _facts, text in ordered)
     if fmt == "json":  # exactly json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
         if not ordered:
-            yield "[]\n"
+            yield b"[]\n"
             return
-        yield "[\n"
+        yield b"[\n"
         for number, text in enumerate(texts):
-            yield text if number == 0 else ",\n" + text
-        yield "\n]\n"
+            yield text if number == 0 else b",\n" + text
+        yield b"\n]\n"
         return
     if fmt == "ndjson":
         for text in texts:
-            yield json_safe(json.dumps(json.loads(text), ensure_ascii=False)) + "\n"
+            yield (json_safe(json.dumps(json.loads(text), ensure_ascii=False)) + "\n").encode("utf-8")
         return
     import csv
     import io
@@ -125,7 +125,7 @@ def export_pieces(pairs: Iterable[tuple[Facts, Callable[[], str]]], fmt: str) ->
     writer.writerow(CSV_COLUMNS + extensions)
     for row in rows:
         writer.writerow([_csv_cell(k, row.get(k)) for k in CSV_COLUMNS + extensions])
-    yield buffer.getvalue()
+    yield buffer.getvalue().encode("utf-8")
 
 
 # -- reading the file ---------------------------------------------------------

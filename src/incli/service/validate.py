@@ -10,17 +10,18 @@ overlapping overrides.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from incli.domain import lifecycle
 from incli.domain.model import EXTENSION_ORDER, UNKNOWN_SEVERITY, IncidentFormatError, incident_from_dict
 from incli.domain.postmortem import MERGE_CONFLICT_HINT, action_problems, merge_conflicts, postmortem_problems
 from incli.errors import StorageError
-from incli.service.git import driver_problem
 from incli.storage import gitinfo, yamlio
-from incli.storage.repo import Repository
+from incli.storage.repo import CATALOG_FILE, MAINTENANCE_DIR, Repository
 from incli.storage.store import SUFFIX, BrokenFile, Store, load_document
 
 
@@ -88,24 +89,36 @@ def check_file(path: Path, data: bytes, repo: Repository) -> tuple[str | None, l
 
 
 def validate(repo: Repository) -> tuple[int, list[Finding]]:
-    """Check every incident file; return how many files were read and what was found."""
+    """Check every incident file; return how many files were read and what was found.
+
+    What one file holds is checked once per change of the file (the index's ``check`` part,
+    storage/index.py): a file whose stat key and the severities it is checked against are as
+    they were is not read again. Whatever spans files (the same id twice, the catalog, the
+    schedules, the merge driver) is checked every time."""
     store = Store(repo)
     findings: list[Finding] = []
     holders: dict[str, list[Path]] = defaultdict(list)
-    paths = store.paths()
-    for path in paths:
-        try:
-            data = store.read_bytes(path)
-        except BrokenFile as exc:
-            findings.append(Finding(path, exc.broken.line, exc.broken.reason))
-            continue
-        except StorageError as exc:
-            findings.append(Finding(path, None, str(exc)))
-            continue
+
+    def check(path: Path, data: bytes | None, failure: tuple[int | None, str] | None) -> Any:
+        if data is None:
+            line, reason = failure or (None, "cannot be read")
+            return None, ((line, reason),)
         incident_id, found = check_file(path, data, repo)
-        findings.extend(found)
+        return (
+            str(incident_id) if incident_id else None,
+            tuple((finding.line, finding.message) for finding in found),
+        )
+
+    # The findings depend on the file and on the severities it names being known.
+    salt = repr([level.id for level in repo.config.severities])
+    names, results = store.checked(check, salt)
+    folder = repo.incidents_dir
+    for name, (incident_id, found) in zip(names, results, strict=True):
+        path = folder / name
+        findings.extend(Finding(path, line, message) for line, message in found)
         if incident_id:
-            holders[str(incident_id)].append(path)
+            holders[incident_id].append(path)
+    paths = names
     for incident_id, where in sorted(holders.items()):
         if len(where) > 1:
             names = ", ".join(p.name for p in where)
@@ -115,23 +128,31 @@ def validate(repo: Repository) -> tuple[int, list[Finding]]:
     if folder.is_dir():
         for stray in sorted(folder.glob("*.yml")):
             findings.append(Finding(stray, None, f"not read: incident files end in {SUFFIX}"))
-    findings.extend(_maintenance_findings(repo))
-    # The service catalog (catalog.yaml), when there is one: its own problems, and every
-    # incident naming a service it does not have.
-    from incli.service.catalog import validate_catalog
+    # The checks of other files import their features only when the repository has them.
+    if (repo.root / MAINTENANCE_DIR).is_dir():
+        findings.extend(_maintenance_findings(repo))
+    if os.path.lexists(repo.root / CATALOG_FILE):
+        # The service catalog: its own problems, and every incident naming a service it does not have.
+        from incli.service.catalog import validate_catalog
 
-    def services() -> list[tuple[Path, str | None]]:
-        return [(store.path_for(f.id), f.service) for f in store.facts()]
+        def services() -> list[tuple[Path, str | None]]:
+            return [(store.path_for(f.id), f.service) for f in store.facts()]
 
-    for file, line, message in validate_catalog(repo, services):
-        findings.append(Finding(file, line, message))
-    from incli.service.oncall import check as check_schedules
+        for file, line, message in validate_catalog(repo, services):
+            findings.append(Finding(file, line, message))
+    config = repo.config
+    on_call = ("oncall", "escalation", "people")
+    if repo.schedules_dir.is_dir() or any(config.raw.get(key) for key in on_call):
+        from incli.service.oncall import check as check_schedules
 
-    findings.extend(Finding(f.path, f.line, f.message) for f in check_schedules(repo))
-    problem = driver_problem(repo)
-    if problem is not None:
-        top = gitinfo.toplevel(repo.root) or repo.root
-        findings.append(Finding(gitinfo.config_file(top), None, problem))
+        findings.extend(Finding(f.path, f.line, f.message) for f in check_schedules(repo))
+    if gitinfo.maybe_in_work_tree(repo.root):
+        from incli.service.git import driver_problem
+
+        problem = driver_problem(repo)
+        if problem is not None:
+            top = gitinfo.toplevel(repo.root) or repo.root
+            findings.append(Finding(gitinfo.config_file(top), None, problem))
     return len(paths), findings
 
 

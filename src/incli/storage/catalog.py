@@ -14,9 +14,9 @@ from pathlib import Path
 from incli.domain.catalog import Catalog, KeyPath, parse_catalog
 from incli.errors import InvalidInput, Problems, StorageError
 from incli.storage import yamlio
-from incli.storage.repo import Repository, inside
+from incli.storage.repo import CATALOG_FILE, Repository, inside
 
-CATALOG_NAME = "catalog.yaml"
+CATALOG_NAME = CATALOG_FILE
 MAX_RUNBOOK_BYTES = 1024 * 1024
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 def run_git(args: list[str], cwd: Path | None = None, timeout: float = 10.0) -> subprocess.CompletedProcess[str] | None:
     """Run git; None when git is not installed."""
+    import subprocess  # here: a command that never asks git does not import it
+
     try:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
     except (FileNotFoundError, subprocess.TimeoutExpired):
@@ -42,6 +47,15 @@ def _why(result: subprocess.CompletedProcess[str] | None) -> str:
     lines = [line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip()]
     useful = [line for line in lines if not line.startswith("hint:")]
     return (useful or lines or [f"git exited with {result.returncode}"])[0]
+
+
+def maybe_in_work_tree(path: Path) -> bool:
+    """False only when git certainly finds no repository from ``path``: no ``.git`` in it or
+    any folder above, and no GIT_DIR. Answered without running git."""
+    if os.environ.get("GIT_DIR"):
+        return True
+    folder = path.resolve()
+    return any(os.path.lexists(candidate / ".git") for candidate in (folder, *folder.parents))
 
 
 def toplevel(path: Path) -> Path | None:
@@ -218,6 +232,7 @@ def commit_to_branch(top: Path, branch: str, files: dict[str, bytes], message: s
     (created or moved forward), without touching the work tree, the index or the checked-out
     branch: git's plumbing with an index of its own. Returns the commit; OSError with git's
     reason when it cannot."""
+    import subprocess
     import tempfile
 
     def step(args: list[str], env: dict[str, str] | None = None, data: bytes | None = None) -> str:

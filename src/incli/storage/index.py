@@ -15,12 +15,13 @@ need of it, in parts read separately:
 - ``check``: what ``inc validate`` found in the file (the caller passes the maker, and a
   ``salt`` naming the configuration the findings depend on);
 - the ``summary``, written whenever the facts are read in full: the incidents that are not
-  resolved (with their facts), the action items' (status, due) counts, the broken files, and
-  the incident folder's own stat key. ``inc status`` (and an id left out when one incident
-  is active) reads only the summary and the active files, whatever the number of incidents:
-  while the folder's stat key is unchanged no file was added, removed or replaced (git,
-  every incli write, and editors that save by renaming all change it). A file edited in place
-  that was resolved is seen by the next command that reads every file.
+  resolved (their facts and their whole document, as ``Incident.to_dict`` has it), the action
+  items' (status, due) counts, the broken files, and the incident folder's own stat key.
+  ``inc status`` (and an id left out when one incident is active) reads only the summary and
+  stats the active files, whatever the number of incidents: while the folder's stat key is
+  unchanged no file was added, removed or replaced (git, every incli write, and editors that
+  save by renaming all change it). A resolved incident edited in place into an active one is
+  seen by the next command that reads every file.
 
 Each part is one marshal file written atomically, with a header naming its format
 version, the incli and Python versions, the folder (and the salt), followed by a keyed
@@ -49,8 +50,6 @@ FORMAT. Set INC_NO_INDEX=1 to read every file every time (for comparison and deb
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import json
 import marshal
 import os
@@ -69,7 +68,7 @@ from incli.domain.model import Incident, json_safe
 from incli.errors import StorageError
 from incli.storage.atomic import TEMP_SUFFIX, remove_stale, temp_prefix
 
-FORMAT = 5  # 5: the json part's texts in a blob; the summary; the check part
+FORMAT = 6  # 6: the json part's texts in a blob; the summary (with documents); the check part
 MAGIC = "incli-index"
 DIGEST_SIZE = 32  # the keyed hash follows the marshalled (header, entries)
 KEY_NAME = "index.key"
@@ -83,6 +82,13 @@ TOKEN_SIZE = 16  # a blob starts with its token, which the json part's header na
 BLOB_WINDOW = 1 << 20  # bytes read from a blob at once
 BLOB_SLACK = 8 << 20  # a blob is compacted when its dead texts pass this and its live ones
 PARALLEL_FROM = 400  # files to parse before a second process is worth its start
+
+try:  # the keyed hash without hashlib's OpenSSL start-up, which a listing does not need
+    from _blake2 import blake2b as _blake2b
+    from _operator import _compare_digest
+except ImportError:  # pragma: no cover - another Python
+    from hashlib import blake2b as _blake2b  # type: ignore[no-redef,unused-ignore]
+    from hmac import compare_digest as _compare_digest  # type: ignore[no-redef,unused-ignore]
 
 StatKey = tuple[int, int, int, int]
 # (stat key, True, payload) or (stat key, False, (line, reason)) for a broken file
@@ -226,7 +232,7 @@ class _Blob:
         self._window = b""
         self._last = 0
 
-    def text(self, ref: tuple[int, int]) -> str:
+    def raw(self, ref: tuple[int, int]) -> bytes:
         offset, length = ref
         end = offset + length
         if not (self._start <= offset and end <= self._start + len(self._window)):
@@ -238,7 +244,7 @@ class _Blob:
         data = self._window[offset - self._start : end - self._start]
         if len(data) != length or not data.startswith(b"  {") or not data.endswith(b"}"):
             raise Damaged
-        return data.decode("utf-8")
+        return data
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -261,14 +267,14 @@ class Snapshot:
     blob: _Blob | None = None
     drop: Callable[[], None] = field(default=lambda: None)
 
-    def text(self, payload: Any) -> str:
-        """The json text of a payload (the text itself, or its place in the blob)."""
+    def raw(self, payload: Any) -> bytes:
+        """The json text of a payload (the text itself, or its place in the blob), UTF-8."""
         if type(payload) is str:
-            return payload
+            return payload.encode("utf-8")
         try:
             if self.blob is None:
                 raise Damaged
-            return self.blob.text(payload)
+            return self.blob.raw(payload)
         except (Damaged, OSError):
             self.drop()
             raise Damaged from None
@@ -276,7 +282,7 @@ class Snapshot:
     def texts(self, payloads: Iterable[Any]) -> Iterator[str]:
         """The json texts of these payloads, one at a time."""
         for payload in payloads:
-            yield self.text(payload)
+            yield payload if type(payload) is str else self.raw(payload).decode("utf-8")
 
     def close(self) -> None:
         if self.blob is not None:
@@ -287,21 +293,35 @@ class Snapshot:
 class Summary:
     """What ``inc status`` needs without reading every file (see the module docstring)."""
 
-    active: dict[str, tuple[StatKey, tuple[Any, ...]]]  # name -> (stat key, facts tuple)
+    active: dict[str, tuple[StatKey, tuple[Any, ...], dict[str, Any]]]  # name -> (stat key, facts, document)
     actions: tuple[tuple[tuple[str, str | None], int], ...]  # ((status, due), how many)
     broken: tuple[tuple[str, int | None, str], ...]  # (name, line, reason)
 
 
+# A file's document (Incident.to_dict), for the summary's active incidents; None when unreadable
+Document = Callable[[str], "dict[str, Any] | None"]
+
+
 def make_summary(
-    names: list[str], keys: dict[str, StatKey], facts: list[Any], broken: list[tuple[Path, int | None, str]]
+    names: list[str],
+    keys: dict[str, StatKey],
+    facts: list[Any],
+    broken: list[tuple[Path, int | None, str]],
+    document: Document,
+    old: Summary | None,
 ) -> Summary:
-    active: dict[str, tuple[StatKey, tuple[Any, ...]]] = {}
+    """The summary of a full read; the documents of active files come from ``old`` while their
+    stat key is the same, else from ``document``."""
+    active: dict[str, tuple[StatKey, tuple[Any, ...], dict[str, Any]]] = {}
     counts: Counter[tuple[str, str | None]] = Counter()
     for name, values in zip(names, facts, strict=True):
         if values is None:
             continue
         if values[3] != "resolved":  # Facts.status: the one rule is Incident.active
-            active[name] = (keys[name], values)
+            known = old.active.get(name) if old is not None else None
+            doc = known[2] if known is not None and known[0] == keys[name] else document(name)
+            if doc is not None:
+                active[name] = (keys[name], values, doc)
         counts.update(values[10])  # Facts.actions
     return Summary(
         active=active,
@@ -417,7 +437,7 @@ class Index:
 
     @staticmethod
     def _digest(secret: bytes, blob: bytes) -> bytes:
-        return hashlib.blake2b(blob, key=secret, digest_size=DIGEST_SIZE).digest()
+        return _blake2b(blob, key=secret, digest_size=DIGEST_SIZE).digest()
 
     def _state(self) -> Path | None:
         try:
@@ -452,7 +472,7 @@ class Index:
         if secret is None or len(data) <= DIGEST_SIZE:
             return None
         blob = data[:-DIGEST_SIZE]
-        if not hmac.compare_digest(data[-DIGEST_SIZE:], self._digest(secret, blob)):
+        if not _compare_digest(data[-DIGEST_SIZE:], self._digest(secret, blob)):
             return None  # not written by incli in this clone: never trusted
         try:
             header, body = marshal.loads(blob)
@@ -539,9 +559,10 @@ class Index:
 
     # -- reading ---------------------------------------------------------
 
-    def read(self, parts: tuple[str, ...], build: Build) -> Snapshot:
+    def read(self, parts: tuple[str, ...], build: Build, document: Document | None = None) -> Snapshot:
         """For each part, the payload of every file in name order (None for a broken one); and
-        the broken files. ``build`` reads one file and makes the parts asked for."""
+        the broken files. ``build`` reads one file and makes the parts asked for; ``document``
+        one file's document for the summary (written when ``facts`` are read and it is given)."""
         keys = scan(self.folder)
         use_index = not disabled()
         old: dict[str, dict[str, Entry]] = {}
@@ -555,7 +576,7 @@ class Index:
                 if blob is None:
                     old[part] = {}
         try:
-            snapshot = self._merge(keys, parts, old, build, use_index, token)
+            snapshot = self._merge(keys, parts, old, build, use_index, token, document)
         except BaseException:
             if blob is not None:
                 blob.close()
@@ -574,12 +595,16 @@ class Index:
         build: Build,
         use_index: bool,
         token: Any,
+        document: Document | None,
     ) -> Snapshot:
         names = sorted(keys)
-        # Which files must be read again: new ones, and any whose stat key changed.
+        # Which files must be read again: new ones, and any whose stat key changed (the common
+        # case, nothing, found by comparing whole dicts).
         stale: dict[str, list[str]] = {}
         for part in parts:
             recorded = old[part]
+            if {name: entry[0] for name, entry in recorded.items()} == keys:
+                continue
             for name in names:
                 entry = recorded.get(name)
                 if entry is None or entry[0] != keys[name]:
@@ -594,6 +619,9 @@ class Index:
         broken: list[tuple[Path, int | None, str]] = []
         for index, part in enumerate(parts):
             recorded, new = old[part], fresh[part]
+            if not new and all(entry[1] for entry in recorded.values()):  # nothing read again, nothing broken
+                values[part] = [recorded[name][2] for name in names]
+                continue
             row: list[Any] = []
             for name in names:
                 entry = new.get(name) or recorded[name]
@@ -625,8 +653,13 @@ class Index:
                     snapshot.blob = self._write_json(entries, new, token)
                 else:
                     self._save(part, (entries, None))
-            if "facts" in parts:
-                self._write_summary(make_summary(names, keys, values["facts"], broken))
+            if "facts" in parts and document is not None:
+                body = self._load(SUMMARY)
+                changed = bool(fresh["facts"]) or len(old["facts"]) != len(keys)
+                if changed or type(body) is not tuple or len(body) != 4 or body[0] != self._folder_key():
+                    old_summary = self._read_summary(body)
+                    summary = make_summary(names, keys, values["facts"], broken, document, old_summary)
+                    self._write_summary(summary, body)
         return snapshot
 
     def _write_json(self, entries: dict[str, Entry], new: dict[str, Entry], token: Any) -> _Blob | None:
@@ -664,7 +697,7 @@ class Index:
                     if data is None:
                         if old_blob is None:
                             continue
-                        data = old_blob.text(payload).encode("utf-8")
+                        data = old_blob.raw(payload)
                     places[name] = (offset, len(data))
                     chunks.append(data)
                     offset += len(data)
@@ -713,14 +746,21 @@ class Index:
     def _folder_key(self) -> StatKey | None:
         return stat_key(self.folder)
 
-    def _write_summary(self, summary: Summary) -> None:
+    def _write_summary(self, summary: Summary, old: Any) -> None:
         key = self._folder_key()
         # A folder changed within SETTLE_SECONDS could change again within its clock's tick.
         if key is None or changed_at(key) >= (time.time() - SETTLE_SECONDS) * 1e9:
             key = None
         body = (key, summary.active, summary.actions, summary.broken)
-        if self._load(SUMMARY) != body:
+        if old != body:
             self._save(SUMMARY, body)
+
+    @staticmethod
+    def _read_summary(body: Any) -> Summary | None:
+        if type(body) is not tuple or len(body) != 4:
+            return None
+        _key, active, actions, broken = body
+        return Summary(active=active, actions=actions, broken=broken)
 
     def summary(self) -> Summary | None:
         """The summary, when the folder is as it was when it was written; else None."""

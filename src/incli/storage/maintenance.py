@@ -12,10 +12,10 @@ from incli.domain.maintenance import PREFIX, Maintenance, MaintenanceFormatError
 from incli.errors import StorageError
 from incli.storage import yamlio
 from incli.storage.atomic import atomic_write, create_new
-from incli.storage.repo import Repository
+from incli.storage.repo import MAINTENANCE_DIR, Repository
 from incli.storage.store import ID_ATTEMPTS, SUFFIX, Broken, BrokenFile, read_incident_file
 
-FOLDER = "maintenance"
+FOLDER = MAINTENANCE_DIR
 
 
 def folder(repo: Repository) -> Path:

@@ -15,14 +15,18 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from incli.domain.config import Config, config_from_dict, default_config_dict
 from incli.errors import ConfigError, InvalidInput, Problems, RepositoryNotFound, StorageError
-from incli.storage import yamlio
+from incli.storage import fastyaml, yamlio
 from incli.storage.atomic import atomic_write
 
 CONFIG_NAME = "incli.yaml"
 STATE_DIR = ".incli"
+SCHEDULES_DIR = "oncall"
+MAINTENANCE_DIR = "maintenance"
+CATALOG_FILE = "catalog.yaml"
 LOCK_NAME = "lock"  # in STATE_DIR: the repository write lock
 ENV_DIR = "INC_DIR"
 
@@ -55,6 +59,11 @@ class Repository:
         return self.root / self.config.templates_dir
 
     @property
+    def schedules_dir(self) -> Path:
+        """``oncall/``: one file per on-call schedule (storage/schedules.py)."""
+        return self.root / SCHEDULES_DIR
+
+    @property
     def state_dir(self) -> Path:
         return self.root / STATE_DIR
 
@@ -84,14 +93,21 @@ def load_repository(root: Path) -> Repository:
         text = path.read_bytes()
     except OSError as exc:
         raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    # Through the fast reader when the file is in its subset (the lines of the keys are only
+    # needed for an error), else PyYAML, which also refuses a key written twice.
+    data: Any = fastyaml.load(text)
+    lines: dict[tuple[str | int, ...], int] | None = None
     try:
-        data, lines = yamlio.load_with_lines(text)
+        if data is None:
+            data, lines = yamlio.load_with_lines(text)
     except yamlio.YamlError as exc:
         line = f":{exc.line}" if exc.line else ""
         raise Problems(f"{path}{line}: {exc}") from None
     try:
         config = config_from_dict(data)
     except ConfigError as exc:
+        if lines is None:
+            lines = yamlio.load_with_lines(text)[1]
         at = _line_of(exc.key, lines)
         # A value that cannot be used is invalid input (exit 4), like a bad --at;
         # a file that is not YAML at all is a repository problem (exit 6).

@@ -14,10 +14,10 @@ from incli.domain.oncall import Schedule, check_schedule_name, schedule_from_dic
 from incli.errors import ConfigError, InvalidInput, NotFound, Problems, StorageError
 from incli.storage import yamlio
 from incli.storage.atomic import atomic_write
-from incli.storage.repo import Repository, _line_of, inside
+from incli.storage.repo import SCHEDULES_DIR, Repository, _line_of, inside
 from incli.storage.store import SUFFIX, BrokenFile, read_incident_file
 
-FOLDER = "oncall"
+FOLDER = SCHEDULES_DIR
 MAX_SCHEDULE_BYTES = 2 * 1024 * 1024
 
 
@@ -33,7 +33,7 @@ class Schedules:
 
     @property
     def folder(self) -> Path:
-        return self.repo.root / FOLDER
+        return self.repo.schedules_dir
 
     def path_for(self, name: str) -> Path:
         return self.folder / f"{check_schedule_name(name)}{SUFFIX}"

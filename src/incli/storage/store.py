@@ -182,33 +182,45 @@ class Store:
     def facts(self) -> list[Facts]:
         """What metrics need of every readable incident (broken files go to ``self.warnings``)."""
         snapshot = self._indexed(("facts",))
-        return [Facts(*values) for values in snapshot.values["facts"] if values is not None]
+        return [Facts._make(values) for values in snapshot.values["facts"] if values is not None]
 
-    def active_facts(self) -> list[Facts]:
-        """The facts of every incident that is not resolved. Reads only those files while the
-        folder is as the index's summary saw it (storage/index.py), whatever the number of
-        incidents; else every file, as ``facts`` does."""
+    def active(self) -> list[tuple[Facts, Incident]]:
+        """Every incident that is not resolved, with its facts, in file name order. While the
+        folder is as the index's summary saw it (storage/index.py) only these are looked at (an
+        unchanged file not even read), whatever the number of incidents; else every file's facts
+        are read, as ``facts`` does, and the active files in full."""
         from incli.storage.index import stat_key
 
         summary = self._index().summary()
         if summary is None:
-            return [f for f in self.facts() if f.status != "resolved"]
-        found: list[Facts] = []
-        for name, (key, values) in sorted(summary.active.items()):
+            found = []
+            for facts in self.facts():
+                if facts.status != "resolved":
+                    try:
+                        found.append((facts, self.load(facts.id)))
+                    except BrokenFile as exc:  # changed since the facts were read
+                        self._warn(exc.broken)
+            return found
+        active: list[tuple[Facts, Incident]] = []
+        for name, (key, values, document) in sorted(summary.active.items()):
             path = self.folder / name
-            if stat_key(path) == key:
-                found.append(Facts(*values))
-                continue
             try:
-                facts = facts_from_incident(self._parse_for_index(path))
+                if stat_key(path) == key:
+                    active.append((Facts._make(values), incident_from_dict(document)))
+                    continue
+                incident = self._parse_for_index(path)
             except BrokenFile as exc:
                 self._warn(exc.broken)
                 continue
-            if facts.status != "resolved":
-                found.append(facts)
+            if incident.active:
+                active.append((facts_from_incident(incident), incident))
         for name, line, reason in summary.broken:
             self._warn(Broken(self.folder / name, line, reason))
-        return found
+        return active
+
+    def active_facts(self) -> list[Facts]:
+        """The facts of every incident that is not resolved (see ``active``)."""
+        return [facts for facts, _incident in self.active()]
 
     def action_counts(self) -> list[tuple[tuple[str, str | None], int]]:
         """Every action item's (status, due date text) across every incident, with how many
@@ -227,15 +239,15 @@ class Store:
         snapshot = self._indexed(("complete",))
         return [row for row in snapshot.values["complete"] if row is not None]
 
-    def facts_and_json(self) -> list[tuple[Facts, Callable[[], str]]]:
+    def facts_and_json(self) -> list[tuple[Facts, Callable[[], bytes]]]:
         """Every readable incident's facts, and a way to get its ``--json`` text (a JSON array
-        element, read from the index only when asked for, so a listing streams)."""
+        element, UTF-8, read from the index only when asked for, so a listing streams)."""
         from functools import partial
 
         snapshot = self._indexed(("facts", "json"))
-        text = snapshot.text
+        text = snapshot.raw
         return [
-            (Facts(*values), partial(text, payload))
+            (Facts._make(values), partial(text, payload))
             for values, payload in zip(snapshot.values["facts"], snapshot.values["json"], strict=True)
             if values is not None and payload is not None
         ]
@@ -302,8 +314,14 @@ class Store:
                     raise RuntimeError(f"incli made an index entry of the wrong shape for {part} of {path.name}")
             return made
 
+        def document(name: str) -> dict[str, Any] | None:
+            try:
+                return self._parse_for_index(self.folder / name).to_dict()
+            except BrokenFile:
+                return None
+
         try:
-            snapshot = self._index(salts).read(parts, build)
+            snapshot = self._index(salts).read(parts, build, document)
         except FileNotFoundError:
             return Snapshot([], {part: [] for part in parts}, [])
         except OSError as exc:

@@ -15,35 +15,60 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
 from incli.errors import InvalidInput
 
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# PyYAML is imported the first time it is needed: a command that only reads files incli wrote
+# (storage/fastyaml.py) never pays for it.
+yaml: Any = None
+Loader: Any = None  # our resolvers over PyYAML's C safe loader
+Dumper: Any = None
+_PyLoader: Any = None  # the pure-Python loader with our resolvers: its marks are character offsets
 
 
-class Loader(_BaseLoader):  # type: ignore[misc,unused-ignore]
-    pass
+def _pyyaml() -> Any:
+    """PyYAML, with incli's Loader and Dumper made on the first call."""
+    global yaml, Loader, Dumper, _PyLoader
+    if yaml is not None:
+        return yaml
+    import yaml as module
 
+    base_loader: Any = getattr(module, "CSafeLoader", module.SafeLoader)
+    base_dumper: Any = getattr(module, "CSafeDumper", module.SafeDumper)
 
-Loader.yaml_implicit_resolvers = {}
-Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
-Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
-Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
+    class OurLoader(base_loader):  # type: ignore[misc,valid-type,unused-ignore]
+        pass
 
+    OurLoader.yaml_implicit_resolvers = {}
+    OurLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
+    OurLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+    )
+    OurLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+    )
+    OurLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+        list("-+0123456789."),
+    )
 
-class Dumper(_BaseDumper):  # type: ignore[misc,unused-ignore]
-    pass
+    class OurDumper(base_dumper):  # type: ignore[misc,valid-type,unused-ignore]
+        pass
+
+    OurDumper.add_representer(str, _represent_str)
+    OurDumper.add_representer(type(None), _represent_none)
+
+    class PyLoader(module.SafeLoader):  # type: ignore[misc,name-defined,unused-ignore]
+        pass
+
+    PyLoader.yaml_implicit_resolvers = OurLoader.yaml_implicit_resolvers
+    Loader, Dumper, _PyLoader = OurLoader, OurDumper, PyLoader
+    yaml = module
+    return module
 
 
 def _resolves_to_other_type(value: str) -> bool:
@@ -71,10 +96,6 @@ def _represent_str(dumper: Any, value: str) -> Any:
 
 def _represent_none(dumper: Any, _value: None) -> Any:
     return dumper.represent_scalar("tag:yaml.org,2002:null", "")
-
-
-Dumper.add_representer(str, _represent_str)
-Dumper.add_representer(type(None), _represent_none)
 
 
 def _yaml_error(exc: Any) -> YamlError:
@@ -106,6 +127,7 @@ def load(data: bytes | str) -> Any:
     """One document (an incident file). Aliases (``*name``) are refused, as in incli.yaml:
     incli never writes them, and a few nested make a small file expand to gigabytes. Only
     text holding a ``*`` can have one, so only that text pays for the check."""
+    _pyyaml()
     try:
         _refuse_aliases(data)
         return yaml.load(data, Loader=Loader)  # noqa: S506 - Loader is a safe loader
@@ -119,6 +141,7 @@ ALIAS_MESSAGE = "aliases (*name) are not allowed here; write the value out"
 def _refuse_aliases(data: bytes | str) -> None:
     """YamlError at the first alias; only text holding a ``*`` is parsed for it (the events
     themselves never expand, so a bomb costs no more than its size)."""
+    _pyyaml()
     if b"*" not in data if isinstance(data, bytes) else "*" not in data:
         return
     for event in yaml.parse(data, Loader=Loader):
@@ -130,6 +153,7 @@ def _refuse_aliases(data: bytes | str) -> None:
 def dump(data: Any) -> str:
     """YAML text for ``data``; InvalidInput for text no file can hold (a lone surrogate, as an
     argument typed in a non-UTF-8 terminal decodes to), so it is never written."""
+    _pyyaml()
     try:
         text: str = yaml.dump(
             data,
@@ -152,6 +176,7 @@ def dump(data: Any) -> str:
 
 def key_lines(data: bytes | str) -> dict[str, int]:
     """1-based line of each top-level key, for pointing at a field in a finding."""
+    _pyyaml()
     try:
         node = yaml.compose(data, Loader=Loader)  # noqa: S506
     except yaml.YAMLError:
@@ -177,6 +202,7 @@ def load_with_lines(data: bytes | str) -> tuple[Any, dict[tuple[str | int, ...],
     Aliases (``*name``) are refused, as by ``load``; a key written twice in one mapping
     is refused too (PyYAML would keep the last one silently).
     """
+    _pyyaml()
     try:
         _refuse_aliases(data)
         loader = Loader(data)
@@ -224,12 +250,6 @@ def _walk(node: Any, path: tuple[str | int, ...], lines: dict[tuple[str | int, .
 _MAYBE_COMMENT = re.compile(rb"(?:^|[ \t])#", re.MULTILINE)
 
 
-class _PyLoader(yaml.SafeLoader):
-    """The pure-Python loader with our resolvers: its marks are character offsets."""
-
-
-_PyLoader.yaml_implicit_resolvers = Loader.yaml_implicit_resolvers
-
 _KeyPath = tuple[Any, ...]
 
 
@@ -247,6 +267,7 @@ def _fingerprint(node: Any) -> str:
 def _line_paths(text: str) -> dict[int, tuple[_KeyPath, _KeyPath]]:
     """0-based line -> (path with list items by content, path with list items by index) of the
     deepest key or item that starts on it."""
+    _pyyaml()
     node = yaml.compose(text, Loader=_PyLoader)  # noqa: S506 - a safe loader
     lines: dict[int, tuple[_KeyPath, _KeyPath]] = {}
 
@@ -269,6 +290,7 @@ def _line_paths(text: str) -> dict[int, tuple[_KeyPath, _KeyPath]]:
 
 def _comments(text: str) -> list[tuple[int, bool, str]]:
     """Every comment as (0-based line, on a line of its own, text): a ``#`` outside every token."""
+    _pyyaml()
     covered: list[tuple[int, int]] = []
     for token in yaml.scan(text, Loader=_PyLoader):  # noqa: S506 - a safe loader
         start, end = token.start_mark.index, token.end_mark.index
@@ -303,6 +325,7 @@ def _comments(text: str) -> list[tuple[int, bool, str]]:
 def keep_comments(old: bytes | None, new: str) -> str:
     """``new`` (what ``dump`` wrote) with the comments of ``old`` (the file it replaces) put
     back; ``new`` itself when the old file has none. The data read back is always the same."""
+    _pyyaml()
     if not old or not _MAYBE_COMMENT.search(old):
         return new
     try:
