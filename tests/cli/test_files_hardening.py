@@ -279,7 +279,7 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def test_a_killed_write_leaves_a_tmp_file_the_next_write_removes(run: Run, repo: Path) -> None:
+def test_a_killed_write_leaves_a_tmp_file_the_next_reading_of_the_folder_removes(run: Run, repo: Path) -> None:
     incident = _open(run)
     folder = repo / "incidents"
     dead = folder / f".{incident}.yaml.{_dead_pid()}-abcd1234.tmp"
@@ -291,11 +291,12 @@ def test_a_killed_write_leaves_a_tmp_file_the_next_write_removes(run: Run, repo:
     alive.write_text("a write in progress")
     recent = folder / f".{incident}.yaml.recent.tmp"
     recent.write_text("no pid, recent")
+    assert run("note", incident, "still here").code == 0  # a write never lists the folder
+    assert dead.exists()
     checked = run("validate")
     assert checked.code == 0, checked.stdout + checked.stderr  # validate ignores them
     assert ".tmp" not in checked.stdout + checked.stderr
-    assert run("note", incident, "still here").code == 0
-    assert not dead.exists() and not old.exists()
+    assert not dead.exists() and not old.exists()  # the first read of the whole folder cleans up
     assert alive.exists() and recent.exists()
 
 

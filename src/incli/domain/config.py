@@ -20,19 +20,19 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
-from incli.domain import postmortem as pm
-from incli.domain.metrics import DEFAULT_METRICS, MetricDef, metric_defs
 from incli.domain.model import UNKNOWN_SEVERITY
 from incli.domain.severity import DEFAULT_SEVERITIES, Severities, Severity, unknown_key
 from incli.domain.times import parse_duration, zone_named
 from incli.errors import ConfigError, InvalidInput
 
 if TYPE_CHECKING:
+    from incli.domain import postmortem as pm
     from incli.domain import statuspage as sp
     from incli.domain.alerts import AlertSettings
     from incli.domain.alertsources import SourceSettings
     from incli.domain.escalation import Policy
     from incli.domain.hooks import Hook
+    from incli.domain.metrics import MetricDef
     from incli.domain.oncall import OncallSettings, Person
     from incli.domain.rules import Rule
     from incli.domain.runbooks import RunbookSettings
@@ -111,6 +111,18 @@ class Defaults:
     severity: str | None = None
 
 
+def _postmortem(data: dict[str, Any], scale: Severities) -> Any:
+    from incli.domain import postmortem as pm
+
+    return pm.settings_from_config(data.get("postmortem"), scale)
+
+
+def _metrics(data: dict[str, Any], _scale: Severities) -> Any:
+    from incli.domain.metrics import metric_defs
+
+    return metric_defs(data.get("metrics"))
+
+
 def _alerts(data: dict[str, Any], scale: Severities) -> Any:
     from incli.domain.alerts import alert_settings
 
@@ -177,6 +189,8 @@ def _oncall(data: dict[str, Any], _scale: Severities) -> Any:
 # made from nothing when first asked for, and only then is its feature's module imported (not
 # even then for the ones whose absence is simply empty: EMPTY_SECTIONS).
 LAZY_SECTIONS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any], Severities], Any]]] = {
+    "postmortem": (("postmortem",), _postmortem),
+    "metrics": (("metrics",), _metrics),
     "alerts": (("alerts",), _alerts),
     "sources": (("sources",), _sources),
     "hooks": (("hooks",), _hooks),
@@ -196,8 +210,6 @@ class Config(Severities):
     timezone: str | None = None
     incidents_dir: str = "incidents"
     templates_dir: str = "templates"
-    postmortem: pm.Settings = field(default_factory=lambda: pm.settings_from_config(None))
-    metrics: list[MetricDef] = field(default_factory=lambda: list(DEFAULT_METRICS))
     git: GitSettings = field(default_factory=GitSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
     pagerduty_import: PagerDutyImport = field(default_factory=PagerDutyImport)
@@ -219,6 +231,14 @@ class Config(Severities):
             absent = all(self.raw.get(key) is None for key in keys)
             self.sections[name] = empty() if empty is not None and absent else parse(self.raw, self)
         return self.sections[name]
+
+    @property
+    def postmortem(self) -> pm.Settings:
+        return self.section("postmortem")
+
+    @property
+    def metrics(self) -> list[MetricDef]:
+        return self.section("metrics")
 
     @property
     def alerts(self) -> AlertSettings:
@@ -326,8 +346,6 @@ def config_from_dict(data: Any) -> Config:
         timezone=tz.strip() or None if isinstance(tz, str) else None,
         incidents_dir=_folder(data, "incidents_dir", "incidents"),
         templates_dir=_folder(data, "templates_dir", "templates"),
-        postmortem=pm.settings_from_config(data.get("postmortem"), scale),
-        metrics=metric_defs(data.get("metrics")),
         git=_git(data.get("git")),
         report=_report(data.get("report")),
         pagerduty_import=_pagerduty_import(data.get("import"), scale),

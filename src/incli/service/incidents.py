@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from incli.domain import lifecycle, times
-from incli.domain.metrics import TIME_INDEX, Facts
 from incli.domain.model import ACTIVE_STATUSES, ROLES, Incident, TimelineEntry, service_key, set_assumed
 from incli.domain.times import check_not_future, parse_time
 from incli.errors import Conflict, InvalidInput, MissingOption, NotFound
@@ -23,13 +23,16 @@ from incli.storage import gitinfo
 from incli.storage.repo import Repository
 from incli.storage.store import Store
 
+if TYPE_CHECKING:
+    from incli.domain.metrics import Facts
+
 STATUS_FILTERS = ("open", "acknowledged", "mitigated", "resolved", "reopened", "active")
 
 
 # (event, the incident, or None for a batch such as inc import, the paths written)
 Listener = Callable[[str, Incident | None, list[Path]], None]
 # Each incident's facts, and a way to read its --json text (None when not asked for)
-Listing = list[tuple[Facts, Callable[[], bytes] | None]]
+Listing = list[tuple["Facts", Callable[[], bytes] | None]]
 
 
 @dataclass
@@ -260,6 +263,8 @@ class Service:
         rows: Iterable[tuple[Facts, Callable[[], bytes] | None]] = (
             self.store.facts_and_json() if with_json else ((f, None) for f in self.store.facts())
         )
+        from incli.domain.metrics import TIME_INDEX
+
         opened = TIME_INDEX["opened_at"]
         found = []
         for facts, text in rows:

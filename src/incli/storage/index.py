@@ -186,13 +186,16 @@ def disabled() -> bool:
     return bool(os.environ.get(ENV_DISABLE))
 
 
-def scan(folder: Path) -> dict[str, StatKey]:
-    """Every incident file's name and stat key."""
+def scan(folder: Path, leftovers: list[str] | None = None) -> dict[str, StatKey]:
+    """Every incident file's name and stat key; the hidden temporary files of writes
+    (atomic.TEMP_SUFFIX) are added to ``leftovers`` when it is given."""
     keys: dict[str, StatKey] = {}
     with os.scandir(folder) as entries:
         for entry in entries:
             name = entry.name
             if not name.endswith(SUFFIX) or name.startswith("."):
+                if leftovers is not None and name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                    leftovers.append(name)
                 continue
             try:
                 st = entry.stat()
@@ -562,8 +565,13 @@ class Index:
     def read(self, parts: tuple[str, ...], build: Build, document: Document | None = None) -> Snapshot:
         """For each part, the payload of every file in name order (None for a broken one); and
         the broken files. ``build`` reads one file and makes the parts asked for; ``document``
-        one file's document for the summary (written when ``facts`` are read and it is given)."""
-        keys = scan(self.folder)
+        one file's document for the summary (written when ``facts`` are read and it is given).
+        What killed writes left in the folder goes once its process is gone (the scan sees it:
+        a write itself never lists the folder, whatever its size)."""
+        leftovers: list[str] = []
+        keys = scan(self.folder, leftovers)
+        if leftovers:
+            remove_stale(self.folder)
         use_index = not disabled()
         old: dict[str, dict[str, Entry]] = {}
         blob: _Blob | None = None

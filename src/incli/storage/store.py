@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from incli.domain import ids as idmod
-from incli.domain.metrics import Facts, facts_from_incident
 from incli.domain.model import Incident, IncidentFormatError, incident_from_dict
 from incli.errors import Problems, StorageError
 from incli.storage import fastyaml, yamlio
-from incli.storage.atomic import atomic_write, create_new, file_lock, remove_stale
+from incli.storage.atomic import atomic_write, create_new, file_lock
 from incli.storage.repo import LOCK_NAME, Repository, inside
 
 if TYPE_CHECKING:
+    from incli.domain.metrics import Facts
     from incli.storage.index import Index, Snapshot
 
 ID_ATTEMPTS = 20  # fresh ids drawn before Store.create gives up
@@ -181,6 +181,8 @@ class Store:
 
     def facts(self) -> list[Facts]:
         """What metrics need of every readable incident (broken files go to ``self.warnings``)."""
+        from incli.domain.metrics import Facts
+
         snapshot = self._indexed(("facts",))
         return [Facts._make(values) for values in snapshot.values["facts"] if values is not None]
 
@@ -189,6 +191,7 @@ class Store:
         folder is as the index's summary saw it (storage/index.py) only these are looked at (an
         unchanged file not even read), whatever the number of incidents; else every file's facts
         are read, as ``facts`` does, and the active files in full."""
+        from incli.domain.metrics import Facts, facts_from_incident
         from incli.storage.index import stat_key
 
         summary = self._index().summary()
@@ -243,6 +246,8 @@ class Store:
         """Every readable incident's facts, and a way to get its ``--json`` text (a JSON array
         element, UTF-8, read from the index only when asked for, so a listing streams)."""
         from functools import partial
+
+        from incli.domain.metrics import Facts
 
         snapshot = self._indexed(("facts", "json"))
         text = snapshot.raw
@@ -337,8 +342,8 @@ class Store:
         """Hold the repository's write lock for a read-modify-write."""
         state = self.repo.ensure_state_dir()
         with file_lock(state / LOCK_NAME):
-            # What a killed write left (.NAME.PID-XXXX.tmp) goes once its process is gone.
-            remove_stale(self.folder)
+            # What a killed write left (.NAME.PID-XXXX.tmp) goes at the next read of every file
+            # (storage/index.py), never here: a write does not list the folder.
             yield
 
     @staticmethod
