@@ -52,6 +52,8 @@ def builtin_dir() -> Path:
 
 @dataclass(frozen=True)
 class TemplateInfo:
+    """A template: its name, format and where it comes from."""
+
     name: str  # postmortem, sre, ...
     format: str  # md or html
     source: str  # path, repository or built-in

@@ -23,14 +23,20 @@ try:
     main()
 except SystemExit:
     pass
-print(json.dumps(sorted(m for m in sys.modules if m.startswith("incli.cli."))), file=sys.stderr)
+print(json.dumps(sorted(m for m in sys.modules if m.startswith(("incli.", "yaml")))), file=sys.stderr)
 """
 
 
-def modules_after(*args: str, root: Path | None = None) -> set[str]:
+def loaded_after(*args: str, root: Path | None = None) -> set[str]:
+    """Every incli module (and PyYAML) a fresh ``inc ARGS`` process imported."""
     argv = [*(["--dir", str(root)] if root else []), *args]
     done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=60, check=False)
     return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def modules_after(*args: str, root: Path | None = None) -> set[str]:
+    """The command modules (incli.cli.*) a fresh ``inc ARGS`` process imported."""
+    return {m for m in loaded_after(*args, root=root) if m.startswith("incli.cli.")}
 
 
 def test_a_command_imports_only_its_own_module(repo: Path) -> None:
@@ -65,3 +71,63 @@ def test_an_unknown_command_is_one_line_and_the_examples_still_end_each_help() -
     result = inc("frobnicate", code=None)
     assert result.code == 2 and len(result.err_lines) == 1 and "frobnicate" in result.stderr
     assert "$ inc ack txm67 --at 14:32" in inc("ack", "--help").stdout
+
+
+# What a repository without hooks, auto-commit, schedules or escalation never needs on a write.
+FEATURES = {
+    "incli.service.hooks",
+    "incli.domain.hooks",
+    "incli.service.git",
+    "incli.service.paging",
+    "incli.domain.escalation",
+    "incli.domain.oncall",
+    "incli.domain.statuspage",
+    "incli.domain.alerts",
+    "incli.domain.rules",
+    "incli.domain.runbooks",
+    "incli.storage.index",
+    "incli.domain.metrics",
+}
+
+
+def test_a_write_imports_no_feature_the_repository_does_not_use(repo: Path) -> None:
+    ident = inc("open", "Checkout errors", "-s", "SEV2").stdout.strip()
+    for args in (("ack", ident, "--by", "ann"), ("note", ident, "pool at 100%", "--by", "ann")):
+        loaded = loaded_after(*args, root=repo)
+        assert not loaded & FEATURES, (args, loaded & FEATURES)
+    assert loaded_after("open", "Second", "-s", "SEV3", "--by", "ann", root=repo).isdisjoint(FEATURES)
+    timeline = json.loads(inc("show", ident, "--json").stdout)["timeline"]
+    assert [e["kind"] for e in timeline] == ["opened", "acknowledged", "note"]
+
+
+def test_a_feature_the_repository_uses_is_imported_and_works(repo: Path, tmp_path: Path) -> None:
+    """The lazy path itself: with hooks, auto-commit and a schedule configured, the same write
+    loads them and they run."""
+    from tests.conftest import configure_hooks
+
+    out = tmp_path / "hook.txt"
+    configure_hooks(repo, {"acknowledged": [{"run": [sys.executable, "-c", f"open({str(out)!r}, 'w').write('ran')"]}]})
+    ident = inc("open", "Checkout errors", "-s", "SEV2").stdout.strip()
+    loaded = loaded_after("ack", ident, "--by", "ann", root=repo)
+    assert {"incli.service.hooks", "incli.domain.hooks"} <= loaded
+    assert out.read_text() == "ran"
+    (repo / "incli.yaml").write_text((repo / "incli.yaml").read_text() + "escalation:\n  crit:\n    levels:\n"
+                                     "    - notify: [ann]\n")
+    status = loaded_after("status", root=repo)
+    assert "incli.service.paging" in status
+
+
+def test_every_dataclass_has_a_docstring() -> None:
+    """A dataclass without one computes its signature for a docstring when its module is
+    imported: milliseconds of every command's start, for nothing."""
+    import ast
+
+    missing = []
+    for path in sorted(Path(__file__).resolve().parents[2].joinpath("src", "incli").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            is_dataclass = isinstance(node, ast.ClassDef) and any(
+                "dataclass" in ast.unparse(d) for d in node.decorator_list
+            )
+            if is_dataclass and not ast.get_docstring(node):
+                missing.append(f"{path.name}:{node.lineno} {node.name}")
+    assert missing == []

@@ -109,9 +109,10 @@ def open_incident(
         output.json_out(incident.to_json())
     else:
         output.data(incident.id)
-    from incli.cli.runbooks import say_runbook
+    if service(ctx).runbooks_in_use(incident):
+        from incli.cli.runbooks import say_runbook
 
-    say_runbook(service(ctx), incident.id)
+        say_runbook(service(ctx), incident.id)
 
 
 def _transition_command(action: str, doc: str, past: str):  # type: ignore[no-untyped-def]

@@ -35,6 +35,8 @@ DEFAULT_SEVERITY_MAP = {
 
 @dataclass(frozen=True)
 class Alert:
+    """One alert of a notification, as a source reported it."""
+
     status: str
     labels: dict[str, str]
     annotations: dict[str, str]
@@ -64,6 +66,8 @@ class Alert:
 
 @dataclass(frozen=True)
 class Notification:
+    """What an alert source sent: the group and its alerts (Alertmanager's shape)."""
+
     status: str
     group_key: str
     receiver: str
@@ -101,6 +105,8 @@ class Notification:
 
 @dataclass(frozen=True)
 class AlertSettings:
+    """The alerts: section: how labels map to severity and service."""
+
     severity_label: str = "severity"
     severity_map: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SEVERITY_MAP))
     default_severity: str = "SEV3"

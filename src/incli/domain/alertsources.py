@@ -52,17 +52,23 @@ MAX_PATH_PARTS = 16
 
 @dataclass(frozen=True)
 class PagerDutySource:
+    """sources.pagerduty: routing keys and the severity map."""
+
     routing_keys: dict[str, str] = field(default_factory=dict)  # empty: any key, no service from it
     severity: dict[str, str] = field(default_factory=lambda: dict(PAGERDUTY_SEVERITY))
 
 
 @dataclass(frozen=True)
 class OpsgenieSource:
+    """sources.opsgenie: priorities to severities."""
+
     priority: dict[str, str] = field(default_factory=lambda: dict(OPSGENIE_PRIORITY))
 
 
 @dataclass(frozen=True)
 class GenericSource:
+    """One sources.generic entry: where a JSON payload keeps title, key and status."""
+
     name: str
     title: tuple[str, ...]
     dedupe_key: tuple[str, ...] | None = None
@@ -78,6 +84,8 @@ class GenericSource:
 
 @dataclass(frozen=True)
 class SourceSettings:
+    """The sources: section (alert sources beyond the payload)."""
+
     pagerduty: PagerDutySource = field(default_factory=PagerDutySource)
     opsgenie: OpsgenieSource = field(default_factory=OpsgenieSource)
     generic: dict[str, GenericSource] = field(default_factory=dict)

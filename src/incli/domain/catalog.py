@@ -42,6 +42,8 @@ class CodeRef:
 
 @dataclass(frozen=True)
 class ServiceEntry:
+    """One service of catalog.yaml."""
+
     name: str
     owners: tuple[str, ...] = ()
     team: str | None = None
@@ -70,6 +72,8 @@ class ServiceEntry:
 
 @dataclass(frozen=True)
 class Catalog:
+    """catalog.yaml as typed entries, found by name."""
+
     services: tuple[ServiceEntry, ...] = ()
     _by_key: dict[str, ServiceEntry] = field(default_factory=dict, compare=False, repr=False)
 

@@ -115,6 +115,8 @@ def short_seconds(seconds: float) -> str:
 
 @dataclass(frozen=True)
 class Series:
+    """One named, coloured series of a chart."""
+
     name: str
     colour: str
     values: Sequence[float | None]

@@ -82,6 +82,8 @@ class GitSettings:
 
 @dataclass(frozen=True)
 class ReportSettings:
+    """report: the site's title."""
+
     title: str = DEFAULT_REPORT_TITLE
 
 
@@ -207,6 +209,8 @@ EMPTY_SECTIONS: dict[str, Callable[[], Any]] = {"hooks": dict, "rules": list, "p
 
 @dataclass
 class Config(Severities):
+    """incli.yaml as typed sections (the feature sections parsed on first use)."""
+
     timezone: str | None = None
     incidents_dir: str = "incidents"
     templates_dir: str = "templates"
@@ -222,6 +226,10 @@ class Config(Severities):
     raw: dict[str, Any] = field(default_factory=dict)
     # LAZY_SECTIONS parsed so far, by name.
     sections: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def has(self, key: str) -> bool:
+        """Whether incli.yaml sets this top-level key (a feature a command can skip without it)."""
+        return self.raw.get(key) is not None
 
     def section(self, name: str) -> Any:
         """One of LAZY_SECTIONS, parsed from ``raw`` the first time it is asked for."""

@@ -65,6 +65,8 @@ def impact_windows(incident: Incident, now: datetime) -> list[tuple[datetime, da
 
 @dataclass(frozen=True)
 class Overdue:
+    """Something owed (an acknowledgement, an update) that is late, and by how much."""
+
     what: str  # "acknowledgement" or "update"
     due_at: datetime
     late_by: timedelta

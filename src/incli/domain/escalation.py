@@ -41,6 +41,8 @@ PAGING_STATUSES = ("open", "reopened")
 
 @dataclass(frozen=True)
 class Target:
+    """Who a level pages: a schedule, a person or a team."""
+
     kind: str  # schedule, person or label
     name: str
 
@@ -75,12 +77,16 @@ def escalate_to_target(text: str) -> Target | None:
 
 @dataclass(frozen=True)
 class Level:
+    """One level of a policy: whom it notifies and how long it waits."""
+
     notify: tuple[Target, ...]
     wait: timedelta
 
 
 @dataclass(frozen=True)
 class Policy:
+    """An escalation policy: its levels and how often it repeats."""
+
     name: str
     levels: tuple[Level, ...]
     repeat: int = 0
@@ -146,6 +152,8 @@ def builtin_policy(severity: Severity, default_schedule: str | None) -> Policy:
 
 @dataclass(frozen=True)
 class Step:
+    """The next escalation step of an incident and when it is due."""
+
     round: int  # 1, then 2.. for each repeat
     level: int  # 1-based
     due_at: datetime
@@ -284,6 +292,8 @@ def page_payload(entry: TimelineEntry, person: Person | None) -> dict[str, Any]:
 
 @dataclass
 class PersonLoad:
+    """One person's pages in the load report."""
+
     handle: str
     name: str | None
     pages: int = 0

@@ -30,6 +30,8 @@ class FreezeFormatError(ValueError):
 
 @dataclass(frozen=True)
 class Freeze:
+    """A deploy freeze (inc freeze)."""
+
     service: str | None  # None: every service
     until: datetime
     reason: str
@@ -83,6 +85,8 @@ def freezes_from_data(data: Any) -> list[Freeze]:
 
 @dataclass(frozen=True)
 class Decision:
+    """The gate's answer: may this deploy go, and what blocks it."""
+
     ok: bool
     blocking: list[Incident]
     freeze: Freeze | None

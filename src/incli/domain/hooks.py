@@ -104,6 +104,8 @@ class Smtp:
 
 @dataclass(frozen=True)
 class Hook:
+    """One configured hook: the event it fires on and what it runs or calls."""
+
     event: str
     index: int
     run: tuple[str, ...] | None = None

@@ -92,6 +92,8 @@ def invitation(
 
 @dataclass(frozen=True)
 class Event:
+    """A calendar event incli writes."""
+
     uid: str
     start: datetime
     end: datetime
@@ -136,6 +138,8 @@ def _param(value: str) -> str:
 
 @dataclass(frozen=True)
 class ParsedEvent:
+    """A calendar event read from an .ics file."""
+
     start: datetime
     end: datetime
     summary: str

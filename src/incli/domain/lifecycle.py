@@ -21,6 +21,8 @@ ORDER_HINT = "times must keep the order started <= detected <= acknowledged <= m
 
 @dataclass(frozen=True)
 class Transition:
+    """A lifecycle command: the milestone it sets and the states it may start from."""
+
     action: str  # the verb the user typed
     kind: str  # the timeline entry kind, and the status it leads to
     field: str | None  # the lifecycle time it sets

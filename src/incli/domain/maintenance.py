@@ -24,6 +24,8 @@ REQUIRED = ("id", "service", "starts_at", "ends_at", "text", "created_at")
 
 @dataclass
 class Maintenance:
+    """A scheduled maintenance window (maintenance/*.yaml)."""
+
     id: str
     service: str
     starts_at: datetime

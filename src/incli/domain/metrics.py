@@ -42,6 +42,8 @@ GROUP_BY = ("severity", "service", "month", "tag", "team")
 
 @dataclass(frozen=True)
 class MetricDef:
+    """A metric: the span between two milestones, with its label."""
+
     key: str
     label: str
     start: str
@@ -326,6 +328,8 @@ def duration_metrics(facts: Sequence[Facts], defs: Sequence[MetricDef]) -> dict[
 
 @dataclass(frozen=True)
 class Scope:
+    """Which incidents inc metrics measures."""
+
     since: float | None = None
     until: float | None = None
     severity: str | None = None

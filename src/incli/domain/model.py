@@ -158,6 +158,8 @@ def set_assumed(incident_extra: dict[str, Any], names: Iterable[str]) -> None:
 
 @dataclass
 class TimelineEntry:
+    """One timeline entry: when, what kind, who and the text."""
+
     at: datetime
     kind: str
     text: str
@@ -176,6 +178,8 @@ class TimelineEntry:
 
 @dataclass
 class Incident:
+    """An incident as its file holds it."""
+
     id: str
     title: str
     severity: str

@@ -152,6 +152,8 @@ def in_windows(windows: Iterable[Window], local: datetime) -> bool:
 
 @dataclass(frozen=True)
 class Person:
+    """A person of the people: section."""
+
     handle: str
     name: str | None = None
     tz: str | None = None
@@ -201,6 +203,8 @@ def parse_people(raw: Any) -> dict[str, Person]:
 
 @dataclass(frozen=True)
 class OncallSettings:
+    """The oncall: section."""
+
     default_schedule: str | None = None
     working_hours: tuple[Window, ...] = ()
     sleep_hours: tuple[Window, ...] = ()
@@ -248,6 +252,8 @@ def wall_instant(naive: datetime, zone: tzinfo) -> datetime:
 
 @dataclass(frozen=True)
 class Handoff:
+    """A shift handoff: who hands over to whom, and the notes."""
+
     weekday: int | None  # Monday 0; None: any day
     minute: int  # after midnight
 
@@ -298,6 +304,8 @@ def length_text(length: timedelta) -> str:
 
 @dataclass(frozen=True)
 class Layer:
+    """One rotation layer of a schedule."""
+
     name: str
     rotation: tuple[str, ...]
     length: timedelta
@@ -392,6 +400,8 @@ class Layer:
 
 @dataclass(frozen=True)
 class Override:
+    """An override: who is on call instead, from when to when."""
+
     start: datetime
     end: datetime
     who: str
@@ -412,6 +422,8 @@ class Override:
 
 @dataclass(frozen=True)
 class Schedule:
+    """An on-call schedule (oncall/NAME.yaml)."""
+
     name: str
     layers: tuple[Layer, ...]
     overrides: tuple[Override, ...] = ()
@@ -579,6 +591,8 @@ def schedule_from_dict(name: str, data: Any) -> Schedule:
 
 @dataclass(frozen=True)
 class Shift:
+    """One shift: who is on call from when to when."""
+
     start: datetime
     end: datetime
     who: str | None
@@ -645,6 +659,8 @@ def resolve(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
 
 @dataclass(frozen=True)
 class OnCall:
+    """Who is on call on a schedule at a moment, and until when."""
+
     schedule: str
     on_call: str | None
     until: datetime | None  # when someone else (or nobody) takes over; None: not within a year

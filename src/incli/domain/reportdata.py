@@ -42,6 +42,8 @@ def postmortem_state(incident: Incident) -> str:
 
 @dataclass
 class IncidentRow:
+    """An incident as the report's listings show it."""
+
     incident: Incident
     duration: timedelta
     postmortem: str
@@ -52,6 +54,8 @@ class IncidentRow:
 
 @dataclass
 class ActionRow:
+    """An action item as the report's actions page shows it."""
+
     id: str
     title: str
     owner: str
@@ -120,6 +124,8 @@ def index_rows(incidents: Iterable[Incident], now: datetime, today: date) -> lis
 
 @dataclass
 class OwnerGroup:
+    """The action items of one owner."""
+
     owner: str
     actions: list[ActionRow]
 

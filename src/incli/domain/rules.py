@@ -67,6 +67,8 @@ _LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 @dataclass(frozen=True)
 class Rule:
+    """A prevention rule of the rules: section."""
+
     name: str
     metric: str
     op: str
@@ -94,6 +96,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Sample:
+    """One sample of a metric read by inc watch."""
+
     name: str
     labels: dict[str, str]
     value: float
@@ -343,6 +347,8 @@ def _sample(line: str) -> Sample:
 
 @dataclass(frozen=True)
 class Evaluation:
+    """A rule against its samples: whether it crossed its threshold."""
+
     rule: Rule
     samples: list[Sample]  # every sample the rule looks at
     crossing: list[Sample]  # those past the threshold

@@ -39,12 +39,16 @@ _BLOB = re.compile(r"/(?:-/)?(?:blob|raw|tree)/[^/]+/(?P<path>.+)$")
 
 @dataclass(frozen=True)
 class ChecklistItem:
+    """One checklist task and the time it is due within."""
+
     task: str
     within: timedelta | None = None
 
 
 @dataclass(frozen=True)
 class RunbookSettings:
+    """The runbooks: and checklists: sections."""
+
     severity: dict[str, tuple[str, ...]] = field(default_factory=dict)
     alerts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     checklists: dict[str, tuple[ChecklistItem, ...]] = field(default_factory=dict)
@@ -182,6 +186,8 @@ def new_tasks(items: tuple[ChecklistItem, ...], declared: datetime) -> list[dict
 
 @dataclass(frozen=True)
 class Task:
+    """A checklist task of an incident."""
+
     id: str
     title: str
     due_at: datetime | None

@@ -18,6 +18,8 @@ from incli.errors import ConfigError, InvalidInput
 
 @dataclass(frozen=True)
 class Severity:
+    """One level of the severity scale."""
+
     id: str
     name: str
     description: str

@@ -91,6 +91,8 @@ SECTION_KEYS = (
 
 @dataclass(frozen=True)
 class Component:
+    """A component of the status page and the services it covers."""
+
     id: str
     name: str
     services: tuple[str, ...]
@@ -102,6 +104,8 @@ class Component:
 
 @dataclass(frozen=True)
 class Link:
+    """A link shown on the status page."""
+
     name: str
     url: str
 
@@ -381,6 +385,8 @@ def impact_windows(incident: Incident, now: datetime) -> list[tuple[datetime, da
 
 @dataclass(frozen=True)
 class Day:
+    """A component's state on one day."""
+
     day: date
     state: str
     minutes: int  # minutes of incident impact that day (maintenance not counted)
@@ -389,6 +395,8 @@ class Day:
 
 @dataclass(frozen=True)
 class Uptime:
+    """A component's uptime over the days shown."""
+
     days: list[Day]
     percent: float  # 0..100, over the first day's start to now
     impact: timedelta
@@ -513,6 +521,8 @@ LONG_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{32,}(?![A-Za-z0-
 
 @dataclass(frozen=True)
 class Finding:
+    """Something the privacy check found in public text."""
+
     where: str  # "INC-20250101-abcde public update at 2025-01-01T10:00:00+00:00"
     what: str  # "an e-mail address"
     shown: str  # the text found, shortened for a secret

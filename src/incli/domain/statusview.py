@@ -46,6 +46,8 @@ API_INCIDENTS = 50  # incidents.json holds the 50 most recent, as Statuspage's d
 
 @dataclass
 class Update:
+    """A public update of an incident."""
+
     id: str
     at: datetime
     status: str
@@ -55,6 +57,8 @@ class Update:
 
 @dataclass
 class IncidentView:
+    """An incident as the status page shows it."""
+
     id: str
     title: str
     status: str
@@ -80,6 +84,8 @@ class IncidentView:
 
 @dataclass
 class Day:
+    """One day of a component's bar."""
+
     day: str
     state: str
     title: str  # the hover text
@@ -87,6 +93,8 @@ class Day:
 
 @dataclass
 class ComponentView:
+    """A component as the status page shows it."""
+
     component: sp.Component
     state: str
     days: list[Day]
@@ -104,6 +112,8 @@ class ComponentView:
 
 @dataclass
 class WindowView:
+    """A maintenance window as the status page shows it."""
+
     window: sp.Window
     status: str
     components: list[sp.Component]
@@ -116,6 +126,8 @@ class WindowView:
 
 @dataclass
 class Page:
+    """The whole status page as data."""
+
     settings: sp.Settings
     now: datetime
     days: int

@@ -23,6 +23,8 @@ THIS_REPOSITORY = "."
 
 @dataclass(frozen=True)
 class Change:
+    """A commit or change event before an incident's impact."""
+
     repo: str
     commit: str
     author: str

@@ -8,6 +8,7 @@ leaves the file as it was.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -128,6 +129,18 @@ class Service:
         from incli.storage.schedules import Schedules
 
         return bool(Schedules(self.repo).names())
+
+    def runbooks_in_use(self, incident: Incident) -> bool:
+        """Whether a runbook could apply to this incident: the repository has a runbooks:
+        section or a catalog, or the incident came from an alert (service/runbooks.py says
+        which); checked without importing the runbook code."""
+        from incli.storage.repo import CATALOG_FILE
+
+        return (
+            self.config.has("runbooks")
+            or os.path.lexists(self.repo.root / CATALOG_FILE)
+            or bool(incident.extra.get("source"))
+        )
 
     def resolve_id(self, query: str | None) -> str:
         """An id from any unambiguous part of it, or the one active incident."""
@@ -351,9 +364,10 @@ class Service:
             incident.extra,
             [name for name, given in (("started_at", started_at), ("detected_at", detected_at)) if not given],
         )
-        from incli.service.runbooks import attach_checklist
+        if self.config.has("checklists"):
+            from incli.service.runbooks import attach_checklist
 
-        attach_checklist(incident, self.config)  # the severity's response checklist, if any
+            attach_checklist(incident, self.config)  # the severity's response checklist, if any
         label = "Drill opened" if drill else "Opened"
         incident.add_entry(TimelineEntry(at=opened, kind="opened", by=actor, text=f"{label} as {level.id}: {title}"))
         if incident.commander:

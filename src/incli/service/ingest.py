@@ -40,6 +40,8 @@ class Unauthorized(IncError):
 
 @dataclass
 class IngestResult:
+    """What one notification did to the incidents."""
+
     action: str  # opened | updated | mitigated | acknowledged | noted | change | subscription | unchanged
     incident_id: str
     message: str

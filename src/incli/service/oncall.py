@@ -311,6 +311,8 @@ def _layer_from_events(name: str, owned: list[tuple[ical.ParsedEvent, str]], zon
 
 @dataclass(frozen=True)
 class ScheduleFinding:
+    """A problem inc validate found in a schedule file."""
+
     path: Path
     line: int | None
     message: str
@@ -385,6 +387,8 @@ def report(svc: Service, since: str | None) -> list[esc.PersonLoad]:
 
 @dataclass
 class Handoff:
+    """A shift handoff: who hands over to whom, and the notes."""
+
     schedule: str
     at: datetime  # the handoff
     outgoing: str | None

@@ -48,6 +48,8 @@ EVENTS = {"acknowledgement": "ack_overdue", "update": "update_overdue"}
 
 @dataclass
 class Reminder:
+    """Something inc remind says is due."""
+
     key: str
     event: str
     incident: Incident

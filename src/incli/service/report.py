@@ -50,6 +50,8 @@ ProgressBar = Callable[[str, int], AbstractContextManager[Callable[[int], None]]
 
 @dataclass
 class ReportResult:
+    """What inc report built."""
+
     folder: Path
     index: Path
     incidents: int

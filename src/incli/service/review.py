@@ -19,6 +19,8 @@ FOLDER = "postmortems"  # where the branch keeps the rendered postmortem: postmo
 
 @dataclass
 class PullRequest:
+    """A postmortem pull request: its branch, commit and body."""
+
     branch: str
     commit: str
     body_file: Path

@@ -34,6 +34,8 @@ ACTOR = "inc watch"
 
 @dataclass
 class RuleReport:
+    """What inc watch did for one rule."""
+
     evaluation: Evaluation
     outcome: str
     incident_id: str | None = None

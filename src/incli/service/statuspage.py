@@ -51,6 +51,8 @@ class PrivateText(Problems):
 
 @dataclass
 class StatusPageResult:
+    """What inc statuspage built."""
+
     folder: Path | None  # None for --check
     index: Path | None
     incidents: int

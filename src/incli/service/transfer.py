@@ -133,6 +133,8 @@ def export_pieces(pairs: Iterable[tuple[Facts, Callable[[], bytes]]], fmt: str) 
 
 @dataclass
 class Row:
+    """One record of an import file."""
+
     number: int  # 1-based record number in the file
     line: int | None  # line in the file, where that means something (CSV, NDJSON)
     data: Any
@@ -260,6 +262,8 @@ def read_rows(text: str, fmt: str, source: str = "incli", mapping: Mapping | Non
 
 @dataclass
 class _Unreadable:
+    """A record that could not be read."""
+
     reason: str
 
 
@@ -304,6 +308,8 @@ def _from_csv(record: dict[str | None, Any]) -> Any:
 
 @dataclass
 class Prepared:
+    """A record turned into an incident, ready to write."""
+
     row: Row
     incident: Incident
     derived: list[str] = field(default_factory=list)  # e.g. "detected_at from opened_at"

@@ -27,6 +27,8 @@ from incli.storage.store import SUFFIX, BrokenFile, Store, load_document
 
 @dataclass(frozen=True)
 class Finding:
+    """A problem inc validate found: the file, the line and what is wrong."""
+
     path: Path
     line: int | None
     message: str

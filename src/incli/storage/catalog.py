@@ -22,6 +22,8 @@ MAX_RUNBOOK_BYTES = 1024 * 1024
 
 @dataclass(frozen=True)
 class CatalogProblem:
+    """A problem in catalog.yaml."""
+
     path: Path
     line: int | None
     message: str

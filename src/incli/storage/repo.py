@@ -43,6 +43,8 @@ INCIDENTS_GITIGNORE = "# temporary files of interrupted writes\n.*.tmp\n"
 
 @dataclass
 class Repository:
+    """A repository: its root folder and its configuration."""
+
     root: Path
     config: Config = field(default_factory=Config)
 

@@ -29,6 +29,8 @@ class BrokenSchedule(Problems):
 
 @dataclass
 class Schedules:
+    """The schedule files of a repository."""
+
     repo: Repository
 
     @property

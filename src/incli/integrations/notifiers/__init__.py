@@ -20,6 +20,8 @@ from incli.domain.hooks import Hook
 
 @dataclass(frozen=True)
 class Outcome:
+    """What one hook delivery did."""
+
     hook: Hook
     ok: bool
     detail: str
