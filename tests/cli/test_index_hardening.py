@@ -155,9 +155,10 @@ def test_a_same_size_edit_in_place_is_seen_even_on_a_coarse_clock(
     """An editor that keeps the inode changes SEV2 to SEV3 within the same second."""
     real_scan = indexmod.scan
 
-    def coarse_scan(folder: Path) -> dict[str, tuple[int, int, int, int]]:  # a 1-second file system
-        second = 1_000_000_000
-        return {n: (m // second * second, c // second * second, s, i) for n, (m, c, s, i) in real_scan(folder).items()}
+    def coarse_scan(folder: Path, leftovers: list[str] | None = None) -> dict[str, tuple[int, int, int, int]]:
+        second = 1_000_000_000  # a 1-second file system
+        found = real_scan(folder, leftovers).items()
+        return {n: (m // second * second, c // second * second, s, i) for n, (m, c, s, i) in found}
 
     monkeypatch.setattr(indexmod, "scan", coarse_scan)
     path = repo / "incidents" / f"{incidents[0]}.yaml"

@@ -111,8 +111,9 @@ def test_a_feature_the_repository_uses_is_imported_and_works(repo: Path, tmp_pat
     loaded = loaded_after("ack", ident, "--by", "ann", root=repo)
     assert {"incli.service.hooks", "incli.domain.hooks"} <= loaded
     assert out.read_text() == "ran"
-    (repo / "incli.yaml").write_text((repo / "incli.yaml").read_text() + "escalation:\n  crit:\n    levels:\n"
-                                     "    - notify: [ann]\n")
+    (repo / "incli.yaml").write_text(
+        (repo / "incli.yaml").read_text() + "escalation:\n  crit:\n    levels:\n    - notify: [ann]\n"
+    )
     status = loaded_after("status", root=repo)
     assert "incli.service.paging" in status
 
