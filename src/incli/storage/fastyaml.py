@@ -42,6 +42,9 @@ _ALLOWED_BYTES = bytes([10, *range(0x20, 0x7F), *range(0x80, 0x100)])
 _C1_OR_NEL = re.compile(rb"\xc2[\x80-\x9f]")
 _NONCHARACTERS = (b"\xef\xbb\xbf", b"\xef\xbf\xbe", b"\xef\xbf\xbf")  # U+FEFF, U+FFFE, U+FFFF
 _LINE_BREAKS = re.compile("(\n|\u2028|\u2029)")
+# A file ends with a line break: a newline, or the line separator that ends a literal
+# block's text (the dumper writes no newline after it).
+_LAST_BREAKS = (b"\n", "\u2028".encode(), "\u2029".encode())
 
 _CONSTANTS: dict[str, Any] = {
     "true": True,
@@ -124,7 +127,7 @@ class _Unsupported(Exception):
 
 def load(data: bytes) -> dict[str, Any] | None:
     """The file's top-level mapping, or None when it is not in a shape incli writes."""
-    if not data.endswith(b"\n") or data.translate(None, _ALLOWED_BYTES):
+    if not data.endswith(_LAST_BREAKS) or data.translate(None, _ALLOWED_BYTES):
         return None
     if not data.isascii():
         if b"\xc2" in data and _C1_OR_NEL.search(data):
