@@ -126,8 +126,7 @@ def test_lifecycle_files_with_hostile_text(repo: Path) -> None:
     inc("update", first, TEXTS[6], "--at", "2025-01-15T14:36:00Z", root=repo)
     inc("severity", first, "SEV1", root=repo)
     inc("mitigate", first, "--at", "2025-01-15T14:40:00Z", root=repo)
-    inc("resolve", first, "--at", "2025-01-15T14:45:00.123456+01:00", root=repo, code=None)
-    inc("resolve", first, "--at", "2025-01-15T15:45:00Z", root=repo)
+    inc("resolve", first, "--at", "2025-01-15T15:45:00.123456+01:00", root=repo)
     inc("reopen", first, root=repo)
     inc("resolve", first, root=repo)
 
@@ -197,9 +196,10 @@ def test_postmortem_and_action_item_files(repo: Path, tmp_path: Path, monkeypatc
     monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
     inc("postmortem", "edit", ident, root=repo)
     for state in ("in-review", "reviewed", "published"):
-        inc("postmortem", "review", ident, state, "--by", "jonas", root=repo, code=None)
+        inc("postmortem", "review", ident, "--state", state, "--by", "jonas", "--reviewer", "jonas", root=repo)
 
     texts = check_files(repo)
+    assert written(texts, r"^  state: published\n") and written(texts, r"^  reviewers:\n  - jonas$")
     assert written(texts, r"^  whys:$") and written(texts, r"^  - - (question|answer): ")
     assert written(texts, r"^- id: ACT-")
     assert written(texts, r"^  summary: \|")
