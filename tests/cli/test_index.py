@@ -26,7 +26,8 @@ def age(root: Path, seconds: float = 3600) -> None:
 
 
 def index_files(root: Path) -> list[Path]:
-    return sorted((root / ".incli").glob("index-*"))
+    """The incident index's files (not the parsed incli.yaml, not the search index)."""
+    return sorted(p for p in (root / ".incli").glob("index-*") if p.name not in ("index-config.marshal",))
 
 
 @pytest.fixture()

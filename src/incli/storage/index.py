@@ -54,7 +54,6 @@ import json
 import marshal
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -66,12 +65,11 @@ from incli import __version__
 from incli.domain.metrics import facts_from_incident, facts_tuple_ok
 from incli.domain.model import Incident, json_safe
 from incli.errors import StorageError
-from incli.storage.atomic import TEMP_SUFFIX, remove_stale, temp_prefix
+from incli.storage import sealed
+from incli.storage.atomic import TEMP_SUFFIX, remove_stale
 
 FORMAT = 6  # 6: the json part's texts in a blob; the summary (with documents); the check part
 MAGIC = "incli-index"
-DIGEST_SIZE = 32  # the keyed hash follows the marshalled (header, entries)
-KEY_NAME = "index.key"
 LOCK_NAME = "index.lock"
 SUFFIX = ".yaml"
 SETTLE_SECONDS = 2.0
@@ -82,13 +80,6 @@ TOKEN_SIZE = 16  # a blob starts with its token, which the json part's header na
 BLOB_WINDOW = 1 << 20  # bytes read from a blob at once
 BLOB_SLACK = 8 << 20  # a blob is compacted when its dead texts pass this and its live ones
 PARALLEL_FROM = 400  # files to parse before a second process is worth its start
-
-try:  # the keyed hash without hashlib's OpenSSL start-up, which a listing does not need
-    from _blake2 import blake2b as _blake2b
-    from _operator import _compare_digest
-except ImportError:  # pragma: no cover - another Python
-    from hashlib import blake2b as _blake2b  # type: ignore[no-redef,unused-ignore]
-    from hmac import compare_digest as _compare_digest  # type: ignore[no-redef,unused-ignore]
 
 StatKey = tuple[int, int, int, int]
 # (stat key, True, payload) or (stat key, False, (line, reason)) for a broken file
@@ -408,39 +399,8 @@ class Index:
         self._state_dir = state_dir
         self.folder = folder
         self._salts = salts or {}
-        self._secret: bytes | None = None
 
     # -- the files -------------------------------------------------------
-
-    def _key(self, *, create: bool) -> bytes | None:
-        """This clone's index key (made on the first write); None when there is none."""
-        if self._secret is not None:
-            return self._secret
-        try:
-            path = self._state_dir() / KEY_NAME
-        except Exception:  # noqa: BLE001 - the state folder cannot be made: work without an index
-            return None
-        with contextlib.suppress(OSError):
-            secret = path.read_bytes()
-            if len(secret) == DIGEST_SIZE:
-                self._secret = secret
-                return secret
-        if not create:
-            return None
-        secret = os.urandom(DIGEST_SIZE)
-        try:
-            fd, temp = tempfile.mkstemp(prefix=f".{KEY_NAME}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(secret)
-            os.replace(temp, path)
-        except OSError:
-            return None
-        self._secret = secret
-        return secret
-
-    @staticmethod
-    def _digest(secret: bytes, blob: bytes) -> bytes:
-        return _blake2b(blob, key=secret, digest_size=DIGEST_SIZE).digest()
 
     def _state(self) -> Path | None:
         try:
@@ -465,46 +425,12 @@ class Index:
     def _load(self, part: str) -> Any:
         """The body recorded for ``part`` (after its header), or None when there is none to trust."""
         path = self._path(part)
-        if path is None:
-            return None
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
-        secret = self._key(create=False)
-        if secret is None or len(data) <= DIGEST_SIZE:
-            return None
-        blob = data[:-DIGEST_SIZE]
-        if not _compare_digest(data[-DIGEST_SIZE:], self._digest(secret, blob)):
-            return None  # not written by incli in this clone: never trusted
-        try:
-            header, body = marshal.loads(blob)
-        except Exception:  # noqa: BLE001 - written by another Python
-            return None
-        return body if header == self._header(part) else None
+        return None if path is None else sealed.load(path, self._header(part))
 
     def _save(self, part: str, body: Any) -> None:
         path = self._path(part)
-        if path is None:
-            return
-        secret = self._key(create=True)
-        if secret is None:
-            return
-        try:
-            blob = marshal.dumps((self._header(part), body))
-            blob += self._digest(secret, blob)
-            remove_stale(path.parent, prefix=f".{path.name}.")
-            fd, temp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=TEMP_SUFFIX, dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(blob)
-                os.replace(temp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
-                raise
-        except (OSError, ValueError):
-            pass  # a read-only repository still works, just without the index
+        if path is not None:
+            sealed.save(path, self._header(part), body)
 
     @contextlib.contextmanager
     def _writer(self) -> Iterator[bool]:
@@ -682,7 +608,7 @@ class Index:
         append = path is not None and size - live <= max(live, BLOB_SLACK)
         writing = {n: e for n, e in entries.items() if e[1] and (not append or type(e[2]) is str)}
         state = self._state()
-        if state is None or self._key(create=True) is None:
+        if state is None or sealed.key(state, create=True) is None:
             return None
         try:
             if append and path is not None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from incli.domain.config import Config, config_from_dict, default_config_dict
 from incli.errors import ConfigError, InvalidInput, Problems, RepositoryNotFound, StorageError
-from incli.storage import fastyaml, yamlio
+from incli.storage import fastyaml, sealed, yamlio
 from incli.storage.atomic import atomic_write
 
 CONFIG_NAME = "incli.yaml"
@@ -28,6 +29,7 @@ SCHEDULES_DIR = "oncall"
 MAINTENANCE_DIR = "maintenance"
 CATALOG_FILE = "catalog.yaml"
 LOCK_NAME = "lock"  # in STATE_DIR: the repository write lock
+CONFIG_CACHE = "index-config.marshal"  # in STATE_DIR: incli.yaml as last parsed, with its bytes (sealed.py)
 ENV_DIR = "INC_DIR"
 
 CONFIG_HEADER = """\
@@ -95,16 +97,24 @@ def load_repository(root: Path) -> Repository:
         text = path.read_bytes()
     except OSError as exc:
         raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    # Through the fast reader when the file is in its subset (the lines of the keys are only
-    # needed for an error), else PyYAML, which also refuses a key written twice.
-    data: Any = fastyaml.load(text)
+    # The document as parsed the last time the file held exactly these bytes, else through the
+    # fast reader when the file is in its subset (the lines of the keys are only needed for an
+    # error), else PyYAML, which also refuses a key written twice.
+    cache = root / STATE_DIR / CONFIG_CACHE
+    cached = sealed.load(cache, _cache_header()) if cache.parent.is_dir() else None
     lines: dict[tuple[str | int, ...], int] | None = None
-    try:
-        if data is None:
-            data, lines = yamlio.load_with_lines(text)
-    except yamlio.YamlError as exc:
-        line = f":{exc.line}" if exc.line else ""
-        raise Problems(f"{path}{line}: {exc}") from None
+    if type(cached) is tuple and len(cached) == 2 and cached[0] == text:
+        data: Any = cached[1]
+    else:
+        data = fastyaml.load(text)
+        try:
+            if data is None:
+                data, lines = yamlio.load_with_lines(text)
+        except yamlio.YamlError as exc:
+            line = f":{exc.line}" if exc.line else ""
+            raise Problems(f"{path}{line}: {exc}") from None
+        if cache.parent.is_dir():
+            sealed.save(cache, _cache_header(), (text, data))
     try:
         config = config_from_dict(data)
     except ConfigError as exc:
@@ -117,6 +127,12 @@ def load_repository(root: Path) -> Repository:
     repo = Repository(root=root, config=config)
     _check_folders_inside(repo)
     return repo
+
+
+def _cache_header() -> tuple[object, ...]:
+    from incli import __version__
+
+    return ("incli-config", 1, __version__, tuple(sys.version_info[:2]))
 
 
 def inside(path: Path | str, *folders: Path | str) -> bool:
