@@ -24,6 +24,8 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 def json_safe(text: str) -> str:
     """JSON text (``ensure_ascii=False``) with the characters a terminal obeys escaped."""
+    if text.isascii() and "\x7f" not in text:  # the common case, without a regex pass
+        return text
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

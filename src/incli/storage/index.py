@@ -50,7 +50,6 @@ FORMAT. Set INC_NO_INDEX=1 to read every file every time (for comparison and deb
 from __future__ import annotations
 
 import contextlib
-import json
 import marshal
 import os
 import sys
@@ -62,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from incli import __version__
+from incli.domain import jsontext
 from incli.domain.metrics import facts_from_incident, facts_tuple_ok
 from incli.domain.model import Incident, json_safe
 from incli.errors import StorageError
@@ -74,6 +74,7 @@ LOCK_NAME = "index.lock"
 SUFFIX = ".yaml"
 SETTLE_SECONDS = 2.0
 PARTS = ("facts", "json", "complete", "check")
+DOCUMENT = "document"  # not a part: what build adds for an active incident, for the summary
 SUMMARY = "summary"
 ENV_DISABLE = "INC_NO_INDEX"
 TOKEN_SIZE = 16  # a blob starts with its token, which the json part's header names
@@ -92,8 +93,7 @@ Build = Callable[[Path, tuple[str, ...]], Made]
 def json_element(incident: Incident) -> str:
     """The incident as inside ``json.dumps([...], indent=2)``: every line indented by two; the
     characters a terminal obeys written as ``\\uXXXX`` (output.json_safe: the same JSON)."""
-    text = json.dumps(incident.to_json(), indent=2, ensure_ascii=False)
-    return json_safe("  " + text.replace("\n", "\n  "))
+    return json_safe(jsontext.dumps(incident.to_json(), 2))
 
 
 def json_array(elements: list[str]) -> str:
@@ -592,7 +592,13 @@ class Index:
                 changed = bool(fresh["facts"]) or len(old["facts"]) != len(keys)
                 if changed or type(body) is not tuple or len(body) != 4 or body[0] != self._folder_key():
                     old_summary = self._read_summary(body)
-                    summary = make_summary(names, keys, values["facts"], broken, document, old_summary)
+                    # The documents of active files just parsed came with them (DOCUMENT).
+                    documents = {n: r[DOCUMENT][1] for n, r in made.items() if DOCUMENT in r}
+
+                    def known(name: str) -> dict[str, Any] | None:
+                        return documents.get(name) or document(name)
+
+                    summary = make_summary(names, keys, values["facts"], broken, known, old_summary)
                     self._write_summary(summary, body)
         return snapshot
 

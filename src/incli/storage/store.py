@@ -287,7 +287,7 @@ class Store:
         extra: dict[str, Callable[[Path, bytes | None, tuple[int | None, str] | None], Any]] | None = None,
         salts: dict[str, str] | None = None,
     ) -> Snapshot:
-        from incli.storage.index import MAKERS, Snapshot, payload_ok
+        from incli.storage.index import DOCUMENT, MAKERS, Snapshot, payload_ok
 
         own = extra or {}
         root = self.repo.root
@@ -317,6 +317,8 @@ class Store:
                     made[part] = (False, failure)
                 if not payload_ok(part, *made[part]):
                     raise RuntimeError(f"incli made an index entry of the wrong shape for {part} of {path.name}")
+            if incident is not None and "facts" in wanted and incident.active:
+                made[DOCUMENT] = (True, incident.to_dict())  # for the summary, parsed once
             return made
 
         def document(name: str) -> dict[str, Any] | None:
