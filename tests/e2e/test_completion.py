@@ -112,7 +112,7 @@ def test_a_new_incident_is_offered_at_once(
     first = inc("open", "DB pool", "-s", "SEV2", "--at", "1h ago").stdout.strip()
     monkeypatch.setattr(complete_service, "SETTLE_NS", -(10**18))  # as if the folder had settled long ago
     assert tab(repo, "inc show INC-", capsys, monkeypatch) == [first]
-    assert (repo / ".incli" / "completion.json").is_file()
+    assert (repo / ".incli" / "index-completion.marshal").is_file()
     new = inc("open", "Queue backlog", "-s", "SEV3").stdout.strip()
     assert tab(repo, "inc show INC-", capsys, monkeypatch) == [new, first]
     inc("resolve", new)

@@ -4,29 +4,31 @@ warm), and the severities of its incli.yaml.
 
 Completion runs on every TAB: nothing here prints, and a repository that cannot be read
 offers nothing rather than an error. Even the index scans every file's stat, so what a TAB
-offers is kept in ``.incli/completion.json`` with the incident folder's modification time: any
-file added, removed or replaced (every incli write, a git checkout) changes it, and the rows are
-read again through the index. An edit in place that changes a status shows on the next such
-change; the ids it offers are always there. Offered text is made safe for the terminal.
+offers is kept in ``.incli/index-completion.marshal`` (sealed like the index: storage/sealed.py)
+with the incident folder's modification time: any file added, removed or replaced (every incli
+write, a git checkout) changes it, and the rows are read again through the index. An edit in
+place that changes a status shows on the next such change; the ids it offers are always there.
+Offered text is made safe for the terminal.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from typing import Any
 
 from incli import __version__
 from incli.domain.model import ACTIVE_STATUSES
 from incli.errors import StorageError
-from incli.storage import statefile
+from incli.storage import sealed
 from incli.storage.repo import Repository, find_repository
 from incli.storage.store import Store
 
 Choice = tuple[str, str]  # (value, help shown beside it by zsh and fish)
 Row = tuple[str, str, float, str, tuple[tuple[str, str, str], ...]]
-CACHE_NAME = "completion.json"
+CACHE_NAME = "index-completion.marshal"
 SETTLE_NS = 2_000_000_000  # as storage/index.py: a folder changed this recently may change again unseen
 
 
@@ -34,16 +36,14 @@ def _repository(directory: str | os.PathLike[str] | None) -> Repository:
     return find_repository(directory)
 
 
-def _cached(data: dict[str, Any], key: list[Any]) -> list[Row] | None:
-    if data.get("key") != key or data.get("version") != __version__:
+def _header() -> tuple[Any, ...]:
+    return ("incli-completion", 1, __version__, tuple(sys.version_info[:2]))
+
+
+def _cached(body: Any, key: tuple[Any, ...]) -> list[Row] | None:
+    if type(body) is not tuple or len(body) != 2 or body[0] != key or type(body[1]) is not list:
         return None
-    try:
-        return [
-            (str(i), str(s), float(o), str(t), tuple((str(a), str(b), str(c)) for a, b, c in items))
-            for i, s, o, t, items in data["rows"]
-        ]
-    except (KeyError, TypeError, ValueError):
-        return None
+    return body[1]
 
 
 def _rows(directory: str | os.PathLike[str] | None) -> list[Row]:
@@ -53,16 +53,16 @@ def _rows(directory: str | os.PathLike[str] | None) -> list[Row]:
     except OSError:
         return []
     # ctime too: a restore that sets the folder's mtime back cannot set its ctime back.
-    key = [st.st_mtime_ns, st.st_ctime_ns, st.st_ino, str(repo.incidents_dir)]
+    key = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, str(repo.incidents_dir))
     path = repo.state_dir / CACHE_NAME
-    rows = _cached(statefile.load(path), key)
+    rows = _cached(sealed.load(path, _header()), key)
     if rows is not None:
         return rows
     rows = Store(repo).completion_rows()
     if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLE_NS:
         with contextlib.suppress(StorageError, OSError):
             repo.ensure_state_dir()
-            statefile.save(path, {"version": __version__, "key": key, "rows": rows})
+            sealed.save(path, _header(), (key, rows))
     return rows
 
 
