@@ -155,3 +155,65 @@ def test_bad_links_are_refused_and_change_nothing(repo: Path, snapshot: object) 
     check_refused(inc("link", first, second, "--as", "duplicate", code=None), ExitCode.CONFLICT, "already")
     check_refused(inc("link", second, first, "--as", "duplicate", code=None), ExitCode.CONFLICT, "original")
     assert {p.name: p.read_bytes() for p in (repo / "incidents").glob("*.yaml")} == before
+
+
+def test_related_reads_only_what_could_rank_and_ranks_as_a_full_scan_would(tmp_path: Path) -> None:
+    """inc related (and inc show) no longer read every incident: the candidates are found by shared
+    alert, fingerprint, text, link and the latest of the service. The ranking must be exactly
+    the one scoring every incident gives (computed here the old way, over all of them)."""
+    import json
+
+    from incli.domain import search as ds
+    from incli.service.repository import open_service
+    from incli.service.search import WINDOW_DAYS, _index
+
+    root = tmp_path / "r"
+    inc("init", root)
+    rng = random.Random(23)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    ids = []
+    for index in range(160):
+        ident = f"INC-20240101-r{index:04d}"
+        ids.append(ident)
+        extra = ""
+        if rng.random() < 0.6:
+            extra = alert_source(
+                rng.choice(("PoolFull", "DiskFull", "CertExpiry")), rng.choice(("aa", "bb", "cc", "dd"))
+            )
+        if index > 5 and rng.random() < 0.1:
+            extra += f"links:\n- id: {ids[rng.randrange(index)]}\n  as: related\n"
+        title = f"Errors in {rng.choice(WORDS)} q{index}"
+        when = start + timedelta(hours=rng.randrange(24 * 200))
+        service = rng.choice(("api", "db", "web", "Api"))
+        (root / "incidents" / f"{ident}.yaml").write_text(incident_yaml(ident, when, title, extra, service))
+    svc = open_service(root, lambda _m: None)
+    for ident in rng.sample(ids, 25):
+        got = [(r["id"], r["reasons"]) for r in inc("related", ident, "--json", "--limit", "10", root=root).json]
+        incident = svc.get(ident)
+        linked = {link["id"]: link["as"] for link in ds.links(incident)}
+        with _index(svc) as (index, db):  # the old way: every incident a candidate
+            everyone = index._candidates(db.execute(f"SELECT {index.COLUMNS} FROM meta").fetchall())
+            similar = index.search(db, ds.any_word_query(f"{incident.title}\n{incident.summary or ''}"), 50)
+        this = next(c for c in everyone if c.id == ident)
+        best = min((s for i, s, _f in similar if i != ident), default=0.0)
+        text_scores = {i: (s / best if best else 0.0) for i, s, _f in similar if i != ident}
+        since = this.started - WINDOW_DAYS * 86400
+        counts = {
+            a: sum(1 for c in everyone if a in c.alerts and since <= c.started <= this.started) for a in this.alerts
+        }
+        rows = []
+        for other in everyone:
+            if other.id == ident or (other.started > this.started and other.id not in linked):
+                continue
+            score, reasons = ds.related_score(
+                this,
+                other,
+                text_score=text_scores.get(other.id, 0.0),
+                alert_counts=counts,
+                linked=linked.get(other.id),
+                window_days=WINDOW_DAYS,
+            )
+            if reasons:
+                rows.append((-score, -other.started, other.id, reasons))
+        rows.sort(key=lambda r: r[:3])
+        assert got == [(r[2], r[3]) for r in rows[:10]], json.dumps(ident)

@@ -71,7 +71,7 @@ def show_block(svc: Any, incident: Any) -> None:
     from incli.service.search import related as find
 
     try:
-        found = find(svc, incident, 3)
+        found = find(svc, incident, 3, quick=True)
     except IncError as exc:  # the search index is a cache: without it, show the incident anyway
         output.warn(f"related incidents not shown: {exc.message}")
         return

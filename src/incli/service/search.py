@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from incli.domain import search as ds
-from incli.domain.model import Incident, TimelineEntry
+from incli.domain.model import Incident, TimelineEntry, service_key
 from incli.errors import Conflict, InvalidInput, StorageError
 from incli.storage.search import SearchIndex
 from incli.storage.store import BrokenFile
@@ -19,8 +19,8 @@ WINDOW_DAYS = 90
 
 
 @contextlib.contextmanager
-def _index(svc: Any) -> Iterator[tuple[SearchIndex, sqlite3.Connection]]:
-    """The search index, brought up to date with the files."""
+def _index(svc: Any, quick: bool = False) -> Iterator[tuple[SearchIndex, sqlite3.Connection]]:
+    """The search index, brought up to date with the files (``quick``: see SearchIndex.refresh)."""
     store = svc.store
     index = SearchIndex(svc.repo.ensure_state_dir(), store.folder)
 
@@ -33,7 +33,7 @@ def _index(svc: Any) -> Iterator[tuple[SearchIndex, sqlite3.Connection]]:
 
     try:
         with index.connect() as db:
-            index.refresh(db, read_one, store.load_all)
+            index.refresh(db, read_one, store.load_all, quick=quick)
             yield index, db
     except sqlite3.Error as exc:
         raise StorageError(f"the search index in {index.path} cannot be used: {exc}") from None
@@ -66,29 +66,33 @@ def search(svc: Any, query: str, limit: int = 20) -> list[dict[str, Any]]:
     return results
 
 
-def related(svc: Any, incident: Incident, limit: int = 10) -> list[dict[str, Any]]:
+def related(svc: Any, incident: Incident, limit: int = 10, *, quick: bool = False) -> list[dict[str, Any]]:
     """Past incidents (impact started before this one's), and any linked one, ranked by shared
-    alert names, alert fingerprints, service and text, each with its reasons."""
+    alert names, alert fingerprints, service and text, each with its reasons.
+
+    Only the incidents that could rank are read from the search index: the linked ones, the
+    text matches, those sharing an alert name or fingerprint, and the latest of the same service
+    (the rest of the service score exactly what they share, the service, and rank by start), so
+    the time does not grow with the number of incidents. ``quick`` (inc show): see
+    SearchIndex.refresh."""
     linked = {link["id"]: link["as"] for link in ds.links(incident)}
-    with _index(svc) as (index, db):
-        everyone = index.candidates(db)
+    with _index(svc, quick=quick) as (index, db):
         text = ds.any_word_query(f"{incident.title}\n{incident.summary or ''}")
         similar = index.search(db, text, 50) if text else []
-    this = next((c for c in everyone if c.id == incident.id), None) or ds.Candidate(
-        incident.id,
-        incident.title,
-        incident.service,
-        incident.started_at.timestamp(),
-        tuple(ds.alert_names(incident)),
-        tuple(ds.fingerprints(incident)),
-    )
+        this = index.candidate(db, incident.id) or ds.Candidate(
+            incident.id,
+            incident.title,
+            service_key(incident.service),
+            incident.started_at.timestamp(),
+            tuple(ds.alert_names(incident)),
+            tuple(ds.fingerprints(incident)),
+        )
+        named = [*linked, *(ident for ident, _score, _f in similar)]
+        everyone = index.sharing(db, this, named, limit + len(named) + 1)
+        since = this.started - WINDOW_DAYS * 86400
+        alert_counts = index.alert_counts(db, tuple(dict.fromkeys(this.alerts)), since, this.started)
     best = min((score for ident, score, _f in similar if ident != incident.id), default=0.0)
     text_scores = {ident: (score / best if best else 0.0) for ident, score, _f in similar if ident != incident.id}
-    since = this.started - WINDOW_DAYS * 86400
-    alert_counts = {
-        name: sum(1 for c in everyone if name in c.alerts and since <= c.started <= this.started)
-        for name in this.alerts
-    }
     results: list[tuple[float, float, str, dict[str, Any]]] = []
     for other in everyone:
         if other.id == incident.id or (other.started > this.started and other.id not in linked):

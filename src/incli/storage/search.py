@@ -8,10 +8,15 @@ coarse clock could give its next change the same timestamps). A missing, corrupt
 index (``PRAGMA user_version``) is rebuilt from the files.
 
 When the digest of the whole scan (every name and stat key) is the one recorded at the last
-refresh, and every file had settled then, nothing is compared file by file.
+refresh, and every file had settled then, nothing is compared file by file. ``inc show`` goes
+further (``quick``): while the incident folder's own stat key is the one recorded then, it does
+not scan at all (no file was added, removed or replaced; an edit in place shows in its related
+incidents after the next full refresh, by inc search, inc related or any change to the folder).
 
-Tables: ``files`` (name, stat key, id), ``state`` (that digest), ``meta`` (what related incidents compare: service,
-impact start, alert names and fingerprints) and ``docs`` (FTS5 over title, summary, timeline
+Tables: ``files`` (name, stat key, id), ``state`` (that digest, the folder's stat key), ``meta``
+(what related incidents compare: service, impact start, alert names and fingerprints), ``alert``
+and ``fingerprint`` (each incident's alert names and fingerprints, indexed, so the incidents that
+share one are found without reading the others) and ``docs`` (FTS5 over title, summary, timeline
 and postmortem, Porter-stemmed; ranked with bm25).
 """
 
@@ -29,7 +34,7 @@ from incli.domain import search as ds
 from incli.domain.model import Incident, service_key
 from incli.storage.index import SETTLE_SECONDS, StatKey, changed_at, scan
 
-FORMAT = 3
+FORMAT = 4
 NAME = "index-search.sqlite"
 BULK = 64  # more changed files than this: read them all through the derived index
 WEIGHTS = (8.0, 4.0, 1.0, 2.0)  # title, summary, timeline, postmortem (bm25 column weights)
@@ -39,6 +44,11 @@ CREATE TABLE files (name TEXT PRIMARY KEY, stat TEXT NOT NULL, id TEXT);
 CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT);  -- folder: the digest of the whole scan
 CREATE TABLE meta (n INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, title TEXT, service TEXT,
                    started REAL, alerts TEXT, fingerprints TEXT);
+CREATE INDEX meta_service ON meta (service, started);
+CREATE TABLE alert (n INTEGER NOT NULL, name TEXT NOT NULL);
+CREATE INDEX alert_name ON alert (name);
+CREATE TABLE fingerprint (n INTEGER NOT NULL, fp TEXT NOT NULL);
+CREATE INDEX fingerprint_fp ON fingerprint (fp);
 CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, summary, timeline, postmortem,
                                      tokenize = 'porter unicode61 remove_diacritics 2');
 -- docs.rowid is meta.n: a row is found and removed by its rowid, never by scanning docs
@@ -94,13 +104,28 @@ class SearchIndex:
             db.close()
         os.replace(temp, self.path)
 
+    def _folder_stat(self) -> str:
+        try:
+            st = os.stat(self.folder)
+        except OSError:
+            return ""
+        return f"{st.st_mtime_ns},{st.st_ctime_ns},{st.st_ino}"
+
     def refresh(
         self,
         db: sqlite3.Connection,
         read_one: Callable[[Path], Incident | None],
         read_all: Callable[[], list[Incident]],
+        *,
+        quick: bool = False,
     ) -> None:
-        """Bring the index up to date with the incident folder."""
+        """Bring the index up to date with the incident folder (``quick``: trust it while the
+        folder's own stat key is the one recorded at the last full refresh)."""
+        folder = self._folder_stat()
+        if quick and folder:
+            row = db.execute("SELECT value FROM state WHERE key = 'folder_stat'").fetchone()
+            if row is not None and row[0] == folder:
+                return
         keys = scan(self.folder) if self.folder.is_dir() else {}
         settled_before = (time.time() - SETTLE_SECONDS) * 1e9
         # The whole folder at once: unchanged since the last refresh (every file settled then), done.
@@ -138,6 +163,12 @@ class SearchIndex:
                 if incident is not None:
                     self._add(db, incident)
             db.execute("INSERT OR REPLACE INTO state (key, value) VALUES ('folder', ?)", (digest if settled else "",))
+            # The folder as this refresh saw it, once it has settled (a coarse clock could hide a
+            # change made within the same tick).
+            st_settled = folder and settled and int(folder.split(",")[1]) < settled_before
+            db.execute(
+                "INSERT OR REPLACE INTO state (key, value) VALUES ('folder_stat', ?)", (folder if st_settled else "",)
+            )
 
     @staticmethod
     def _drop_id(db: sqlite3.Connection, ident: str) -> None:
@@ -145,6 +176,8 @@ class SearchIndex:
         if row:
             db.execute("DELETE FROM docs WHERE rowid = ?", (row[0],))
             db.execute("DELETE FROM meta WHERE n = ?", (row[0],))
+            db.execute("DELETE FROM alert WHERE n = ?", (row[0],))
+            db.execute("DELETE FROM fingerprint WHERE n = ?", (row[0],))
 
     @classmethod
     def _forget(cls, db: sqlite3.Connection, name: str) -> None:
@@ -172,6 +205,11 @@ class SearchIndex:
             "INSERT INTO docs (rowid, id, title, summary, timeline, postmortem) VALUES (?, ?, ?, ?, ?, ?)",
             (cursor.lastrowid, incident.id, *(doc[f] for f in ds.FIELDS)),
         )
+        n = cursor.lastrowid
+        db.executemany("INSERT INTO alert (n, name) VALUES (?, ?)", [(n, a) for a in set(ds.alert_names(incident))])
+        db.executemany(
+            "INSERT INTO fingerprint (n, fp) VALUES (?, ?)", [(n, f) for f in set(ds.fingerprints(incident))]
+        )
 
     @staticmethod
     def search(db: sqlite3.Connection, fts_query: str, limit: int) -> list[tuple[str, float, dict[str, str]]]:
@@ -184,15 +222,60 @@ class SearchIndex:
         return [(row[0], float(row[1]), dict(zip(ds.FIELDS, row[2:], strict=True))) for row in rows]
 
     @staticmethod
-    def candidates(db: sqlite3.Connection) -> list[ds.Candidate]:
+    def _candidates(rows: list[tuple[object, ...]]) -> list[ds.Candidate]:
         return [
             ds.Candidate(
-                id=row[0],
-                title=row[1] or "",
-                service=row[2],
-                started=float(row[3] or 0),
-                alerts=tuple(a for a in (row[4] or "").split("\n") if a),
-                fingerprints=tuple(f for f in (row[5] or "").split("\n") if f),
+                id=str(row[0]),
+                title=str(row[1] or ""),
+                service=str(row[2]) if row[2] is not None else None,
+                started=float(row[3] or 0),  # type: ignore[arg-type]
+                alerts=tuple(a for a in str(row[4] or "").split("\n") if a),
+                fingerprints=tuple(f for f in str(row[5] or "").split("\n") if f),
             )
-            for row in db.execute("SELECT id, title, service, started, alerts, fingerprints FROM meta")
+            for row in rows
         ]
+
+    COLUMNS = "meta.id, meta.title, meta.service, meta.started, meta.alerts, meta.fingerprints"
+
+    def candidate(self, db: sqlite3.Connection, ident: str) -> ds.Candidate | None:
+        rows = db.execute(f"SELECT {self.COLUMNS} FROM meta WHERE id = ?", (ident,)).fetchall()
+        found = self._candidates(rows)
+        return found[0] if found else None
+
+    def sharing(
+        self, db: sqlite3.Connection, this: ds.Candidate, ids: list[str], service_rows: int
+    ) -> list[ds.Candidate]:
+        """The incidents that could be related to ``this``: those named in ``ids`` (linked, or
+        matched by text), those sharing an alert name or a fingerprint with it that started no
+        later, and the ``service_rows`` latest of its service that started no later (every other
+        one of the service ranks below them: the service is all they share)."""
+        found: dict[str, ds.Candidate] = {}
+
+        def add(sql: str, args: tuple[object, ...]) -> None:
+            for candidate in self._candidates(db.execute(sql, args).fetchall()):
+                found.setdefault(candidate.id, candidate)
+
+        for ident in ids:
+            add(f"SELECT {self.COLUMNS} FROM meta WHERE id = ?", (ident,))
+        for name in set(this.alerts):
+            add(f"SELECT {self.COLUMNS} FROM alert JOIN meta ON meta.n = alert.n "
+                "WHERE alert.name = ? AND meta.started <= ?", (name, this.started))  # fmt: skip
+        for fp in set(this.fingerprints):
+            add(f"SELECT {self.COLUMNS} FROM fingerprint JOIN meta ON meta.n = fingerprint.n "
+                "WHERE fingerprint.fp = ? AND meta.started <= ?", (fp, this.started))  # fmt: skip
+        if this.service:
+            add(f"SELECT {self.COLUMNS} FROM meta WHERE service = ? AND started <= ? ORDER BY started DESC, id LIMIT ?",
+                (this.service, this.started, service_rows))  # fmt: skip
+        return list(found.values())
+
+    @staticmethod
+    def alert_counts(db: sqlite3.Connection, names: tuple[str, ...], since: float, until: float) -> dict[str, int]:
+        """How many incidents with each alert name started within [since, until]."""
+        return {
+            name: db.execute(
+                "SELECT count(*) FROM alert JOIN meta ON meta.n = alert.n "
+                "WHERE alert.name = ? AND meta.started >= ? AND meta.started <= ?",
+                (name, since, until),
+            ).fetchone()[0]
+            for name in names
+        }
