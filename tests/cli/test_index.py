@@ -173,3 +173,80 @@ def test_index_of_the_wrong_shape_is_not_trusted(repo: Path) -> None:
     entries = {name: (key, ok, ("only", "three", "fields")) for name, (key, ok, _payload) in entries.items()}
     facts.write_bytes(marshal.dumps((header, (entries, extra))))
     assert outputs(repo) == expected
+
+
+def test_a_write_keeps_the_summary_so_status_never_reads_every_file(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """inc status reads only the summary and the active files; a write (ack, resolve, open)
+    brings the summary up to date itself, so the status after it does not read every file's
+    facts either, and says exactly what reading every file would."""
+    from incli.storage import index as indexmod
+    from incli.storage.store import Store
+
+    monkeypatch.setattr(indexmod, "SETTLE_SECONDS", -3600.0)  # record at once (no coarse clock here)
+    fixed = datetime(2026, 12, 1, 19, 52, 30, tzinfo=UTC)
+    monkeypatch.setattr(Service, "now", lambda self: fixed)
+    inc("list", root=repo)  # the index and its summary
+    full_reads: list[tuple[str, ...]] = []
+    real = Store._indexed
+
+    def counting(self: Store, parts: tuple[str, ...], *args: object, **kwargs: object) -> object:
+        full_reads.append(parts)
+        return real(self, parts, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "_indexed", counting)
+    active = [i["id"] for i in json.loads(inc("list", "--json", "--status", "active", root=repo).stdout)]
+    full_reads.clear()
+
+    def status() -> str:
+        """inc status, checked against reading every file (whose reads are not counted)."""
+        shown = inc("status", root=repo).stdout
+        counted = list(full_reads)
+        with monkeypatch.context() as m:
+            m.setenv("INC_NO_INDEX", "1")
+            assert inc("status", root=repo).stdout == shown
+        full_reads[:] = counted
+        return shown
+
+    assert active[0] in status() and full_reads == []
+    inc("ack", active[0], "--at", "2025-01-10T00:00:00+00:00", "--by", "t", root=repo)
+    shown = status()
+    assert full_reads == [] and "acknowledged" in shown
+    inc("resolve", active[0], "--at", "2025-01-10T01:00:00+00:00", "--by", "t", root=repo)
+    shown = status()
+    assert full_reads == [] and active[0] not in shown
+    opened = inc("open", "Pool exhausted", "-s", "SEV2", "--at", "2025-01-11T00:00:00+00:00", "--by", "t",
+                 root=repo).stdout.strip()  # fmt: skip
+    assert opened in status() and full_reads == []
+    # a change the summary cannot take exactly (a file it never read in full) leaves it to a full read
+    resolved = next(p for p in (repo / "incidents").glob("*.yaml") if p.stem not in active and p.stem != opened)
+    text = resolved.read_text().replace("status: resolved", "status: mitigated")
+    resolved.unlink()  # as git, or an editor that saves by renaming, would
+    resolved.write_text(text[: text.index("resolved_at:")] + "resolved_at:\n" + text[text.index("timeline:") :])
+    assert resolved.stem in status()
+    assert full_reads  # the folder changed behind incli's back: every file's facts were read
+
+
+def test_status_sees_an_active_incident_edited_in_place(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary is trusted only with each active file's own stat key: an editor that writes
+    in place (same inode, same size) is seen at once."""
+    from incli.storage import index as indexmod
+
+    monkeypatch.setattr(indexmod, "SETTLE_SECONDS", -3600.0)
+    inc("status", root=repo)
+    active = json.loads(inc("status", "--json", root=repo).stdout)[0]
+    path = repo / "incidents" / f"{active['id']}.yaml"
+    data = path.read_bytes()
+    with open(path, "r+b") as handle:  # in place, the same length
+        handle.write(data.replace(b"title: Incident", b"title: Incidenz", 1))
+    assert json.loads(inc("status", "--json", root=repo).stdout)[0]["title"].startswith("Incidenz")
+
+
+def test_the_store_names_the_summary_as_the_index_writes_it(repo: Path) -> None:
+    from incli.storage import index as indexmod
+    from incli.storage import store as storemod
+
+    inc("status", root=repo)
+    path = indexmod.Index(lambda: repo / ".incli", repo / "incidents")._path(indexmod.SUMMARY)
+    assert path is not None and path.name == storemod.SUMMARY_FILE and path.is_file()

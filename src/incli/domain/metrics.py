@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
 
-from incli.domain.model import TIME_FIELDS, Incident, assumed_times, service_key
+from incli.domain.model import TIME_FIELDS, Incident, action_states, assumed_times, service_key
 from incli.domain.postmortem import action_overdue, state_of_postmortem
 from incli.domain.search import duplicate_of
 from incli.domain.severity import unknown_key
@@ -176,13 +176,7 @@ def facts_from_incident(incident: Incident) -> Facts:
     if isinstance(postmortem, dict):
         pm_state = state_of_postmortem(postmortem)
         pm_published = _epoch(postmortem.get("published_at"))
-    actions: list[tuple[str, str | None]] = []
-    raw_actions = incident.extra.get("actions")
-    if isinstance(raw_actions, list):
-        for item in raw_actions:
-            if isinstance(item, dict):
-                due = item.get("due")
-                actions.append((str(item.get("status") or "open"), str(due) if due is not None else None))
+    actions = action_states(incident.extra)
     times = tuple(moment.timestamp() if (moment := incident.time(name)) is not None else None for name in TIME_FIELDS)
     derived = assumed_times(incident.extra)
     return Facts(

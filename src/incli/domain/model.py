@@ -96,6 +96,19 @@ REQUIRED = ("id", "title", "severity", "status", "opened_at", "started_at", "det
 ENTRY_KEYS = ("at", "kind", "by", "text")
 
 
+def action_states(extra: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
+    """Each action item's (status, due date text) as metrics and inc status count them: an item
+    without a status is open."""
+    raw = extra.get("actions")
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        (str(item.get("status") or "open"), str(item["due"]) if item.get("due") is not None else None)
+        for item in raw
+        if isinstance(item, dict)
+    )
+
+
 def assumed_times(incident_extra: dict[str, Any]) -> tuple[str, ...]:
     """The milestones an incident records as assumed (not given), in TIME_FIELDS order.
 

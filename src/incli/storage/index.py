@@ -62,13 +62,12 @@ from typing import Any
 
 from incli import __version__
 from incli.domain import jsontext
-from incli.domain.metrics import facts_from_incident, facts_tuple_ok
-from incli.domain.model import Incident, json_safe
+from incli.domain.model import Incident, action_states, json_safe
 from incli.errors import StorageError
 from incli.storage import sealed
 from incli.storage.atomic import TEMP_SUFFIX, remove_stale
 
-FORMAT = 6  # 6: the json part's texts in a blob; the summary (with documents); the check part
+FORMAT = 7  # 7: the json part's texts in a blob; the summary (patched by writes); the check part
 MAGIC = "incli-index"
 LOCK_NAME = "index.lock"
 SUFFIX = ".yaml"
@@ -145,8 +144,14 @@ def _check_ok(payload: Any) -> bool:
 
 
 # What each part holds of a parsed incident ("check" is made by its caller from the bytes).
+def _facts(incident: Incident) -> tuple[Any, ...]:
+    from incli.domain.metrics import facts_from_incident  # here: a write that patches the summary needs none
+
+    return facts_from_incident(incident).to_tuple()
+
+
 MAKERS: dict[str, Callable[[Incident], Any]] = {
-    "facts": lambda incident: facts_from_incident(incident).to_tuple(),
+    "facts": _facts,
     "json": json_element,
     "complete": complete_row,
 }
@@ -165,6 +170,8 @@ def payload_ok(part: str, ok: Any, payload: Any) -> bool:
     if ok is not True:
         return False
     if part == "facts":
+        from incli.domain.metrics import facts_tuple_ok
+
         return facts_tuple_ok(payload)
     if part == "complete":
         return _complete_ok(payload)
@@ -287,7 +294,8 @@ class Snapshot:
 class Summary:
     """What ``inc status`` needs without reading every file (see the module docstring)."""
 
-    active: dict[str, tuple[StatKey, tuple[Any, ...], dict[str, Any]]]  # name -> (stat key, facts, document)
+    # name -> (stat key, facts or None when a write recorded it, document)
+    active: dict[str, tuple[StatKey, tuple[Any, ...] | None, dict[str, Any]]]
     actions: tuple[tuple[tuple[str, str | None], int], ...]  # ((status, due), how many)
     broken: tuple[tuple[str, int | None, str], ...]  # (name, line, reason)
 
@@ -306,7 +314,7 @@ def make_summary(
 ) -> Summary:
     """The summary of a full read; the documents of active files come from ``old`` while their
     stat key is the same, else from ``document``."""
-    active: dict[str, tuple[StatKey, tuple[Any, ...], dict[str, Any]]] = {}
+    active: dict[str, tuple[StatKey, tuple[Any, ...] | None, dict[str, Any]]] = {}
     counts: Counter[tuple[str, str | None]] = Counter()
     for name, values in zip(names, facts, strict=True):
         if values is None:
@@ -694,6 +702,36 @@ class Index:
         body = (key, summary.active, summary.actions, summary.broken)
         if old != body:
             self._save(SUMMARY, body)
+
+    def patch(self, name: str, folder_before: StatKey | None, file_before: StatKey | None, new: Incident) -> None:
+        """After a write of ``name`` under the repository lock: bring the summary up to date
+        without reading every file, when it can be done exactly: the summary was true of the
+        folder just before the write (its stat key then), the file was new or active with the
+        stat key the summary has for it (so what was counted of it is the recorded document),
+        and the folder's clock is finer than a second (a fresh stat key can be trusted). Else
+        the summary is left as it is, and the folder's new stat key makes the next inc status
+        read every file's facts."""
+        body = self._load(SUMMARY)
+        if type(body) is not tuple or len(body) != 4 or body[0] is None or body[0] != folder_before:
+            return
+        _key, active, actions, broken = body
+        known = active.get(name)
+        if known is None and file_before is not None:  # a file the summary counted without its document
+            return
+        if known is not None and known[0] != file_before:  # changed since the summary saw it
+            return
+        folder_now, file_now = self._folder_key(), stat_key(self.folder / name)
+        if folder_now is None or file_now is None or folder_now[0] % 1_000_000_000 == 0:
+            return  # a clock in whole seconds: another change in this second would not show
+        counts: Counter[tuple[str, str | None]] = Counter(dict(actions))
+        if known is not None:
+            counts.subtract(action_states(known[2]))
+        counts.update(action_states(new.extra))
+        active = {n: entry for n, entry in active.items() if n != name}
+        if new.active:
+            active[name] = (file_now, None, new.to_dict())
+        ordered = sorted(((k, c) for k, c in counts.items() if c > 0), key=lambda item: (item[0][0], item[0][1] or ""))
+        self._save(SUMMARY, (folder_now, active, tuple(ordered), tuple(b for b in broken if b[0] != name)))
 
     @staticmethod
     def _read_summary(body: Any) -> Summary | None:

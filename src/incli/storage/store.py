@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 ID_ATTEMPTS = 20  # fresh ids drawn before Store.create gives up
 SUFFIX = ".yaml"
 MAX_FILE_BYTES = 10 * 1024 * 1024  # an incident file is kilobytes; anything over this is not one
+SUMMARY_FILE = "index-summary.marshal"  # in .incli/: the index's summary (storage/index.py), kept up to date by writes
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,8 @@ class Store:
             path = self.folder / name
             try:
                 if stat_key(path) == key:
-                    active.append((Facts._make(values), incident_from_dict(document)))
+                    incident = incident_from_dict(document)
+                    active.append((Facts._make(values) if values else facts_from_incident(incident), incident))
                     continue
                 incident = self._parse_for_index(path)
             except BrokenFile as exc:
@@ -359,16 +361,39 @@ class Store:
             # Comments a person typed into the file survive the rewrite (yamlio.keep_comments:
             # a file without one costs a regex search and is written as serialize has it).
             data = yamlio.keep_comments(old, data.decode("utf-8")).encode("utf-8")
-        return self.write_bytes(incident.id, data)
+        return self.write_bytes(incident.id, data, incident)
 
-    def write_bytes(self, incident_id: str, data: bytes) -> Path:
-        """Replace an incident's file with exactly ``data``, all or nothing (hold the lock)."""
+    def write_bytes(self, incident_id: str, data: bytes, incident: Incident | None = None) -> Path:
+        """Replace an incident's file with exactly ``data``, all or nothing (hold the lock);
+        ``incident`` is what ``data`` holds, when the caller has it."""
         path = self.path_for(incident_id)
+        summary = self._summary_before(path)
         try:
             atomic_write(path, data)
         except OSError as exc:
             raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        self._patch_summary(path, summary, data, incident)
         return path
+
+    def _summary_before(self, path: Path) -> tuple[Any, Any] | None:
+        """The folder's and the file's stat keys before a write, when there is a summary of
+        the index to keep up to date (storage/index.py: Index.patch); None when there is none."""
+        if not (self.repo.state_dir / SUMMARY_FILE).exists():  # checked before importing the index
+            return None
+        from incli.storage.index import stat_key
+
+        return stat_key(self.folder), stat_key(path)
+
+    def _patch_summary(
+        self, path: Path, before: tuple[Any, Any] | None, data: bytes, incident: Incident | None
+    ) -> None:
+        if before is None:
+            return
+        try:
+            written = incident if incident is not None else parse_incident_bytes(data, path)
+            self._index().patch(path.name, before[0], before[1], written)
+        except (BrokenFile, OSError, ValueError):
+            pass  # the summary stays as it was: the next inc status reads every file's facts
 
     def create(self, incident: Incident, *, fresh_id: bool = True) -> Path | None:
         """Write a new incident file and return its path; it never replaces a file.
@@ -383,7 +408,10 @@ class Store:
             path = self.path_for(incident.id)
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                if create_new(path, self.serialize(incident)):
+                summary = self._summary_before(path)
+                data = self.serialize(incident)
+                if create_new(path, data):
+                    self._patch_summary(path, summary, data, incident)
                     return path
             except OSError as exc:
                 raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
