@@ -680,6 +680,9 @@ def differing(svc: Any, planned: Plan) -> int:
     return count
 
 
+IMPORT_BATCH = 500  # incidents written and flushed to disk together
+
+
 def write_import(svc: Any, planned: Plan, advance: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Create the planned incidents under the repository lock; (created, already present).
 
@@ -690,16 +693,18 @@ def write_import(svc: Any, planned: Plan, advance: Callable[[int], None] | None 
     written: list[Path] = []
     stamp = to_iso(svc.now())
     with store.locked():
-        for item in planned.new:
-            mark_imported(item.incident, stamp)
-            path = store.create(item.incident, fresh_id=False)
-            if path is not None:
-                created += 1
-                written.append(path)
-            else:
-                present += 1
+        for start in range(0, len(planned.new), IMPORT_BATCH):
+            batch = [item.incident for item in planned.new[start : start + IMPORT_BATCH]]
+            for incident in batch:
+                mark_imported(incident, stamp)
+            for path in store.create_many(batch):  # flushed to disk together
+                if path is not None:
+                    created += 1
+                    written.append(path)
+                else:
+                    present += 1
             if advance is not None:
-                advance(1)
+                advance(len(batch))
     if written:
         svc.emit("imported", None, written)
     return created, present

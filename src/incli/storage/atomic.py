@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from incli.errors import StorageError
@@ -146,6 +146,40 @@ def create_new(path: Path, data: bytes) -> bool:
             os.unlink(temp)
     _fsync_dir(path.parent)
     return True
+
+
+SYNC_THREADS = 16  # temporaries written and flushed at once: the file system's journal commits them together
+
+
+def create_many(items: Sequence[tuple[Path, bytes]]) -> list[bool]:
+    """``create_new`` for many files, as durable, with their flushes to disk made together
+    (an import of 100,000 incidents would otherwise wait for 200,000 flushes one by one): every
+    temporary is written and flushed by a pool of threads, whose flushes the file system's
+    journal commits as one, then each is linked into place (a file that exists is left alone:
+    False) and each folder's entries flushed once. A crash leaves each file whole or absent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=SYNC_THREADS) as pool:
+        futures = [pool.submit(_write_temp, path, data) for path, data in items]
+    temps = [f.result() for f in futures if f.exception() is None]
+    try:
+        failed = next((f.exception() for f in futures if f.exception() is not None), None)
+        if failed is not None:
+            raise failed
+        made = []
+        for (path, _data), temp in zip(items, temps, strict=True):
+            try:
+                os.link(temp, path)
+                made.append(True)
+            except FileExistsError:
+                made.append(False)
+        for folder in {path.parent for path, _data in items}:
+            _fsync_dir(folder)
+        return made
+    finally:
+        for temp in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from incli.domain import ids as idmod
 from incli.domain.model import Incident, IncidentFormatError, incident_from_dict
 from incli.errors import Problems, StorageError
 from incli.storage import fastyaml, yamlio
-from incli.storage.atomic import atomic_write, create_new, file_lock
+from incli.storage.atomic import atomic_write, create_many, create_new, file_lock
 from incli.storage.repo import LOCK_NAME, Repository, inside
 
 if TYPE_CHECKING:
@@ -394,6 +394,19 @@ class Store:
             self._index().patch(path.name, before[0], before[1], written)
         except (BrokenFile, OSError, ValueError):
             pass  # the summary stays as it was: the next inc status reads every file's facts
+
+    def create_many(self, incidents: list[Incident]) -> list[Path | None]:
+        """Write new incident files under the ids they have, as ``create(..., fresh_id=False)``
+        does one at a time, flushed to disk together (atomic.create_many): a path for each one
+        written, None for an id that is taken (hold the lock). The index's summary is not kept
+        up to date (the next inc status reads every file's facts once)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        items = [(self.path_for(i.id), self.serialize(i)) for i in incidents]
+        try:
+            made = create_many(items)
+        except OSError as exc:
+            raise StorageError(f"cannot write in {self.folder}: {exc.strerror or exc}") from None
+        return [path if ok else None for (path, _data), ok in zip(items, made, strict=True)]
 
     def create(self, incident: Incident, *, fresh_id: bool = True) -> Path | None:
         """Write a new incident file and return its path; it never replaces a file.
