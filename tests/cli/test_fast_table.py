@@ -224,3 +224,51 @@ def test_incli_listings_are_written_line_by_line_as_rich_printed_them(
         slow = inc(*args, root=acme, env=env).stdout
     assert fast == slow
     assert len(fast.splitlines()) > 2 and ("\x1b[1m" in fast) is (screen != {})
+
+
+# -- the times of inc list -----------------------------------------------------------------------
+
+# Zones with offsets of minutes and seconds (Kathmandu +5:45, Monrovia -0:44:30 before 1972,
+# Amsterdam +0:19:32 before 1937), half-hour DST (Lord Howe) and the usual DST changes.
+ZONES = ["UTC", "Europe/Berlin", "America/St_Johns", "Asia/Kathmandu", "Africa/Monrovia", "Europe/Amsterdam"]
+ZONES += ["Australia/Lord_Howe", "America/Los_Angeles"]
+SECONDS = st.one_of(
+    st.floats(-2.5e9, 4.1e9, allow_nan=False),
+    st.floats(-6.3e10, 2.6e11),  # years 1 to 9999 and beyond, where a datetime refuses
+    st.integers(-2_500_000_000, 4_100_000_000).map(float),
+    st.tuples(st.integers(-2_500_000_000, 4_100_000_000), st.sampled_from([0.9999995, 0.9999999, 1e-7, 0.5])).map(
+        lambda pair: pair[0] + pair[1]
+    ),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seconds=st.lists(SECONDS, min_size=1, max_size=20))
+def test_local_minute_is_the_local_time_inc_list_showed(seconds: list[float]) -> None:
+    import os
+    import time
+    from datetime import UTC, datetime
+
+    before = os.environ.get("TZ")
+    try:
+        for zone in ZONES:
+            os.environ["TZ"] = zone
+            time.tzset()
+            for moment in seconds:
+                assert _shown(output.local_minute, moment) == _shown(
+                    lambda m: output.local(datetime.fromtimestamp(m, UTC)), moment
+                ), (zone, moment)
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+def _shown(show: Callable[[float], str], moment: float) -> str:
+    """What is shown for ``moment``, or the kind of error raised."""
+    try:
+        return show(moment)
+    except (ValueError, OverflowError, OSError) as exc:
+        return type(exc).__name__
