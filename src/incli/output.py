@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -311,13 +310,15 @@ def _tsv(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> None:
 
 def _shortened(texts: list[str]) -> list[str]:
     """Ids in their short form, unless two different ids would then look the same."""
+    from collections import Counter
+
     from incli.domain.ids import short
 
     shorts = list(map(short, texts))
-    owners: dict[str, set[str]] = {}
-    for one, ident in set(zip(shorts, texts, strict=True)):
-        owners.setdefault(one, set()).add(ident)
-    return [one if len(owners[one]) == 1 else ident for one, ident in zip(shorts, texts, strict=True)]
+    owners = Counter(dict(zip(texts, shorts, strict=True)).values())  # how many different ids each short names
+    if all(count == 1 for count in owners.values()):
+        return shorts
+    return [one if owners[one] == 1 else ident for one, ident in zip(shorts, texts, strict=True)]
 
 
 def _widest(texts: Iterable[str]) -> int:
@@ -535,13 +536,10 @@ def _cell(text: str, width: int) -> str | None:
     return text if cell_len(text) == width else None
 
 
-def _cells_fitted(texts: list[str], width: int, plain: bool = False) -> list[str] | None:
-    """Each of ``texts`` as _cell fits it (None if one cannot be); ``plain``: they are known
-    to be printable ASCII."""
-    joined = "" if plain else "".join(texts)
-    if plain or (joined.isascii() and joined.isprintable()):  # a cell a character: slicing is exact
-        if max(map(len, texts), default=0) <= width:
-            return list(map(str.ljust, texts, repeat(width, len(texts))))
+def _cells_fitted(texts: list[str], width: int) -> list[str] | None:
+    """Each of ``texts`` as _cell fits it (None if one cannot be)."""
+    joined = "".join(texts)
+    if joined.isascii() and joined.isprintable():  # a cell a character: slicing is exact
         return [text.ljust(width) if len(text) <= width else text[: width - 1] + "…" for text in texts]
     fitted = []
     for text in texts:
@@ -608,7 +606,12 @@ def _laid_out(
         return None
     gap = " " * _GAP
     header: list[str] = []
-    body: list[list[str]] = []
+    # Each row is one %-format over the columns' values: a column of printable ASCII gives its
+    # texts and "%-Ns" pads them (N characters are N cells), between its codes when styled;
+    # any other gives its cells ready ("%s").
+    formats: list[str] = []
+    values: list[list[str]] = []
+    spans: list[int] = []  # how many of ``values`` each column takes
     tall: set[int] = set()  # rows with a cell of several lines
     for at in keep:
         column, width = columns[at], widths[at]
@@ -625,7 +628,23 @@ def _laid_out(
                 return None
             codes[style] = code
         cells = texts[at]
+        painted = bool(styled) and any(before or after for before, after in codes.values())
         fitted: list[str] | None
+        if at in plain:
+            # fit() gives an id or a fixed column the width of its widest cell: only free text is cut
+            if column.kind == TEXT and max(map(len, cells), default=0) > width:
+                cells = [text if len(text) <= width else text[: width - 1] + "…" for text in cells]
+            if painted and styled:
+                starts = {style: before for style, (before, _after) in codes.items()}
+                ends = {style: after for style, (_before, after) in codes.items()}
+                formats.append(f"%s%-{width}s%s")
+                values += [list(map(starts.__getitem__, styled)), cells, list(map(ends.__getitem__, styled))]
+                spans.append(3)
+            else:
+                formats.append(f"%-{width}s")
+                values.append(cells)
+                spans.append(1)
+            continue
         if column.lines and any("\n" in text or "\t" in text for text in cells):
             if any("\t" in text for text in cells):
                 return None
@@ -638,14 +657,16 @@ def _laid_out(
                     return None
                 fitted.append("\n".join(before + line + after for line in lines))
         else:
-            fitted = _cells_fitted(cells, width, at in plain)
+            fitted = _cells_fitted(cells, width)
             if fitted is None:
                 return None
-            if styled and any(before or after for before, after in codes.values()):
+            if painted and styled:
                 starts = {style: before for style, (before, _after) in codes.items()}
                 ends = {style: after for style, (_before, after) in codes.items()}
                 fitted = [starts[style] + text + ends[style] for text, style in zip(fitted, styled, strict=True)]
-        body.append(fitted)
+        formats.append("%s")
+        values.append(fitted)
+        spans.append(1)
     lines = [(bold[0] + gap + bold[1]).join(header)]
     if title:
         from rich.text import Text
@@ -655,16 +676,19 @@ def _laid_out(
         if any(cell_len(line) > out.width for line in heading):
             return None
         lines[:0] = heading
-    rows = list(map(gap.join, zip(*body, strict=True)))
+    rows = list(map(gap.join(formats).__mod__, zip(*values, strict=True)))
     blanks = [" " * widths[at] for at in keep]
     for index in tall:  # a cell of several lines: the row's other cells are blank below their line
-        parts = [column[index].split("\n") for column in body]
+        parts, taken = [], 0
+        for piece, span in zip(formats, spans, strict=True):
+            parts.append((piece % tuple(column[index] for column in values[taken : taken + span])).split("\n"))
+            taken += span
         height = max(map(len, parts))
         rows[index] = "\n".join(
             gap.join(part[line] if line < len(part) else blank for part, blank in zip(parts, blanks, strict=True))
             for line in range(height)
         )
-    del body
+    del values
     lines.extend(rows)
     del rows
     return "\n".join(lines) + "\n"
