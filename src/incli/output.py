@@ -19,9 +19,11 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from incli.domain.model import json_safe
@@ -134,9 +136,27 @@ def error(text: str) -> None:
     sys.stderr.write(f"{PROG}: error: {visible(one_line)}\n")
 
 
-def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+MINUTE = "%Y-%m-%d %H:%M"  # how tables show a time
+
+
+def local(moment: datetime | None, fmt: str = MINUTE) -> str:
     """A stored time shown in the local time zone."""
     return moment.astimezone().strftime(fmt) if moment else "-"
+
+
+def local_minute(seconds: float) -> str:
+    """``local(datetime.fromtimestamp(seconds, UTC))`` for a POSIX time, a few times faster (a
+    listing may show 100,000): the C library's localtime() gives the fields, as it gives
+    datetime.astimezone() the zone's offset at that second, and time.strftime() writes them,
+    as it does for datetime.strftime()."""
+    if seconds % 1 <= 0.999999:  # else the datetime rounds up to the next second: the slow way
+        try:
+            fields = time.localtime(seconds)
+        except (OverflowError, OSError, ValueError):
+            fields = None
+        if fields is not None and 1 <= fields.tm_year <= 9999:  # the years a datetime has
+            return time.strftime(MINUTE, fields)
+    return local(datetime.fromtimestamp(seconds, UTC))
 
 
 def due(moment: datetime | None, now: datetime) -> str:
@@ -286,29 +306,56 @@ def _tsv(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> None:
     sys.stdout.flush()
 
 
-def _shortened(cells: list[list[str]], at: int) -> None:
-    """Ids in column ``at`` in their short form, unless two different ids would then look the same."""
+def _shortened(texts: list[str]) -> list[str]:
+    """Ids in their short form, unless two different ids would then look the same."""
+    from collections import Counter
+
     from incli.domain.ids import short
 
-    owners: dict[str, set[str]] = {}
-    for row in cells:
-        owners.setdefault(short(row[at]), set()).add(row[at])
-    for row in cells:
-        one = short(row[at])
-        if len(owners[one]) == 1:
-            row[at] = one
+    shorts = list(map(short, texts))
+    owners = Counter(dict(zip(texts, shorts, strict=True)).values())  # how many different ids each short names
+    if all(count == 1 for count in owners.values()):
+        return shorts
+    return [one if owners[one] == 1 else ident for one, ident in zip(shorts, texts, strict=True)]
+
+
+def _widest(texts: Iterable[str]) -> int:
+    """The widest of ``texts`` in terminal cells (0 for none): their length when every
+    character is printable ASCII (one cell each), else as rich measures them."""
+    from rich.cells import cell_len
+
+    every = texts if isinstance(texts, list) else list(texts)
+    joined = "".join(every)
+    if joined.isascii() and joined.isprintable():
+        return max(map(len, every), default=0)
+    return max(map(cell_len, every), default=0)
 
 
 def fit(columns: Sequence[Column], cells: list[list[str]], width: int) -> tuple[list[int], dict[int, int]]:
     """Which columns a terminal ``width`` shows, and how wide each is (``cells`` may have
     their ids shortened in place): short ids first, then columns dropped in their order,
     then free text squeezed."""
-    from rich.cells import cell_len
+    texts = [list(column) for column in zip(*cells, strict=True)] if cells else [[] for _c in columns]
+    keep, widths = _fit(columns, texts, width)
+    for at, column in enumerate(columns):
+        if column.kind == ID:
+            for row, text in zip(cells, texts[at], strict=True):
+                row[at] = text
+    return keep, widths
+
+
+def _fit(
+    columns: Sequence[Column], texts: list[list[str]], width: int, plain: set[int] | None = None
+) -> tuple[list[int], dict[int, int]]:
+    """fit() over the cells a column at a time (``texts[at]``: column ``at``'s cells; ``plain``:
+    the columns whose cells are all printable ASCII, a cell a character)."""
 
     def natural(at: int) -> int:
+        if plain and at in plain:
+            return max(_widest([columns[at].header]), max(map(len, texts[at]), default=0))
         if columns[at].lines:
-            return max([cell_len(columns[at].header), *(cell_len(ln) for row in cells for ln in row[at].split("\n"))])
-        return max([cell_len(columns[at].header), *(cell_len(row[at]) for row in cells)])
+            return _widest([columns[at].header, *(ln for text in texts[at] for ln in text.split("\n"))])
+        return _widest([columns[at].header, *texts[at]])
 
     widths = {at: natural(at) for at in range(len(columns))}
     keep = list(range(len(columns)))
@@ -320,17 +367,48 @@ def fit(columns: Sequence[Column], cells: list[list[str]], width: int) -> tuple[
     if demand(_TEXT_EASY) > width:
         for at in keep:
             if columns[at].kind == ID:
-                _shortened(cells, at)
+                texts[at] = _shortened(texts[at])
                 widths[at] = natural(at)
     droppable = sorted((a for a in keep if columns[a].drop), key=lambda a: -columns[a].drop)
     while demand() > width and droppable:
         keep.remove(droppable.pop(0))
-    texts = sorted((a for a in keep if columns[a].kind == TEXT), key=lambda a: widths[a])
+    free = sorted((a for a in keep if columns[a].kind == TEXT), key=lambda a: widths[a])
     room = width - sum(widths[a] for a in keep if columns[a].kind != TEXT) - _GAP * (len(keep) - 1)
-    for count, at in enumerate(texts):  # narrowest first: what one does not need, the next gets
-        widths[at] = max(1, min(widths[at], room // (len(texts) - count)))
+    for count, at in enumerate(free):  # narrowest first: what one does not need, the next gets
+        widths[at] = max(1, min(widths[at], room // (len(free) - count)))
         room -= widths[at]
     return keep, {a: widths[a] for a in keep}
+
+
+def _visible_columns(
+    columns: Sequence[Column], rows: Sequence[Sequence[str]]
+) -> tuple[list[list[str]], set[int]] | None:
+    """The rows' cells a column at a time, made visible, each on one line unless its column
+    wraps or keeps its lines, and the columns whose cells are all printable ASCII; None for
+    rows that do not have a cell per column. A column's text at once (100,000 rows make
+    700,000 cells): one test that nothing in it needs escaping, else one pass of visible(),
+    split again at the line breaks that joined it (a flat cell has none of its own)."""
+    if not columns or set(map(len, rows)) != {len(columns)}:
+        return None
+    shown: list[list[str]] = []
+    plain: set[int] = set()
+    for at, column in enumerate(columns):
+        texts = list(map(itemgetter(at), rows))  # not zip(*rows): an iterator a row, for the collector to count
+        every = "".join(texts)
+        if every.isascii() and every.isprintable():  # no control character, tab or line break
+            shown.append(texts)
+            plain.add(at)
+            continue
+        joined = "\n".join(texts)
+        if column.wrap or column.lines:
+            shown.append([visible(cell) for cell in texts])
+        elif "\t" in joined or joined.count("\n") != len(texts) - 1:
+            shown.append([_flat(visible(cell)) for cell in texts])
+        elif _UNSAFE.search(joined):
+            shown.append(visible(joined).split("\n"))
+        else:
+            shown.append(texts)
+    return shown, plain
 
 
 def _fitted(
@@ -339,26 +417,73 @@ def _fitted(
     styles: Sequence[Sequence[str | None]] | None,
     title: str | None,
 ) -> None:
+    out = console()
+    visible_columns = _visible_columns(columns, rows)
+    if visible_columns is None:  # as rich always had them: each row's cells, as many as it has
+        keeps = [c.wrap or c.lines for c in columns]
+        cells = [[visible(cell) if keeps[i] else _flat(visible(cell)) for i, cell in enumerate(row)] for row in rows]
+        _blank_groups(columns, cells)
+        keep, widths = fit(columns, cells, out.width)
+        _cut_starts(columns, keep, widths, cells)
+        _rich_table(out, columns, cells, styles, title, keep, widths)
+        return
+    texts, plain = visible_columns
+    by_row = [list(row) for row in zip(*texts, strict=True)] if any(c.group for c in columns) else None
+    if by_row is not None:
+        _blank_groups(columns, by_row)
+        texts = [list(column) for column in zip(*by_row, strict=True)]
+    keep, widths = _fit(columns, texts, out.width, plain)  # a short id is printable ASCII too
+    for at in keep:
+        if columns[at].cut_start:
+            texts[at] = [_cut_start(text, widths[at]) for text in texts[at]]
+            plain.discard(at)  # "…" is not ASCII
+    text = _laid_out(out, columns, texts, styles, title, keep, widths, plain)
+    if text is None:
+        _rich_table(out, columns, [list(row) for row in zip(*texts, strict=True)], styles, title, keep, widths)
+        return
+    del texts
+    from rich.segment import Segment, Segments
+
+    # Through the console (not straight to stdout): a pager's capture, a broken pipe and a
+    # quiet console behave as for any other output. The text is final: written as it is.
+    out.print(Segments([Segment(text)]), crop=False)
+
+
+def _blank_groups(columns: Sequence[Column], cells: list[list[str]]) -> None:
+    """Blank a group cell that repeats the row above (with every group cell before it)."""
+    groups = [i for i, c in enumerate(columns) if c.group]
+    previous: list[str] = []
+    for row in cells if groups else []:
+        key = [row[i] for i in groups]
+        same = 0
+        while same < len(key) and same < len(previous) and key[same] == previous[same]:
+            same += 1
+        for i in groups[:same]:
+            row[i] = ""
+        previous = key
+
+
+def _cut_starts(columns: Sequence[Column], keep: list[int], widths: dict[int, int], cells: list[list[str]]) -> None:
+    for at in keep:
+        if columns[at].cut_start:
+            for row in cells:
+                row[at] = _cut_start(row[at], widths[at])
+
+
+def _rich_table(
+    out: Console,
+    columns: Sequence[Column],
+    cells: list[list[str]],
+    styles: Sequence[Sequence[str | None]] | None,
+    title: str | None,
+    keep: list[int],
+    widths: dict[int, int],
+) -> None:
+    """The fitted table laid out by rich: for a column that wraps (inc show's timeline) and
+    for what _laid_out leaves to it."""
     from rich.table import Table
     from rich.text import Text
 
-    out = console()
-    cells = [
-        [visible(cell) if columns[i].wrap or columns[i].lines else _flat(visible(cell)) for i, cell in enumerate(row)]
-        for row in rows
-    ]
-    groups = [i for i, c in enumerate(columns) if c.group]
-    if groups:  # blank a group cell that repeats the row above (with every group cell before it)
-        previous: list[str] = []
-        for row in cells:
-            key = [row[i] for i in groups]
-            same = 0
-            while same < len(key) and same < len(previous) and key[same] == previous[same]:
-                same += 1
-            for i in groups[:same]:
-                row[i] = ""
-            previous = key
-    keep, widths = fit(columns, cells, out.width)
     grid = Table(
         title=_text(title),
         title_justify="left",
@@ -376,14 +501,195 @@ def _fitted(
             no_wrap=not wraps,
             overflow="fold" if wraps else "ellipsis",
         )
-    for at in keep:
-        if columns[at].cut_start:
-            for row in cells:
-                row[at] = _cut_start(row[at], widths[at])
     for index, row in enumerate(cells):
         row_styles = styles[index] if styles else [None] * len(row)
         grid.add_row(*(Text(row[at], style=row_styles[at] or "") for at in keep))
     out.print(grid)
+
+
+# -- a fitted table written line by line -----------------------------------------------------
+#
+# What rich's Table prints for a fitted table when no column wraps, without its layout engine
+# (which takes seconds at 10,000 rows): each cell cut with an ellipsis or padded to its width
+# exactly as rich's Text does (``overflow="ellipsis"``, measured in cells by rich.cells, a wide
+# character never split), two spaces between columns, the header in bold, each cell's style as
+# the ANSI codes the console itself renders (so NO_COLOR, a terminal without colour and
+# INC_FORCE_TTY in a pipe are as before). tests/cli/test_fast_table.py holds it to rich's
+# output byte for byte; what it cannot promise (a wrapping column, a table wider than the
+# terminal, a tab or a line break in a header, joiners that make a cell's width depend on its
+# neighbour) it leaves to rich by returning None.
+
+
+def _cell(text: str, width: int) -> str | None:
+    """``text`` in exactly ``width`` cells as rich's Text truncates it (pad, or cut to width-1
+    cells and "…"); None when rich would measure the result otherwise (a zero-width joiner at
+    the end swallows the padding after it)."""
+    from rich.cells import cell_len, set_cell_size
+
+    length = cell_len(text)
+    if length > width:
+        text = set_cell_size(text, width - 1) + "…"
+    elif length < width:
+        text += " " * (width - length)
+    return text if cell_len(text) == width else None
+
+
+def _cells_fitted(texts: list[str], width: int) -> list[str] | None:
+    """Each of ``texts`` as _cell fits it (None if one cannot be)."""
+    joined = "".join(texts)
+    if joined.isascii() and joined.isprintable():  # a cell a character: slicing is exact
+        return [text.ljust(width) if len(text) <= width else text[: width - 1] + "…" for text in texts]
+    fitted = []
+    for text in texts:
+        one = _cell(text, width)
+        if one is None:
+            return None
+        fitted.append(one)
+    return fitted
+
+
+def _painter(out: Console) -> Callable[[str], tuple[str, str] | None]:
+    """A style's name to the codes the console writes before and after a styled text ("" and
+    "" without colour); None for what only rich may write (a link)."""
+    color_system = out._color_system  # what Console._render_buffer renders segments with
+    known: dict[str, tuple[str, str] | None] = {}
+
+    def paint(name: str) -> tuple[str, str] | None:
+        if name not in known:
+            style = out.get_style(name)
+            if out.no_color and color_system:
+                style = style.without_color
+            if style.link:
+                known[name] = None
+            elif color_system is None or not style:
+                known[name] = ("", "")
+            else:
+                before, _mark, after = style.render("\x00", color_system=color_system).partition("\x00")
+                known[name] = (before, after)
+        return known[name]
+
+    return paint
+
+
+def _laid_out(
+    out: Console,
+    columns: Sequence[Column],
+    texts: list[list[str]],
+    styles: Sequence[Sequence[str | None]] | None,
+    title: str | None,
+    keep: list[int],
+    widths: dict[int, int],
+    plain: set[int],
+) -> str | None:
+    """The fitted table (``texts[at]``: column ``at``'s cells; ``plain``: the columns of
+    printable ASCII) as the text rich's Table would print, or None to leave it to rich."""
+    from rich.cells import cell_len
+
+    if not keep or out.legacy_windows or any(columns[at].wrap or widths[at] < 1 for at in keep):
+        return None
+    table_width = sum(widths[at] for at in keep) + _GAP * (len(keep) - 1)
+    if table_width > out.width:  # rich would squeeze the columns itself
+        return None
+    count = len(texts[0])
+    names: dict[int, list[str | None]] = {}  # the styles of the columns that have any
+    if styles:
+        styles = styles[:count]
+        if len(styles) < count or set(map(len, styles)) != {len(columns)}:
+            return None
+        distinct = dict(zip(map(id, styles), styles, strict=True)).values()  # rows may share one list
+        names = {at: list(map(itemgetter(at), styles)) for at in keep if any(row[at] for row in distinct)}
+    paint = _painter(out)
+    bold = paint("bold")
+    if bold is None:
+        return None
+    gap = " " * _GAP
+    header: list[str] = []
+    # Each row is one %-format over the columns' values: a column of printable ASCII gives its
+    # texts and "%-Ns" pads them (N characters are N cells), between its codes when styled;
+    # any other gives its cells ready ("%s").
+    formats: list[str] = []
+    values: list[list[str]] = []
+    spans: list[int] = []  # how many of ``values`` each column takes
+    tall: set[int] = set()  # rows with a cell of several lines
+    for at in keep:
+        column, width = columns[at], widths[at]
+        name = visible(column.header)
+        head = None if "\n" in name or "\t" in name else _cell(name, width)
+        if head is None:
+            return None
+        header.append(bold[0] + head + bold[1])
+        styled = names.get(at)
+        codes: dict[str | None, tuple[str, str]] = {}
+        for style in set(styled) if styled else [None]:
+            code = paint(style or "")
+            if code is None:
+                return None
+            codes[style] = code
+        cells = texts[at]
+        painted = bool(styled) and any(before or after for before, after in codes.values())
+        fitted: list[str] | None
+        if at in plain:
+            # fit() gives an id or a fixed column the width of its widest cell: only free text is cut
+            if column.kind == TEXT and max(map(len, cells), default=0) > width:
+                cells = [text if len(text) <= width else text[: width - 1] + "…" for text in cells]
+            if painted and styled:
+                starts = {style: before for style, (before, _after) in codes.items()}
+                ends = {style: after for style, (_before, after) in codes.items()}
+                formats.append(f"%s%-{width}s%s")
+                values += [list(map(starts.__getitem__, styled)), cells, list(map(ends.__getitem__, styled))]
+                spans.append(3)
+            else:
+                formats.append(f"%-{width}s")
+                values.append(cells)
+                spans.append(1)
+            continue
+        if column.lines and any("\n" in text or "\t" in text for text in cells):
+            if any("\t" in text for text in cells):
+                return None
+            tall.update(index for index, text in enumerate(cells) if "\n" in text)
+            fitted = []
+            for index, text in enumerate(cells):
+                before, after = codes[styled[index] if styled else None]
+                lines = _cells_fitted(text.split("\n"), width)
+                if lines is None:
+                    return None
+                fitted.append("\n".join(before + line + after for line in lines))
+        else:
+            fitted = _cells_fitted(cells, width)
+            if fitted is None:
+                return None
+            if painted and styled:
+                starts = {style: before for style, (before, _after) in codes.items()}
+                ends = {style: after for style, (_before, after) in codes.items()}
+                fitted = [starts[style] + text + ends[style] for text, style in zip(fitted, styled, strict=True)]
+        formats.append("%s")
+        values.append(fitted)
+        spans.append(1)
+    lines = [(bold[0] + gap + bold[1]).join(header)]
+    if title:
+        from rich.text import Text
+
+        shown = Text(visible(title)).wrap(out, table_width, justify="left", overflow="fold", tab_size=out.tab_size or 8)
+        heading = [line.plain for line in shown]
+        if any(cell_len(line) > out.width for line in heading):
+            return None
+        lines[:0] = heading
+    rows = list(map(gap.join(formats).__mod__, zip(*values, strict=True)))
+    blanks = [" " * widths[at] for at in keep]
+    for index in tall:  # a cell of several lines: the row's other cells are blank below their line
+        parts, taken = [], 0
+        for piece, span in zip(formats, spans, strict=True):
+            parts.append((piece % tuple(column[index] for column in values[taken : taken + span])).split("\n"))
+            taken += span
+        height = max(map(len, parts))
+        rows[index] = "\n".join(
+            gap.join(part[line] if line < len(part) else blank for part, blank in zip(parts, blanks, strict=True))
+            for line in range(height)
+        )
+    del values
+    lines.extend(rows)
+    del rows
+    return "\n".join(lines) + "\n"
 
 
 def _cut_start(text: str, width: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -11,6 +11,7 @@ from incli import output
 from incli.cli.common import JsonOption, LimitOption, QuietOption, RequiredId, service
 from incli.domain import durations
 from incli.domain.config import Config
+from incli.domain.metrics import TIME_INDEX
 from incli.domain.model import MILESTONE_LABELS, UNKNOWN_SEVERITY, Incident, assumed_times, is_imported
 from incli.domain.times import describe_duration, short_duration, to_iso
 
@@ -75,27 +76,39 @@ def list_incidents(
     if quiet:
         output.table(LIST_COLUMNS, [[item.id] for item, _text in shown], total=len(found), quiet=True)
         return
-    now = svc.now()
+    now = svc.now().timestamp()
+    opened_i, started_i, resolved_i = (TIME_INDEX[n] for n in ("opened_at", "started_at", "resolved_at"))
+    # Kept per distinct value (a few severities and statuses; durations repeat): the same
+    # texts as computing each row's, at a fraction of the time on 100,000 rows.
+    durations: dict[float, str] = {}
+    severity_styles: dict[str, str] = {}
+    row_styles: dict[tuple[str, str], list[str | None]] = {}
     rows, styles = [], []
     for item, _text in shown:
-        sev_style = output.severity_style(svc.config.rank(item.severity))
-        status_style = output.STATUS_STYLES.get(item.status, "")
-        title = item.title + (" (drill)" if item.drill else "")
-        opened, started, resolved = (item.time(n) for n in ("opened_at", "started_at", "resolved_at"))
-        impact = max((resolved if resolved is not None else now.timestamp()) - (started or 0), 0)
-        opened_at = datetime.fromtimestamp(opened or 0, UTC)
+        times = item.times
+        resolved = times[resolved_i]
+        impact = max((resolved if resolved is not None else now) - (times[started_i] or 0), 0)
+        duration = durations.get(impact)
+        if duration is None:
+            duration = durations[impact] = short_duration(timedelta(seconds=impact))
         rows.append(
             [
                 item.id,
-                output.local(opened_at),
+                output.local_minute(times[opened_i] or 0),
                 item.severity,
                 item.status,
                 item.service or "-",
-                short_duration(timedelta(seconds=impact)),
-                title,
+                duration,
+                item.title + " (drill)" if item.drill else item.title,
             ]
         )
-        styles.append([None, None, sev_style, status_style, None, None, None])
+        sev_style = severity_styles.get(item.severity)
+        if sev_style is None:
+            sev_style = severity_styles[item.severity] = output.severity_style(svc.config.rank(item.severity))
+        pair = (sev_style, output.STATUS_STYLES.get(item.status, ""))
+        if pair not in row_styles:  # one list per pair of styles, shared by its rows (never changed)
+            row_styles[pair] = [None, None, *pair, None, None, None]
+        styles.append(row_styles[pair])
     output.table(LIST_COLUMNS, rows, styles=styles, empty="No incidents match.", total=len(found))
 
 
