@@ -132,3 +132,31 @@ def test_every_dataclass_has_a_docstring() -> None:
             if is_dataclass and not ast.get_docstring(node):
                 missing.append(f"{path.name}:{node.lineno} {node.name}")
     assert missing == []
+
+
+GC_PROBE = """
+import gc, sys
+sys.argv = ["inc", *sys.argv[1:]]
+from incli.cli.app import main
+try:
+    main()
+except SystemExit:
+    pass
+print("collector", gc.isenabled(), file=sys.stderr)
+"""
+
+
+def test_short_commands_pause_the_cycle_collector_and_long_ones_keep_it(repo: Path) -> None:
+    """A listing of a large repository reads hundreds of thousands of tuples that Python's cycle
+    collector would walk again and again; a server or a site build keeps it (cli/commands.py)."""
+
+    def collector_after(*args: str) -> bool:
+        argv = ["--dir", str(repo), *args]
+        done = subprocess.run([sys.executable, "-c", GC_PROBE, *argv], capture_output=True, text=True, timeout=60)
+        return done.stderr.strip().splitlines()[-1] == "collector True"
+
+    assert not collector_after("list")
+    assert not collector_after("status")
+    assert collector_after("report", "-o", str(repo / "site"))
+    assert collector_after("statuspage", "-o", str(repo / "status"))
+    assert set(commands.KEEP_COLLECTOR) <= set(commands.COMMANDS)

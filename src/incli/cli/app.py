@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import gc
 import os
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
@@ -21,7 +22,7 @@ except ImportError:  # pragma: no cover - depends on the installed Typer
     from click.exceptions import ClickException, UsageError  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
 
 from incli import __version__, output
-from incli.cli import common
+from incli.cli import commands, common
 from incli.errors import ExitCode, IncError
 
 
@@ -221,6 +222,8 @@ def root(
     ] = False,
 ) -> None:
     """Incident response from the command line: incidents, timelines and postmortems as YAML files in git."""
+    if _whole_process and ctx.invoked_subcommand not in commands.KEEP_COLLECTOR:
+        gc.disable()  # see commands.KEEP_COLLECTOR
     state = common.State(directory)
     ctx.obj = state
     ctx.call_on_close(state.report_warnings)
@@ -315,5 +318,12 @@ def _set_epilog() -> None:
 _set_epilog()
 
 
+_whole_process = False  # True when inc is the process (main), not run inside another (tests)
+
+
 def main() -> None:
+    global _whole_process
+    _whole_process = True
+    if os.environ.get("_INC_COMPLETE"):  # a TAB: a short read, as any listing
+        gc.disable()
     app()

@@ -21,6 +21,13 @@ REPOSITORY = "Repository"
 
 PANELS = (LIFECYCLE, READING, POSTMORTEMS, ACTIONS, AUTOMATION, DATA, REPOSITORY)
 
+# The commands that keep Python's cycle collector: those that run long (a server, a clock) or
+# build many objects that refer to each other (templates, imports of whole histories). Every
+# other command is a short-lived process that frees what it made by reference counting, and the
+# collector would only walk, again and again, the hundreds of thousands of tuples that a listing
+# of a large repository reads: off, for up to a third of their time (cli/app.py).
+KEEP_COLLECTOR = frozenset({"ingest", "report", "statuspage", "import", "watch", "remind", "oncall", "sync"})
+
 
 class Entry(NamedTuple):
     module: str  # under incli.cli

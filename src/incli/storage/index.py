@@ -400,6 +400,13 @@ def build_all(folder: Path, work: list[tuple[str, tuple[str, ...]]], build: Buil
     return done
 
 
+def _write_all(fd: int, chunks: list[bytes]) -> None:
+    """Write the chunks, all of them, as one."""
+    view = memoryview(b"".join(chunks))
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 class Index:
     """The index of one repository's incident folder."""
 
@@ -501,7 +508,21 @@ class Index:
         the broken files. ``build`` reads one file and makes the parts asked for; ``document``
         one file's document for the summary (written when ``facts`` are read and it is given).
         What killed writes left in the folder goes once its process is gone (the scan sees it:
-        a write itself never lists the folder, whatever its size)."""
+        a write itself never lists the folder, whatever its size).
+
+        Python's cycle collector is paused meanwhile: what is read here is hundreds of thousands
+        of tuples without a cycle among them, which it would otherwise walk again and again."""
+        import gc
+
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return self._read(parts, build, document)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _read(self, parts: tuple[str, ...], build: Build, document: Document | None) -> Snapshot:
         leftovers: list[str] = []
         keys = scan(self.folder, leftovers)
         if leftovers:
@@ -618,26 +639,29 @@ class Index:
             size = os.path.getsize(path) if path is not None else 0
         except OSError:
             size, path = 0, None
-        live = sum(e[2][1] if type(e[2]) is tuple else len(e[2].encode("utf-8")) for e in entries.values() if e[1])
+        # (characters for the texts not written yet: enough to tell whether the dead ones piled up)
+        live = sum(e[2][1] if type(e[2]) is tuple else len(e[2]) for e in entries.values() if e[1])
         append = path is not None and size - live <= max(live, BLOB_SLACK)
         writing = {n: e for n, e in entries.items() if e[1] and (not append or type(e[2]) is str)}
         state = self._state()
         if state is None or sealed.key(state, create=True) is None:
             return None
+        places: dict[str, tuple[int, int]] = {}
         try:
             if append and path is not None:
                 fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
-                start = os.fstat(fd).st_size
-                chunks: list[bytes] = []
+                batch: list[bytes] = []
             else:
                 token = os.urandom(TOKEN_SIZE)
                 path = self._blob_path(token)
                 assert path is not None
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
-                start, chunks = 0, [token]
+                batch = [token]
             try:
-                places: dict[str, tuple[int, int]] = {}
-                offset = start + sum(len(c) for c in chunks)
+                # The writer holds the index lock: nobody else appends, so each text lands where
+                # it is counted (checked against the size at the end).
+                offset = os.lseek(fd, 0, os.SEEK_END) + sum(len(b) for b in batch)
+                pending = 0
                 old_blob = None if append else self._old_blob_reader(entries)
                 for name in sorted(writing, reverse=True):  # newest first: the order inc list shows
                     payload = writing[name][2]
@@ -647,25 +671,27 @@ class Index:
                             continue
                         data = old_blob.raw(payload)
                     places[name] = (offset, len(data))
-                    chunks.append(data)
+                    batch.append(data)
                     offset += len(data)
+                    pending += len(data)
+                    if pending >= BLOB_WINDOW:  # a megabyte at a time, never the whole blob in memory
+                        _write_all(fd, batch)
+                        batch, pending = [], 0
                 if old_blob is not None:
                     old_blob.close()
-                data = b"".join(chunks)
-                if os.write(fd, data) != len(data):
-                    raise OSError("short write")
-                where = os.lseek(fd, 0, os.SEEK_CUR) - len(data)
+                _write_all(fd, batch)
+                if os.fstat(fd).st_size != offset:
+                    raise OSError("the blob is not the size its texts add up to")
                 os.fsync(fd)
             finally:
                 os.close(fd)
         except (OSError, Damaged):
             return None
-        shift = where - (start + (TOKEN_SIZE if not append else 0)) + (TOKEN_SIZE if not append else 0)
         recorded: dict[str, Entry] = {}
         for name, (key, ok, payload) in entries.items():
             if name in places:
                 offset, length = places[name]
-                recorded[name] = (key, ok, (offset + shift, length))
+                recorded[name] = (key, ok, (offset, length))
             elif not ok or type(payload) is tuple:
                 recorded[name] = (key, ok, payload)
         self._save("json", (recorded, token))
