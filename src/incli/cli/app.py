@@ -239,13 +239,17 @@ class LazyCommands(MutableMapping[str, Any]):
 
     def __init__(self, initial: Mapping[str, Any]) -> None:
         self._loaded: dict[str, Any] = dict(initial)
-        self._modules: set[str] = set()
+        self._modules: set[str] = set()  # imported
+        self._complete: set[str] = set()  # every command of it built
 
-    def _load(self, module: str) -> None:
-        if module in self._modules:
+    def _load(self, module: str, only: str | None = None) -> None:
+        """Build the commands of ``module`` (``only``: just that one, as a run needs)."""
+        if module in self._complete or (only is not None and only in self._loaded):
             return
         self._modules.add(module)
-        for name, command in _build(module).items():
+        if only is None:
+            self._complete.add(module)
+        for name, command in _build(module, only).items():
             self._loaded.setdefault(name, command)
 
     def _load_all(self) -> None:
@@ -260,7 +264,7 @@ class LazyCommands(MutableMapping[str, Any]):
 
             entry = COMMANDS.get(name)
             if entry is not None:
-                self._load(entry.module)
+                self._load(entry.module, name)
         return self._loaded[name]
 
     def __setitem__(self, name: str, command: Any) -> None:
@@ -286,8 +290,9 @@ def _noop() -> None:
     """The callback that makes a one-command Typer app a group."""
 
 
-def _build(module: str) -> dict[str, Any]:
-    """The Click commands one command module registers, with the help panel and the examples
+def _build(module: str, only: str | None = None) -> dict[str, Any]:
+    """The Click commands one command module registers (``only``: just that one; building a
+    command costs as much as the rest of a short run), with the help panel and the examples
     the table gives each (and each subcommand), tidied for help and completion."""
     import importlib
 
@@ -296,6 +301,15 @@ def _build(module: str) -> dict[str, Any]:
     holder = typer.Typer()
     holder.callback()(_noop)
     importlib.import_module(f"incli.cli.{module}").register(holder)
+    if only is not None:
+        holder.registered_commands = [
+            c
+            for c in holder.registered_commands
+            if (c.name or typer.main.get_command_name(c.callback.__name__ if c.callback else "")) == only
+        ]
+        holder.registered_groups = [
+            g for g in holder.registered_groups if (g.name or (g.typer_instance and g.typer_instance.info.name)) == only
+        ]
     built: Any = typer.main.get_command(holder)
     found: dict[str, Any] = {}
     for name, command in built.commands.items():
