@@ -250,3 +250,33 @@ def test_the_store_names_the_summary_as_the_index_writes_it(repo: Path) -> None:
     inc("status", root=repo)
     path = indexmod.Index(lambda: repo / ".incli", repo / "incidents")._path(indexmod.SUMMARY)
     assert path is not None and path.name == storemod.SUMMARY_FILE and path.is_file()
+
+
+def test_a_first_run_on_two_cores_reads_what_one_core_reads(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first run shares the parsing with a forked process when a core is idle: the same
+    results, broken files included; and a share the other process fails to send back is
+    parsed here instead."""
+    from incli.storage import index as indexmod
+
+    fixed = datetime(2026, 12, 1, 19, 52, 30, tzinfo=UTC)
+    monkeypatch.setattr(Service, "now", lambda self: fixed)
+    (repo / "incidents" / "INC-20250101-zzzzz.yaml").write_text("id: INC-20250101-zzzzz\ntitle: [unclosed\n")
+    monkeypatch.setenv("INC_NO_INDEX", "1")
+    expected = outputs(repo), inc("validate", root=repo, code=None).stdout
+    monkeypatch.delenv("INC_NO_INDEX")
+    monkeypatch.setattr(indexmod, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(indexmod, "_workers", lambda: 2)
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(indexmod.os, "fork", counting_fork)
+    assert (outputs(repo), inc("validate", root=repo, code=None).stdout) == expected
+    assert forks  # the second process did take a share
+    for path in index_files(repo):
+        path.unlink()
+    monkeypatch.setattr(indexmod.marshal, "dumps", lambda value: b"not marshal")  # the child's share is lost
+    assert (outputs(repo), inc("validate", root=repo, code=None).stdout) == expected

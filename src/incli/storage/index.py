@@ -333,16 +333,21 @@ def make_summary(
 
 
 def _workers() -> int:
-    """How many processes may parse at once: the cores this process may use that are idle."""
+    """How many processes may parse at once: the cores this process may use that are idle now
+    (the processes running this instant, from /proc/loadavg; else the last minute's load)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
     try:
-        busy = os.getloadavg()[0]
-    except OSError:
-        busy = 0.0
-    return max(1, min(cores, int(cores - busy + 0.5)))
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            others = int(handle.read().split()[3].split("/")[0]) - 1  # this process is running too
+    except (OSError, ValueError, IndexError):
+        try:
+            others = int(os.getloadavg()[0])
+        except OSError:
+            others = 0
+    return max(1, min(cores, cores - max(0, others)))
 
 
 def build_all(folder: Path, work: list[tuple[str, tuple[str, ...]]], build: Build) -> dict[str, Made]:
