@@ -38,8 +38,8 @@ def export(
     ] = None,
 ) -> None:
     """Write every incident with the keys of inc show --json, oldest first."""
+    from incli.service.export import export_pieces
     from incli.service.repository import write_output
-    from incli.service.transfer import export_pieces
 
     svc = service(ctx)
     kind = fmt.strip().lower()

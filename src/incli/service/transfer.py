@@ -27,7 +27,7 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,24 +36,21 @@ from typing import Any
 from incli.domain import lifecycle
 from incli.domain.config import Config
 from incli.domain.ids import ALPHABET
-from incli.domain.metrics import TIME_INDEX, Facts
 from incli.domain.model import (
     EXTENSION_ORDER,
-    FIELD_ORDER,
     TIME_FIELDS,
     UNKNOWN_SEVERITY,
     Incident,
     IncidentFormatError,
     imported_at,
     incident_from_dict,
-    json_safe,
 )
 from incli.domain.times import accepted, parse_time, to_iso
 from incli.errors import InvalidInput, StorageError
 from incli.integrations.importers import cstate, opsgenie, pagerduty
 from incli.integrations.sources import safejson
+from incli.service.export import FORMATS, KNOWN_KEYS, LIST_SEPARATOR
 
-FORMATS = ("json", "ndjson", "csv")
 # Another tool's importer (integrations/importers) and the settings its record() takes.
 IMPORTERS: dict[str, tuple[Any, Callable[[Config], Any]]] = {
     "pagerduty": (pagerduty, lambda config: config.pagerduty_import),
@@ -65,67 +62,7 @@ SOURCES = ("incli", *IMPORTERS)
 MAX_FOLDER_FILES = 10_000
 MAX_FOLDER_FILE_BYTES = 1024 * 1024
 MAX_FOLDER_BYTES = 64 * 1024 * 1024
-# CSV: the JSON keys without the timeline; lists joined with "; ", roles as "role=name".
-CSV_COLUMNS = [k for k in FIELD_ORDER if k not in ("schema", "timeline")]
-LIST_SEPARATOR = ";"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-KNOWN_KEYS = {*FIELD_ORDER, *EXTENSION_ORDER}
-
-
-# -- export -------------------------------------------------------------------
-
-
-def _csv_cell(key: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if key == "tags":
-        return f"{LIST_SEPARATOR} ".join(value)
-    if key == "roles":
-        return f"{LIST_SEPARATOR} ".join(f"{role}={name}" for role, name in value.items())
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=False)
-    return str(value)
-
-
-def export_pieces(pairs: Iterable[tuple[Facts, Callable[[], bytes]]], fmt: str) -> Iterator[bytes]:
-    """Every incident, oldest first, as JSON (an array), NDJSON or CSV, piece by piece (UTF-8);
-    JSON and NDJSON with the characters a terminal obeys escaped (domain.model.json_safe).
-
-    ``pairs`` are the index's facts and a way to read each ``inc show --json`` text
-    (Store.facts_and_json), so an export parses no YAML once the index is built and reads one
-    text at a time."""
-    if fmt not in FORMATS:
-        raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    opened = TIME_INDEX["opened_at"]
-    ordered = sorted(pairs, key=lambda p: (p[0].times[opened] or 0.0, p[0].id))
-    texts = (text() for _facts, text in ordered)
-    if fmt == "json":  # exactly json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
-        if not ordered:
-            yield b"[]\n"
-            return
-        yield b"[\n"
-        for number, text in enumerate(texts):
-            yield text if number == 0 else b",\n" + text
-        yield b"\n]\n"
-        return
-    if fmt == "ndjson":
-        for text in texts:
-            yield (json_safe(json.dumps(json.loads(text), ensure_ascii=False)) + "\n").encode("utf-8")
-        return
-    import csv
-    import io
-
-    rows = [json.loads(text) for text in texts]
-    extensions = [k for k in EXTENSION_ORDER if any(k in row for row in rows)]
-    extensions += sorted({k for row in rows for k in row if k not in KNOWN_KEYS})
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS + extensions)
-    for row in rows:
-        writer.writerow([_csv_cell(k, row.get(k)) for k in CSV_COLUMNS + extensions])
-    yield buffer.getvalue().encode("utf-8")
 
 
 # -- reading the file ---------------------------------------------------------
