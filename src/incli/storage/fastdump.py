@@ -16,16 +16,17 @@ What it writes, as libyaml does (src/emitter.c: ``yaml_emitter_analyze_scalar``,
 - None as an empty value (``key:``), true/false, integers;
 - a one-line text plain where YAML 1.1 reads it back as the same text and no indicator
   stands in the way, else single-quoted with ``''`` for a quote (``yamlio.str_style`` also
-  asks for quotes where incli's own loader would read another type);
+  asks for quotes where incli's own loader would read another type); past column 100, folded
+  at a single space onto the next line, as libyaml folds it;
 - multi-line text as a literal block (``|``, ``|-``, ``|+``, with ``2`` when it starts with a
   space or a line break), when ``yamlio.str_style`` asks for one.
 
 None for: other types (floats, dates, tuples, subclasses), keys that are not short one-line
 texts, characters libyaml would escape (controls, tabs, U+0085, U+2028/9, U+FEFF, anything
-past U+FFFF, lone surrogates), multi-line text written quoted, a line where libyaml could fold
-at the width (a space at column 100 or later), a list or mapping met twice (PyYAML writes an
-anchor), and a ``|+`` block that is not the document's last value (PyYAML's C and Python
-emitters then end the document differently). tests/unit/test_fastdump.py holds this to PyYAML's output.
+past U+FFFF, lone surrogates), multi-line text written quoted, a list or mapping met twice
+(PyYAML writes an anchor), and a ``|+`` block that is not the document's last value (PyYAML's
+C and Python emitters then end the document differently). tests/unit/test_fastdump.py holds
+all of this to PyYAML's output.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import Any
 
 from incli.storage import yamlio
 
-WIDTH = 100  # yamlio.dump's width: libyaml may fold a plain or quoted line at a space past it
+WIDTH = 100  # yamlio.dump's width: libyaml folds a plain or quoted text at a space past it
 MAX_DEPTH = 100
 _MAX_INT = 10**18
 
@@ -138,23 +139,49 @@ def dump(data: Any) -> str | None:
     return "".join(writer.out)
 
 
-def _one_line(text: str, column: int) -> str:
+def _one_line(text: str, column: int, indent: int) -> str:
     """A text without a line break as written from ``column`` on its line: plain, or
-    single-quoted where plain would not read back as the same text."""
+    single-quoted where plain would not read back as the same text; folded as libyaml folds
+    it, its next lines ``indent`` spaces in (-1: never folded, as a key)."""
     if not text:
         return "''"
     if _UNSAFE.search(text) is not None:
         raise _Unsupported
-    if (
+    quoted = (
         _NOT_PLAIN_START.match(text) is not None
         or _NOT_PLAIN_INSIDE.search(text) is not None
         or any(pattern.match(text) for pattern in _YAML11_BY_FIRST.get(text[0], ()))
         or yamlio.str_style(text) is not None
-    ):
-        text = "'" + text.replace("'", "''") + "'"
-    if column + len(text) > WIDTH and " " in text[max(0, WIDTH - column) :]:
-        raise _Unsupported  # libyaml may fold it at a space
-    return text
+    )
+    written = "'" + text.replace("'", "''") + "'" if quoted else text
+    if indent < 0 or column + len(written) <= WIDTH:
+        return written
+    return _folded(text, quoted, column, indent)
+
+
+def _folded(text: str, quoted: bool, column: int, indent: int) -> str:
+    """``text`` folded as libyaml's write_plain_scalar and write_single_quoted_scalar fold it:
+    a single space (neither the first nor the last character, nor next to another space)
+    met past column ``WIDTH`` becomes a line break and ``indent`` spaces."""
+    words = text.split(" ")  # a space between each two; "" beside another space or at an end
+    last = len(words) - 1
+    out = ["'"] if quoted else []
+    at = column + len(out)
+    for number, word in enumerate(words):
+        if quoted:
+            word = word.replace("'", "''")
+        out.append(word)
+        at += len(word)
+        if number < last:
+            if at > WIDTH and word and words[number + 1]:
+                out.append("\n" + " " * indent)
+                at = indent
+            else:
+                out.append(" ")
+                at += 1
+    if quoted:
+        out.append("'")
+    return "".join(out)
 
 
 _KEYS: dict[str, str] = {}  # keys as written: a document holds few, written again and again
@@ -168,7 +195,7 @@ def _key(key: object) -> str:
         return written
     if not key or "\n" in key:
         raise _Unsupported  # an empty key is written differently by PyYAML's two emitters
-    written = _one_line(key, 0)  # a key is never folded
+    written = _one_line(key, 0, -1)  # a key is never folded
     if len(key.encode("utf-8")) > WIDTH:
         raise _Unsupported  # a long key is a complex key (``? key``)
     if len(_KEYS) < 1000:
@@ -216,7 +243,7 @@ class _Writer:
             if "\n" in value:
                 self.out.append(f"{head} {self._literal(value, indent + 2)}")
             else:
-                self.out.append(f"{head} {_one_line(value, len(head) + 1)}\n")
+                self.out.append(f"{head} {_one_line(value, len(head) + 1, indent + 2)}\n")
         elif value is None:
             self.out.append(head + "\n")
         elif kind is bool:
