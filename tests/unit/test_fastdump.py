@@ -48,14 +48,15 @@ def test_the_dumper_is_libyamls() -> None:
 
 
 def test_the_yaml11_table_is_pyyamls() -> None:
-    def table(resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]) -> dict[Any, list[tuple[str, str, int]]]:
-        return {first: [(tag, p.pattern, p.flags) for tag, p in pairs] for first, pairs in resolvers.items()}
-
-    ours: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
-    for tag, pattern, firsts in fastdump.YAML11_TYPES:
+    ours: dict[Any, list[tuple[str, str, int]]] = {}
+    for tag, pattern, flags, firsts in fastdump.YAML11_TYPES:
         for first in firsts:
-            ours.setdefault(first, []).append((tag, pattern))
-    assert table(ours) == table(yaml.resolver.Resolver.yaml_implicit_resolvers)
+            ours.setdefault(first, []).append((tag, pattern, re.compile(pattern, flags).flags))
+    pyyamls = {
+        first: [(tag, p.pattern, p.flags) for tag, p in pairs]
+        for first, pairs in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    }
+    assert ours == pyyamls
     assert yamlio.Dumper.yaml_implicit_resolvers is yaml.resolver.Resolver.yaml_implicit_resolvers
 
 
@@ -66,8 +67,24 @@ def test_the_loader_table_is_the_loaders() -> None:
     wanted: dict[str, list[tuple[str, str]]] = {}
     for tag, pattern, firsts in yamlio.LOADER_TYPES:
         for first in firsts:
-            wanted.setdefault(first, []).append((tag, pattern.pattern))
+            wanted.setdefault(first, []).append((tag, pattern))
     assert found == wanted
+
+
+# What libyaml writes as it is (IS_PRINTABLE with allow_unicode), less U+2028/U+2029.
+WRITTEN_AS_IS = re.compile("[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text() | st.text(alphabet=st.characters(max_codepoint=0x3000)) | st.sampled_from(["\ufeff", "\uffff"]))
+def test_the_characters_libyaml_escapes(text: str) -> None:
+    assert fastdump._escaped(text) == (WRITTEN_AS_IS.search(text) is not None)
+
+
+def test_the_characters_libyaml_escapes_one_by_one() -> None:
+    for code in [*range(0x10100), 0x10FFFF]:
+        char = chr(code)
+        assert fastdump._escaped(char) == (WRITTEN_AS_IS.search(char) is not None), hex(code)
 
 
 # -- the shapes, one by one ---------------------------------------------------

@@ -43,79 +43,96 @@ _MAX_INT = 10**18
 # PyYAML's YAML 1.1 implicit resolvers (yaml/resolver.py, Resolver), which its dumper uses to
 # decide whether a text can be written plain: one that matches would read back as another
 # type, so it is quoted. Copied as is; a test compares them with PyYAML's own.
-YAML11_TYPES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+YAML11_TYPES: tuple[tuple[str, str, int, tuple[str, ...]], ...] = (
     (
         "tag:yaml.org,2002:bool",
-        re.compile(
-            r"""^(?:yes|Yes|YES|no|No|NO
+        r"""^(?:yes|Yes|YES|no|No|NO
                     |true|True|TRUE|false|False|FALSE
                     |on|On|ON|off|Off|OFF)$""",
-            re.X,
-        ),
+        re.X,
         tuple("yYnNtTfFoO"),
     ),
     (
         "tag:yaml.org,2002:float",
-        re.compile(
-            r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
                     |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
                     |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
                     |[-+]?\.(?:inf|Inf|INF)
                     |\.(?:nan|NaN|NAN))$""",
-            re.X,
-        ),
+        re.X,
         tuple("-+0123456789."),
     ),
     (
         "tag:yaml.org,2002:int",
-        re.compile(
-            r"""^(?:[-+]?0b[0-1_]+
+        r"""^(?:[-+]?0b[0-1_]+
                     |[-+]?0[0-7_]+
                     |[-+]?(?:0|[1-9][0-9_]*)
                     |[-+]?0x[0-9a-fA-F_]+
                     |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""",
-            re.X,
-        ),
+        re.X,
         tuple("-+0123456789"),
     ),
-    ("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ("<",)),
+    ("tag:yaml.org,2002:merge", r"^(?:<<)$", 0, ("<",)),
     (
         "tag:yaml.org,2002:null",
-        re.compile(
-            r"""^(?: ~
+        r"""^(?: ~
                     |null|Null|NULL
                     | )$""",
-            re.X,
-        ),
+        re.X,
         ("~", "n", "N", ""),
     ),
     (
         "tag:yaml.org,2002:timestamp",
-        re.compile(
-            r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
                     |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
                      (?:[Tt]|[ \t]+)[0-9][0-9]?
                      :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
                      (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
-            re.X,
-        ),
+        re.X,
         tuple("0123456789"),
     ),
-    ("tag:yaml.org,2002:value", re.compile(r"^(?:=)$"), ("=",)),
-    ("tag:yaml.org,2002:yaml", re.compile(r"^(?:!|&|\*)$"), tuple("!&*")),
+    ("tag:yaml.org,2002:value", r"^(?:=)$", 0, ("=",)),
+    ("tag:yaml.org,2002:yaml", r"^(?:!|&|\*)$", 0, tuple("!&*")),
 )
-_YAML11_BY_FIRST: dict[str, tuple[re.Pattern[str], ...]] = {
-    char: tuple(pattern for _tag, pattern, first in YAML11_TYPES if char in first)
-    for char in {char for _tag, _pattern, first in YAML11_TYPES for char in first}
+_YAML11_BY_FIRST: dict[str, tuple[tuple[str, int], ...]] = {
+    char: tuple((pattern, flags) for _tag, pattern, flags, first in YAML11_TYPES if char in first)
+    for char in {char for *_rest, first in YAML11_TYPES for char in first}
 }
+# Compiled when a text starting with that character is first written: compiling them all
+# (in Python) would cost more than this whole module takes to write an incident.
+_YAML11_COMPILED: dict[str, tuple[re.Pattern[str], ...]] = {}
 
-# Characters libyaml writes as they are (IS_PRINTABLE, with allow_unicode), less the line
-# breaks other than \n (U+2028, U+2029): anything else makes it choose double quotes.
-_UNSAFE = re.compile("[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
 # A one-line text libyaml will not write plain in a block (analyze_scalar's indicators, a
-# leading or trailing space): its start, or anywhere in it.
-_NOT_PLAIN_START = re.compile(r"[-?:](?: |\Z)|[#,\[\]{}&*!|>'\"%@` ]|---|\.\.\.")
-_NOT_PLAIN_INSIDE = re.compile(r": | #|:\Z| \Z")
+# leading or trailing space): at its start, or anywhere in it.
+_NOT_PLAIN = r"\A(?:[-?:](?: |\Z)|[#,\[\]{}&*!|>'\"%@` ]|---|\.\.\.)|: | #|:\Z| \Z"
+_not_plain: re.Pattern[str] | None = None
+
+
+def _reads_as_another_type(text: str) -> bool:
+    """Would YAML 1.1 (PyYAML's resolver) read ``text`` written plain as something else?"""
+    first = text[0]
+    patterns = _YAML11_COMPILED.get(first)
+    if patterns is None:
+        patterns = tuple(re.compile(pattern, flags) for pattern, flags in _YAML11_BY_FIRST.get(first, ()))
+        _YAML11_COMPILED[first] = patterns
+    return any(pattern.match(text) for pattern in patterns)
+
+
+def _escaped(text: str) -> bool:
+    """Would libyaml escape a character of ``text`` (and so write it double-quoted)? It writes
+    as they are \\n, U+0020-U+007E, U+00A0-U+D7FF and U+E000-U+FFFD but U+FEFF (IS_PRINTABLE,
+    with allow_unicode); U+2028 and U+2029 count here too, as line breaks it treats apart."""
+    line = text.replace("\n", " ") if "\n" in text else text
+    # Python's printable characters of the first plane are a part of those (the others are
+    # controls, format characters, surrogates, unassigned ones and separators): a quick yes.
+    if line.isprintable():
+        return not line.isascii() and max(line) > "\uffff"
+    for char in line:
+        if not (" " <= char <= "~" or "\xa0" <= char <= "\ud7ff" or "\ue000" <= char <= "\ufffd"):
+            return True
+        if char in "\u2028\u2029\ufeff":
+            return True
+    return False
 
 
 class _Unsupported(Exception):
@@ -145,14 +162,12 @@ def _one_line(text: str, column: int, indent: int) -> str:
     it, its next lines ``indent`` spaces in (-1: never folded, as a key)."""
     if not text:
         return "''"
-    if _UNSAFE.search(text) is not None:
+    if _escaped(text):
         raise _Unsupported
-    quoted = (
-        _NOT_PLAIN_START.match(text) is not None
-        or _NOT_PLAIN_INSIDE.search(text) is not None
-        or any(pattern.match(text) for pattern in _YAML11_BY_FIRST.get(text[0], ()))
-        or yamlio.str_style(text) is not None
-    )
+    global _not_plain
+    if _not_plain is None:
+        _not_plain = re.compile(_NOT_PLAIN)
+    quoted = _not_plain.search(text) is not None or _reads_as_another_type(text) or yamlio.str_style(text) is not None
     written = "'" + text.replace("'", "''") + "'" if quoted else text
     if indent < 0 or column + len(written) <= WIDTH:
         return written
@@ -218,7 +233,7 @@ class _Writer:
 
     def _literal(self, text: str, indent: int) -> str:
         """``|`` with its hints, the line break, and the lines ``indent`` spaces in."""
-        if _UNSAFE.search(text) is not None or yamlio.str_style(text) != "|":
+        if _escaped(text) or yamlio.str_style(text) != "|":
             raise _Unsupported
         hints = "2" if text[0] in " \n" else ""
         if text[-1] != "\n":

@@ -27,23 +27,23 @@ _PyLoader: Any = None  # the pure-Python loader with our resolvers: its marks ar
 
 # What our loader reads as another type than text, as (tag, pattern, first characters): YAML 1.2's
 # core schema, without 1.1's traps. The dumper quotes text that matches (str_style), and
-# storage/fastdump.py writes by the same table.
-LOADER_TYPES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
-    ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), tuple("tTfF")),
-    ("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ("~", "n", "N", "")),
-    ("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), tuple("-+0123456789")),
+# storage/fastdump.py writes by the same table. Patterns as text, compiled when first used: a
+# command that neither writes nor needs PyYAML never compiles them.
+LOADER_TYPES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", tuple("tTfF")),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ("~", "n", "N", "")),
+    ("tag:yaml.org,2002:int", r"^[-+]?(?:0|[1-9][0-9]*)$", tuple("-+0123456789")),
     (
         "tag:yaml.org,2002:float",
-        re.compile(
-            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-        ),
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
         tuple("-+0123456789."),
     ),
 )
-_LOADER_BY_FIRST: dict[str, tuple[re.Pattern[str], ...]] = {
+_LOADER_BY_FIRST: dict[str, tuple[str, ...]] = {
     char: tuple(pattern for _tag, pattern, first in LOADER_TYPES if char in first)
     for char in {char for _tag, _pattern, first in LOADER_TYPES for char in first}
 }
+_LOADER_COMPILED: dict[str, tuple[re.Pattern[str], ...]] = {}
 
 
 def _pyyaml() -> Any:
@@ -61,7 +61,7 @@ def _pyyaml() -> Any:
 
     OurLoader.yaml_implicit_resolvers = {}
     for tag, pattern, first in LOADER_TYPES:
-        OurLoader.add_implicit_resolver(tag, pattern, list(first))
+        OurLoader.add_implicit_resolver(tag, re.compile(pattern), list(first))
 
     class OurDumper(base_dumper):  # type: ignore[misc,valid-type,unused-ignore]
         pass
@@ -84,7 +84,11 @@ def _resolves_to_other_type(value: str) -> bool:
     PyYAML's dumper quotes what YAML 1.1 would misread, but YAML 1.2 reads a few
     more forms as numbers (``1e3``): quote those too, or the text comes back a float.
     """
-    return any(pattern.match(value) for pattern in _LOADER_BY_FIRST.get(value[:1], ()))
+    first = value[:1]
+    patterns = _LOADER_COMPILED.get(first)
+    if patterns is None:
+        patterns = _LOADER_COMPILED[first] = tuple(re.compile(p) for p in _LOADER_BY_FIRST.get(first, ()))
+    return any(pattern.match(value) for pattern in patterns)
 
 
 def str_style(value: str) -> str | None:
