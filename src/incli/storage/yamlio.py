@@ -354,7 +354,7 @@ def _comments(text: str) -> list[tuple[int, bool, str]]:
 def keep_comments(old: bytes | None, new: str) -> str:
     """``new`` (what ``dump`` wrote) with the comments of ``old`` (the file it replaces) put
     back; ``new`` itself when the old file has none. The data read back is always the same."""
-    if not old or not _MAYBE_COMMENT.search(old):
+    if not old or not _MAYBE_COMMENT.search(old) or _as_dump_writes_it(old):
         return new  # before PyYAML is imported: a write of a file without comments never needs it
     _pyyaml()
     try:
@@ -412,6 +412,17 @@ def keep_comments(old: bytes | None, new: str) -> str:
             inline.add(which)
             result = attempt
     return result
+
+
+def _as_dump_writes_it(old: bytes) -> bool:
+    """Is ``old`` exactly the text ``dump`` writes for its data (so it holds no comment: a ``#``
+    in it is text, as in ``see #ops``)? Read by the fast reader and written by the fast writer,
+    without PyYAML; False when either leaves the file to PyYAML."""
+    from incli.storage import fastdump, fastyaml
+
+    data = fastyaml.load(old)
+    written = fastdump.dump(data) if data is not None else None
+    return written is not None and written.encode("utf-8") == old
 
 
 def _place(new: str, placed: list[tuple[int | None, bool, str]], inline: set[int]) -> str:
