@@ -25,6 +25,27 @@ Dumper: Any = None
 _PyLoader: Any = None  # the pure-Python loader with our resolvers: its marks are character offsets
 
 
+# What our loader reads as another type than text, as (tag, pattern, first characters): YAML 1.2's
+# core schema, without 1.1's traps. The dumper quotes text that matches (str_style), and
+# storage/fastdump.py writes by the same table. Patterns as text, compiled when first used: a
+# command that neither writes nor needs PyYAML never compiles them.
+LOADER_TYPES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", tuple("tTfF")),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ("~", "n", "N", "")),
+    ("tag:yaml.org,2002:int", r"^[-+]?(?:0|[1-9][0-9]*)$", tuple("-+0123456789")),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        tuple("-+0123456789."),
+    ),
+)
+_LOADER_BY_FIRST: dict[str, tuple[str, ...]] = {
+    char: tuple(pattern for _tag, pattern, first in LOADER_TYPES if char in first)
+    for char in {char for _tag, _pattern, first in LOADER_TYPES for char in first}
+}
+_LOADER_COMPILED: dict[str, tuple[re.Pattern[str], ...]] = {}
+
+
 def _pyyaml() -> Any:
     """PyYAML, with incli's Loader and Dumper made on the first call."""
     global yaml, Loader, Dumper, _PyLoader
@@ -39,22 +60,8 @@ def _pyyaml() -> Any:
         pass
 
     OurLoader.yaml_implicit_resolvers = {}
-    OurLoader.add_implicit_resolver(
-        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-    )
-    OurLoader.add_implicit_resolver(
-        "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-    )
-    OurLoader.add_implicit_resolver(
-        "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
-    )
-    OurLoader.add_implicit_resolver(
-        "tag:yaml.org,2002:float",
-        re.compile(
-            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-        ),
-        list("-+0123456789."),
-    )
+    for tag, pattern, first in LOADER_TYPES:
+        OurLoader.add_implicit_resolver(tag, re.compile(pattern), list(first))
 
     class OurDumper(base_dumper):  # type: ignore[misc,valid-type,unused-ignore]
         pass
@@ -77,21 +84,30 @@ def _resolves_to_other_type(value: str) -> bool:
     PyYAML's dumper quotes what YAML 1.1 would misread, but YAML 1.2 reads a few
     more forms as numbers (``1e3``): quote those too, or the text comes back a float.
     """
-    for tag, pattern in Loader.yaml_implicit_resolvers.get(value[:1], []):
-        if tag != "tag:yaml.org,2002:str" and pattern.match(value):
-            return True
-    return False
+    first = value[:1]
+    patterns = _LOADER_COMPILED.get(first)
+    if patterns is None:
+        patterns = _LOADER_COMPILED[first] = tuple(re.compile(p) for p in _LOADER_BY_FIRST.get(first, ()))
+    return any(pattern.match(value) for pattern in patterns)
 
 
-def _represent_str(dumper: Any, value: str) -> Any:
+def str_style(value: str) -> str | None:
+    """The style incli asks PyYAML's emitter for, for a text: ``|`` (a literal block) for
+    multi-line text, ``'`` for text our loader would read as another type, None: the emitter
+    chooses (plain where YAML 1.1 allows it). storage/fastdump.py follows the same rule."""
     if "\n" in value:
         # A literal block keeps the text as typed; trailing spaces on a line
         # would force a quoted style, so only use it when it round-trips.
         if not any(line != line.rstrip() for line in value.splitlines()):
-            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    elif _resolves_to_other_type(value):
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+            return "|"
+        return None
+    if _resolves_to_other_type(value):
+        return "'"
+    return None
+
+
+def _represent_str(dumper: Any, value: str) -> Any:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=str_style(value))
 
 
 def _represent_none(dumper: Any, _value: None) -> Any:
@@ -152,20 +168,33 @@ def _refuse_aliases(data: bytes | str) -> None:
             raise YamlError(ALIAS_MESSAGE, mark.line + 1 if mark is not None else None)
 
 
+# How incli writes YAML (yaml.dump's options; storage/fastdump.py writes the same text).
+DUMP_OPTIONS: dict[str, Any] = {
+    "sort_keys": False,
+    "allow_unicode": True,
+    "default_flow_style": False,
+    "width": 100,
+    "indent": 2,
+}
+
+
 def dump(data: Any) -> str:
     """YAML text for ``data``; InvalidInput for text no file can hold (a lone surrogate, as an
-    argument typed in a non-UTF-8 terminal decodes to), so it is never written."""
+    argument typed in a non-UTF-8 terminal decodes to), so it is never written.
+
+    storage/fastdump.py writes the common documents (an incident, as incli writes it) to
+    exactly the text PyYAML would, without importing it; PyYAML writes the rest."""
+    from incli.storage import fastdump  # it imports this module (str_style)
+
+    fast = fastdump.dump(data)
+    return fast if fast is not None else dump_with_pyyaml(data)
+
+
+def dump_with_pyyaml(data: Any) -> str:
+    """``dump``'s text, always written by PyYAML (what storage/fastdump.py is held to)."""
     _pyyaml()
     try:
-        text: str = yaml.dump(
-            data,
-            Dumper=Dumper,
-            sort_keys=False,
-            allow_unicode=True,
-            default_flow_style=False,
-            width=100,
-            indent=2,
-        )
+        text: str = yaml.dump(data, Dumper=Dumper, **DUMP_OPTIONS)
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         bad = ord(exc.object[exc.start]) if isinstance(exc.object, str) else 0
@@ -327,9 +356,9 @@ def _comments(text: str) -> list[tuple[int, bool, str]]:
 def keep_comments(old: bytes | None, new: str) -> str:
     """``new`` (what ``dump`` wrote) with the comments of ``old`` (the file it replaces) put
     back; ``new`` itself when the old file has none. The data read back is always the same."""
+    if not old or not _MAYBE_COMMENT.search(old) or _as_dump_writes_it(old):
+        return new  # before PyYAML is imported: a write of a file without comments never needs it
     _pyyaml()
-    if not old or not _MAYBE_COMMENT.search(old):
-        return new
     try:
         text = old.decode("utf-8")
         comments = _comments(text)
@@ -385,6 +414,17 @@ def keep_comments(old: bytes | None, new: str) -> str:
             inline.add(which)
             result = attempt
     return result
+
+
+def _as_dump_writes_it(old: bytes) -> bool:
+    """Is ``old`` exactly the text ``dump`` writes for its data (so it holds no comment: a ``#``
+    in it is text, as in ``see #ops``)? Read by the fast reader and written by the fast writer,
+    without PyYAML; False when either leaves the file to PyYAML."""
+    from incli.storage import fastdump, fastyaml
+
+    data = fastyaml.load(old)
+    written = fastdump.dump(data) if data is not None else None
+    return written is not None and written.encode("utf-8") == old
 
 
 def _place(new: str, placed: list[tuple[int | None, bool, str]], inline: set[int]) -> str:
