@@ -91,7 +91,8 @@ def new_id(rng: random.Random, moment: datetime) -> str:
 
 
 def simple_incident(rng: random.Random, index: int, start: datetime, active: bool) -> tuple[str, str]:
-    """One file in the simple shape incli wrote before postmortems and imports."""
+    """One file in the simple shape incli writes for an incident without postmortem or import
+    (checked: the fast reader reads it without PyYAML)."""
     ident = new_id(rng, start)
     sev = rng.choice(SEVERITIES)
     detected = start + timedelta(minutes=rng.randint(0, 30))
@@ -117,9 +118,9 @@ def simple_incident(rng: random.Random, index: int, start: datetime, active: boo
         f"commander: {by}\nroles: {{}}\ntags:\n- generated\ndrill: false\n"
         f"opened_at: '{detected.isoformat()}'\nstarted_at: '{start.isoformat()}'\n"
         f"detected_at: '{detected.isoformat()}'\n"
-        f"acknowledged_at: {'' if active else repr(acked.isoformat())}\n"
-        f"mitigated_at: {'' if active else repr(mitigated.isoformat())}\n"
-        f"resolved_at: {'' if active else repr(resolved.isoformat())}\ntimeline:\n{timeline}"
+        f"acknowledged_at:{'' if active else ' ' + repr(acked.isoformat())}\n"
+        f"mitigated_at:{'' if active else ' ' + repr(mitigated.isoformat())}\n"
+        f"resolved_at:{'' if active else ' ' + repr(resolved.isoformat())}\ntimeline:\n{timeline}"
     )
     return ident, body
 
