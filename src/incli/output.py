@@ -45,7 +45,14 @@ _consoles: dict[tuple[bool, int], Console] = {}
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidi embeddings, overrides and isolates.
 # Lone surrogates (bytes that were not UTF-8, from the command line) show as the byte they were.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_CHARS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+_unsafe: list[re.Pattern[str]] = []  # compiled when first needed: most text is plain ASCII
+
+
+def _unsafe_pattern() -> re.Pattern[str]:
+    if not _unsafe:
+        _unsafe.append(re.compile(_UNSAFE_CHARS))
+    return _unsafe[0]
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -57,7 +64,9 @@ def _escaped(match: re.Match[str]) -> str:
 
 def visible(text: str) -> str:
     """``text`` with every character that would drive the terminal shown as an escape (``\\x1b``)."""
-    return _UNSAFE.sub(_escaped, text)
+    if text.isascii() and text.isprintable():  # the common case, without a regex pass
+        return text
+    return _unsafe_pattern().sub(_escaped, text)
 
 
 def console(stderr: bool = False) -> Console:
@@ -404,7 +413,7 @@ def _visible_columns(
             shown.append([visible(cell) for cell in texts])
         elif "\t" in joined or joined.count("\n") != len(texts) - 1:
             shown.append([_flat(visible(cell)) for cell in texts])
-        elif _UNSAFE.search(joined):
+        elif not (joined.isascii() and joined.isprintable()) and _unsafe_pattern().search(joined):
             shown.append(visible(joined).split("\n"))
         else:
             shown.append(texts)

@@ -19,14 +19,14 @@ from incli.domain.times import parse_iso, parse_stored, to_iso
 # Inside JSON strings, the characters a terminal obeys that json.dumps leaves raw (DEL, C1
 # controls, bidi overrides) are written as \\uXXXX: the same data, and a pipe into a terminal
 # cannot be driven by them.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = "[\x7f-\x9f\u202a-\u202e\u2066-\u2069]"  # compiled (re's cache) when first needed
 
 
 def json_safe(text: str) -> str:
     """JSON text (``ensure_ascii=False``) with the characters a terminal obeys escaped."""
     if text.isascii() and "\x7f" not in text:  # the common case, without a regex pass
         return text
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(_JSON_UNSAFE, lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 SCHEMA = 1
