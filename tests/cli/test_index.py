@@ -7,6 +7,7 @@ import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -280,3 +281,30 @@ def test_a_first_run_on_two_cores_reads_what_one_core_reads(repo: Path, monkeypa
         path.unlink()
     monkeypatch.setattr(indexmod.marshal, "dumps", lambda value: b"not marshal")  # the child's share is lost
     assert (outputs(repo), inc("validate", root=repo, code=None).stdout) == expected
+
+
+def test_a_write_during_a_read_never_hides_from_status(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A summary is made from a scan of the folder; an incident opened by another process while
+    that scan ran must still show in the next inc status (the summary names the folder as it was
+    before the scan, so it is not trusted)."""
+    from incli.storage import index as indexmod
+
+    monkeypatch.setattr(indexmod, "SETTLE_SECONDS", -3600.0)
+    inc("status", root=repo)
+    source = next((repo / "incidents").glob("*.yaml"))
+    late = repo / "incidents" / "INC-20250301-late1.yaml"
+    real_scan = indexmod.scan
+
+    def scan_then_someone_writes(folder: Path, leftovers: list[str] | None = None) -> dict[str, Any]:
+        keys = real_scan(folder, leftovers)
+        if not late.exists():  # another process opens an incident right after the scan
+            text = source.read_text().replace(source.stem, late.stem).replace("status: resolved", "status: open")
+            late.write_text(text.replace("Incident", "Late incident", 1))
+        return keys
+
+    monkeypatch.setattr(indexmod, "scan", scan_then_someone_writes)
+    (repo / "incidents" / "touch.tmp").write_text("")  # the folder changed: the next read is a full one
+    (repo / "incidents" / "touch.tmp").unlink()
+    inc("list", root=repo)  # reads every file; its summary must not claim the late incident's folder
+    monkeypatch.setattr(indexmod, "scan", real_scan)
+    assert "INC-20250301-late1" in inc("status", root=repo).stdout

@@ -419,6 +419,7 @@ class Index:
         self._state_dir = state_dir
         self.folder = folder
         self._salts = salts or {}
+        self._scanned_folder: StatKey | None = None
 
     # -- the files -------------------------------------------------------
 
@@ -529,6 +530,9 @@ class Index:
 
     def _read(self, parts: tuple[str, ...], build: Build, document: Document | None) -> Snapshot:
         leftovers: list[str] = []
+        # The folder as it was before the scan: a summary made from this read is true of it (a
+        # write during the scan changes the folder after, so that summary is never trusted).
+        self._scanned_folder = self._folder_key()
         keys = scan(self.folder, leftovers)
         if leftovers:
             remove_stale(self.folder)
@@ -624,7 +628,7 @@ class Index:
             if "facts" in parts and document is not None:
                 body = self._load(SUMMARY)
                 changed = bool(fresh["facts"]) or len(old["facts"]) != len(keys)
-                if changed or type(body) is not tuple or len(body) != 4 or body[0] != self._folder_key():
+                if changed or type(body) is not tuple or len(body) != 4 or body[0] != self._scanned_folder:
                     old_summary = self._read_summary(body)
                     # The documents of active files just parsed came with them (DOCUMENT).
                     documents = {n: r[DOCUMENT][1] for n, r in made.items() if DOCUMENT in r}
@@ -726,7 +730,7 @@ class Index:
         return stat_key(self.folder)
 
     def _write_summary(self, summary: Summary, old: Any) -> None:
-        key = self._folder_key()
+        key = self._scanned_folder
         # A folder changed within SETTLE_SECONDS could change again within its clock's tick.
         if key is None or changed_at(key) >= (time.time() - SETTLE_SECONDS) * 1e9:
             key = None
