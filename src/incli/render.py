@@ -17,10 +17,14 @@ on 10,000 pages). Environments are cached: building one per page is slow.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+import hashlib
 import os
 import re
 import traceback
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -256,7 +260,7 @@ def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]
     else:
         duration = f"{impact} so far (not resolved yet)"
 
-    today = _local(now, tz).date()
+    today = config.today(now)
     actions = []
     for action in pm.actions_of(incident):
         actions.append(
@@ -341,6 +345,75 @@ def _template_line(exc: BaseException, filename: str) -> int | None:
     return None
 
 
+# -- what a render read ------------------------------------------------------
+
+_WATCH: contextvars.ContextVar[tuple[frozenset[str], set[str]] | None] = contextvars.ContextVar(
+    "incli_watch", default=None
+)
+
+
+@contextlib.contextmanager
+def watching(names: Iterable[str]) -> Iterator[set[str]]:
+    """While inside, which of the variables ``names`` the templates rendered (the report's pages and
+    the postmortem's) read: named anywhere in a template, or asked for by a filter (``due`` asks
+    for ``now``). The report reuses a page only when it read nothing that changes with the time."""
+    found: set[str] = set()
+    token = _WATCH.set((frozenset(names), found))
+    try:
+        yield found
+    finally:
+        _WATCH.reset(token)
+
+
+@functools.lru_cache(maxsize=1)
+def _watched_context() -> Any:
+    from jinja2.runtime import Context
+
+    class WatchedContext(Context):
+        def resolve_or_missing(self, key: str) -> Any:
+            watch = _WATCH.get()
+            if watch is not None and key in watch[0]:
+                watch[1].add(key)
+            return super().resolve_or_missing(key)
+
+    return WatchedContext
+
+
+TEMPLATE_LIMITS = (10_000, 64 * 1024 * 1024)  # files and bytes of a templates folder the fingerprint reads
+
+
+def templates_fingerprint(repo_templates: Path | None) -> str:
+    """What every page of a report is rendered with besides its data: the name and text of every
+    template, the built-ins and the repository's own (a link's target too), and the versions of
+    Jinja2 and markdown-it. A folder over ``TEMPLATE_LIMITS`` gives a fingerprint never seen again."""
+    import jinja2
+    import markdown_it
+
+    digest = hashlib.sha256(f"jinja2 {jinja2.__version__}\0markdown-it {markdown_it.__version__}\0".encode())
+    files = size = 0
+    for source, folder in (("built-in", builtin_dir()), ("repository", repo_templates)):
+        if folder is None or not folder.is_dir():
+            digest.update(f"{source}\0none\0".encode())
+            continue
+        for top, dirs, names in os.walk(folder):
+            dirs.sort()
+            for name in sorted(names + [d for d in dirs if os.path.islink(os.path.join(top, d))]):
+                path = os.path.join(top, name)
+                relative = os.path.relpath(path, folder)
+                files += 1
+                link = os.readlink(path) if os.path.islink(path) else ""
+                try:
+                    data = b"" if os.path.isdir(path) or not os.path.isfile(path) else Path(path).read_bytes()
+                except OSError:
+                    data = b"unreadable"
+                size += len(data)
+                if files > TEMPLATE_LIMITS[0] or size > TEMPLATE_LIMITS[1]:
+                    return os.urandom(16).hex()
+                entry = f"{source}\0{relative}\0{link}\0{hashlib.sha256(data).hexdigest()}\0"
+                digest.update(entry.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
 @functools.lru_cache(maxsize=16)
 def _postmortem_environment(folders: tuple[str, ...], autoescape: bool, sandboxed: bool) -> Any:
     import jinja2
@@ -355,6 +428,7 @@ def _postmortem_environment(folders: tuple[str, ...], autoescape: bool, sandboxe
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.context_class = _watched_context()
     env.filters["item"] = _item
     return env
 
@@ -515,6 +589,7 @@ def report_environment(folders: tuple[str, ...], sandboxed: bool = True) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.context_class = _watched_context()
     env.filters["when"] = jinja2.pass_context(_when)
     env.filters["due"] = jinja2.pass_context(_due)
     env.filters["iso"] = lambda moment: moment.isoformat() if moment else ""
