@@ -386,10 +386,12 @@ def templates_fingerprint(repo_templates: Path | None) -> str:
     """What every page of a report is rendered with besides its data: the name and text of every
     template, the built-ins and the repository's own (a link's target too), and the versions of
     Jinja2 and markdown-it. A folder over ``TEMPLATE_LIMITS`` gives a fingerprint never seen again."""
-    import jinja2
-    import markdown_it
+    from importlib.metadata import version  # not importing markdown-it: a rebuild may parse no Markdown
 
-    digest = hashlib.sha256(f"jinja2 {jinja2.__version__}\0markdown-it {markdown_it.__version__}\0".encode())
+    import jinja2
+
+    markdown = version("markdown-it-py")
+    digest = hashlib.sha256(f"jinja2 {jinja2.__version__}\0markdown-it {markdown}\0".encode())
     files = size = 0
     for source, folder in (("built-in", builtin_dir()), ("repository", repo_templates)):
         if folder is None or not folder.is_dir():

@@ -352,3 +352,27 @@ def test_a_postmortem_left_out_is_named_on_every_build(repo: tuple[Path, list[st
     for result in (first, again):
         assert ids[3] in result.stderr and "postmortem.authors" in result.stderr
     assert "(5 unchanged from the earlier report)" in again.stderr
+
+
+def test_a_file_trusted_by_its_stat_key_is_still_seen_to_change(
+    repo: tuple[Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a file has settled, the rebuild takes its digest from the manifest while its stat key is
+    unchanged; an edit of the same size, with its time stamp put back, changes the key all the same."""
+    monkeypatch.setattr("incli.storage.index.SETTLE_SECONDS", -60.0)  # every file counts as settled
+    root, ids = repo
+    out = tmp_path / "site"
+    report(root, out)
+    before = pages(out)
+    report(root, out)
+    assert reused(out, before) == set(ids[:5])
+    path = root / "incidents" / f"{ids[2]}.yaml"
+    info = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"Outage 2", b"Outage X"))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert path.stat().st_size == info.st_size and path.stat().st_mtime_ns == info.st_mtime_ns
+    before = pages(out)
+    report(root, out)
+    assert reused(out, before) == {ids[0], ids[4]}  # ids[1] and ids[3] show its title
+    assert "Outage X" in (out / "incidents" / f"{ids[2]}.html").read_text()
+    same_as_a_fresh_build(root, out, tmp_path)

@@ -422,15 +422,17 @@ class Reads:
 
 def step(value: Any, name: Any) -> Any:
     """One step of a path: a key of a mapping, an attribute of an object, a call, or ``STR``."""
+    if type(name) is str:
+        if type(value) is dict:
+            return value[name]
+        if name.startswith(("_", "<")):
+            if name == STR:
+                return str(value)
+            raise AttributeError(name)
+        return getattr(value, name)
     if isinstance(name, list):
         return value(*name)
-    if name == STR:
-        return str(value)
-    if isinstance(value, Mapping):
-        return value[name]
-    if not isinstance(name, str) or name.startswith("_"):
-        raise AttributeError(name)
-    return getattr(value, name)
+    raise AttributeError(name)
 
 
 def replay(paths: Iterable[list[Any]], roots: Mapping[str, Any]) -> str | None:

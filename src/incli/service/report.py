@@ -9,7 +9,8 @@ The build is incremental. The site holds a manifest (``MANIFEST``) of what each
 incident's page was rendered from, and the next build hard-links a page of the
 earlier site into the new one, instead of rendering it, when all of it is unchanged:
 
-- the incident file's bytes (their SHA-256);
+- the incident file's bytes (their SHA-256; read again unless the file's stat key is the one
+  recorded with them, once settled as the index trusts one);
 - what every page is built with (``site_key``): incli's version, every template (the
   built-in ones and the repository's), incli.yaml, the display time zone;
 - what the page read of what it shares with other pages (``reportdata.Reads``): its
@@ -278,6 +279,7 @@ class _Build:
         self.now = now
         self.today = today
         self.entries: dict[str, Entry] = {}  # the new manifest's
+        self.reading: dict[str, list[list[Any]]] = {}  # each distinct list of paths read
         self.items: dict[str, list[reportdata.ActionItem]] = {}  # each incident's action items
         self.reused = 0
         self.pages = 0
@@ -333,9 +335,12 @@ class _Build:
                 continue
             if _digest(reportdata.replay(entry.reads, self.roots(position))) != entry.deps:
                 continue
-            data = self.read(ident)
-            if data is None or _digest(data) != entry.file:
-                continue
+            path = self.service.store.path_for(ident)
+            key = file_key(path)
+            if key is None or key != entry.stat:  # else the very file whose bytes it has the digest of
+                data = self.read(ident)
+                if data is None or _digest(data) != entry.file:
+                    continue
             name = f"incidents/{reportdata.incident_filename(ident)}"
             target = building / name
             if not _link_verified(folder / name, target, entry.page):
@@ -344,6 +349,7 @@ class _Build:
                         path.unlink()
                 return set()  # the earlier report is not what its manifest says: trust none of it
             linked.append(target)
+            entry.stat = key if settled(key) else None
             kept[ident] = entry
         for ident, entry in kept.items():
             self.entries[ident] = entry
@@ -359,11 +365,13 @@ class _Build:
         from incli.storage.store import BrokenFile, parse_incident_bytes
 
         ident = row.incident.id
+        path = self.service.store.path_for(ident)
+        key = file_key(path)  # before the bytes are read: a change after it is a change of key
         data = self.read(ident)
         if data is None:
             return
         try:
-            incident = parse_incident_bytes(data, self.service.store.path_for(ident))
+            incident = parse_incident_bytes(data, path)
         except BrokenFile as exc:
             self.warn(ident, exc.broken.reason)
             return
@@ -380,10 +388,12 @@ class _Build:
             self.items[ident] = items
         if timely or reportdata.follows_the_clock(incident):
             return  # changes with the time of the build: written again each time
+        paths = reads.paths()
         self.entries[ident] = Entry(
             file=_digest(data),
+            stat=key if settled(key) else None,
             page=_digest(html),
-            reads=reads.paths(),
+            reads=self.reading.setdefault(repr(paths), paths),  # one list for the pages that read the same
             deps=_digest(reads.digest_text()),
             flags=reportdata.overdue_flags(items, self.today),
             actions=items,
@@ -439,6 +449,24 @@ def _digest(data: bytes | str | None) -> str:
     return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
 
 
+def file_key(path: Path) -> list[int] | None:
+    """The stat key of an incident file, as the index has it (storage.index.scan); None when it
+    cannot be read."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino]
+
+
+def settled(key: list[int] | None) -> bool:
+    """Can the stat key stand for the bytes? Only once the file has not changed for a while: a
+    change on a coarse clock could keep the same times (the index's rule, storage.index)."""
+    from incli.storage.index import SETTLE_SECONDS, changed_at
+
+    return key is not None and changed_at((key[0], key[1], key[2], key[3])) < (time.time() - SETTLE_SECONDS) * 1e9
+
+
 def _link_verified(old: Path, new: Path, digest: str) -> bool:
     """Hard-link (else copy) the earlier page ``old`` to ``new``; is what landed there the page
     whose SHA-256 is ``digest``? (Checked after linking: the earlier site may be replaced meanwhile.)"""
@@ -468,6 +496,7 @@ class Entry:
     """What one incident's page was built from (see the module's docstring)."""
 
     file: str  # SHA-256 of the incident file's bytes
+    stat: list[int] | None  # and its stat key then (storage.index: trusted once settled), else None
     page: str  # SHA-256 of the page's bytes
     reads: list[list[Any]]  # what it read of the site and its neighbours (reportdata.Reads.paths)
     deps: str  # SHA-256 of what those read (reportdata.Reads.digest_text)
@@ -522,6 +551,7 @@ def write_manifest(path: Path, key: bytes, inputs: str, entries: dict[str, Entry
             reading.append(entry.reads)
         pages[ident] = [
             entry.file,
+            entry.stat,
             entry.page,
             number,
             entry.deps,
@@ -574,9 +604,11 @@ def read_manifest(folder: Path, key: bytes, inputs: str) -> Manifest:
 
 def _entry(raw: Any, reads: list[Any]) -> Entry:
     """One page's entry as ``write_manifest`` wrote it; ValueError for anything else."""
-    if not isinstance(raw, list) or len(raw) != 7:
+    if not isinstance(raw, list) or len(raw) != 8:
         raise ValueError("not an entry")
-    file, page, number, deps, flags, actions, warnings = raw
+    file, key, page, number, deps, flags, actions, warnings = raw
+    if key is not None and (not isinstance(key, list) or len(key) != 4 or not all(type(n) is int for n in key)):
+        raise ValueError("not an entry")
     texts = (file, page, deps, flags)
     if not all(isinstance(t, str) for t in texts) or type(number) is not int or not 0 <= number < len(reads):
         raise ValueError("not an entry")
@@ -588,7 +620,7 @@ def _entry(raw: Any, reads: list[Any]) -> Entry:
     if not all(isinstance(w, str) for w in warnings):
         raise ValueError("not an entry")
     items = [reportdata.ActionItem.from_list(item) for item in actions]
-    return Entry(file, page, paths, deps, flags, items, warnings)
+    return Entry(file, key, page, paths, deps, flags, items, warnings)
 
 
 def _umask() -> int:
