@@ -564,14 +564,21 @@ def _task_boxes(tokens: list[Any]) -> None:
 # -- the HTML report ------------------------------------------------------
 
 
+def _zone_of(context: Any) -> Any:
+    """``context["zone"]`` without the lookup of every name (``_watched_context``): the pages ask
+    for it for every time they show."""
+    found = context.vars
+    return found["zone"] if "zone" in found else context.parent["zone"]
+
+
 def _when(context: Any, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return moment.astimezone(context["zone"]).strftime(fmt) if moment else "-"
+    return moment.astimezone(_zone_of(context)).strftime(fmt) if moment else "-"
 
 
 def _due(context: Any, moment: datetime | None) -> str:
     """A due time by the one rule of ``times.clock_or_date``: the clock when it is today (the
     page's ``now``), with the date otherwise."""
-    return clock_or_date(moment, context["now"], context["zone"]) if moment else "-"
+    return clock_or_date(moment, context["now"], _zone_of(context)) if moment else "-"
 
 
 @functools.lru_cache(maxsize=8)
@@ -632,8 +639,15 @@ class ReportRenderer:
             raise InvalidInput(f"template {self.folder}/{name}: {exc}") from None
         try:
             return str(template.render(zone=self.zone, **context))
+        except InvalidInput:
+            raise
         except jinja2.TemplateError as exc:
             raise InvalidInput(f"broken template {template.filename or name}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - any error inside a template is the template's (1 / 0)
+            line = _template_line(exc, str(template.filename))
+            raise InvalidInput(
+                f"broken template {template.filename or name}{f' line {line}' if line else ''}: {exc}"
+            ) from None
 
     @functools.cached_property
     def postmortem_template(self) -> TemplateInfo:

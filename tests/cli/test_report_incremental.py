@@ -376,3 +376,42 @@ def test_a_file_trusted_by_its_stat_key_is_still_seen_to_change(
     assert reused(out, before) == {ids[0], ids[4]}  # ids[1] and ids[3] show its title
     assert "Outage X" in (out / "incidents" / f"{ids[2]}.html").read_text()
     same_as_a_fresh_build(root, out, tmp_path)
+
+
+def test_two_processes_write_the_site_one_writes(
+    repo: tuple[Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From PARALLEL_FROM pages on, a second process renders half of them (on a machine with a
+    second core): the same pages, the same manifest, the same warnings, the same errors."""
+    from incli.service import report as service
+
+    if not service._second_core():
+        pytest.skip("one core: the pages are never split")
+    root, ids = repo
+    edit(root, ids[0], postmortem={"state": "draft", "authors": 123})  # a warning from the child's half
+    single = tmp_path / "single"
+    monkeypatch.setattr(service, "PARALLEL_FROM", 10**9)
+    one = report(root, single)
+    monkeypatch.setattr(service, "PARALLEL_FROM", 2)
+    out = tmp_path / "site"
+    two = report(root, out)
+    assert site(out).keys() == site(single).keys()
+    for name, data in site(single).items():
+        if name != ".incli-report-manifest":
+            assert site(out)[name] == data, name
+    assert one.stderr.replace(str(single), str(out)) == two.stderr
+    assert ids[0] in two.stderr and "postmortem.authors" in two.stderr
+    before = pages(out)
+    assert "(5 unchanged from the earlier report)" in report(root, out).stderr  # its manifest is whole
+    assert reused(out, before) == set(ids[:5])
+
+    own = root / "templates" / "report"
+    own.mkdir(parents=True)
+    earlier = site(out)
+    for broken in (ids[0], ids[4]):  # a page of the second process's half, then one of the first's
+        (own / "incident.html").write_text("{% if incident.id == '" + broken + "' %}{{ 1 / 0 }}{% endif %}ok\n")
+        failed = inc("report", "-o", str(out), root=root, code=None)
+        assert failed.code == 4 and "broken template" in failed.stderr and "division by zero" in failed.stderr
+        assert "incident.html line 1" in failed.stderr and len(failed.err_lines) == 1
+        assert site(out) == earlier
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["repo", "single", "site"]

@@ -394,30 +394,35 @@ def fingerprint(value: Any) -> str:
     return repr(value)
 
 
-ReadPath = tuple[Any, ...]  # names; a list for a call (its arguments); STR for the text of an object
+ReadPath = tuple[Any, ...]  # names; a tuple for a call (its arguments); STR for the text of an object
 STR = "<str>"
 
 
 class Reads:
     """What one page read of the inputs it shares with other pages, by path:
-    ``("site", "count")``, ``("newer", "incident", "title")``, ``("site", "service_entry", [NAME])``,
+    ``("site", "count")``, ``("newer", "incident", "title")``, ``("site", "service_entry", (NAME,))``,
     ``("newer",)`` (whether there is one)."""
 
+    __slots__ = ("seen",)
+
     def __init__(self) -> None:
-        self.seen: dict[str, tuple[list[Any], str]] = {}
+        self.seen: dict[ReadPath, str] = {}
 
     def add(self, path: ReadPath, value: Any) -> None:
-        key = repr(path)
-        if key not in self.seen:
-            self.seen[key] = (list(path), fingerprint(value))
+        if path not in self.seen:
+            self.seen[path] = fingerprint(value)
+
+    def _order(self) -> list[ReadPath]:
+        return sorted(self.seen, key=repr)
 
     def paths(self) -> list[list[Any]]:
-        """The paths read, in a fixed order (``replay`` reads them again in it)."""
-        return [self.seen[key][0] for key in sorted(self.seen)]
+        """The paths read, in a fixed order, as JSON has them (a call's arguments as a list;
+        ``replay`` reads them again in this order)."""
+        return [[list(name) if type(name) is tuple else name for name in path] for path in self._order()]
 
     def digest_text(self) -> str:
         """What was read, in the order of ``paths``."""
-        return "\n".join(self.seen[key][1] for key in sorted(self.seen))
+        return "\n".join(self.seen[path] for path in self._order())
 
 
 def step(value: Any, name: Any) -> Any:
@@ -430,7 +435,7 @@ def step(value: Any, name: Any) -> Any:
                 return str(value)
             raise AttributeError(name)
         return getattr(value, name)
-    if isinstance(name, list):
+    if type(name) in (list, tuple):
         return value(*name)
     raise AttributeError(name)
 
@@ -480,11 +485,11 @@ class Watched:
     def _read(self, name: Any) -> Any:
         value = step(self._value, name)
         path = (*self._path, name)
-        if name in self._fixed:
+        if self._fixed and name in self._fixed:
             return value
-        if name in self._calls:
+        if self._calls and name in self._calls:
             return _watched_call(value, path, self._reads)
-        if isinstance(value, Listed | IncidentRow):
+        if type(value) in _HANDED_ON:
             return Watched(value, path, self._reads)
         self._reads.add(path, value)
         return value
@@ -512,10 +517,13 @@ class Watched:
         return text
 
 
+_HANDED_ON = (Listed, IncidentRow)
+
+
 def _watched_call(function: Callable[..., Any], path: ReadPath, reads: Reads) -> Callable[..., Any]:
     def call(*args: Any) -> Any:
         value = function(*args)
-        reads.add((*path, list(args)), value)
+        reads.add((*path, args), value)
         return value
 
     return call

@@ -38,6 +38,7 @@ import hmac
 import json
 import os
 import shutil
+import signal
 import stat
 import sys
 import tempfile
@@ -73,6 +74,9 @@ DEFAULT_TITLE = "Incident report"
 # The incident list is split into pages of this many rows: a browser lays out a
 # 10,000-row table slowly, and nobody scrolls that far.
 INDEX_PAGE_SIZE = 1000
+# From this many pages to render on, a second process renders half of them (forking costs little,
+# but a small site is done before it pays).
+PARALLEL_FROM = 1000
 MANIFEST = ".incli-report-manifest"
 MANIFEST_FORMAT = 1
 MAX_MANIFEST_BYTES = 1 << 30
@@ -260,6 +264,22 @@ def _no_advance(_pages: int) -> None:
     return None
 
 
+def _second_core() -> bool:
+    """Can the build fork a second process onto a second core? (Linux: fork is safe there with the
+    progress bar's thread, whose locks the child never takes.)"""
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False
+    return len(os.sched_getaffinity(0)) > 1
+
+
+def _drained(fd: int) -> int:
+    """How many bytes the (non-blocking) pipe ``fd`` holds now, read."""
+    try:
+        return len(os.read(fd, 1 << 16))
+    except BlockingIOError:
+        return 0
+
+
 class _Build:
     """One build's incident pages (rendered or reused) and the pages listing them."""
 
@@ -306,10 +326,118 @@ class _Build:
     ) -> None:
         reused = self.reuse(writer.folder, folder, earlier)
         advance(len(reused))
-        for position, row in enumerate(self.rows):
-            if row.incident.id not in reused:
-                self.render(writer, position, row)
-                advance(1)
+        todo = [position for position, row in enumerate(self.rows) if row.incident.id not in reused]
+        if len(todo) >= PARALLEL_FROM and _second_core():
+            half = len(todo) // 2
+            self.render_beside(writer, todo[:half], todo[half:], advance)
+            return
+        for position in todo:
+            self.render(writer, position, self.rows[position])
+            advance(1)
+
+    def render_beside(
+        self, writer: SiteWriter, mine: list[int], theirs: list[int], advance: Callable[[int], None]
+    ) -> None:
+        """Render the pages at positions ``mine`` here and ``theirs`` in a forked second process
+        (the same pages, files and manifest entries as one process writes; the machine's second
+        core does half). The child sends a byte per page written (the progress bar), then what it
+        recorded; any failure there is raised here, after the child is gone."""
+        import gc
+        import pickle
+        import select
+
+        from incli import render  # noqa: F401 - imported before the fork, not by each process
+        from incli.storage import store  # noqa: F401
+
+        results_r, results_w = os.pipe()
+        progress_r, progress_w = os.pipe()
+        gc.freeze()  # the child shares the parent's memory: a collection must not touch (copy) it all
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = -1
+        if pid == 0:
+            os.close(results_r)
+            os.close(progress_r)
+            self._child(writer, theirs, results_w, progress_w)  # never returns
+        os.close(results_w)
+        os.close(progress_w)
+        chunks: list[bytes] = []
+        forked = pid > 0
+        try:
+            if not forked:  # no second process: all of them here
+                mine = mine + theirs
+            os.set_blocking(progress_r, False)
+            for position in mine:
+                self.render(writer, position, self.rows[position])
+                advance(1 + _drained(progress_r))
+            open_fds = [results_r, progress_r] if forked else []
+            while open_fds:
+                ready, _w, _x = select.select(open_fds, [], [])
+                for fd in ready:
+                    data = os.read(fd, 1 << 16)
+                    if not data:
+                        open_fds.remove(fd)
+                    elif fd == results_r:
+                        chunks.append(data)
+                    else:
+                        advance(len(data))
+            if pid > 0:
+                os.waitpid(pid, 0)
+                pid = 0
+        finally:
+            if pid > 0:  # failed or interrupted here: stop the child before the build folder goes
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+            os.close(results_r)
+            os.close(progress_r)
+            gc.unfreeze()
+        if not forked:
+            return
+        if not chunks:
+            raise StorageError("cannot write the report: its second process ended before it said how")
+        outcome = pickle.loads(b"".join(chunks))
+        if outcome[0] != "ok":
+            _kind, name, text, exc = outcome
+            raise exc if isinstance(exc, BaseException) else StorageError(f"cannot write the report: {name}: {text}")
+        _ok, entries, items, warnings, pages = outcome
+        self.entries.update(entries)
+        self.items.update(items)
+        for found in warnings:
+            if found not in self.service.store.warnings:
+                self.service.store.warnings.append(found)
+        writer.pages += pages
+
+    def _child(self, writer: SiteWriter, theirs: list[int], results: int, progress: int) -> None:
+        """The forked process's part of ``render_beside``: it ends here, whatever happens."""
+        import pickle
+
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it at once; the parent cleans up
+        parent = os.getppid()
+        try:
+            self.entries, self.items = {}, {}
+            warnings = self.service.store.warnings
+            before = len(warnings)
+            writer.pages = 0
+            for position in theirs:
+                if os.getppid() != parent:  # the parent was killed: nobody will take these pages
+                    os._exit(1)
+                self.render(writer, position, self.rows[position])
+                os.write(progress, b".")
+            outcome: tuple[Any, ...] = ("ok", self.entries, self.items, warnings[before:], writer.pages)
+        except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
+            outcome = ("error", type(exc).__name__, str(exc), exc)
+        try:
+            try:
+                data = pickle.dumps(outcome)
+            except Exception:  # noqa: BLE001 - an exception that cannot be sent whole: its name and text
+                data = pickle.dumps(outcome[:3] + (None,))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(results, view) :]
+        finally:
+            os._exit(0)
 
     def read(self, incident_id: str) -> bytes | None:
         """The incident file's bytes; None (and a warning) when it cannot be read now."""
