@@ -57,8 +57,10 @@ from incli.domain.metrics import Facts
 from incli.domain.model import MILESTONE_LABELS, Incident
 from incli.domain.times import parse_time
 from incli.errors import Conflict, InvalidInput, StorageError
+from incli.storage import index as derived
 from incli.storage import statefile
 from incli.storage.atomic import remove_stale, temp_prefix
+from incli.storage.store import SUFFIX
 
 MARKER = ".incli-report"
 MARKER_TEXT = (
@@ -454,8 +456,9 @@ class _Build:
     def reuse(self, building: Path, folder: Path, earlier: Manifest) -> set[str]:
         """Link into ``building`` each page of the earlier report whose inputs are unchanged;
         nothing at all when one of them is not the page its manifest names."""
-        linked: list[Path] = []
+        linked: list[str] = []
         kept: dict[str, Entry] = {}
+        incidents = str(self.service.store.folder)
         for position, row in enumerate(self.rows):
             ident = row.incident.id
             entry = earlier.get(ident)
@@ -463,18 +466,17 @@ class _Build:
                 continue
             if _digest(reportdata.replay(entry.reads, self.roots(position))) != entry.deps:
                 continue
-            path = self.service.store.path_for(ident)
-            key = file_key(path)
+            key = file_key(os.path.join(incidents, ident + SUFFIX))
             if key is None or key != entry.stat:  # else the very file whose bytes it has the digest of
                 data = self.read(ident)
                 if data is None or _digest(data) != entry.file:
                     continue
-            name = f"incidents/{reportdata.incident_filename(ident)}"
-            target = building / name
-            if not _link_verified(folder / name, target, entry.page):
+            name = reportdata.incident_filename(ident)
+            target = os.path.join(building, "incidents", name)
+            if not _link_verified(os.path.join(folder, "incidents", name), target, entry.page):
                 for path in [*linked, target]:
                     with contextlib.suppress(OSError):
-                        path.unlink()
+                        os.unlink(path)
                 return set()  # the earlier report is not what its manifest says: trust none of it
             linked.append(target)
             entry.stat = key if settled(key) else None
@@ -577,7 +579,7 @@ def _digest(data: bytes | str | None) -> str:
     return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
 
 
-def file_key(path: Path) -> list[int] | None:
+def file_key(path: str | Path) -> list[int] | None:
     """The stat key of an incident file, as the index has it (storage.index.scan); None when it
     cannot be read."""
     try:
@@ -590,24 +592,21 @@ def file_key(path: Path) -> list[int] | None:
 def settled(key: list[int] | None) -> bool:
     """Can the stat key stand for the bytes? Only once the file has not changed for a while: a
     change on a coarse clock could keep the same times (the index's rule, storage.index)."""
-    from incli.storage.index import SETTLE_SECONDS, changed_at
-
-    return key is not None and changed_at((key[0], key[1], key[2], key[3])) < (time.time() - SETTLE_SECONDS) * 1e9
+    return key is not None and max(key[0], key[1]) < (time.time() - derived.SETTLE_SECONDS) * 1e9
 
 
-def _link_verified(old: Path, new: Path, digest: str) -> bool:
+def _link_verified(old: str, new: str, digest: str) -> bool:
     """Hard-link (else copy) the earlier page ``old`` to ``new``; is what landed there the page
-    whose SHA-256 is ``digest``? (Checked after linking: the earlier site may be replaced meanwhile.)"""
+    whose SHA-256 is ``digest``, and no link? (Checked after linking: the earlier site may be
+    replaced meanwhile.)"""
     try:
-        if old.is_symlink():
-            return False
         try:
-            os.link(old, new)
+            os.link(old, new, follow_symlinks=False)
         except FileNotFoundError:
             return False
         except OSError:  # a file system without hard links
-            shutil.copyfile(old, new)
-        fd = os.open(new, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            shutil.copyfile(old, new, follow_symlinks=False)
+        fd = os.open(new, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0))
         try:
             return _digest(os.read(fd, os.fstat(fd).st_size + 1)) == digest
         finally:
