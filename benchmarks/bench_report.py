@@ -126,8 +126,9 @@ def generate(root: Path, count: int, seed: int = 7) -> list[str]:
     return ids
 
 
-def run(args: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in bytes (the process's ru_maxrss) and stderr of one command."""
+def run(args: list[str]) -> tuple[float, int, str, float]:
+    """Wall seconds, peak RSS in bytes (the process's ru_maxrss), stderr and CPU seconds (user and
+    system, with the processes it waited for) of one command."""
     began = time.perf_counter()
     with tempfile.TemporaryFile() as err:
         child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
@@ -139,7 +140,7 @@ def run(args: list[str]) -> tuple[float, int, str]:
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({child.returncode}):\n{text}")
     scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
-    return seconds, usage.ru_maxrss * scale, text
+    return seconds, usage.ru_maxrss * scale, text, usage.ru_utime + usage.ru_stime
 
 
 def load() -> str:
@@ -160,44 +161,50 @@ def measure(count: int, rounds: int, scratch: Path, keep: Path | None) -> None:
     ids = generate(root, count)
     print(f"N={count:,}: generated in {time.perf_counter() - began:.1f}s at {root}", flush=True)
     inc = [sys.executable, "-m", "incli", "--dir", str(root)]
-    seconds, rss, _err = run([*inc, "list", "--json"])
+    seconds, rss, _err, _cpu = run([*inc, "list", "--json"])
     print(f"  index built by inc list --json: {seconds:.1f}s, {rss / 2**20:.0f} MB", flush=True)
     read_began = time.perf_counter()
     for path in (root / "incidents").glob("*.yaml"):
         path.read_bytes()
     floor = time.perf_counter() - read_began
-    bare, _rss, _err = run([sys.executable, "-m", "incli", "--version"])
+    bare, _rss, _err, _cpu = run([sys.executable, "-m", "incli", "--version"])
     print(f"  baselines: read every file's bytes {floor:.2f}s; inc --version {bare:.2f}s", flush=True)
 
-    first_times, first_rss, loads_first = [], [], []
-    again_times, again_rss, loads_again, reused = [], [], [], []
+    first_times, first_rss, first_cpu, loads_first = [], [], [], []
+    again_times, again_rss, again_cpu, loads_again, reused = [], [], [], [], []
     rng = random.Random(count)
     out = scratch / f"site-{count}"
     for number in range(rounds):
         shutil.rmtree(out, ignore_errors=True)
         loads_first.append(load())
-        seconds, rss, _err = run([*inc, "report", "-o", str(out)])
+        seconds, rss, _err, cpu = run([*inc, "report", "-o", str(out)])
         first_times.append(seconds)
         first_rss.append(rss)
+        first_cpu.append(cpu)
         changed = rng.choice(ids)
         run([*inc, "note", changed, f"bench note {number}"])
         loads_again.append(load())
-        seconds, rss, err = run([*inc, "report", "-o", str(out)])
+        seconds, rss, err, cpu = run([*inc, "report", "-o", str(out)])
         again_times.append(seconds)
         again_rss.append(rss)
+        again_cpu.append(cpu)
         found = re.search(r"\((\d+) unchanged from the earlier report\)", err)
         reused.append(found.group(1) if found else "0")
         print(
-            f"  round {number + 1}: first {first_times[-1]:.2f}s {first_rss[-1] / 2**20:.0f} MB ({loads_first[-1]}); "
-            f"rebuild {again_times[-1]:.2f}s {again_rss[-1] / 2**20:.0f} MB, {reused[-1]} pages reused "
-            f"({loads_again[-1]})",
+            f"  round {number + 1}: first {first_times[-1]:.2f}s (CPU {first_cpu[-1]:.2f}s) "
+            f"{first_rss[-1] / 2**20:.0f} MB ({loads_first[-1]}); rebuild {again_times[-1]:.2f}s "
+            f"(CPU {again_cpu[-1]:.2f}s) {again_rss[-1] / 2**20:.0f} MB, {reused[-1]} pages reused ({loads_again[-1]})",
             flush=True,
         )
     first_target, again_target, rss_target = TARGETS.get(count, (None, None, None))
     first, again = statistics.median(first_times), statistics.median(again_times)
     peak = max(first_rss + again_rss)
-    print(f"  first build:  {first:6.2f} s  median of {rounds}  {mark(first, first_target)}")
-    print(f"  rebuild:      {again:6.2f} s  median of {rounds}  {mark(again, again_target)}  (one incident changed)")
+    cpu_first, cpu_again = statistics.median(first_cpu), statistics.median(again_cpu)
+    print(f"  first build:  {first:6.2f} s  median of {rounds}  {mark(first, first_target)}  (CPU {cpu_first:.2f} s)")
+    print(
+        f"  rebuild:      {again:6.2f} s  median of {rounds}  {mark(again, again_target)}  "
+        f"(CPU {cpu_again:.2f} s; one incident changed)"
+    )
     limit = rss_target / GB if rss_target else None
     print(f"  peak RSS:     {peak / 2**20:6.0f} MB  {mark(peak / GB, limit, 'GB', below=True)}")
 
