@@ -408,10 +408,14 @@ def test_two_processes_write_the_site_one_writes(
     own = root / "templates" / "report"
     own.mkdir(parents=True)
     earlier = site(out)
-    for broken in (ids[0], ids[4]):  # a page of the second process's half, then one of the first's
-        (own / "incident.html").write_text("{% if incident.id == '" + broken + "' %}{{ 1 / 0 }}{% endif %}ok\n")
+    # A page of the second process's half, one of the first's, and the incident list (a process of its own).
+    for name, broken in (("incident.html", ids[0]), ("incident.html", ids[4]), ("index.html", "")):
+        (own / name).write_text(
+            "{% if incident is not defined or incident.id == '" + broken + "' %}{{ 1 / 0 }}{% endif %}ok\n"
+        )
         failed = inc("report", "-o", str(out), root=root, code=None)
         assert failed.code == 4 and "broken template" in failed.stderr and "division by zero" in failed.stderr
-        assert "incident.html line 1" in failed.stderr and len(failed.err_lines) == 1
+        assert f"{name} line 1" in failed.stderr and len(failed.err_lines) == 1
+        (own / name).unlink()
         assert site(out) == earlier
         assert sorted(p.name for p in tmp_path.iterdir()) == ["repo", "single", "site"]

@@ -247,8 +247,17 @@ def build_report(
             (building / "incidents").mkdir()
             writer.write(MARKER, MARKER_TEXT)
             writer.write("style.css", renderer.static("style.css"))
-            build.incident_pages(writer, folder, earlier, advance)
-            build.listings(writer, facts, measured, zone, advance)
+            # The incident list and the metrics need only the index: written beside the incident
+            # pages (another process) when there are many, else after them.
+            child = Beside(lambda progress: build.listings(writer, facts, measured, zone, progress))
+            with child if build.many(len(rows)) else contextlib.nullcontext(None) as beside:
+                build.incident_pages(writer, folder, earlier, advance)
+                if beside is not None:
+                    writer.pages += beside.join(advance)
+                else:
+                    writer.pages += build.listings(writer, facts, measured, zone, advance)
+            build.actions(writer)
+            advance(1)
             signing = key or statefile.secret(service.repo, KEY_NAME, create=True)  # once the pages are written
             if signing is not None and inputs is not None:
                 write_manifest(building / MANIFEST, signing, inputs, build.entries)
@@ -256,7 +265,12 @@ def build_report(
                 writer.write(".gitignore", GITIGNORE_TEXT)
             build.pages = writer.pages + build.reused
 
-    publish_site(folder, write, "the report")
+    said = len(service.store.warnings)
+    try:
+        publish_site(folder, write, "the report")
+    except BaseException:
+        del service.store.warnings[said:]  # what it said of pages never published: only the error counts
+        raise
     return ReportResult(
         folder=folder, index=folder / "index.html", incidents=len(rows), pages=build.pages, reused=build.reused
     )
@@ -274,12 +288,122 @@ def _second_core() -> bool:
     return len(os.sched_getaffinity(0)) > 1
 
 
-def _drained(fd: int) -> int:
-    """How many bytes the (non-blocking) pipe ``fd`` holds now, read."""
+class Beside:
+    """``work(progress)`` run in a forked process beside this one, writing its files into the same
+    build folder: ``progress(n)`` counts its pages (a byte each through a pipe: the progress bar),
+    ``join`` waits for it and gives what it returned (sent pickled) or raises what it raised, here.
+    Leaving the ``with`` block any other way (a failure or Ctrl-C here) kills and reaps it first, so
+    nothing writes into the build folder once it is being removed; a child whose parent is gone
+    stops at its next page. Without a second process (fork failed) ``work`` runs in ``join``."""
+
+    def __init__(self, work: Callable[[Callable[[int], None]], Any]) -> None:
+        self.work = work
+        self.pid = 0
+        self.fds: list[int] = []
+
+    def __enter__(self) -> Beside:
+        import gc
+
+        results_r, results_w = os.pipe()
+        progress_r, progress_w = os.pipe()
+        gc.freeze()  # the child shares this memory: a collection there must not touch (copy) it all
+        try:
+            self.pid = os.fork()
+        except OSError:
+            self.pid = -1
+        if self.pid == 0:
+            os.close(results_r)
+            os.close(progress_r)
+            self._child(results_w, progress_w)  # never returns
+        gc.unfreeze()
+        os.close(results_w)
+        os.close(progress_w)
+        os.set_blocking(progress_r, False)
+        self.fds = [results_r, progress_r]
+        return self
+
+    def _child(self, results: int, progress: int) -> None:
+        import pickle
+
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it at once; the parent cleans up
+        parent = os.getppid()
+
+        def advance(pages: int) -> None:
+            if os.getppid() != parent:  # the parent was killed: nobody will take these pages
+                os._exit(1)
+            os.write(progress, b"." * pages)
+
+        try:
+            outcome: tuple[Any, ...] = ("ok", self.work(advance))
+        except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
+            outcome = ("error", type(exc).__name__, str(exc), exc)
+        try:
+            try:
+                data = pickle.dumps(outcome)
+            except Exception:  # noqa: BLE001 - an exception that cannot be sent whole: its name and text
+                data = pickle.dumps((*outcome[:3], None))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(results, view) :]
+        finally:
+            os._exit(0)
+
+    def drained(self) -> int:
+        """The pages the child reported since last asked."""
+        try:
+            return len(os.read(self.fds[1], 1 << 16))
+        except BlockingIOError:
+            return 0
+
+    def join(self, advance: Callable[[int], None]) -> Any:
+        import pickle
+        import select
+
+        if self.pid < 0:
+            return self.work(advance)
+        results_r, progress_r = self.fds
+        chunks: list[bytes] = []
+        waiting = [results_r, progress_r]
+        while waiting:
+            ready, _w, _x = select.select(waiting, [], [])
+            for fd in ready:
+                data = os.read(fd, 1 << 16) if fd == results_r else _read_some(fd)
+                if data is None:
+                    continue
+                if not data:
+                    waiting.remove(fd)
+                elif fd == results_r:
+                    chunks.append(data)
+                else:
+                    advance(len(data))
+        os.waitpid(self.pid, 0)
+        self.pid = 0
+        if not chunks:
+            raise StorageError("cannot write the report: its second process ended before it said how")
+        outcome = pickle.loads(b"".join(chunks))
+        if outcome[0] != "ok":
+            _kind, name, text, exc = outcome
+            raise exc if isinstance(exc, BaseException) else StorageError(f"cannot write the report: {name}: {text}")
+        return outcome[1]
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.pid > 0:  # left before join: stop the child before the build folder goes
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+        for fd in self.fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.fds = []
+
+
+def _read_some(fd: int) -> bytes | None:
+    """What the non-blocking pipe ``fd`` holds (b"" at its end), None when nothing yet."""
     try:
-        return len(os.read(fd, 1 << 16))
+        return os.read(fd, 1 << 16)
     except BlockingIOError:
-        return 0
+        return None
 
 
 class _Build:
@@ -329,81 +453,17 @@ class _Build:
         reused = self.reuse(writer.folder, folder, earlier)
         advance(len(reused))
         todo = [position for position, row in enumerate(self.rows) if row.incident.id not in reused]
-        if len(todo) >= PARALLEL_FROM and _second_core():
-            half = len(todo) // 2
-            self.render_beside(writer, todo[:half], todo[half:], advance)
-            return
-        for position in todo:
-            self.render(writer, position, self.rows[position])
-            advance(1)
-
-    def render_beside(
-        self, writer: SiteWriter, mine: list[int], theirs: list[int], advance: Callable[[int], None]
-    ) -> None:
-        """Render the pages at positions ``mine`` here and ``theirs`` in a forked second process
-        (the same pages, files and manifest entries as one process writes; the machine's second
-        core does half). The child sends a byte per page written (the progress bar), then what it
-        recorded; any failure there is raised here, after the child is gone."""
-        import gc
-        import pickle
-        import select
-
-        from incli import render  # noqa: F401 - imported before the fork, not by each process
-        from incli.storage import store  # noqa: F401
-
-        results_r, results_w = os.pipe()
-        progress_r, progress_w = os.pipe()
-        gc.freeze()  # the child shares the parent's memory: a collection must not touch (copy) it all
-        try:
-            pid = os.fork()
-        except OSError:
-            pid = -1
-        if pid == 0:
-            os.close(results_r)
-            os.close(progress_r)
-            self._child(writer, theirs, results_w, progress_w)  # never returns
-        os.close(results_w)
-        os.close(progress_w)
-        chunks: list[bytes] = []
-        forked = pid > 0
-        try:
-            if not forked:  # no second process: all of them here
-                mine = mine + theirs
-            os.set_blocking(progress_r, False)
-            for position in mine:
+        if not self.many(len(todo)):
+            for position in todo:
                 self.render(writer, position, self.rows[position])
-                advance(1 + _drained(progress_r))
-            open_fds = [results_r, progress_r] if forked else []
-            while open_fds:
-                ready, _w, _x = select.select(open_fds, [], [])
-                for fd in ready:
-                    data = os.read(fd, 1 << 16)
-                    if not data:
-                        open_fds.remove(fd)
-                    elif fd == results_r:
-                        chunks.append(data)
-                    else:
-                        advance(len(data))
-            if pid > 0:
-                os.waitpid(pid, 0)
-                pid = 0
-        finally:
-            if pid > 0:  # failed or interrupted here: stop the child before the build folder goes
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-                    os.waitpid(pid, 0)
-            os.close(results_r)
-            os.close(progress_r)
-            gc.unfreeze()
-        if not forked:
+                advance(1)
             return
-        if not chunks:
-            raise StorageError("cannot write the report: its second process ended before it said how")
-        outcome = pickle.loads(b"".join(chunks))
-        if outcome[0] != "ok":
-            _kind, name, text, exc = outcome
-            raise exc if isinstance(exc, BaseException) else StorageError(f"cannot write the report: {name}: {text}")
-        _ok, entries, items, warnings, pages = outcome
+        half = len(todo) // 2
+        with Beside(lambda progress: self.render_part(writer, todo[half:], progress)) as child:
+            for position in todo[:half]:
+                self.render(writer, position, self.rows[position])
+                advance(1 + child.drained())
+            entries, items, warnings, pages = child.join(advance)
         self.entries.update(entries)
         self.items.update(items)
         for found in warnings:
@@ -411,35 +471,16 @@ class _Build:
                 self.service.store.warnings.append(found)
         writer.pages += pages
 
-    def _child(self, writer: SiteWriter, theirs: list[int], results: int, progress: int) -> None:
-        """The forked process's part of ``render_beside``: it ends here, whatever happens."""
-        import pickle
-
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it at once; the parent cleans up
-        parent = os.getppid()
-        try:
-            self.entries, self.items = {}, {}
-            warnings = self.service.store.warnings
-            before = len(warnings)
-            writer.pages = 0
-            for position in theirs:
-                if os.getppid() != parent:  # the parent was killed: nobody will take these pages
-                    os._exit(1)
-                self.render(writer, position, self.rows[position])
-                os.write(progress, b".")
-            outcome: tuple[Any, ...] = ("ok", self.entries, self.items, warnings[before:], writer.pages)
-        except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
-            outcome = ("error", type(exc).__name__, str(exc), exc)
-        try:
-            try:
-                data = pickle.dumps(outcome)
-            except Exception:  # noqa: BLE001 - an exception that cannot be sent whole: its name and text
-                data = pickle.dumps(outcome[:3] + (None,))
-            view = memoryview(data)
-            while view:
-                view = view[os.write(results, view) :]
-        finally:
-            os._exit(0)
+    def render_part(self, writer: SiteWriter, positions: list[int], progress: Callable[[int], None]) -> tuple[Any, ...]:
+        """The pages at ``positions``, rendered in a ``Beside`` process: what it recorded of them."""
+        self.entries, self.items = {}, {}
+        warnings = self.service.store.warnings
+        before = len(warnings)
+        writer.pages = 0
+        for position in positions:
+            self.render(writer, position, self.rows[position])
+            progress(1)
+        return self.entries, self.items, warnings[before:], writer.pages
 
     def read(self, incident_id: str) -> bytes | None:
         """The incident file's bytes; None (and a warning) when it cannot be read now."""
@@ -537,9 +578,10 @@ class _Build:
         measured: dict[str, Any],
         zone: tzinfo,
         advance: Callable[[int], None],
-    ) -> None:
-        """The incident list (in pages of ``INDEX_PAGE_SIZE``), the metrics and the action items."""
+    ) -> int:
+        """The incident list (in pages of ``INDEX_PAGE_SIZE``) and the metrics; how many pages."""
         renderer, rows, config = self.renderer, self.rows, self.service.config
+        before = writer.pages
         common = {"site": self.site}
         active = sum(1 for r in rows if r.incident.active)
         chunks = [rows[start : start + INDEX_PAGE_SIZE] for start in range(0, len(rows), INDEX_PAGE_SIZE)] or [[]]
@@ -563,14 +605,24 @@ class _Build:
         advance(len(chunks))
         writer.write("metrics.html", _metrics_page(renderer, facts, measured, config, zone, common))
         advance(1)
+        written = writer.pages - before
+        writer.pages = before  # counted by the caller (the child's writer is a copy)
+        return written
+
+    def actions(self, writer: SiteWriter) -> None:
+        """The action items page: every incident's items, as its page (rendered or reused) has them."""
         actions = [
             action
-            for row in rows
+            for row in self.rows
             if (items := self.items.get(row.incident.id))
             for action in reportdata.action_rows(items, row.incident, self.today)
         ]
-        writer.write("actions.html", _actions_page(renderer, actions, self.today, common))
-        advance(1)
+        writer.write("actions.html", _actions_page(self.renderer, actions, self.today, {"site": self.site}))
+
+    @staticmethod
+    def many(pages: int) -> bool:
+        """Are there pages enough to share with a second process (and a core for it)?"""
+        return pages >= PARALLEL_FROM and _second_core()
 
 
 def _digest(data: bytes | str | None) -> str:
