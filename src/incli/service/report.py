@@ -25,7 +25,9 @@ removed, the manifest edited, copied from elsewhere or unsigned), none of it is 
 incident list, the metrics and the action items pages are written every time.
 
 Incidents are read one at a time (the listings come from the index's facts), so memory
-does not grow with the full text of every incident.
+does not grow with the full text of every incident. With many pages (``PARALLEL_FROM``) on a
+machine with a second core, forked processes (``Beside``) write half of the incident pages and,
+meanwhile, the incident list and the metrics; the site and its manifest are those one process writes.
 
 No printing here; the CLI passes a progress callback.
 """
