@@ -251,13 +251,14 @@ def build_report(
             writer.write("style.css", renderer.static("style.css"))
             # The incident list and the metrics need only the index: written beside the incident
             # pages (another process) when there are many, else after them.
-            child = Beside(lambda progress: build.listings(writer, facts, measured, zone, progress))
-            with child if build.many(len(rows)) else contextlib.nullcontext(None) as beside:
+            listing = Beside(writer, lambda sending: build.listings(sending, facts, measured, zone), advance)
+            with listing if build.many(len(rows)) else contextlib.nullcontext(None) as beside:
+                build.besides = [beside] if beside is not None else []
                 build.incident_pages(writer, folder, earlier, advance)
                 if beside is not None:
-                    writer.pages += beside.join(advance)
+                    beside.join()
                 else:
-                    writer.pages += build.listings(writer, facts, measured, zone, advance)
+                    build.listings(writer, facts, measured, zone, advance)
             build.actions(writer)
             advance(1)
             signing = key or statefile.secret(service.repo, KEY_NAME, create=True)  # once the pages are written
@@ -291,98 +292,115 @@ def _second_core() -> bool:
 
 
 class Beside:
-    """``work(progress)`` run in a forked process beside this one, writing its files into the same
-    build folder: ``progress(n)`` counts its pages (a byte each through a pipe: the progress bar),
-    ``join`` waits for it and gives what it returned (sent pickled) or raises what it raised, here.
-    Leaving the ``with`` block any other way (a failure or Ctrl-C here) kills and reaps it first, so
-    nothing writes into the build folder once it is being removed; a child whose parent is gone
-    stops at its next page. Without a second process (fork failed) ``work`` runs in ``join``."""
+    """``work(writer)`` run in a forked process beside this one. What it writes through ``writer``
+    comes here through a pipe and is written by this process: one writer, because a file system
+    makes two processes creating files in one folder take turns (on ext4 here two writers spent
+    four times the system time of one). ``pump`` writes the pages that came so far (and advances
+    the progress bar), ``join`` the rest, and gives what ``work`` returned or raises what it raised.
+    Leaving the ``with`` block any other way (a failure or Ctrl-C here) kills and reaps the child
+    first; a child whose parent is gone stops at its next page. If no process can be forked,
+    ``join`` runs ``work`` here."""
 
-    def __init__(self, work: Callable[[Callable[[int], None]], Any]) -> None:
+    def __init__(self, writer: SiteWriter, work: Callable[[SiteWriter], Any], advance: Callable[[int], None]) -> None:
+        self.writer = writer
         self.work = work
+        self.advance = advance
         self.pid = 0
-        self.fds: list[int] = []
+        self.fd = -1
+        self.buffer = bytearray()
+        self.outcome: tuple[Any, ...] | None = None
 
     def __enter__(self) -> Beside:
         import gc
 
-        results_r, results_w = os.pipe()
-        progress_r, progress_w = os.pipe()
-        gc.freeze()  # the child shares this memory: a collection there must not touch (copy) it all
+        read_end, write_end = os.pipe()
+        gc.freeze()  # the child shares this memory: its collections must not touch (copy) all of it
         try:
             self.pid = os.fork()
         except OSError:
             self.pid = -1
         if self.pid == 0:
-            os.close(results_r)
-            os.close(progress_r)
-            self._child(results_w, progress_w)  # never returns
+            os.close(read_end)
+            self._child(write_end)  # never returns
         gc.unfreeze()
-        os.close(results_w)
-        os.close(progress_w)
-        os.set_blocking(progress_r, False)
-        self.fds = [results_r, progress_r]
+        os.close(write_end)
+        if self.pid < 0:
+            os.close(read_end)
+        else:
+            os.set_blocking(read_end, False)
+            self.fd = read_end
         return self
 
-    def _child(self, results: int, progress: int) -> None:
+    def _child(self, fd: int) -> None:
         import pickle
 
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it at once; the parent cleans up
         parent = os.getppid()
 
-        def advance(pages: int) -> None:
+        def send(message: tuple[Any, ...]) -> None:
             if os.getppid() != parent:  # the parent was killed: nobody will take these pages
                 os._exit(1)
-            os.write(progress, b"." * pages)
+            data = pickle.dumps(message)
+            view = memoryview(len(data).to_bytes(8, "big") + data)
+            while view:
+                view = view[os.write(fd, view) :]
 
         try:
-            outcome: tuple[Any, ...] = ("ok", self.work(advance))
-        except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
-            outcome = ("error", type(exc).__name__, str(exc), exc)
-        try:
             try:
-                data = pickle.dumps(outcome)
+                message: tuple[Any, ...] = ("ok", self.work(_Sending(self.writer.folder, send)))
+            except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
+                message = ("error", type(exc).__name__, str(exc), exc)
+            try:
+                send(message)
             except Exception:  # noqa: BLE001 - an exception that cannot be sent whole: its name and text
-                data = pickle.dumps((*outcome[:3], None))
-            view = memoryview(data)
-            while view:
-                view = view[os.write(results, view) :]
+                send((*message[:3], None))
         finally:
             os._exit(0)
 
-    def drained(self) -> int:
-        """The pages the child reported since last asked."""
-        try:
-            return len(os.read(self.fds[1], 1 << 16))
-        except BlockingIOError:
-            return 0
+    def pump(self) -> None:
+        """Write the pages the child has sent so far."""
+        if self.fd < 0:
+            return
+        while True:
+            try:
+                data = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                return
+            if not data:
+                return
+            self._take(data)
 
-    def join(self, advance: Callable[[int], None]) -> Any:
+    def _take(self, data: bytes) -> None:
         import pickle
-        import select
 
+        buffer = self.buffer
+        buffer += data
+        start = 0
+        while len(buffer) - start >= 8:
+            size = int.from_bytes(buffer[start : start + 8], "big")
+            if len(buffer) - start - 8 < size:
+                break
+            message = pickle.loads(buffer[start + 8 : start + 8 + size])
+            start += 8 + size
+            if message[0] == "page":
+                self.writer.write(message[1], message[2])
+                if message[1].endswith(".html"):
+                    self.advance(1)
+            else:
+                self.outcome = message
+        del buffer[:start]
+
+    def join(self) -> Any:
         if self.pid < 0:
-            return self.work(advance)
-        results_r, progress_r = self.fds
-        chunks: list[bytes] = []
-        waiting = [results_r, progress_r]
-        while waiting:
-            ready, _w, _x = select.select(waiting, [], [])
-            for fd in ready:
-                data = os.read(fd, 1 << 16) if fd == results_r else _read_some(fd)
-                if data is None:
-                    continue
-                if not data:
-                    waiting.remove(fd)
-                elif fd == results_r:
-                    chunks.append(data)
-                else:
-                    advance(len(data))
+            return self.work(self.writer)
+        os.set_blocking(self.fd, True)
+        while data := os.read(self.fd, 1 << 20):
+            self._take(data)
         os.waitpid(self.pid, 0)
         self.pid = 0
-        if not chunks:
+        outcome = self.outcome
+        if outcome is None:
             raise StorageError("cannot write the report: its second process ended before it said how")
-        outcome = pickle.loads(b"".join(chunks))
         if outcome[0] != "ok":
             _kind, name, text, exc = outcome
             raise exc if isinstance(exc, BaseException) else StorageError(f"cannot write the report: {name}: {text}")
@@ -394,18 +412,23 @@ class Beside:
                 os.kill(self.pid, signal.SIGKILL)
                 os.waitpid(self.pid, 0)
             self.pid = 0
-        for fd in self.fds:
+        if self.fd >= 0:
             with contextlib.suppress(OSError):
-                os.close(fd)
-        self.fds = []
+                os.close(self.fd)
+            self.fd = -1
 
 
-def _read_some(fd: int) -> bytes | None:
-    """What the non-blocking pipe ``fd`` holds (b"" at its end), None when nothing yet."""
-    try:
-        return os.read(fd, 1 << 16)
-    except BlockingIOError:
-        return None
+class _Sending(SiteWriter):
+    """A ``Beside`` child's writer: each page goes to the parent, which writes it."""
+
+    def __init__(self, folder: Path, send: Callable[[tuple[Any, ...]], None]) -> None:
+        super().__init__(folder)
+        self.send = send
+
+    def write(self, relative: str, content: str | bytes) -> None:
+        self.send(("page", relative, content.encode("utf-8") if isinstance(content, str) else content))
+        if relative.endswith(".html"):
+            self.pages += 1
 
 
 class _Build:
@@ -431,6 +454,7 @@ class _Build:
         self.items: dict[str, list[reportdata.ActionItem]] = {}  # each incident's action items
         self.reused = 0
         self.pages = 0
+        self.besides: list[Beside] = []  # the processes writing beside this one (``pump``)
 
     def roots(self, position: int) -> dict[str, Any]:
         """What a page may read besides its incident (``reportdata.Reads``'s roots)."""
@@ -461,28 +485,33 @@ class _Build:
                 advance(1)
             return
         half = len(todo) // 2
-        with Beside(lambda progress: self.render_part(writer, todo[half:], progress)) as child:
+        with Beside(writer, lambda sending: self.render_part(sending, todo[half:]), advance) as child:
+            self.besides.append(child)
             for position in todo[:half]:
                 self.render(writer, position, self.rows[position])
-                advance(1 + child.drained())
-            entries, items, warnings, pages = child.join(advance)
+                advance(1)
+                self.pump()
+            entries, items, warnings = child.join()
+            self.besides.remove(child)
         self.entries.update(entries)
         self.items.update(items)
         for found in warnings:
             if found not in self.service.store.warnings:
                 self.service.store.warnings.append(found)
-        writer.pages += pages
 
-    def render_part(self, writer: SiteWriter, positions: list[int], progress: Callable[[int], None]) -> tuple[Any, ...]:
+    def render_part(self, writer: SiteWriter, positions: list[int]) -> tuple[Any, ...]:
         """The pages at ``positions``, rendered in a ``Beside`` process: what it recorded of them."""
         self.entries, self.items = {}, {}
         warnings = self.service.store.warnings
         before = len(warnings)
-        writer.pages = 0
         for position in positions:
             self.render(writer, position, self.rows[position])
-            progress(1)
-        return self.entries, self.items, warnings[before:], writer.pages
+        return self.entries, self.items, warnings[before:]
+
+    def pump(self) -> None:
+        """Write what the processes beside this one have sent so far (they wait when their pipe is full)."""
+        for beside in self.besides:
+            beside.pump()
 
     def read(self, incident_id: str) -> bytes | None:
         """The incident file's bytes; None (and a warning) when it cannot be read now."""
@@ -503,6 +532,8 @@ class _Build:
         kept: dict[str, Entry] = {}
         incidents = str(self.service.store.folder)
         for position, row in enumerate(self.rows):
+            if position % 64 == 0:
+                self.pump()
             ident = row.incident.id
             entry = earlier.get(ident)
             if entry is None or reportdata.overdue_flags(entry.actions, self.today) != entry.flags:
@@ -579,11 +610,10 @@ class _Build:
         facts: list[Facts],
         measured: dict[str, Any],
         zone: tzinfo,
-        advance: Callable[[int], None],
-    ) -> int:
-        """The incident list (in pages of ``INDEX_PAGE_SIZE``) and the metrics; how many pages."""
+        advance: Callable[[int], None] = _no_advance,
+    ) -> None:
+        """The incident list (in pages of ``INDEX_PAGE_SIZE``) and the metrics."""
         renderer, rows, config = self.renderer, self.rows, self.service.config
-        before = writer.pages
         common = {"site": self.site}
         active = sum(1 for r in rows if r.incident.active)
         chunks = [rows[start : start + INDEX_PAGE_SIZE] for start in range(0, len(rows), INDEX_PAGE_SIZE)] or [[]]
@@ -607,9 +637,6 @@ class _Build:
         advance(len(chunks))
         writer.write("metrics.html", _metrics_page(renderer, facts, measured, config, zone, common))
         advance(1)
-        written = writer.pages - before
-        writer.pages = before  # counted by the caller (the child's writer is a copy)
-        return written
 
     def actions(self, writer: SiteWriter) -> None:
         """The action items page: every incident's items, as its page (rendered or reused) has them."""
