@@ -1,17 +1,31 @@
-"""How long ``inc report`` takes on a generated repository (target: 10,000 incidents in under a minute).
+"""How long ``inc report`` takes and how much memory, first and after one incident changed (issue 14).
 
-    python benchmarks/bench_report.py [N] [--keep DIR]
+    python benchmarks/bench_report.py [--sizes 10000,100000] [--rounds 5] [--large-rounds 1] [--keep DIR]
 
-Generates N incidents (about 10 timeline entries each, spread over several
-years, every severity, a quarter with a postmortem and action items), then runs
-the installed ``inc report`` in a subprocess and prints the wall time, with the
-time to read every file's bytes and a bare ``inc --version`` as baselines.
+For each size N it generates N incidents (about 10 timeline entries each, spread over several
+years, every severity, a quarter with a postmortem and action items), reads them once with
+``inc list --json`` (so the derived index is built, as on any repository in use), then runs the
+installed ``inc report`` in subprocesses:
+
+- first build: into a folder that does not exist yet (every page rendered);
+- rebuild: after ``inc note`` changed one incident (a different one each round), over the report
+  of the run before: that incident's page and the listings are written, the rest reused;
+- peak RSS of each (``ru_maxrss`` of the process, what ``/usr/bin/time -v`` calls "Maximum resident
+  set size").
+
+Each figure is the median of the rounds (``--rounds``, or ``--large-rounds`` above 20,000
+incidents), printed next to its target and with the machine's load average when it was taken.
+Targets: at 10,000 a first build <= 10 s and a rebuild <= 2 s; at 100,000 < 1 GB.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +39,13 @@ from incli.storage.repo import init_repository
 
 SERVICES = ["checkout-api", "search", "payments", "auth", "cdn", "notifications", "data-pipeline", "status-page"]
 PEOPLE = ["priya", "marco", "alice", "bob", "chen", "dana", "eli"]
+GB = 1024**3
+# size -> (first build seconds, rebuild seconds, peak RSS bytes); None: no target at that size
+TARGETS: dict[int, tuple[float | None, float | None, int | None]] = {
+    10_000: (10.0, 2.0, None),
+    100_000: (None, None, GB),
+}
+LARGE = 20_000
 
 
 def iso(moment: datetime) -> str:
@@ -89,47 +110,117 @@ def incident(rng: random.Random, start: datetime) -> dict[str, object]:
     return data
 
 
-def generate(root: Path, count: int, seed: int = 7) -> None:
+def generate(root: Path, count: int, seed: int = 7) -> list[str]:
+    """The repository at ``root`` with ``count`` incidents; their ids."""
     init_repository(root)
     rng = random.Random(seed)
     first = datetime(2021, 1, 1, tzinfo=UTC)
     span = (datetime(2025, 6, 1, tzinfo=UTC) - first).total_seconds()
     folder = root / "incidents"
+    ids = []
     for _ in range(count):
         start = first + timedelta(seconds=rng.randrange(int(span)))
         data = incident(rng, start.replace(microsecond=0))
         (folder / f"{data['id']}.yaml").write_text(yamlio.dump(data), encoding="utf-8")
+        ids.append(str(data["id"]))
+    return ids
 
 
-def timed(args: list[str]) -> float:
+def run(args: list[str]) -> tuple[float, int, str, float]:
+    """Wall seconds, peak RSS in bytes (the process's ru_maxrss), stderr and CPU seconds (user and
+    system, with the processes it waited for) of one command."""
     began = time.perf_counter()
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - began
+    with tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - began
+        child.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        text = err.read().decode("utf-8", "replace")
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({child.returncode}):\n{text}")
+    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    return seconds, usage.ru_maxrss * scale, text, usage.ru_utime + usage.ru_stime
+
+
+def load() -> str:
+    one, five, _fifteen = os.getloadavg()
+    return f"load {one:.2f}/{five:.2f} on {os.cpu_count()} cores"
+
+
+def mark(value: float, target: float | None, unit: str = "s", below: bool = False) -> str:
+    if target is None:
+        return "(no target at this size)"
+    ok = value < target if below else value <= target
+    return f"target {'<' if below else '<='} {target:g} {unit}: {'OK' if ok else 'MISSED'}"
+
+
+def measure(count: int, rounds: int, scratch: Path, keep: Path | None) -> None:
+    root = (keep / f"repo-{count}") if keep else scratch / f"repo-{count}"
+    began = time.perf_counter()
+    ids = generate(root, count)
+    print(f"N={count:,}: generated in {time.perf_counter() - began:.1f}s at {root}", flush=True)
+    inc = [sys.executable, "-m", "incli", "--dir", str(root)]
+    seconds, rss, _err, _cpu = run([*inc, "list", "--json"])
+    print(f"  index built by inc list --json: {seconds:.1f}s, {rss / 2**20:.0f} MB", flush=True)
+    read_began = time.perf_counter()
+    for path in (root / "incidents").glob("*.yaml"):
+        path.read_bytes()
+    floor = time.perf_counter() - read_began
+    bare, _rss, _err, _cpu = run([sys.executable, "-m", "incli", "--version"])
+    print(f"  baselines: read every file's bytes {floor:.2f}s; inc --version {bare:.2f}s", flush=True)
+
+    first_times, first_rss, first_cpu, loads_first = [], [], [], []
+    again_times, again_rss, again_cpu, loads_again, reused = [], [], [], [], []
+    rng = random.Random(count)
+    out = scratch / f"site-{count}"
+    for number in range(rounds):
+        shutil.rmtree(out, ignore_errors=True)
+        loads_first.append(load())
+        seconds, rss, _err, cpu = run([*inc, "report", "-o", str(out)])
+        first_times.append(seconds)
+        first_rss.append(rss)
+        first_cpu.append(cpu)
+        changed = rng.choice(ids)
+        run([*inc, "note", changed, f"bench note {number}"])
+        loads_again.append(load())
+        seconds, rss, err, cpu = run([*inc, "report", "-o", str(out)])
+        again_times.append(seconds)
+        again_rss.append(rss)
+        again_cpu.append(cpu)
+        found = re.search(r"\((\d+) unchanged from the earlier report\)", err)
+        reused.append(found.group(1) if found else "0")
+        print(
+            f"  round {number + 1}: first {first_times[-1]:.2f}s (CPU {first_cpu[-1]:.2f}s) "
+            f"{first_rss[-1] / 2**20:.0f} MB ({loads_first[-1]}); rebuild {again_times[-1]:.2f}s "
+            f"(CPU {again_cpu[-1]:.2f}s) {again_rss[-1] / 2**20:.0f} MB, {reused[-1]} pages reused ({loads_again[-1]})",
+            flush=True,
+        )
+    first_target, again_target, rss_target = TARGETS.get(count, (None, None, None))
+    first, again = statistics.median(first_times), statistics.median(again_times)
+    peak = max(first_rss + again_rss)
+    cpu_first, cpu_again = statistics.median(first_cpu), statistics.median(again_cpu)
+    print(f"  first build:  {first:6.2f} s  median of {rounds}  {mark(first, first_target)}  (CPU {cpu_first:.2f} s)")
+    print(
+        f"  rebuild:      {again:6.2f} s  median of {rounds}  {mark(again, again_target)}  "
+        f"(CPU {cpu_again:.2f} s; one incident changed)"
+    )
+    limit = rss_target / GB if rss_target else None
+    print(f"  peak RSS:     {peak / 2**20:6.0f} MB  {mark(peak / GB, limit, 'GB', below=True)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("count", nargs="?", type=int, default=10_000)
-    parser.add_argument("--keep", type=Path, help="generate into DIR and keep it")
+    parser.add_argument("--sizes", default="10000", help="comma-separated numbers of incidents (default 10000)")
+    parser.add_argument("--rounds", type=int, default=5, help="runs per figure (default 5)")
+    parser.add_argument("--large-rounds", type=int, default=1, help=f"runs per figure above {LARGE:,} (default 1)")
+    parser.add_argument("--keep", type=Path, help="generate the repositories into DIR and keep them")
     options = parser.parse_args()
+    sizes = [int(s.replace("_", "")) for s in options.sizes.split(",") if s.strip()]
     with tempfile.TemporaryDirectory(prefix="inc-bench-report-") as scratch:
-        root = options.keep or Path(scratch) / "repo"
-        began = time.perf_counter()
-        generate(root, options.count)
-        print(f"generated {options.count} incidents in {time.perf_counter() - began:.1f}s at {root}")
-        inc = [sys.executable, "-m", "incli"]
-        began = time.perf_counter()
-        for path in (root / "incidents").glob("*.yaml"):
-            path.read_bytes()
-        read = time.perf_counter() - began
-        bare = timed([*inc, "--version"])
-        out = Path(scratch) / "site"
-        seconds = timed([*inc, "--dir", str(root), "report", "-o", str(out)])
-        again = timed([*inc, "--dir", str(root), "report", "-o", str(out)])
-        pages = sum(1 for _ in out.rglob("*.html"))
-        print(f"baseline: read every file's bytes {read:.2f}s; inc --version {bare:.2f}s")
-        print(f"inc report: {seconds:.1f}s ({pages} pages); again over the earlier report: {again:.1f}s")
-        print(f"target: under 60s for 10,000 incidents -> {'OK' if seconds < 60 else 'TOO SLOW'}")
+        for count in sizes:
+            rounds = options.rounds if count <= LARGE else options.large_rounds
+            measure(count, max(1, rounds), Path(scratch), options.keep)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,14 @@ on 10,000 pages). Environments are cached: building one per page is slow.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+import hashlib
 import os
 import re
 import traceback
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -258,7 +262,7 @@ def context(incident: Incident, config: Config, now: datetime) -> dict[str, Any]
     else:
         duration = f"{impact} so far (not resolved yet)"
 
-    today = _local(now, tz).date()
+    today = config.today(now)
     actions = []
     for action in pm.actions_of(incident):
         actions.append(
@@ -343,6 +347,77 @@ def _template_line(exc: BaseException, filename: str) -> int | None:
     return None
 
 
+# -- what a render read ------------------------------------------------------
+
+_WATCH: contextvars.ContextVar[tuple[frozenset[str], set[str]] | None] = contextvars.ContextVar(
+    "incli_watch", default=None
+)
+
+
+@contextlib.contextmanager
+def watching(names: Iterable[str]) -> Iterator[set[str]]:
+    """While inside, which of the variables ``names`` the templates rendered (the report's pages and
+    the postmortem's) read: named anywhere in a template, or asked for by a filter (``due`` asks
+    for ``now``). The report reuses a page only when it read nothing that changes with the time."""
+    found: set[str] = set()
+    token = _WATCH.set((frozenset(names), found))
+    try:
+        yield found
+    finally:
+        _WATCH.reset(token)
+
+
+@functools.lru_cache(maxsize=1)
+def _watched_context() -> Any:
+    from jinja2.runtime import Context
+
+    class WatchedContext(Context):
+        def resolve_or_missing(self, key: str) -> Any:
+            watch = _WATCH.get()
+            if watch is not None and key in watch[0]:
+                watch[1].add(key)
+            return super().resolve_or_missing(key)
+
+    return WatchedContext
+
+
+TEMPLATE_LIMITS = (10_000, 64 * 1024 * 1024)  # files and bytes of a templates folder the fingerprint reads
+
+
+def templates_fingerprint(repo_templates: Path | None) -> str:
+    """What every page of a report is rendered with besides its data: the name and text of every
+    template, the built-ins and the repository's own (a link's target too), and the versions of
+    Jinja2 and markdown-it. A folder over ``TEMPLATE_LIMITS`` gives a fingerprint never seen again."""
+    from importlib.metadata import version  # not importing markdown-it: a rebuild may parse no Markdown
+
+    import jinja2
+
+    markdown = version("markdown-it-py")
+    digest = hashlib.sha256(f"jinja2 {jinja2.__version__}\0markdown-it {markdown}\0".encode())
+    files = size = 0
+    for source, folder in (("built-in", builtin_dir()), ("repository", repo_templates)):
+        if folder is None or not folder.is_dir():
+            digest.update(f"{source}\0none\0".encode())
+            continue
+        for top, dirs, names in os.walk(folder):
+            dirs.sort()
+            for name in sorted(names + [d for d in dirs if os.path.islink(os.path.join(top, d))]):
+                path = os.path.join(top, name)
+                relative = os.path.relpath(path, folder)
+                files += 1
+                link = os.readlink(path) if os.path.islink(path) else ""
+                try:
+                    data = b"" if os.path.isdir(path) or not os.path.isfile(path) else Path(path).read_bytes()
+                except OSError:
+                    data = b"unreadable"
+                size += len(data)
+                if files > TEMPLATE_LIMITS[0] or size > TEMPLATE_LIMITS[1]:
+                    return os.urandom(16).hex()
+                entry = f"{source}\0{relative}\0{link}\0{hashlib.sha256(data).hexdigest()}\0"
+                digest.update(entry.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
 @functools.lru_cache(maxsize=16)
 def _postmortem_environment(folders: tuple[str, ...], autoescape: bool, sandboxed: bool) -> Any:
     import jinja2
@@ -357,6 +432,7 @@ def _postmortem_environment(folders: tuple[str, ...], autoescape: bool, sandboxe
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.context_class = _watched_context()
     env.filters["item"] = _item
     return env
 
@@ -426,15 +502,29 @@ def markdown_to_html(text: str, shift_headings: int = 0, keep_from: int = 0, dro
     A list item that starts ``[x]`` or ``[ ]`` (a task) shows a tick box.
     """
     parser = _markdown_parser()
-    tokens = parser.parse(text)
     if keep_from:
-        tokens = _sections(tokens, keep_from, {name.lower() for name in drop})
+        tokens = _parse_sections(parser, text, keep_from, {name.lower() for name in drop})
+    else:
+        tokens = parser.parse(text)
     _task_boxes(tokens)
     if shift_headings:
         for token in tokens:
             if token.type in ("heading_open", "heading_close"):
                 token.tag = f"h{min(int(token.tag[1]) + shift_headings, 6)}"
     return str(parser.renderer.render(tokens, parser.options, {}))
+
+
+def _parse_sections(parser: Any, text: str, level: int, drop: set[str]) -> list[Any]:
+    """``parser.parse(text)`` cut to ``_sections``, cut before the text inside each block is
+    parsed (the slower half of parsing, wasted on the sections left out). The same tokens."""
+    from markdown_it.rules_core import StateCore
+
+    state = StateCore(text, parser, {})
+    for rule in parser.core.ruler.getRules(""):
+        if getattr(rule, "__name__", "") == "inline":
+            state.tokens = _sections(state.tokens, level, drop)
+        rule(state)
+    return _sections(state.tokens, level, drop)  # cut again: the same cut, if no rule was named so
 
 
 def _sections(tokens: list[Any], level: int, drop: set[str]) -> list[Any]:
@@ -476,14 +566,21 @@ def _task_boxes(tokens: list[Any]) -> None:
 # -- the HTML report ------------------------------------------------------
 
 
+def _zone_of(context: Any) -> Any:
+    """``context["zone"]`` without the lookup of every name (``_watched_context``): the pages ask
+    for it for every time they show."""
+    found = context.vars
+    return found["zone"] if "zone" in found else context.parent["zone"]
+
+
 def _when(context: Any, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return moment.astimezone(context["zone"]).strftime(fmt) if moment else "-"
+    return moment.astimezone(_zone_of(context)).strftime(fmt) if moment else "-"
 
 
 def _due(context: Any, moment: datetime | None) -> str:
     """A due time by the one rule of ``times.clock_or_date``: the clock when it is today (the
     page's ``now``), with the date otherwise."""
-    return clock_or_date(moment, context["now"], context["zone"]) if moment else "-"
+    return clock_or_date(moment, context["now"], _zone_of(context)) if moment else "-"
 
 
 @functools.lru_cache(maxsize=8)
@@ -503,6 +600,7 @@ def report_environment(folders: tuple[str, ...], sandboxed: bool = True) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.context_class = _watched_context()
     env.filters["when"] = jinja2.pass_context(_when)
     env.filters["due"] = jinja2.pass_context(_due)
     env.filters["iso"] = lambda moment: moment.isoformat() if moment else ""
@@ -543,8 +641,15 @@ class ReportRenderer:
             raise InvalidInput(f"template {self.folder}/{name}: {exc}") from None
         try:
             return str(template.render(zone=self.zone, **context))
+        except InvalidInput:
+            raise
         except jinja2.TemplateError as exc:
             raise InvalidInput(f"broken template {template.filename or name}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - any error inside a template is the template's (1 / 0)
+            line = _template_line(exc, str(template.filename))
+            raise InvalidInput(
+                f"broken template {template.filename or name}{f' line {line}' if line else ''}: {exc}"
+            ) from None
 
     @functools.cached_property
     def postmortem_template(self) -> TemplateInfo:

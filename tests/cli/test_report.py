@@ -500,3 +500,25 @@ def test_actions_page_marks_overdue_what_inc_action_list_calls_overdue(
     marked = set(re.findall(row, html))
     assert marked == overdue
     assert f"{len(overdue)} overdue" in html
+
+
+def test_the_list_shows_the_badges_of_the_incident_pages(
+    hostile_repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    repo, ids = hostile_repo
+    add_extensions(repo, ids["curly"], drill=True)
+    out = tmp_path / "site"
+    build(repo, out)
+    index = (out / "index.html").read_text()
+    badge = re.compile(
+        r'<span class="(?:sev|status|pm|tag drill) [^"]*">[^<]*</span>|<span class="tag drill">drill</span>'
+    )
+    for ident in ids.values():
+        row = re.search(rf'<tr>\s*<td class="id"><a href="incidents/{ident}.html">.*?</tr>', index, re.S)
+        assert row is not None
+        page = (out / "incidents" / f"{ident}.html").read_text()
+        header = re.search(r'<p class="badges">(.*?)</p>', page, re.S)
+        assert header is not None
+        shown = badge.findall(row.group(0))
+        assert len(shown) >= 3
+        assert all(b in header.group(1) or b in page for b in shown), (shown, header.group(1))

@@ -36,14 +36,16 @@ def report(
     """Write a static HTML site: incidents, their timelines and postmortems, metrics charts, action items.
 
     Self-contained (no network, no script needed): open index.html from disk or publish the folder.
+    Incremental: an incident's page whose inputs are unchanged is taken from the earlier report.
     Prints the path of index.html.
     """
     from incli.service.report import build_report
 
     svc = service(ctx)
     result = build_report(svc, out, since=since, progress=output.progress if sys.stderr.isatty() else None)
+    reused = f" ({result.reused} unchanged from the earlier report)" if result.reused else ""
     output.info(
-        f"Wrote {result.pages} pages for {result.incidents} incident{'s' if result.incidents != 1 else ''} "
+        f"Wrote {result.pages} pages{reused} for {result.incidents} incident{'s' if result.incidents != 1 else ''} "
         f"to {result.folder}"
     )
     output.data(str(result.index))

@@ -36,8 +36,13 @@ def spans(incident: Incident, defs: Sequence[MetricDef] = DEFAULT_METRICS) -> di
 def impact_duration(incident: Incident, now: datetime) -> timedelta:
     """An incident's duration (one rule for list, status, show, the report and the
     postmortem): from impact start to resolution, or to now while unresolved."""
-    end = incident.resolved_at or now
-    return max(end - incident.started_at, timedelta(0))
+    return impact_between(incident.started_at, incident.resolved_at, now)
+
+
+def impact_between(started_at: datetime, resolved_at: datetime | None, now: datetime) -> timedelta:
+    """``impact_duration`` from the two times alone (the report's listing reads them from the index)."""
+    end = resolved_at or now
+    return max(end - started_at, timedelta(0))
 
 
 def impact_windows(incident: Incident, now: datetime) -> list[tuple[datetime, datetime]]:

@@ -1,22 +1,32 @@
 """What the HTML report shows, computed from incidents: pure functions, no I/O.
 
+The listings (the incident list, the metrics charts, the action items' incidents) are
+built from the index's facts (``domain.metrics.Facts``), never from 100,000 full
+incidents; an incident's own page from the incident.
+
 Postmortems and action items are read from the incident's extension keys as the
 data contract describes them (``postmortem`` and ``actions``); anything malformed
 there is shown as it can be, never trusted to be well-formed.
+
+The report reuses an incident's page from the earlier build when nothing it was
+rendered from has changed. What a page takes from outside its own incident file is
+recorded while it renders (``Reads``: the site's fields, its neighbours in the list,
+the catalog entries it looked up) so that the next build can compare exactly that.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import quote
 
 from incli.domain import durations
 from incli.domain import postmortem as pm
 from incli.domain.config import Config
+from incli.domain.metrics import TIME_INDEX, Facts, month_of, resolve_seconds
 from incli.domain.model import Incident
 
 NO_POSTMORTEM = pm.MISSING
@@ -40,11 +50,55 @@ def postmortem_state(incident: Incident) -> str:
     return pm.state_of(incident)
 
 
-@dataclass
+def _moment(epoch: float | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
+
+
+class Listed:
+    """An incident as the listings show it (``row.incident``, ``action.incident``), from the
+    index's facts: id, title, severity, status, service, tags, drill, active and the times
+    (``opened_at``, ``started_at``, ``detected_at``, ``acknowledged_at``, ``mitigated_at``,
+    ``resolved_at``, in UTC)."""
+
+    __slots__ = ("_facts",)
+
+    def __init__(self, facts: Facts) -> None:
+        self._facts = facts
+
+    def __repr__(self) -> str:
+        return f"Listed({self._facts!r})"
+
+    id = property(lambda self: self._facts.id)
+    title = property(lambda self: self._facts.title)
+    severity = property(lambda self: self._facts.severity)
+    status = property(lambda self: self._facts.status)
+    service = property(lambda self: self._facts.service)
+    drill = property(lambda self: self._facts.drill)
+    tags = property(lambda self: list(self._facts.tags))
+    active = property(lambda self: self._facts.status != "resolved")  # as Incident.active
+
+    def _time(self, name: str) -> datetime | None:
+        return _moment(self._facts.times[TIME_INDEX[name]])
+
+    @property
+    def opened_at(self) -> datetime:
+        return self._time("opened_at") or datetime.fromtimestamp(0, UTC)
+
+    @property
+    def started_at(self) -> datetime:
+        return self._time("started_at") or self.opened_at
+
+    detected_at = property(lambda self: self._time("detected_at"))
+    acknowledged_at = property(lambda self: self._time("acknowledged_at"))
+    mitigated_at = property(lambda self: self._time("mitigated_at"))
+    resolved_at = property(lambda self: self._time("resolved_at"))
+
+
+@dataclass(slots=True)
 class IncidentRow:
     """An incident as the report's listings show it."""
 
-    incident: Incident
+    incident: Listed
     duration: timedelta
     postmortem: str
     href: str
@@ -52,7 +106,118 @@ class IncidentRow:
     overdue_actions: int = 0
 
 
-@dataclass
+def index_rows(facts: Iterable[Facts], now: datetime, today: date) -> list[IncidentRow]:
+    """One row per incident, newest first (by when it was declared). The action counts are
+    those of ``inc metrics`` (domain/metrics.action_summary)."""
+    opened = TIME_INDEX["opened_at"]
+    rows = []
+    for item in sorted(facts, key=lambda f: (f.times[opened] or 0.0, f.id), reverse=True):
+        listed = Listed(item)
+        still_open = [(s, d) for s, d in item.actions if s != "done"]
+        rows.append(
+            IncidentRow(
+                incident=listed,
+                duration=durations.impact_between(listed.started_at, listed.resolved_at, now),
+                postmortem=item.postmortem_state or NO_POSTMORTEM,
+                href=incident_href(item.id),
+                open_actions=len(still_open),
+                overdue_actions=sum(1 for s, d in still_open if pm.action_overdue({"status": s, "due": d}, today)),
+            )
+        )
+    return rows
+
+
+# -- action items ---------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionItem:
+    """One action item as the report shows it, whatever the day: plain text and the due date.
+    The report keeps these in its manifest, so that the action items page is written without
+    reading every incident again."""
+
+    id: str
+    title: str
+    owner: str
+    due: date | None
+    due_text: str
+    priority: str
+    status: str
+    note: str
+    done_at: str
+    stored_open: bool  # the stored status is exactly "open" (what domain/postmortem.action_overdue asks)
+
+    def overdue(self, today: date) -> bool:
+        """By the one rule, ``domain.postmortem.action_overdue``."""
+        return pm.action_overdue({"status": "open" if self.stored_open else None, "due": self.due}, today)
+
+    def to_list(self) -> list[Any]:
+        due = self.due.isoformat() if self.due else None
+        return [
+            self.id,
+            self.title,
+            self.owner,
+            due,
+            self.due_text,
+            self.priority,
+            self.status,
+            self.note,
+            self.done_at,
+            self.stored_open,
+        ]
+
+    @classmethod
+    def from_list(cls, values: Any) -> ActionItem:
+        """From ``to_list``; ValueError for anything else."""
+        if not isinstance(values, list) or len(values) != 10:
+            raise ValueError("not an action item")
+        texts = [values[i] for i in (0, 1, 2, 4, 5, 6, 7, 8)]
+        if not all(isinstance(v, str) for v in texts) or not isinstance(values[9], bool):
+            raise ValueError("not an action item")
+        due = values[3]
+        if due is not None and not isinstance(due, str):
+            raise ValueError("not an action item")
+        return cls(
+            id=values[0],
+            title=values[1],
+            owner=values[2],
+            due=date.fromisoformat(due) if due is not None else None,
+            due_text=values[4],
+            priority=values[5],
+            status=values[6],
+            note=values[7],
+            done_at=values[8],
+            stored_open=values[9],
+        )
+
+
+def action_items(incident: Incident) -> list[ActionItem]:
+    """The incident's action items; the due date as ``inc action list`` reads it."""
+    items = []
+    for raw in pm.actions_of(incident):
+        due = pm.action_due(raw)
+        items.append(
+            ActionItem(
+                id=_text(raw.get("id")),
+                title=_text(raw.get("title")) or "(untitled)",
+                owner=_text(raw.get("owner")).strip() or "(no owner)",
+                due=due,
+                due_text=due.isoformat() if due else _text(raw.get("due")),
+                priority=_text(raw.get("priority")),
+                status=_text(raw.get("status")) or "open",
+                note=_text(raw.get("note")),
+                done_at=_text(raw.get("done_at")),
+                stored_open=raw.get("status") == "open",
+            )
+        )
+    return items
+
+
+@dataclass(slots=True)
 class ActionRow:
     """An action item as the report's actions page shows it."""
 
@@ -66,7 +231,7 @@ class ActionRow:
     overdue: bool
     note: str
     done_at: str
-    incident: Incident
+    incident: Listed
     href: str
 
     @property
@@ -74,52 +239,27 @@ class ActionRow:
         return self.status != "done"
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def actions_of(incident: Incident, today: date) -> list[ActionRow]:
-    """The incident's action items; due date and overdue as ``inc action list`` has them
-    (domain/postmortem: open and due before ``today``)."""
-    rows = []
-    for item in pm.actions_of(incident):
-        status = _text(item.get("status")) or "open"
-        due = pm.action_due(item)
-        rows.append(
-            ActionRow(
-                id=_text(item.get("id")),
-                title=_text(item.get("title")) or "(untitled)",
-                owner=_text(item.get("owner")).strip() or "(no owner)",
-                due=due,
-                due_text=due.isoformat() if due else _text(item.get("due")),
-                priority=_text(item.get("priority")),
-                status=status,
-                overdue=pm.action_overdue(item, today),
-                note=_text(item.get("note")),
-                done_at=_text(item.get("done_at")),
-                incident=incident,
-                href=incident_href(incident.id),
-            )
+def action_rows(items: Iterable[ActionItem], incident: Listed, today: date) -> list[ActionRow]:
+    """The items as the pages show them on ``today``: overdue when open and due before it
+    (domain/postmortem: as ``inc action list``)."""
+    href = incident_href(incident.id)
+    return [
+        ActionRow(
+            id=item.id,
+            title=item.title,
+            owner=item.owner,
+            due=item.due,
+            due_text=item.due_text,
+            priority=item.priority,
+            status=item.status,
+            overdue=item.overdue(today),
+            note=item.note,
+            done_at=item.done_at,
+            incident=incident,
+            href=href,
         )
-    return rows
-
-
-def index_rows(incidents: Iterable[Incident], now: datetime, today: date) -> list[IncidentRow]:
-    """One row per incident, newest first (by when it was declared)."""
-    rows = []
-    for incident in sorted(incidents, key=lambda i: (i.opened_at, i.id), reverse=True):
-        acts = actions_of(incident, today)
-        rows.append(
-            IncidentRow(
-                incident=incident,
-                duration=durations.impact_duration(incident, now),
-                postmortem=postmortem_state(incident),
-                href=incident_href(incident.id),
-                open_actions=sum(1 for a in acts if a.open),
-                overdue_actions=sum(1 for a in acts if a.overdue),
-            )
-        )
-    return rows
+        for item in items
+    ]
 
 
 @dataclass
@@ -153,6 +293,9 @@ def group_actions(rows: Sequence[ActionRow]) -> tuple[list[OwnerGroup], list[Own
     ]
     done_groups.sort(key=lambda g: g.owner.lower())
     return open_groups, done_groups
+
+
+# -- the metrics charts ---------------------------------------------------------
 
 
 def month_key(moment: datetime, zone: tzinfo) -> str:
@@ -189,36 +332,30 @@ class MonthlyStats:
     drills: int = 0
 
 
-def time_to_resolve(incident: Incident) -> float | None:
-    value = durations.spans(incident)["mttr"]
-    return value.total_seconds() if value is not None else None
-
-
-def monthly_stats(incidents: Iterable[Incident], config: Config, zone: tzinfo) -> MonthlyStats:
+def monthly_stats(facts: Iterable[Facts], config: Config, zone: tzinfo) -> MonthlyStats:
     """Incidents per month by severity and the times to resolve (months by when impact
     started, in ``zone``). The per-month median and p90 are left to ``with_monthly_resolve``."""
     stats = MonthlyStats()
     real = []
-    for incident in incidents:
-        if incident.drill:
+    for item in facts:
+        if item.drill:
             stats.drills += 1
         else:
-            real.append(incident)
+            real.append(item)
     stats.incidents = len(real)
     if not real:
         return stats
-    keys = {i.id: month_key(i.started_at, zone) for i in real}
-    stats.months = month_range(min(keys.values()), max(keys.values()))
+    started = TIME_INDEX["started_at"]
+    keys = [month_of(item.times[started] or 0.0, zone) for item in real]
+    stats.months = month_range(min(keys), max(keys))
     position = {m: n for n, m in enumerate(stats.months)}
     configured = [s.id for s in config.severities]
     seen = {i.severity for i in real}
     stats.severities = [s for s in configured if s in seen] + sorted(seen - set(configured))
     stats.counts = {s: [0] * len(stats.months) for s in stats.severities}
-    for incident in real:
-        stats.counts[incident.severity][position[keys[incident.id]]] += 1
-        seconds = time_to_resolve(incident)
-        if seconds is not None:
-            stats.resolve_seconds.append(seconds)
+    for item, key in zip(real, keys, strict=True):
+        stats.counts[item.severity][position[key]] += 1
+    stats.resolve_seconds = resolve_seconds(real)
     return stats
 
 
@@ -232,3 +369,167 @@ def with_monthly_resolve(stats: MonthlyStats, month_groups: Sequence[dict[str, A
     stats.median_resolve = [s["median_seconds"] for s in per_month]
     stats.p90_resolve = [s["p90_seconds"] for s in per_month]
     return stats
+
+
+# -- what an incident's page depends on -----------------------------------------
+
+
+def follows_the_clock(incident: Incident) -> bool:
+    """Does the incident's page change with the time it is built, whatever its templates show?
+
+    Yes while it is unresolved (its impact so far, what it owes: ``durations``) and for a
+    postmortem stored empty (rendered from a fresh draft dated now). Its action items change
+    with the day, which the report checks itself (``overdue_flags``); and a template that
+    reads the time (``now``, ``site.generated_at``, the postmortem's ``generated_at``) is seen
+    while it renders. Anything else on the page comes from the incident's file, the
+    templates, the config and the time zone."""
+    if incident.active or incident.resolved_at is None:
+        return True
+    return not incident.extra.get("postmortem") and pm.state_of(incident) != NO_POSTMORTEM
+
+
+def overdue_flags(items: Iterable[ActionItem], today: date) -> str:
+    """Which of the items are overdue on ``today``, as ``0``/``1`` (what changes on an incident's
+    page from one day to the next)."""
+    return "".join("1" if item.overdue(today) else "0" for item in items)
+
+
+def fingerprint(value: Any) -> str:
+    """A value read as text, equal exactly when the value is (the values pages read are text,
+    numbers, times, lists and the catalog's mappings, whose ``repr`` says all of them)."""
+    return repr(value)
+
+
+ReadPath = tuple[Any, ...]  # names; a tuple for a call (its arguments); STR for the text of an object
+STR = "<str>"
+
+
+class Reads:
+    """What one page read of the inputs it shares with other pages, by path:
+    ``("site", "count")``, ``("newer", "incident", "title")``, ``("site", "service_entry", (NAME,))``,
+    ``("newer",)`` (whether there is one)."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self) -> None:
+        self.seen: dict[ReadPath, str] = {}
+
+    def add(self, path: ReadPath, value: Any) -> None:
+        if path not in self.seen:
+            self.seen[path] = fingerprint(value)
+
+    def _order(self) -> list[ReadPath]:
+        return sorted(self.seen, key=repr)
+
+    def paths(self) -> list[list[Any]]:
+        """The paths read, in a fixed order, as JSON has them (a call's arguments as a list;
+        ``replay`` reads them again in this order)."""
+        return [[list(name) if type(name) is tuple else name for name in path] for path in self._order()]
+
+    def digest_text(self) -> str:
+        """What was read, in the order of ``paths``."""
+        return "\n".join(self.seen[path] for path in self._order())
+
+
+def step(value: Any, name: Any) -> Any:
+    """One step of a path: a key of a mapping, an attribute of an object, a call, or ``STR``."""
+    if type(name) is str:
+        if type(value) is dict:
+            return value[name]
+        if name.startswith(("_", "<")):
+            if name == STR:
+                return str(value)
+            raise AttributeError(name)
+        return getattr(value, name)
+    if type(name) in (list, tuple):
+        return value(*name)
+    raise AttributeError(name)
+
+
+def replay(paths: Iterable[list[Any]], roots: Mapping[str, Any]) -> str | None:
+    """The ``Reads.digest_text`` that reading ``paths`` (as ``Reads.paths`` gave them) from
+    ``roots`` now gives; None when one can no longer be read (a neighbour that is gone)."""
+    seen = []
+    for path in paths:
+        if not path or path[0] not in roots:
+            return None
+        value = roots[path[0]]
+        try:
+            if len(path) == 1:
+                value = value is not None  # a root is read as there or not
+            for name in path[1:]:
+                value = step(value, name)
+        except (AttributeError, KeyError, TypeError, IndexError, ValueError):
+            return None
+        seen.append(fingerprint(value))
+    return "\n".join(seen)
+
+
+class Watched:
+    """A value a page may read from (the site, a neighbour), recording each read in ``reads``.
+
+    Plain values read are recorded with their path; objects (a row, its incident) are handed
+    on watched; ``calls`` are functions whose calls are recorded with their arguments (the
+    catalog lookup); ``fixed`` are functions of the config alone, handed on as they are."""
+
+    __slots__ = ("_calls", "_fixed", "_path", "_reads", "_value")
+
+    def __init__(
+        self,
+        value: Any,
+        path: ReadPath,
+        reads: Reads,
+        calls: frozenset[str] = frozenset(),
+        fixed: frozenset[str] = frozenset(),
+    ) -> None:
+        self._value = value
+        self._path = path
+        self._reads = reads
+        self._calls = calls
+        self._fixed = fixed
+
+    def _read(self, name: Any) -> Any:
+        value = step(self._value, name)
+        path = (*self._path, name)
+        if self._fixed and name in self._fixed:
+            return value
+        if self._calls and name in self._calls:
+            return _watched_call(value, path, self._reads)
+        if type(value) in _HANDED_ON:
+            return Watched(value, path, self._reads)
+        self._reads.add(path, value)
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._read(name)
+        except (KeyError, TypeError):
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: Any) -> Any:
+        try:
+            return self._read(name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        text = str(self._value)
+        self._reads.add((*self._path, STR), text)
+        return text
+
+
+_HANDED_ON = (Listed, IncidentRow)
+
+
+def _watched_call(function: Callable[..., Any], path: ReadPath, reads: Reads) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        value = function(*args)
+        reads.add((*path, args), value)
+        return value
+
+    return call

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +20,10 @@ def metrics(
     severity: str | None = None,
     service: str | None = None,
     include_drills: bool = False,
+    facts: Sequence[m.Facts] | None = None,
 ) -> dict[str, Any]:
-    """The metrics report (the ``--json`` shape) for a Service."""
+    """The metrics report (the ``--json`` shape) for a Service (of ``facts``, every incident's,
+    when the caller has read them already)."""
     config = svc.config
     now: datetime = svc.now()
     since_at = parse_time(since, now) if since else None
@@ -47,7 +50,7 @@ def metrics(
 
         teams = teams_of(catalog_of(svc))
     result = m.report(
-        svc.store.facts(),
+        svc.store.facts() if facts is None else facts,
         defs=defs,
         scope=scope,
         response=response,

@@ -11,6 +11,7 @@ from the current folder, like git.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import sys
@@ -49,6 +50,8 @@ class Repository:
 
     root: Path
     config: Config = field(default_factory=Config)
+    # The SHA-256 of incli.yaml's bytes as loaded (what the report's pages were built with).
+    config_digest: str = ""
 
     @property
     def config_path(self) -> Path:
@@ -124,7 +127,7 @@ def load_repository(root: Path) -> Repository:
         # A value that cannot be used is invalid input (exit 4), like a bad --at;
         # a file that is not YAML at all is a repository problem (exit 6).
         raise InvalidInput(f"{path}{f':{at}' if at else ''}: {exc}") from None
-    repo = Repository(root=root, config=config)
+    repo = Repository(root=root, config=config, config_digest=hashlib.sha256(text).hexdigest())
     _check_folders_inside(repo)
     return repo
 
