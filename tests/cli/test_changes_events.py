@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 import tests.sourcepayloads as sp
-from tests.conftest import inc
-from tests.e2e.conftest import commit_all, git
+from tests.conftest import commit_all, git, inc
 
 
 def test_change_events_of_the_service_are_listed_before_impact(tmp_path: Path, git_env: None) -> None:
