@@ -13,7 +13,7 @@ import pytest
 
 from incli.errors import ExitCode
 from incli.storage import yamlio
-from tests.conftest import inc
+from tests.conftest import check_refused, inc
 
 IDENT = "MNT-20260601-abcde"
 WINDOW = {
@@ -96,6 +96,46 @@ def test_validate_names_a_window_whose_id_is_not_its_file_name(repo: Path) -> No
     path = write_window(repo, WINDOW, name="MNT-20260601-zzzzz")
     result = inc("validate", code=ExitCode.PROBLEMS)
     assert f"{path}: holds id {IDENT}, but the file is named MNT-20260601-zzzzz.yaml" in result.stdout
+
+
+def test_validate_points_at_the_line_of_a_conflict_or_a_yaml_error(repo: Path, tmp_path: Path) -> None:
+    text = yamlio.dump(WINDOW)
+    path = write_window(repo, WINDOW)
+    path.write_text(text.replace("text:", "<<<<<<< HEAD\ntext: ours\n=======\ntext:", 1) + ">>>>>>> theirs\n")
+    line = path.read_text().splitlines().index("<<<<<<< HEAD") + 1
+    assert f"{path}:{line}: git conflict markers; resolve the conflict\n" in inc("validate", code=6).stdout
+    path.write_text(text.replace("text:", "text: [unclosed\nx:", 1))
+    result = inc("validate", code=6).stdout
+    assert f"{path}:{line + 1}: not valid YAML" in result
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(text)
+    path.unlink()
+    path.symlink_to(outside)
+    assert f"{path}: a link to {outside}, outside the repository; not read\n" in inc("validate", code=6).stdout
+    assert inc("maintenance", "list", "--json").json == []
+
+
+def test_a_new_window_makes_its_folder_and_is_read_back(repo: Path) -> None:
+    ident = inc(
+        "maintenance", "add", "--service", "db", "--from", "2026-06-01T14:00Z", "--to", "2026-06-01T15:00Z", "Upgrade"
+    ).stdout.strip()
+    path = repo / "maintenance" / f"{ident}.yaml"
+    assert yamlio.load(path.read_bytes()) == {
+        **WINDOW,
+        "id": ident,
+        "service": "db",
+        "starts_at": "2026-06-01T14:00:00+00:00",
+        "ends_at": "2026-06-01T15:00:00+00:00",
+        "text": "Upgrade",
+        "created_at": "2026-06-01T12:00:00.500000+00:00",
+    }
+    assert ident.startswith("MNT-20260601-")
+
+
+def test_a_window_that_cannot_be_written_is_one_line(repo: Path) -> None:
+    (repo / "maintenance").write_text("not a folder")
+    result = inc("maintenance", "add", "--service", "db", "--from", "14:00", "--to", "15:00", "Upgrade", code=None)
+    check_refused(result, ExitCode.STORAGE, f"cannot write {repo}/maintenance/MNT-", ": File exists")
 
 
 def merge(tmp_path: Path, base: Any, ours: Any, theirs: Any, code: int = 0) -> Any:

