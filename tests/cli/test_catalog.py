@@ -107,6 +107,17 @@ def test_a_runbook_outside_the_repository_is_reported(repo: Path, tmp_path: Path
     assert "'/etc/passwd' is outside the repository" in result.stdout
 
 
+def test_a_catalog_too_large_or_linked_outside_is_not_read(repo: Path, tmp_path: Path) -> None:
+    (repo / "catalog.yaml").write_text("# " + "x" * 1_100_000 + "\n")
+    result = inc("validate", code=ExitCode.PROBLEMS)
+    assert f"{repo}/catalog.yaml: 1,100,003 bytes is over the limit of 1,048,576\n" in result.stdout
+    (repo / "catalog.yaml").unlink()
+    (tmp_path / "other.yaml").write_text(CATALOG)
+    (repo / "catalog.yaml").symlink_to(tmp_path / "other.yaml")
+    refused = inc("catalog", code=None)
+    check_refused(refused, ExitCode.INVALID, f"{repo}/catalog.yaml: is a link to {tmp_path}/other.yaml, outside")
+
+
 def test_a_broken_catalog_refuses_inc_catalog_with_file_and_line_but_not_show(repo: Path) -> None:
     write_catalog(repo, CATALOG.replace("tier: 1\n    schedule", "tier: first\n    schedule"))
     ident = open_incident(repo, "Card payments fail", "payments")

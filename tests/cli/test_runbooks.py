@@ -128,3 +128,17 @@ def test_bad_task_commands_and_checklists_are_refused(books: Path) -> None:
     config = books / "incli.yaml"
     config.write_text(config.read_text().replace("  default:", "  SEV9: [x]\n  default:"))
     check_refused(inc("task", "list", ident, code=None), ExitCode.INVALID, "checklists.SEV9")
+
+
+def test_a_runbook_is_shown_up_to_its_size_limit_and_bad_bytes_do_not_stop_it(books: Path) -> None:
+    ident = inc("open", "Card payments fail", "-s", "SEV2", "--service", "payments").stdout.strip()
+    path = books / "runbooks" / "payments.md"
+    path.write_bytes(b"# Payments \xff\n" + b"x" * (1024 * 1024 - 14) + b"\n")  # exactly 1 MiB
+    shown = inc("runbook", ident).stdout
+    assert shown.startswith("# Payments \ufffd\n") and len(shown) == 1024 * 1024
+    path.write_bytes(b"x" * (1024 * 1024 + 1))
+    check_refused(
+        inc("runbook", ident, code=None),
+        ExitCode.PROBLEMS,
+        "runbook runbooks/payments.md: 1,048,577 bytes is over the limit of 1,048,576",
+    )
