@@ -193,6 +193,22 @@ def test_export_is_rfc5545_with_stable_uids_and_import_reads_it_back(primary: Pa
     assert [(s["start"], s["end"]) for s in got] == [(s["start"], s["end"]) for s in mine]
 
 
+def test_an_unknown_time_zone_in_a_calendar_is_blamed_on_the_calendar(primary: Path, tmp_path: Path) -> None:
+    """It was reported as incli.yaml's, which names no such zone."""
+    ics = tmp_path / "mars.ics"
+    ics.write_text(
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;TZID=Mars/Base:20261019T090000\r\n"
+        "DTEND:20261020T090000Z\r\nSUMMARY:alice\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    refused = inc("oncall", "import", "primary", ics, code=None)
+    check_refused(refused, ExitCode.INVALID, "unknown time zone in the calendar's TZID=Mars/Base")
+    assert "incli.yaml" not in refused.stderr
+    ics.write_text(ics.read_text().replace(";TZID=Mars/Base", ""))
+    refused = inc("oncall", "import", "primary", ics, "--tz", "Mars/Base", code=None)
+    check_refused(refused, ExitCode.INVALID, "unknown time zone in 'Mars/Base'")
+    assert "incli.yaml" not in refused.stderr
+
+
 def test_import_a_regular_rotation_as_a_layer(repo: Path, tmp_path: Path) -> None:
     ics = tmp_path / "rota.ics"
     events = "".join(

@@ -140,7 +140,6 @@ class ParsedEvent:
     end: datetime
     summary: str
     attendees: tuple[str, ...] = ()
-    uid: str = ""
 
 
 MAX_CALENDAR_EVENTS = 5000
@@ -193,7 +192,14 @@ def _split_line(line: str) -> tuple[str, dict[str, str], str]:
 def _ical_time(value: str, params: dict[str, str], default_zone: str) -> datetime:
     from incli.domain.times import check_year, zone_named
 
-    zone = zone_named(params.get("TZID") or default_zone) or UTC
+    tzid = params.get("TZID")
+    try:
+        zone = zone_named(tzid or default_zone) or UTC
+    except InvalidInput:
+        where = (
+            f"the calendar's TZID={tzid}" if tzid else f"{default_zone!r}, the zone of the calendar's floating times"
+        )
+        raise InvalidInput(f"unknown time zone in {where}; use an IANA name such as Europe/Berlin or UTC") from None
     text = value.strip()
     try:
         if params.get("VALUE", "").upper() == "DATE" or len(text) == 8:
@@ -227,9 +233,7 @@ def parse_events(text: str, default_zone: str = "UTC") -> list[ParsedEvent]:
             end = current.get("end") or (start + current["duration"] if "duration" in current else None)
             if end is None or end <= start:
                 raise InvalidInput(f"the event at {start.isoformat()} has no end after its start (DTEND)")
-            events.append(
-                ParsedEvent(start, end, current.get("summary", ""), tuple(current["attendees"]), current.get("uid", ""))
-            )
+            events.append(ParsedEvent(start, end, current.get("summary", ""), tuple(current["attendees"])))
             if len(events) > MAX_CALENDAR_EVENTS:
                 raise InvalidInput(f"over {MAX_CALENDAR_EVENTS} events; import a shorter range")
             current = None
@@ -242,8 +246,6 @@ def parse_events(text: str, default_zone: str = "UTC") -> list[ParsedEvent]:
                 current["duration"] = _ical_duration(value)
             elif name == "SUMMARY":
                 current["summary"] = unescape_text(value)
-            elif name == "UID":
-                current["uid"] = value
             elif name == "ATTENDEE" and value.lower().startswith("mailto:"):
                 current["attendees"].append(value[7:].strip())
             elif name in ("RRULE", "RDATE"):
