@@ -242,13 +242,6 @@ def parse_metrics(text: str, where: str = "metrics") -> list[Sample]:
     return parse_prometheus(text, where)
 
 
-def _float(value: str) -> float:
-    lowered = value.lower()
-    if lowered in ("nan", "+inf", "inf", "-inf"):
-        return float(lowered)
-    return float(value)
-
-
 def parse_json_metrics(text: str, where: str = "metrics") -> list[Sample]:
     try:
         data = json.loads(text)
@@ -261,7 +254,7 @@ def parse_json_metrics(text: str, where: str = "metrics") -> list[Sample]:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise ConfigError(where, f"{name}: expected a number, found {json.dumps(value)}")
         try:
-            number = _float(value) if isinstance(value, str) else float(value)
+            number = float(value)  # a string too: "NaN", "+Inf" and "-Inf" as Prometheus writes them
         except ValueError:
             raise ConfigError(where, f"{name}: expected a number, found {value!r}") from None
         samples.append(Sample(str(name), {}, number))
@@ -270,7 +263,7 @@ def parse_json_metrics(text: str, where: str = "metrics") -> list[Sample]:
 
 def parse_prometheus(text: str, where: str = "metrics") -> list[Sample]:
     samples = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # not splitlines: a label value may hold U+2028
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -332,7 +325,7 @@ def _sample(line: str) -> Sample:
     if not rest or len(rest) > 2:
         raise ValueError("expected a value (and an optional timestamp) after the metric")
     try:
-        value = _float(rest[0])
+        value = float(rest[0])  # NaN, +Inf, -Inf in any case
     except ValueError:
         raise ValueError(f"{rest[0]!r} is not a number") from None
     return Sample(name, labels, value)
