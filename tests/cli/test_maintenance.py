@@ -62,6 +62,57 @@ def test_a_cancelled_window_leaves_the_status_page(repo: Path, tmp_path: Path) -
     assert json.loads((tmp_path / "page/api/v2/summary.json").read_text())["scheduled_maintenances"] == []
 
 
+def test_a_scheduled_window_in_the_statuspage_api(repo: Path, tmp_path: Path) -> None:
+    """The entry of scheduled_maintenances, in Statuspage's shape, as a status page reader's client reads it."""
+    config = repo / "incli.yaml"
+    config.write_text(
+        config.read_text() + "statuspage:\n  components: [checkout, {id: find, name: Search, services: [search]}]\n"
+    )
+    write_window(repo, WINDOW)
+    inc("statuspage", "-o", tmp_path / "page")
+    summary = json.loads((tmp_path / "page/api/v2/summary.json").read_text())
+    [entry] = summary["scheduled_maintenances"]
+    page_id = summary["page"]["id"]
+    [search] = [c for c in summary["components"] if c["id"] == "find"]
+    assert search["position"] == 2
+    assert entry == {
+        "id": IDENT,
+        "name": "Under maintenance: Search",
+        "status": "scheduled",
+        "created_at": "2026-05-20T10:00:00+00:00",
+        "updated_at": "2026-05-20T10:00:00+00:00",
+        "monitoring_at": None,
+        "resolved_at": None,
+        "impact": "maintenance",
+        "shortlink": entry["shortlink"],
+        "started_at": "2026-06-01T22:00:00+00:00",
+        "page_id": page_id,
+        "incident_updates": [
+            {
+                "id": f"{IDENT}-u1",
+                "status": "scheduled",
+                "body": "Search results may be stale.",
+                "incident_id": IDENT,
+                "created_at": "2026-05-20T10:00:00+00:00",
+                "updated_at": "2026-05-20T10:00:00+00:00",
+                "display_at": "2026-05-20T10:00:00+00:00",
+                "affected_components": [
+                    {"code": "find", "name": "Search", "old_status": "operational", "new_status": "under_maintenance"}
+                ],
+                "deliver_notifications": True,
+                "custom_tweet": None,
+                "tweet_id": None,
+            }
+        ],
+        "components": [search],
+        "scheduled_for": "2026-06-01T22:00:00+00:00",
+        "scheduled_until": "2026-06-01T23:00:00+00:00",
+    }
+    assert entry["shortlink"].endswith("index.html")
+    scheduled = json.loads((tmp_path / "page/api/v2/scheduled-maintenances.json").read_text())
+    assert scheduled["scheduled_maintenances"] == [entry]
+
+
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
