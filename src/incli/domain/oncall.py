@@ -116,8 +116,9 @@ class Window:
     text: str
 
     def contains(self, local: datetime) -> bool:
-        """Is this wall time (in the window's zone) inside the window?"""
-        minute = local.hour * 60 + local.minute + (local.second + local.microsecond / 1e6) / 60
+        """Is this wall time (in the window's zone) inside the window? Its edges are whole minutes,
+        so the seconds never decide: 11:59:59.9 is inside 09:00-12:00, 12:00:00 is not."""
+        minute = local.hour * 60 + local.minute
         today, yesterday = local.weekday(), (local.weekday() - 1) % 7
         if self.end > self.start:
             return today in self.days and self.start <= minute < self.end
@@ -424,11 +425,6 @@ class Schedule:
         data["layers"] = [layer.to_dict() for layer in self.layers]
         data["overrides"] = [o.to_dict() for o in self.overrides]
         return data
-
-    def people(self) -> list[str]:
-        """Every handle the schedule names, in order of first mention."""
-        names = [h for layer in self.layers for h in layer.rotation] + [o.who for o in self.overrides]
-        return list(dict.fromkeys(names))
 
 
 def _text_value(value: Any, where: str) -> str:
