@@ -132,6 +132,8 @@ def test_alertmanager_truncated_alerts_are_a_timeline_note(repo: Path) -> None:
     repeat_changes_nothing(repo, "alertmanager", payload)
     feed(repo, "alertmanager", {**firing_two(), "truncatedAlerts": 3})
     assert "3 more alerts in this group were truncated by Alertmanager" in [e["text"] for e in only(repo)["timeline"]]
+    feed(repo, "alertmanager", {**firing_two(), "truncatedAlerts": 1})
+    assert "1 more alert in this group was truncated by Alertmanager" in [e["text"] for e in only(repo)["timeline"]]
 
 
 # -- PagerDuty --------------------------------------------------------------------------

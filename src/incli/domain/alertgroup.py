@@ -69,7 +69,8 @@ def covering(group: list[Incident], notification: am.Notification) -> Incident |
 
 def truncated_note(notification: am.Notification) -> str:
     count = notification.truncated_alerts
-    return f"{count} more alert{'s' if count != 1 else ''} in this group were truncated by {notification.source_label}"
+    more = f"{count} more alerts in this group were" if count != 1 else "1 more alert in this group was"
+    return f"{more} truncated by {notification.source_label}"
 
 
 def merged(base: Any, extra: Any) -> Any:
