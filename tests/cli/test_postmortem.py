@@ -171,6 +171,43 @@ def test_review_states_move_and_are_recorded(repo: Path) -> None:
     assert inc("postmortem", "review", incident_id, "--state", "finished", root=repo, code=4).stderr
 
 
+def test_review_moves_one_step_forward_or_back_to_any_earlier_state(repo: Path) -> None:
+    incident_id = cloudflare_waf(repo)
+    inc("postmortem", "new", incident_id, root=repo)
+
+    def review(state: str, code: int = 0) -> str:
+        return inc("postmortem", "review", incident_id, "--state", state, root=repo, code=code).stderr
+
+    assert review("draft", code=5) == "inc: error: the postmortem is already draft\n"
+    assert review("reviewed", code=5) == (
+        "inc: error: cannot move a postmortem from draft to reviewed; from draft: in-review\n"
+    )
+    assert review("finished", code=4) == (
+        "inc: error: unknown review state 'finished'; one of draft, in-review, reviewed, published\n"
+    )
+    review("in-review")
+    review("reviewed")
+    review("in-review")  # back one step, to rework it
+    review("reviewed")
+    review("published")
+    assert load(repo, incident_id)["postmortem"]["published_at"]
+    assert review("draft") == f"{incident_id}: postmortem published -> draft\n"  # back to any earlier state
+    assert load(repo, incident_id)["postmortem"]["published_at"] is None
+    review("in-review")
+    assert review("published", code=5) == (
+        "inc: error: cannot move a postmortem from in-review to published; from in-review: reviewed, draft\n"
+    )
+
+
+def test_why_asks_about_the_title_without_its_final_punctuation(repo: Path) -> None:
+    incident_id = inc("open", "...Checkout is down?!", "-s", "SEV2", root=repo).stdout.strip()
+    inc("resolve", incident_id, root=repo)
+    inc("postmortem", "new", incident_id, root=repo)
+    asked = inc("postmortem", "why", incident_id, input="  The pool was full?! \n\n", root=repo).stderr
+    assert '1. Why did "...Checkout is down" happen?' in asked
+    assert '2. Why did "The pool was full" happen?' in asked
+
+
 def test_check_catches_blame_and_names(repo: Path) -> None:
     incident_id = cloudflare_waf(repo)
     write_up(repo, incident_id)
@@ -187,6 +224,12 @@ def test_check_catches_blame_and_names(repo: Path) -> None:
     assert "could_improve: blaming language ('human error')" in out
     report = json.loads(inc("postmortem", "check", "--all", "--json", root=repo, code=6).stdout)
     assert report["checked"] == 1 and len(report["findings"]) == len(out.strip().splitlines())
+    assert {
+        "incident": incident_id,
+        "section": "root_causes",
+        "text": "Bob forgot to run the regex benchmark",
+        "message": "blaming language ('forgot')",
+    } in report["findings"]
 
 
 def test_a_clean_postmortem_passes_and_empty_required_sections_fail(repo: Path) -> None:
