@@ -113,6 +113,24 @@ def test_a_scheduled_window_in_the_statuspage_api(repo: Path, tmp_path: Path) ->
     assert scheduled["scheduled_maintenances"] == [entry]
 
 
+def test_a_window_is_in_progress_from_its_start_and_over_at_its_end(repo: Path, tmp_path: Path) -> None:
+    now = "2026-06-01T12:00:00.500000+00:00"
+
+    def statuses() -> list[str]:
+        inc("statuspage", "-o", tmp_path / "page")
+        summary = json.loads((tmp_path / "page/api/v2/summary.json").read_text())
+        return [m["status"] for m in summary["scheduled_maintenances"]]
+
+    write_window(repo, {**WINDOW, "starts_at": now})
+    assert statuses() == ["in_progress"]
+    write_window(repo, {**WINDOW, "starts_at": "2026-06-01T12:00:00.500001+00:00"})
+    assert statuses() == ["scheduled"]
+    write_window(repo, {**WINDOW, "starts_at": "2026-06-01T11:00:00+00:00", "ends_at": now})
+    assert statuses() == []  # completed
+    write_window(repo, {**WINDOW, "starts_at": "2026-06-01T11:00:00+00:00", "ends_at": "2026-06-01T12:00:01+00:00"})
+    assert statuses() == ["in_progress"]
+
+
 @pytest.mark.parametrize(
     ("data", "problem"),
     [

@@ -152,7 +152,9 @@ def test_a_hostile_public_title_and_update_are_text(repo: Path, tmp_path: Path) 
     ("text", "named"),
     [
         ("Write to oncall@acme.example for updates", "an e-mail address (oncall@acme.example)"),
-        ("Rotated ghp_0123456789abcdefghijABCDEFGHIJ012345 already", "GitHub token"),
+        ("Rotated ghp_0123456789abcdefghijABCDEFGHIJ012345 already", "what looks like a GitHub token (ghp_...)"),
+        ("Key Zx0123456789abcdefABCDEFGHIJKLMNOP was rotated", "what looks like a secret (Zx01...)"),
+        ("We set pwd:0123456789abcdef", "what looks like a credential (pwd:...)"),
     ],
 )
 def test_private_text_is_refused_and_nothing_is_written(repo: Path, tmp_path: Path, text: str, named: str) -> None:
@@ -233,3 +235,22 @@ def test_validate_names_a_broken_maintenance_file(repo: Path, run: Run) -> None:
     (folder / "MNT-20250301-abcde.yaml").write_text("id: MNT-20250301-abcde\nkind: maintenance\n")
     result = run("validate")
     assert result.code == ExitCode.PROBLEMS and "MNT-20250301-abcde.yaml" in result.stdout + result.stderr
+
+
+def test_a_resolved_incident_is_postmortem_once_its_public_summary_is_published(repo: Path, tmp_path: Path) -> None:
+    ident = opened("Checkout down", "-s", "SEV2", "--service", "checkout")
+    inc("update", ident, "--public", "Checkout is failing.")
+    inc("resolve", ident)
+
+    def status() -> str:
+        inc("statuspage", "-o", tmp_path / "s")
+        [listed] = json.loads((tmp_path / "s/api/v2/incidents.json").read_text())["incidents"]
+        return str(listed["status"])
+
+    assert status() == "resolved"
+    inc("postmortem", "new", ident)
+    inc("postmortem", "add", ident, "public_summary", "A bad deploy broke checkout; we now canary every deploy.")
+    assert status() == "resolved"  # not published yet
+    for state in ("in-review", "reviewed", "published"):
+        inc("postmortem", "review", ident, "--state", state)
+    assert status() == "postmortem"
