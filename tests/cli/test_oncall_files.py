@@ -55,6 +55,15 @@ def test_validate_names_the_key_of_a_bad_override(primary: Path, override: Any, 
     assert f"{primary}:" in result.stdout and problem in result.stdout, result.stdout
 
 
+def test_a_schedule_file_linked_outside_is_named_without_a_line(primary: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_bytes(primary.read_bytes())
+    primary.unlink()
+    primary.symlink_to(outside)
+    result = inc("validate", code=ExitCode.PROBLEMS)
+    assert f"{primary}: a link to {outside}, outside the repository; not read" in result.stdout
+
+
 def test_an_override_keeps_its_fields_when_the_file_is_written_again(primary: Path) -> None:
     first = {**CAROL, "by": "alice", "reason": "a wedding", "created_at": "2026-10-01T10:00:00+00:00"}
     bare = {"from": "2026-10-28T08:00:00+00:00", "to": "2026-10-29T08:00:00+00:00", "who": "dave", "by": "",
