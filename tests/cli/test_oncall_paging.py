@@ -178,6 +178,34 @@ def test_the_load_report_matches_a_count_by_hand(paging: Path) -> None:
     assert "alice" in table and "6m 30s" in table
 
 
+def test_the_load_report_edges(paging: Path) -> None:
+    """Pages in each person's own zone (else the repository's), the --since edge, an ack in the
+    same instant as the page, an ack by a handle nobody declared, the busiest person first."""
+    late = inc("open", "Late", "-s", "SEV1", "--at", "2026-10-20T21:30Z").stdout.strip()  # 23:30 for alice
+    inc("ack", late, "--at", "2026-10-20T21:30Z", "--by", "alice")
+    later_still = inc("open", "Later", "-s", "SEV1", "--at", "2026-10-21T21:00Z").stdout.strip()  # 23:00 for alice
+    inc("ack", later_still, "--at", "2026-10-21T21:04Z", "--by", "alice doe")  # her name: her handle
+    day = inc("open", "Day", "-s", "SEV1", "--at", "2026-10-27T10:00Z").stdout.strip()  # bob's week
+    inc("ack", day, "--at", "2026-10-27T10:02Z", "--by", "bob")
+    inc("open", "Unanswered", "-s", "SEV1", "--at", "2026-10-28T10:00Z")
+    inc("remind", "--at", "2026-10-28T10:05Z")  # carol next, in UTC (no tz of her own): working hours
+    rows = inc("oncall", "report", "--json").json
+    assert [(r["person"], r["name"], r["pages"], r["acknowledged"]) for r in rows] == [
+        ("alice", "Alice Doe", 2, 2),  # as busy as bob: by handle
+        ("bob", None, 2, 1),
+        ("carol", "Carol Roe", 1, 0),
+    ]
+    alice = rows[0]
+    assert (alice["outside_working_hours"], alice["sleep_hours"]) == (2, 2)
+    assert (alice["time_to_ack_median_seconds"], alice["time_to_ack_p90_seconds"]) == (120.0, 240.0)
+    assert (rows[2]["outside_working_hours"], rows[2]["sleep_hours"]) == (0, 0)
+    since = inc("oncall", "report", "--since", "2026-10-27T10:00Z", "--json").json
+    assert [(r["person"], r["pages"], r["acknowledged"]) for r in since] == [("bob", 2, 1), ("carol", 1, 0)]
+    assert since[0]["time_to_ack_median_seconds"] == 120.0
+    later = inc("oncall", "report", "--since", "2026-10-28T10:03Z", "--json").json
+    assert [(r["person"], r["pages"]) for r in later] == [("carol", 1)]
+
+
 def test_an_incident_opened_by_alert_ingest_pages_level_one(paging: Path) -> None:
     from tests.alertpayloads import firing_two
 
