@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from incli.errors import ExitCode
-from tests.conftest import Run, inc, take_snapshot
+from tests.conftest import Run, inc, shared, take_snapshot
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONFIG = """
@@ -46,7 +46,7 @@ def opened(*args: str, root: Path | None = None) -> str:
     return inc("open", *args, root=root).stdout.strip()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """Two active incidents of different severities, a private one, a maintenance window
     running and one ahead, public and internal updates (built once for the module)."""
@@ -216,7 +216,9 @@ def test_maintenance_file_and_refusals(repo: Path, run: Run) -> None:
     path = repo / "maintenance" / f"{ident}.yaml"
     assert ident.startswith("MNT-") and "kind: maintenance" in path.read_text()
     assert [w["id"] for w in inc("maintenance", "list", "--json").json] == [ident]
-    result = run("maintenance", "add", "--service", "db", "--from", "10:00", "--to", "09:00", "x")
+    result = run(
+        "maintenance", "add", "--service", "db", "--from", "2026-06-01T10:00Z", "--to", "2026-06-01T09:00Z", "x"
+    )
     assert result.code == ExitCode.CONFLICT
     assert run("maintenance", "add", "--service", " ", "--from", "10:00", "--to", "11:00", "x").code == 4
 
