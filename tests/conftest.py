@@ -11,6 +11,8 @@
 - ``repo`` is a fresh repository made by ``inc init`` (INC_DIR points at it).
 - ``snapshot(path)`` maps every file under ``path`` to its bytes, to assert that a
   refused command changed nothing; ``check_refused`` checks the one-line refusal.
+- ``shared`` is the scope of a fixture several tests of a module read (``@pytest.fixture(scope=shared)``):
+  module-wide, but per test under the mutation run, which learns what each test reaches.
 - ``git_home`` gives git an empty HOME (no user.name) so ``--by`` defaults can be tested;
   ``git_env`` adds a fixed author, for tests with real clones; ``git(cwd, ARGS)`` and
   ``commit_all(clone, message)`` run real git.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -36,6 +39,14 @@ from incli.errors import ExitCode
 
 # A fixed time for backfilled incidents (the example case of issue 2).
 T0 = "2025-01-15T14:30:00+00:00"
+
+
+def shared(fixture_name: str, config: pytest.Config) -> str:
+    """The scope of a fixture that several tests of a module read: built once per module, but once
+    per test under the mutation run (tools/mutation.py; mutmut sets MUTANT_UNDER_TEST). mutmut
+    learns which tests reach which code by watching each test run, so a module fixture's work would
+    count for the first test alone, and a mutant in that code would be tried against it alone."""
+    return "function" if "MUTANT_UNDER_TEST" in os.environ else "module"
 
 
 @dataclass

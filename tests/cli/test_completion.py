@@ -12,12 +12,12 @@ import typer.main
 
 from incli.cli.app import app
 from incli.service import complete as complete_service
-from tests.conftest import inc
+from tests.conftest import inc, shared
 
 GROUP: Any = typer.main.get_command(app)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def team(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """Two resolved incidents, then two active ones (newest last), and one action item."""
     root = tmp_path_factory.mktemp("completion") / "repo"
