@@ -11,6 +11,7 @@ import pytest
 
 from incli.domain.runbooks import path_from_url
 from incli.errors import ExitCode
+from incli.storage import yamlio
 from tests import alertpayloads as ap
 from tests.conftest import check_refused, inc
 
@@ -167,6 +168,22 @@ def test_tasks_as_json_and_which_are_late(books: Path) -> None:
             "done_at": "2026-06-01T11:45:00.600000+00:00",
             "by": tasks[2]["by"],
             "late": True,
+        },
+    ]
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_tasks_are_written_into_the_incident_file(books: Path) -> None:
+    ident = inc("open", "Down", "-s", "SEV1", "--at", "2026-06-01T11:40:00Z").stdout.strip()
+    stored = yamlio.load((books / "incidents" / f"{ident}.yaml").read_bytes())["tasks"]
+    assert stored[:2] == [
+        {"id": "T1", "title": "Assign a commander", "due_at": None, "done_at": None, "by": None},
+        {
+            "id": "T2",
+            "title": "First stakeholder update within 15 minutes",
+            "due_at": "2026-06-01T11:55:00+00:00",
+            "done_at": None,
+            "by": None,
         },
     ]
 
