@@ -149,8 +149,8 @@ def test_bad_override_is_refused(primary: Path, run: Run, snapshot: Callable[[Pa
         ExitCode.INVALID,
         "--to",
     )
-    check_refused(run("oncall", "override", "nosuch", "--who", "erin", "--from", "2026-10-28T10:00Z", "--to", "2026-10-28T11:00Z"),
-                  ExitCode.NOT_FOUND, "nosuch")  # fmt: skip
+    window = ["--from", "2026-10-28T10:00Z", "--to", "2026-10-28T11:00Z"]
+    check_refused(run("oncall", "override", "nosuch", "--who", "erin", *window), ExitCode.NOT_FOUND, "nosuch")
     check_refused(run("oncall", "--schedule", "../x"), ExitCode.INVALID, "cannot name a schedule")
     assert snapshot(primary) == before
 
