@@ -126,8 +126,14 @@ def test_a_schedule_is_known_by_its_folder_or_its_shape(tmp_path: Path) -> None:
     ours, theirs = with_overrides(CAROL, ERIN), with_overrides(CAROL, DAVE)
     for path in ("oncall/primary.yaml", "sub\\oncall\\primary.yaml", "schedules/primary.yaml"):
         assert merge(tmp_path, BASE, ours, theirs, path=path)["overrides"] == [CAROL, DAVE, ERIN], path
-    # In oncall/, a file without layers is still merged as a schedule.
-    assert merge(tmp_path, {}, {"overrides": [DAVE]}, {"overrides": [ERIN]})["overrides"] == [DAVE, ERIN]
+    # In oncall/ (however the path is written), a file without layers is still merged as a schedule.
+    for path in ("oncall/primary.yaml", "sub\\oncall\\primary.yaml"):
+        merged = merge(tmp_path, {}, {"overrides": [DAVE]}, {"overrides": [ERIN]}, path=path)
+        assert merged["overrides"] == [DAVE, ERIN], path
+    # Elsewhere, layers with a timeline is no schedule: merged as an incident (this one is not).
+    odd = {**BASE, "timeline": []}
+    text, said = merge(tmp_path, odd, odd, {**odd, "overrides": [DAVE]}, path="schedules/x.yaml", code=1)
+    assert "is not a valid incident" in said
 
 
 def test_a_side_that_is_not_a_schedule_is_left_to_git(tmp_path: Path) -> None:
