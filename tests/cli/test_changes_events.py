@@ -94,6 +94,21 @@ def test_a_changes_folder_outside_the_repository_or_not_a_folder_is_refused(rece
     (receiving / "changes").unlink()
     (receiving / "changes").write_text("")
     check_refused(send_change(code=None), ExitCode.STORAGE, f"cannot create {receiving}/changes: File exists")
+    (receiving / "changes").unlink()
+    (receiving / "elsewhere").mkdir()  # a link to a folder inside the repository is refused too
+    (receiving / "changes").symlink_to(receiving / "elsewhere")
+    check_refused(send_change(code=None), ExitCode.STORAGE, outside)
+
+
+def test_change_events_behind_a_link_are_not_read(receiving: Path) -> None:
+    ident = inc("open", "Slow", "-s", "SEV3", "--service", "payments", "--at", "2025-01-15T14:30:00+00:00").stdout
+    (receiving / "elsewhere").mkdir()
+    (receiving / "elsewhere" / "a.yaml").write_text(
+        yamlio.dump({"at": "2025-01-15T14:10:00+00:00", "service": "payments", "summary": "behind a link"})
+    )
+    (receiving / "changes").symlink_to(receiving / "elsewhere")
+    rows = inc("changes", ident.strip(), "--json").json
+    assert [r for r in rows if r["repo"] == "change-events"] == []
 
 
 def test_change_events_are_listed_newest_first_and_what_is_not_one_is_skipped(receiving: Path, tmp_path: Path) -> None:
@@ -119,7 +134,9 @@ def test_change_events_are_listed_newest_first_and_what_is_not_one_is_skipped(re
     (tmp_path / "k.yaml").write_text(yamlio.dump({"at": "2025-01-15T14:11:00+00:00", "service": "payments"}))
     (folder / "k.yaml").symlink_to(tmp_path / "k.yaml")
     change("l.txt", "2025-01-15T14:11:00+00:00", "not .yaml")
+    change("m.yaml", "2025-01-15T14:14:00+00:00", "after the skipped files")
     rows = inc("changes", ident.strip(), "--json").json
     events = [(r["commit"], r["subject"]) for r in rows if r["repo"] == "change-events"]
-    assert events == [("c", "unquoted"), ("i", "the largest read"), ("a", "second"), ("d", "same time: by file name"),
+    assert events == [("c", "unquoted"), ("m", "after the skipped files"), ("i", "the largest read"), ("a", "second"),
+                      ("d", "same time: by file name"),
                       ("b", "first, in another zone")]  # fmt: skip

@@ -95,6 +95,12 @@ def test_the_severity_threshold_is_inclusive_and_drills_never_block(catalog: Pat
     assert decision("--service", "payments", "-s", "SEV2", code=0)["ok"] is True
 
 
+def test_a_drill_listed_first_does_not_hide_a_real_incident(catalog: Path) -> None:
+    inc("open", "Practice", "-s", "SEV1", "--service", "db", "--drill", "--at", "2026-05-30T10:00Z")
+    real = open_incident("Disks full", "SEV1", "--service", "db", "--at", "2026-06-01T10:00Z")
+    assert blocking_ids("--service", "db") == [real]
+
+
 def test_resolved_and_imported_unresolved_incidents_never_block(catalog: Path, tmp_path: Path) -> None:
     done = open_incident("Fixed", "SEV1", "--service", "db")
     inc("resolve", done)
@@ -228,6 +234,9 @@ def test_a_broken_freezes_file_is_refused_with_its_path_and_entry(repo: Path, te
 
 
 def test_a_freezes_file_too_large_or_linked_outside_is_not_read(repo: Path, tmp_path: Path) -> None:
+    largest = f"freezes:\n- {{until: '{LATER}'}}\n# "
+    (repo / "freezes.yaml").write_text(largest + "x" * (1024 * 1024 - len(largest) - 1) + "\n")  # 1 MiB: read
+    assert decision()["freeze"]["until"] == LATER
     (repo / "freezes.yaml").write_text("# " + "x" * 1_100_000 + "\n")
     check_refused(inc("gate", code=None), ExitCode.PROBLEMS, "freezes.yaml: over the limit of")
     (repo / "freezes.yaml").unlink()
@@ -239,6 +248,12 @@ def test_a_freezes_file_too_large_or_linked_outside_is_not_read(repo: Path, tmp_
     check_refused(refused, ExitCode.PROBLEMS, f"is a link to {outside}, outside the repository; not read")
     check_refused(inc("freeze", "--until", "2h", "--reason", "x", code=None), ExitCode.PROBLEMS, "outside")
     assert json.loads(outside.read_text()) == {"freezes": [{"until": LATER}]}
+
+
+def test_a_freezes_file_yaml_cannot_read_anywhere_is_named_without_a_line(repo: Path) -> None:
+    (repo / "freezes.yaml").write_bytes(b"freezes: []\x00\n")
+    refused = inc("gate", code=ExitCode.PROBLEMS)
+    assert refused.stderr.startswith(f"inc: error: {repo}/freezes.yaml: not valid YAML: unacceptable character")
 
 
 def test_a_freezes_file_that_cannot_be_read_or_written_is_one_line(repo: Path) -> None:

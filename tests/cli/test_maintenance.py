@@ -279,7 +279,7 @@ def test_a_cancellation_on_either_side_stays_the_earlier_one(
 
 def test_what_would_not_be_a_window_is_left_to_git(tmp_path: Path) -> None:
     said = merge(tmp_path, WINDOW, WINDOW, {**WINDOW, "id": "MNT-20260601-zzzzz"}, code=1)
-    assert "the two sides are different maintenance windows" in said
+    assert f"maintenance/{IDENT}.yaml: the two sides are different maintenance windows; left to git" in said
     said = merge(tmp_path, WINDOW, {**WINDOW, "note": "x"}, WINDOW, code=1)
     assert "note: unknown key" in said
     said = merge(

@@ -4,13 +4,14 @@ folded lines, dates, UTC and zoned times, DURATION, quoted parameters, and each 
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from incli.domain.ical import Event, calendar, parse_events
+from incli.domain.ical import Event, calendar, fold, invitation, parse_events
 from incli.errors import InvalidInput
 
 STAMP = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
@@ -75,12 +76,37 @@ def test_the_calendar_written_is_rfc5545_as_clients_expect() -> None:
 
 
 def test_a_parameter_value_drops_what_a_quoted_value_cannot_hold() -> None:
-    hostile = 'Say "hi"\r\nATTENDEE:mailto:evil@example.com\x07\tend'
+    hostile = 'Say "hi" Xavier\r\nATTENDEE:mailto:evil@example.com\x07\tend\rmore'
     text = calendar([Event("u", utc(2026, 1, 1), utc(2026, 1, 2), hostile, "", "a@example.com")], name="n", stamp=STAMP)
-    attendee = [line for line in text.replace("\r\n ", "").split("\r\n") if line.startswith("ATTENDEE")]
-    assert attendee == ['ATTENDEE;CN="Say hiATTENDEE:mailto:evil@example.comend":mailto:a@example.com']
+    unfolded = text.replace("\r\n ", "").split("\r\n")
+    attendee = [line for line in unfolded if line.startswith("ATTENDEE")]
+    assert attendee == ['ATTENDEE;CN="Say hi XavierATTENDEE:mailto:evil@example.comendmore":mailto:a@example.com']
+    assert [line for line in unfolded if line.startswith("SUMMARY")] == [
+        'SUMMARY:Say "hi" Xavier\\nATTENDEE:mailto:evil@example.com\x07\tend\\nmore'
+    ]
     [parsed] = parse_events(text)
-    assert parsed.attendees == ("a@example.com",) and parsed.summary == hostile.replace("\r\n", "\n")
+    assert parsed.attendees == ("a@example.com",) and parsed.summary == hostile.replace("\r\n", "\n").replace(
+        "\r", "\n"
+    )
+
+
+def test_a_line_is_folded_after_75_octets_never_inside_a_character() -> None:
+    assert fold("x" * 75) == "x" * 75
+    assert fold("x" * 76) == "x" * 75 + "\r\n x"
+    assert fold("x" * 74 + "é!") == "x" * 74 + "\r\n é!"  # é's two bytes would straddle octet 75
+    assert fold("x" * 73 + "é" + "y" * 80) == "x" * 73 + "é\r\n " + "y" * 74 + "\r\n " + "y" * 6
+    assert fold("x" * 73 + "日" + "y") == "x" * 73 + "\r\n 日y"  # three bytes: back to its first
+
+
+def test_times_are_written_and_read_in_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    text = calendar([Event("u", utc(2026, 1, 1, 9), utc(2026, 1, 1, 17), "x")], name="n", stamp=STAMP)
+    assert "DTSTART:20260101T090000Z\r\n" in text and "DTSTAMP:20261001T080000Z\r\n" in text
+    [parsed] = parse_events(text)
+    assert parsed.start.utcoffset() == timedelta(0) and parsed.start == utc(2026, 1, 1, 9)
+    start, _end, _s, _a = one("DTSTART;TZID=America/New_York:20260101T090000\nDTEND:20260102T000000Z")
+    assert start.utcoffset() == timedelta(0) and start == utc(2026, 1, 1, 14)
 
 
 @given(
@@ -132,8 +158,8 @@ def test_a_wall_time_that_happens_twice_is_its_first_occurrence() -> None:
 
 
 def test_dates_are_midnight_in_the_zone() -> None:
-    start, end, _s, _a = one("DTSTART;VALUE=DATE:20261019\nDTEND;VALUE=date:20261020", zone="Europe/Berlin")
-    assert (start, end) == (utc(2026, 10, 18, 22), utc(2026, 10, 19, 22))
+    start, end, _s, _a = one('DTSTART;VALUE=DATE:20261019\nDTEND;VALUE=date;TZID="UTC":20261020', zone="Europe/Berlin")
+    assert (start, end) == (utc(2026, 10, 18, 22), utc(2026, 10, 20))  # a quoted TZID names the zone
     start, end, _s, _a = one("DTSTART:20261019\nDTEND:20261021", zone="UTC")  # a date without VALUE
     assert (start, end) == (utc(2026, 10, 19), utc(2026, 10, 21))
 
@@ -168,11 +194,11 @@ def test_attendees_summary_and_quoted_parameters() -> None:
         "DTSTART:20261019T090000Z\nDTEND:20261020T090000Z\n"
         'ATTENDEE;CN="Smith: Alice; the=lead";ROLE=REQ-PARTICIPANT:mailto: alice@example.com \n'
         "ATTENDEE;CN=Bob:MAILTO:bob@example.com\nATTENDEE:tel:+15551234\n"
-        "SUMMARY:On call\\, primary\\nsecond line"
+        "SUMMARY:On call\\, primary\\nsecond\\Nline\\;\\\\ and a lone \\"
     )
     _start, _end, summary, attendees = one(event)
     assert attendees == ("alice@example.com", "bob@example.com")
-    assert summary == "On call, primary\nsecond line"
+    assert summary == "On call, primary\nsecond\nline;\\ and a lone \\"
     assert one("DTSTART:20261019T090000Z\nDTEND:20261020T090000Z")[2:] == ("", ())
 
 
@@ -198,7 +224,11 @@ def test_only_the_events_are_read_and_names_are_any_case() -> None:
         ("DTSTART;VALUE=DATE:2026-10-19\nDTEND:20261019T100000Z", "cannot read the iCalendar time '2026-10-19'"),
         ("DTSTART:18991019T090000Z\nDTEND:20261019T100000Z", "18991019T090000Z"),
         ("DTSTART:18991019T090000\nDTEND:20261019T100000Z", "18991019T090000"),
-        ("DTSTART:20261019T090000Z\nRRULE:FREQ=WEEKLY", "recurring events"),
+        (
+            "DTSTART:20261019T090000Z\nRRULE:FREQ=WEEKLY",
+            r"^recurring events \(RRULE\) are not read; export the shifts as single events$",
+        ),
+        ("DTSTART;TZID=Europe/Berlin=x:20261019T090000\nDTEND:20261020T090000Z", "TZID=Europe/Berlin=x"),
         ("DTSTART:20261019T090000Z\nRDATE:20261026T090000Z", "recurring events"),
         ("DTSTART:20261019T090000Z\n" + "SUMMARY" * 20, r"^not an iCalendar line: '" + "SUMMARY" * 8 + "SUMM'$"),
         ('DTSTART;X="a:b\nDTEND:20261019T100000Z', "not an iCalendar line"),
@@ -214,3 +244,33 @@ def test_a_calendar_of_more_than_5000_events_is_refused() -> None:
     assert len(parse_events(vcalendar(*[shift] * 5000))) == 5000
     with pytest.raises(InvalidInput, match=r"^over 5000 events; import a shorter range$"):
         parse_events(vcalendar(*[shift] * 5001))
+
+
+def test_a_review_invitation_as_written() -> None:
+    text = invitation(
+        uid="u-1@incli", stamp=STAMP, start=utc(2026, 10, 2, 10), end=utc(2026, 10, 2, 11), summary="Review",
+        description="Bring notes", organizer="o@example.com", attendees=["a@example.com"],
+    )  # fmt: skip
+    assert text.replace("\r\n ", "").split("\r\n") == [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//incli//incli //EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:REQUEST",
+        "BEGIN:VEVENT",
+        "UID:u-1@incli",
+        "DTSTAMP:20261001T080000Z",
+        "DTSTART:20261002T100000Z",
+        "DTEND:20261002T110000Z",
+        "SUMMARY:Review",
+        "DESCRIPTION:Bring notes",
+        "ORGANIZER:mailto:o@example.com",
+        "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:a@example.com",
+        "STATUS:CONFIRMED",
+        "SEQUENCE:0",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+    with pytest.raises(InvalidInput, match=r"^an invitation needs an organizer: give --organizer EMAIL$"):
+        invitation(uid="u", stamp=STAMP, start=STAMP, end=STAMP, summary="s", description="d", organizer="")

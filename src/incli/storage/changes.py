@@ -34,7 +34,7 @@ def add(repo: Repository, key: str, at: datetime, record: dict[str, Any]) -> Pat
         raise StorageError(f"{where} is outside the repository (a symlink?); not writing there")
     path = where / f"{at.date().isoformat()}-{key[:16]}{SUFFIX}"
     try:
-        return path if create_new(path, yamlio.dump(record).encode("utf-8")) else None
+        return path if create_new(path, yamlio.dump(record).encode()) else None
     except OSError as exc:
         raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
