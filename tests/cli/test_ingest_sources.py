@@ -146,8 +146,11 @@ def test_a_new_alert_joins_the_group_links_and_an_end_at_receipt_needs_no_note(r
     incident = only(repo)
     links = incident["source"]["links"]
     assert set(links) == {"f1ngerprinta", "f1ngerprintb"} and links["f1ngerprintb"]["silence"].endswith("zone%3Db")
-    feed(repo, "grafana", sp.grafana([sp.grafana_alert("a", status="resolved", ends=ended)]))
+    without_dashboard = sp.grafana_alert("a", status="resolved", ends=ended)
+    del without_dashboard["dashboardURL"]
+    feed(repo, "grafana", sp.grafana([without_dashboard]))
     incident = only(repo)
+    assert incident["source"]["links"]["f1ngerprinta"]["dashboard"] == "https://grafana.example.com/d/mem01"  # kept
     assert incident["mitigated_at"] == LATER.isoformat()
     assert not [e for e in incident["timeline"] if "clock skew" in e["text"] or "earlier milestone" in e["text"]]
     assert set(incident["source"]["links"]) == {"f1ngerprinta", "f1ngerprintb"}

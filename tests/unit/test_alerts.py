@@ -159,6 +159,21 @@ def test_repeats_after_a_person_resolved_it_open_nothing_new(repo: Path, monkeyp
     assert new.action == "opened" and new.incident_id != opened.incident_id
 
 
+def test_a_repeat_of_an_old_occurrence_names_the_latest_resolved_incident(repo: Path) -> None:
+    first = ingest(repo, notification([alert("db-1:9187", fingerprint="a1")])).incident_id
+    svc_at(repo, "2025-01-15T15:00:00+00:00").transition(first, "resolve", by="alice")
+    again = notification([alert("db-1:9187", fingerprint="a1", starts="2025-01-16T09:00:00Z")])
+    second = ingest(repo, again, when="2025-01-16T09:01:00+00:00").incident_id
+    assert second != first
+    svc_at(repo, "2025-01-16T10:00:00+00:00").transition(second, "resolve", by="alice")
+    repeat = ingest(repo, notification([alert("db-1:9187", fingerprint="a1")]), when="2025-01-16T11:00:00+00:00")
+    assert (repeat.action, repeat.incident_id) == ("unchanged", second)  # both saw it: the newer is named
+    assert f"{second} is resolved and already records these alerts; if the problem is back, inc reopen {second}" in (
+        repeat.message
+    )
+    assert len(files(repo)) == 2
+
+
 def test_starts_at_in_the_future_is_clamped_to_receipt_with_a_note(repo: Path) -> None:
     skewed = notification([alert("db-1:9187", fingerprint="a1", starts="2025-01-15T14:32:00Z")])
     ingest(repo, skewed, when="2025-01-15T14:30:10+00:00")

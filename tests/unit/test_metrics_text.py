@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from incli.domain.rules import Sample, parse_metrics
@@ -110,6 +110,7 @@ LABEL_NAMES = st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_]{0,8}", fullmatch=True)
 LABEL_VALUES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20)
 
 
+@example("up", {"path": 'C:\\dir "x"\nnext\\n'}, 1.0)
 @given(
     st.from_regex(r"[a-zA-Z_:][a-zA-Z0-9_:]{0,15}", fullmatch=True),
     st.dictionaries(LABEL_NAMES, LABEL_VALUES, max_size=4),
