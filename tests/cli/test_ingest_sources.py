@@ -164,9 +164,11 @@ def test_an_end_before_the_incident_was_detected_is_moved_there_with_a_note(repo
     incident = only(repo)
     assert incident["mitigated_at"] == OPENED.isoformat()  # detected when first received
     assert (
+        "note",
+        "grafana",
         "Grafana says the alerts ended at 2025-01-15T14:20:00+00:00, before the incident's earlier milestone at "
-        "2025-01-15T14:30:00.250000+00:00; mitigated at 2025-01-15T14:30:00.250000+00:00"
-    ) in [e["text"] for e in incident["timeline"]]
+        "2025-01-15T14:30:00.250000+00:00; mitigated at 2025-01-15T14:30:00.250000+00:00",
+    ) in [(e["kind"], e["by"], e["text"]) for e in incident["timeline"]]
 
 
 def test_an_end_on_the_detection_needs_no_note(repo: Path) -> None:
@@ -221,6 +223,8 @@ def test_pagerduty_without_a_timestamp_starts_at_receipt_recorded_as_assumed(rep
     assert data["assumed"] == ["started_at"]
     assert data["started_at"] == data["detected_at"]
     assert data["severity"] == "SEV3"
+    notes = [e["text"] for e in data["timeline"] if e["kind"] == "note"]
+    assert notes == ["Alert firing: db pool: DB pool exhausted on checkout-db-1"]  # no start time to say
 
 
 def test_pagerduty_resolve_for_an_unknown_key_opens_nothing(repo: Path) -> None:
