@@ -293,6 +293,16 @@ def test_watch_json_names_each_rule_what_crossed_and_what_was_done(repo: Path) -
     ]
 
 
+def test_infinite_and_missing_values_are_written_as_words_in_json(repo: Path) -> None:
+    configure(repo, rules=[{"name": "hot", "metric": "temp", "op": ">", "threshold": 1, "action": "notify"}])
+    reports = inc(
+        "watch", "--metrics", "-", "--dry-run", "--json", input="temp +Inf\ntemp NaN\ntemp 3\n", root=repo
+    ).json
+    assert [s["value"] for s in reports[0]["crossing"]] == ["inf", 3]  # NaN crosses nothing
+    seen = inc("watch", "--metrics", "-", "--dry-run", input="temp -Inf\n", root=repo).stdout
+    assert "temp = -inf, not > 1" in seen
+
+
 def test_watch_says_what_it_saw_for_each_rule(repo: Path) -> None:
     rules = [
         {

@@ -33,6 +33,7 @@ def sample(line: str) -> Sample:
         ('up{path="C:\\\\temp",q="say \\"hi\\"",nl="a\\nb"} 1', {"path": "C:\\temp", "q": 'say "hi"', "nl": "a\nb"}),
         ('up{a="tab\\there"} 1', {"a": "tab\\there"}),  # an unknown escape is kept as written
         ('up{a="x,y}z"} 1', {"a": "x,y}z"}),
+        ('up{Xa="1"} 1', {"Xa": "1"}),
         ('up{_a="1",b_2="2"} 1', {"_a": "1", "b_2": "2"}),
         ('up{a="line\u2028sep\x85arated\x0cx"} 1', {"a": "line\u2028sep\x85arated\x0cx"}),  # was split there
     ],
@@ -44,7 +45,15 @@ def test_labels_as_prometheus_writes_them(line: str, labels: dict[str, str]) -> 
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("x 0.93", 0.93), ("x 1e3 1736951400000", 1000.0), ("x +Inf", math.inf), ("x -inf", -math.inf), ("x -0.5", -0.5)],
+    [
+        ("x 0.93", 0.93),
+        ("x 1e3 1736951400000", 1000.0),
+        ("x +Inf", math.inf),
+        ("x -inf", -math.inf),
+        ("x -0.5", -0.5),
+        ("x{}12", 12.0),
+        ('x{a="b"}12', 12.0),
+    ],
 )
 def test_values_and_an_optional_timestamp(text: str, value: float) -> None:
     assert sample(text).value == value
@@ -66,6 +75,9 @@ def test_comments_and_blank_lines_are_skipped_and_names_may_hold_colons() -> Non
         ("x{a=b} 2", 'expected ="..." after label a'),
         ('x{ab ="b"} 2', 'expected ="..." after label ab'),
         ('x{a="b', "unterminated label value"),
+        ('x{a="\\"', "unterminated label value"),  # the quote is escaped
+        ("x{", "expected a label name"),
+        ('x{a="1", ,} 1', "expected a label name"),
         ('x{a="b\\', "unterminated label value"),
         ('x{a="b" c="d"} 2', "expected , or } in the labels"),
         ('x{a="b"', "expected , or } in the labels"),

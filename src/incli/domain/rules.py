@@ -242,13 +242,12 @@ def parse_metrics(text: str, where: str = "metrics") -> list[Sample]:
     return parse_prometheus(text, where)
 
 
-def parse_json_metrics(text: str, where: str = "metrics") -> list[Sample]:
+def parse_json_metrics(text: str, where: str) -> list[Sample]:
+    """``{name: value}``; the text starts with ``{``, so what parses is an object."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(where, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(where, "expected a JSON object of metric names to numbers")
     samples = []
     for name, value in data.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -261,7 +260,7 @@ def parse_json_metrics(text: str, where: str = "metrics") -> list[Sample]:
     return samples
 
 
-def parse_prometheus(text: str, where: str = "metrics") -> list[Sample]:
+def parse_prometheus(text: str, where: str) -> list[Sample]:
     samples = []
     for number, line in enumerate(text.split("\n"), 1):  # not splitlines: a label value may hold U+2028
         stripped = line.strip()
