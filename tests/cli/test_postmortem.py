@@ -232,6 +232,53 @@ def test_check_catches_blame_and_names(repo: Path) -> None:
     } in report["findings"]
 
 
+def findings(repo: Path, incident_id: str) -> list[dict[str, str]]:
+    report = json.loads(inc("postmortem", "check", incident_id, "--json", root=repo, code=None).stdout)
+    found: list[dict[str, str]] = report["findings"]
+    return found
+
+
+def test_check_without_a_postmortem_says_how_to_start_one(repo: Path) -> None:
+    incident_id = cloudflare_waf(repo)
+    assert findings(repo, incident_id) == [
+        {
+            "incident": incident_id,
+            "section": "postmortem",
+            "text": "",
+            "message": f"no postmortem yet (start one: inc postmortem new {incident_id})",
+        }
+    ]
+
+
+def test_check_reads_every_section_and_answer_and_names_each_person_once(repo: Path) -> None:
+    incident_id = cloudflare_waf(repo)  # alice (commander) and bob (who acknowledged) are named in it
+    write_up(repo, incident_id)
+    inc("action", "add", incident_id, "Staged rollout for WAF rules", "--owner", "Al Smith", "--due", "2w", root=repo)
+    set_config(repo, "postmortem:\n  required_sections: [summary, whys]\n")
+    assert [f["section"] for f in findings(repo, incident_id)] == ["whys"]
+    inc("postmortem", "why", incident_id, "-a", "Bob forgot the benchmark", "-a", "No CI step", root=repo)
+    inc("postmortem", "add", incident_id, "impact", "Human error at the edge.", root=repo)
+    inc("postmortem", "add", incident_id, "root-cause", "Smith and SMITH pushed it; Al said so", root=repo)
+    found = [(f["section"], f["message"]) for f in findings(repo, incident_id)]
+    assert found == [
+        ("impact", "blaming language ('human error')"),
+        ("whys", "blaming language ('forgot')"),
+        ("root_causes", "names a person (Al Smith); describe the system, not who"),
+    ]
+    path = repo / "incidents" / f"{incident_id}.yaml"
+    path.write_text(path.read_text().replace("  whys:", "  conflicts: [summary, '']\n  whys:", 1))
+    conflict = [f for f in findings(repo, incident_id) if f["section"] == "summary"]
+    assert conflict == [
+        {
+            "incident": incident_id,
+            "section": "summary",
+            "text": "",
+            "message": "a merge kept two versions ([merge: ours] / [merge: theirs]); reconcile the text with "
+            "inc postmortem edit and remove the section from postmortem.conflicts",
+        }
+    ]
+
+
 def test_a_clean_postmortem_passes_and_empty_required_sections_fail(repo: Path) -> None:
     incident_id = cloudflare_waf(repo)
     inc("postmortem", "new", incident_id, root=repo)

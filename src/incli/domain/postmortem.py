@@ -515,15 +515,13 @@ def people(incident: Incident) -> set[str]:
 
 
 def _name_patterns(names: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]:
+    """A pattern for each name and each part of it of three letters or more ("Alice" of "Alice
+    Smith"), in order: a text is blamed on the first name that matches."""
     patterns: list[tuple[str, re.Pattern[str]]] = []
-    seen: set[str] = set()
     for name in sorted(names):
-        # The full name, and each part of a multi-word name ("Alice" of "Alice Smith").
         for part in [name, *name.split()]:
-            if len(part) < 3 or part.lower() in seen:
-                continue
-            seen.add(part.lower())
-            patterns.append((name, re.compile(r"(?<!\w)" + re.escape(part) + r"(?!\w)", re.IGNORECASE)))
+            if len(part) >= 3:
+                patterns.append((name, re.compile(r"(?<!\w)" + re.escape(part) + r"(?!\w)", re.IGNORECASE)))
     return patterns
 
 
