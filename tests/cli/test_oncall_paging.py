@@ -5,6 +5,7 @@ it, and inc oncall report counts the load."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,23 @@ def test_the_load_report_edges(paging: Path) -> None:
     assert since[0]["time_to_ack_median_seconds"] == 120.0
     later = inc("oncall", "report", "--since", "2026-10-28T10:03Z", "--json").json
     assert [(r["person"], r["pages"]) for r in later] == [("carol", 1)]
+
+
+@pytest.mark.usefixtures("paging")
+def test_the_load_report_uses_the_repository_zone_and_counts_only_acks_it_can_place(repo: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(re.sub(r"^timezone:.*$", "timezone: Asia/Tokyo", config.read_text(), flags=re.MULTILINE))
+    paged = inc("open", "Night in Tokyo", "-s", "SEV1", "--at", "2026-10-27T10:00Z").stdout.strip()  # bob's week
+    inc("remind", "--at", "2026-10-27T10:05Z")  # carol (no tz of her own): 19:05 in Tokyo, outside working hours
+    inc("ack", paged, "--at", "2026-10-27T10:06Z", "--by", "Some Body")  # no handle, no declared name: nobody's
+    other = inc("open", "Quiet", "-s", "SEV1", "--at", "2026-10-27T11:00Z").stdout.strip()
+    inc("ack", other, "--at", "2026-10-27T11:00Z", "--by", "carol")  # carol acks a page that went to bob
+    rows = {r["person"]: r for r in inc("oncall", "report", "--json").json}
+    assert set(rows) == {"bob", "carol"}
+    assert (rows["carol"]["pages"], rows["carol"]["outside_working_hours"], rows["carol"]["acknowledged"]) == (1, 1, 1)
+    assert rows["carol"]["time_to_ack_median_seconds"] is None  # never paged on that incident
+    since = {r["person"]: r for r in inc("oncall", "report", "--since", "2026-10-27T11:00Z", "--json").json}
+    assert since["carol"]["acknowledged"] == 1  # an ack on the --since instant counts
 
 
 def test_an_incident_opened_by_alert_ingest_pages_level_one(paging: Path) -> None:

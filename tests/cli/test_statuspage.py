@@ -256,3 +256,43 @@ def test_a_resolved_incident_is_postmortem_once_its_public_summary_is_published(
     for state in ("in-review", "reviewed", "published"):
         inc("postmortem", "review", ident, "--state", state)
     assert status() == "postmortem"
+
+
+@pytest.mark.usefixtures("frozen_clock")  # now: 2026-06-01 12:00
+def test_an_incident_in_the_statuspage_api_with_each_update(repo: Path, tmp_path: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "statuspage:\n  components: [checkout]\n")
+    ident = opened("Checkout errors", "-s", "SEV2", "--service", "checkout", "--at", "2026-06-01T06:00Z")
+    inc("ack", ident, "--at", "2026-06-01T06:05Z")
+    inc("update", ident, "--public", "We are looking into it.", "--at", "2026-06-01T06:10Z")
+    inc("mitigate", ident, "--at", "2026-06-01T06:30Z")
+    inc("statuspage", "-o", tmp_path / "s")
+    [listed] = json.loads((tmp_path / "s/api/v2/incidents.json").read_text())["incidents"]
+    assert {
+        k: listed[k] for k in ("status", "created_at", "updated_at", "monitoring_at", "resolved_at", "shortlink")
+    } == {
+        "status": "monitoring",
+        "created_at": "2026-06-01T06:00:00+00:00",
+        "updated_at": "2026-06-01T06:30:00+00:00",
+        "monitoring_at": "2026-06-01T06:30:00+00:00",
+        "resolved_at": None,
+        "shortlink": f"incidents/{ident}.html",
+    }
+    assert [(u["id"], u["status"], u["body"], u["created_at"]) for u in listed["incident_updates"]] == [
+        (f"{ident}-mitigated_at", "monitoring", "A fix has been put in place and we are monitoring the results.",
+         "2026-06-01T06:30:00+00:00"),
+        (f"{ident}-u1", "identified", "We are looking into it.", "2026-06-01T06:10:00+00:00"),
+        (f"{ident}-acknowledged_at", "identified", "The issue has been identified and a fix is being worked on.",
+         "2026-06-01T06:05:00+00:00"),
+        (f"{ident}-opened_at", "investigating", "We are investigating this issue.", "2026-06-01T06:00:00+00:00"),
+    ]  # fmt: skip
+    assert listed["incident_updates"][0]["affected_components"] == [
+        {"code": "checkout", "name": "checkout", "old_status": "operational", "new_status": "partial_outage"}
+    ]
+    inc("resolve", ident, "--at", "2026-06-01T07:00Z")
+    inc("postmortem", "new", ident)
+    inc("postmortem", "add", ident, "public-summary", "A bad deploy; we now canary every deploy.")
+    for state in ("in-review", "reviewed", "published"):
+        inc("postmortem", "review", ident, "--state", state)
+    inc("statuspage", "-o", tmp_path / "s")
+    assert "A bad deploy; we now canary every deploy." in (tmp_path / f"s/incidents/{ident}.html").read_text()

@@ -25,6 +25,12 @@ TASK = "must be a task such as {task: Open a channel, within: 10m}"
             {"runbooks": {"severity": {"SEV1": ["ok.md", "../secret.md"]}}},
             "runbooks.severity.SEV1: '../secret.md' is outside the repository; give a path inside it",
         ),
+        (
+            {"runbooks": {"alerts": {"X": ["runbooks\\..\\..\\secret.md"]}}},
+            "runbooks.alerts.X: 'runbooks\\\\..\\\\..\\\\secret.md' is outside the repository",
+        ),
+        ({"runbooks": {"alerts": {"X": ["C:runbook.md"]}}}, "runbooks.alerts.X: 'C:runbook.md' is outside"),
+        ({"runbooks": {"alerts": {"X": ["/etc/passwd"]}}}, "runbooks.alerts.X: '/etc/passwd' is outside"),
         ({"checklists": {"SEV1": "Open a channel"}}, "checklists.SEV1: must be a list of up to 50 tasks"),
         ({"checklists": {"SEV1": ["x"] * 51}}, "checklists.SEV1: must be a list of up to 50 tasks"),
         ({"checklists": {"default": ["Open a channel", 7]}}, f"checklists.default[1]: {TASK}"),

@@ -107,9 +107,8 @@ def decide(
 ) -> Decision:
     """``worst_rank``: the rank (0 most severe) of the threshold; an incident ranked at or
     above it blocks. ``rank`` maps a severity id to its rank."""
-    watched = (
-        [service, *catalog.dependencies(service)] if service else []
-    )  # pragma: no mutate - without a service nothing is watched (and it has no dependencies)
+    # Without a service nothing is watched (and a missing service has no dependencies).
+    watched = [service, *catalog.dependencies(service)] if service else []  # pragma: no mutate
     keys = {service_key(name) for name in watched}
     blocking = []
     for incident in incidents:

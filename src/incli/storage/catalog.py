@@ -114,10 +114,9 @@ def read_runbook(repo: Repository, name: str) -> str:
         if size > MAX_RUNBOOK_BYTES:
             raise Problems(f"runbook {name}: {size:,} bytes is over the limit of {MAX_RUNBOOK_BYTES:,}")
         return path.read_bytes().decode(errors="replace")  # UTF-8, str's own
-    except FileNotFoundError:  # pragma: no mutate - only when removed since the caller saw it
-        raise Problems(
-            f"runbook {name} does not exist in {repo.root} (named in {CATALOG_NAME})"
-        ) from None  # pragma: no mutate
+    except FileNotFoundError:  # only when removed since the caller saw it
+        missing = f"runbook {name} does not exist in {repo.root} (named in {CATALOG_NAME})"  # pragma: no mutate
+        raise Problems(missing) from None  # pragma: no mutate
     except OSError as exc:
         raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
 
