@@ -196,6 +196,43 @@ def test_resolved_notification_seen_alone_records_a_mitigated_incident(repo: Pat
     assert data["detected_at"] <= data["mitigated_at"]
 
 
+def test_an_incident_opened_from_a_resolved_notification_as_written(repo: Path) -> None:
+    links = [f"https://github.com/acme/ops/blob/main/runbooks/{n}.md" for n in range(12)]
+    alerts = []
+    for n, url in enumerate(links):
+        one = alert(f"db-{n}:9187", status="resolved", fingerprint=f"f{n:02d}", starts="2025-01-15T14:28:00Z",
+                    ends="2025-01-15T14:40:00Z")  # fmt: skip
+        one["annotations"]["runbook_url"] = url if n != 3 else links[2]  # a repeat is kept once
+        alerts.append(one)
+    alerts[4]["annotations"]["runbook_url"] = "https://example.com/" + "x" * 981  # 1001 characters: left out
+    alerts[5]["annotations"]["runbook_url"] = "https://example.com/" + "y" * 980  # 1000 characters: kept
+    payload = {**notification(alerts), "truncatedAlerts": 1}
+    ingest(repo, payload, when="2025-01-15T15:00:00+00:00")
+    data = load(repo)
+    assert data["source"] == {
+        "kind": "alertmanager",
+        "group_key": payload["groupKey"],
+        "receiver": "incli",
+        "fingerprints": [f"f{n:02d}" for n in range(12)],
+        "firing": [],
+        "external_url": "http://alertmanager:9093",
+        "truncated": 1,
+        "runbook_urls": [links[0], links[1], links[2], "https://example.com/" + "y" * 980, *links[6:12]][:10],
+    }
+    entries = [(e["kind"], e["by"], e["text"]) for e in data["timeline"]]
+    assert all(by == "alertmanager" for _kind, by, _text in entries)
+    assert entries[:2] == [  # the mitigation at the alerts' end, then all that was written on receipt
+        ("mitigated", "alertmanager", "Mitigated: all alerts resolved (Alertmanager)"),
+        ("opened", "alertmanager", "Opened as SEV1 from Alertmanager: Database connection pool exhausted"),
+    ]
+    assert entries[2][2].startswith("Alert resolved at 2025-01-15T14:40:00+00:00: DBConnectionPoolExhausted")
+    assert entries[-2:] == [
+        ("note", "alertmanager", "Opened from a resolved notification: the alerts ended before incli received them"),
+        ("note", "alertmanager", "1 more alert in this group was truncated by Alertmanager"),
+    ]
+    assert data["detected_at"] == "2025-01-15T14:28:00+00:00" and data["mitigated_at"] == "2025-01-15T14:40:00+00:00"
+
+
 def test_repeats_after_a_person_resolved_it_open_nothing_new(repo: Path, monkeypatch) -> None:
     opened = ingest(repo, firing_two())
     svc_at(repo, "2025-01-15T14:50:00+00:00").transition(opened.incident_id, "resolve", by="alice")
