@@ -110,6 +110,47 @@ def test_open_pages_level_one_and_remind_steps_through_each_level_once(paging: P
     assert status == {"reached": {"level": 2, "round": 1}, "next": None}
 
 
+NOBODY = "Paged nobody: no one is on call on schedule nights"
+
+
+def test_a_repeated_level_pages_every_target_again_and_nobody_is_said(paging: Path, repo: Path) -> None:
+    config = repo / "incli.yaml"
+    policy = (
+        'escalation:\n  critical:\n    levels:\n      - notify: ["schedule:primary", "schedule:nights", '
+        '"person:carol"]\n        wait: 5m\n    repeat: 1\n'
+    )
+    text = config.read_text()
+    start = text.index("escalation:\n  critical:")
+    end = text.index("hooks:", start)
+    config.write_text(text[:start] + policy + text[end:])
+    inc("oncall", "new", "nights", "--rotation", "dave", "--every", "1d", "--handoff", "22:00", "--tz", "UTC",
+        "--start", "2026-10-19", "--only", "22:00-06:00")  # fmt: skip
+    incident = inc("open", "Checkout down", "-s", "SEV1", "--at", "2026-10-20T10:00Z").stdout.strip()
+    inc("remind", "--at", "2026-10-20T10:05Z")
+    assert timeline(incident) == [
+        ("2026-10-20T10:00:00+00:00", "paged", "Paged alice (level 1, schedule primary)"),
+        ("2026-10-20T10:00:00+00:00", "paged", f"{NOBODY} (level 1, schedule nights)"),
+        ("2026-10-20T10:00:00+00:00", "paged", "Paged carol (level 1)"),
+        ("2026-10-20T10:05:00+00:00", "escalated",
+         "Escalated to level 1 (repeat 1): alice, nobody, carol, not acknowledged within 5m"),
+        ("2026-10-20T10:05:00+00:00", "paged", "Paged alice (level 1, schedule primary, repeat 1)"),
+        ("2026-10-20T10:05:00+00:00", "paged", f"{NOBODY} (level 1, schedule nights, repeat 1)"),
+        ("2026-10-20T10:05:00+00:00", "paged", "Paged carol (level 1, repeat 1)"),
+    ]  # fmt: skip
+    pages = [c["stdin"]["page"] for c in calls(paging) if c["event"] == "page"]
+    assert [(p["handle"], p["level"], p["round"], p["target"], p["label"]) for p in pages] == [
+        ("alice", 1, 1, "schedule:primary", None),
+        (None, 1, 1, "schedule:nights", None),
+        ("carol", 1, 1, "person:carol", None),
+        ("alice", 1, 2, "schedule:primary", None),
+        (None, 1, 2, "schedule:nights", None),
+        ("carol", 1, 2, "person:carol", None),
+    ]
+    assert pages[2]["at"] == "2026-10-20T10:00:00+00:00" and pages[2]["contact"]["email"] == "carol@example.org"
+    assert pages[1]["contact"] == {}  # nobody to reach
+    assert "\tpage\t" not in inc("remind", "--at", "2026-10-20T11:00Z").stdout  # the repeat was the last round
+
+
 def test_ack_stops_the_escalation_and_status_shows_the_next_page(paging: Path) -> None:
     incident = inc("open", "Search slow", "-s", "SEV1", "--at", "2026-10-20T10:00Z").stdout.strip()
     table = inc("status").stdout
