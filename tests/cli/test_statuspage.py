@@ -296,3 +296,31 @@ def test_an_incident_in_the_statuspage_api_with_each_update(repo: Path, tmp_path
         inc("postmortem", "review", ident, "--state", state)
     inc("statuspage", "-o", tmp_path / "s")
     assert "A bad deploy; we now canary every deploy." in (tmp_path / f"s/incidents/{ident}.html").read_text()
+
+
+@pytest.mark.usefixtures("frozen_clock")  # now: 2026-06-01 12:00
+def test_each_bar_day_says_its_minutes_of_impact_and_maintenance(repo: Path, tmp_path: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "statuspage:\n  components: [checkout]\n  url: https://status.acme.test/\n")
+    one = opened("Blip", "-s", "SEV3", "--service", "checkout", "--at", "2026-05-30T10:00Z")
+    inc("mitigate", one, "--at", "2026-05-30T10:01Z")
+    two = opened("Slow", "-s", "SEV3", "--service", "checkout", "--at", "2026-05-31T10:00Z")
+    inc("mitigate", two, "--at", "2026-05-31T10:02Z")
+    inc("maintenance", "add", "--service", "checkout", "--from", "2026-05-31T20:00Z", "--to", "2026-05-31T21:30Z",
+        "Upgrade")  # fmt: skip
+    inc("statuspage", "-o", tmp_path / "s")
+    html = (tmp_path / "s/index.html").read_text()
+    assert 'title="2026-05-30: Degraded performance, 1 minute of impact"' in html
+    assert 'title="2026-05-31: Degraded performance, 2 minutes of impact, 1h 30m of maintenance"' in html
+    summary = json.loads((tmp_path / "s/api/v2/summary.json").read_text())
+    assert summary["page"]["url"] == "https://status.acme.test/"
+    [component] = summary["components"]
+    assert {k: component[k] for k in ("position", "showcase", "group", "only_show_if_degraded", "group_id")} == {
+        "position": 1,
+        "showcase": True,
+        "group": False,
+        "only_show_if_degraded": False,
+        "group_id": None,
+    }
+    listed = json.loads((tmp_path / "s/api/v2/incidents.json").read_text())["incidents"]
+    assert {i["shortlink"] for i in listed} == {f"https://status.acme.test/incidents/{i}.html" for i in (one, two)}
