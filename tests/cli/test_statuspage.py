@@ -324,3 +324,49 @@ def test_each_bar_day_says_its_minutes_of_impact_and_maintenance(repo: Path, tmp
     }
     listed = json.loads((tmp_path / "s/api/v2/incidents.json").read_text())["incidents"]
     assert {i["shortlink"] for i in listed} == {f"https://status.acme.test/incidents/{i}.html" for i in (one, two)}
+
+
+@pytest.mark.usefixtures("frozen_clock")  # now: 2026-06-01 12:00
+def test_the_api_files_badges_and_feed_as_clients_read_them(repo: Path, tmp_path: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(
+        config.read_text() + "statuspage:\n  components: [{id: cafe, name: Café & Co, services: [cafe]}]\n"
+    )
+    first = opened("Espresso machine down", "-s", "SEV2", "--service", "cafe", "--at", "2026-06-01T08:00Z")
+    inc("update", first, "--public", "Brewing by hand.", "--at", "2026-06-01T08:10Z")
+    second = opened("Card reader slow", "-s", "SEV3", "--service", "cafe", "--at", "2026-06-01T09:00Z")
+    inc("update", second, "--public", "Cash works.", "--at", "2026-06-01T09:05Z")
+    out = tmp_path / "s"
+    inc("statuspage", "-o", out)
+    api = out / "api/v2"
+    status_text = (api / "status.json").read_text()
+    assert status_text.startswith('{\n  "page": {\n    "id": "status",') and status_text.endswith("}\n")
+    assert json.loads(status_text)["status"] == {"indicator": "major", "description": "Partial outage"}
+    components = json.loads((api / "components.json").read_text())
+    assert set(components) == {"page", "components"} and components["components"][0]["name"] == "Café & Co"
+    assert "Café & Co" in (api / "components.json").read_text()  # not escaped to \\u00e9
+    unresolved = json.loads((api / "incidents/unresolved.json").read_text())
+    assert set(unresolved) == {"page", "incidents"} and [i["id"] for i in unresolved["incidents"]] == [second, first]
+    assert [i["id"] for i in json.loads((api / "incidents.json").read_text())["incidents"]] == [second, first]
+    assert set(json.loads((api / "scheduled-maintenances.json").read_text())) == {"page", "scheduled_maintenances"}
+    assert (out / "badges/cafe.svg").read_text() == (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="173" height="20" role="img" '
+        'aria-label="Café &amp; Co: Partial outage">\n'
+        "<title>Café &amp; Co: Partial outage</title>\n"
+        '<rect width="70" height="20" fill="#555"/>\n'
+        '<rect x="70" width="103" height="20" fill="#e65100"/>\n'  # 12 + 6.5 px a character, each side
+        '<g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">\n'
+        '<text x="6" y="14">Café &amp; Co</text>\n'
+        '<text x="76" y="14">Partial outage</text>\n'
+        "</g>\n</svg>\n"
+    )
+    feed = ET.parse(out / "feed.atom").getroot()
+    assert feed.tag == f"{ATOM}feed" and (out / "feed.atom").read_text().count("ns0:") == 0
+    assert feed.findtext(f"{ATOM}id") == "tag:incli.statuspage,2026:status/feed"
+    assert [e.findtext(f"{ATOM}id") for e in feed.findall(f"{ATOM}entry")] == [
+        f"tag:incli.statuspage,2026:status/{second}-u1",
+        f"tag:incli.statuspage,2026:status/{first}-u1",
+    ]
+    config.write_text(config.read_text() + "  url: https://status.acme.test\n")
+    inc("statuspage", "-o", out)
+    assert ET.parse(out / "feed.atom").getroot().findtext(f"{ATOM}id") == "https://status.acme.test"
