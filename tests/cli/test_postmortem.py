@@ -199,6 +199,17 @@ def test_review_moves_one_step_forward_or_back_to_any_earlier_state(repo: Path) 
     )
 
 
+def test_a_hand_written_unknown_review_state_moves_like_a_draft(repo: Path) -> None:
+    incident_id = cloudflare_waf(repo)
+    inc("postmortem", "new", incident_id, root=repo)
+    path = repo / "incidents" / f"{incident_id}.yaml"
+    path.write_text(path.read_text().replace("  state: draft", "  state: limbo", 1))
+    refused = inc("postmortem", "review", incident_id, "--state", "reviewed", root=repo, code=5).stderr
+    assert refused == "inc: error: cannot move a postmortem from limbo to reviewed; from limbo: in-review\n"
+    inc("postmortem", "review", incident_id, "--state", "in-review", root=repo)
+    assert load(repo, incident_id)["postmortem"]["state"] == "in-review"
+
+
 def test_why_asks_about_the_title_without_its_final_punctuation(repo: Path) -> None:
     incident_id = inc("open", "...Checkout is down?!", "-s", "SEV2", root=repo).stdout.strip()
     inc("resolve", incident_id, root=repo)
