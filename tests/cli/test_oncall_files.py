@@ -64,6 +64,37 @@ def test_a_schedule_file_linked_outside_is_named_without_a_line(primary: Path, t
     assert f"{primary}: a link to {outside}, outside the repository; not read" in result.stdout
 
 
+def test_a_broken_schedule_is_skipped_with_a_warning_and_the_others_answer(primary: Path) -> None:
+    (primary.parent / "broken.yaml").write_text("layers: [\n")
+    shown = inc("oncall", "--at", "2026-10-21T12:00Z", "--json")
+    assert [row["schedule"] for row in shown.json] == ["primary"]
+    assert f"skipped schedule {primary.parent}/broken.yaml:2: not valid YAML" in shown.stderr
+    assert "(see inc validate)" in shown.stderr
+
+
+def test_touching_overrides_do_not_overlap_and_overlapping_ones_are_named(primary: Path) -> None:
+    with_overrides(primary, CAROL, {**CAROL, "who": "dave", "from": CAROL["to"], "to": "2026-10-23T08:00:00+00:00"})
+    inc("validate")
+    later = {**CAROL, "who": "erin", "from": "2026-10-21T20:00:00+00:00", "to": "2026-10-21T22:00:00+00:00"}
+    with_overrides(primary, CAROL, later)
+    found = inc("validate", code=ExitCode.PROBLEMS).stdout
+    assert (
+        "overrides[0] (carol, 2026-10-21T08:00:00+00:00 to 2026-10-22T08:00:00+00:00) overlaps overrides[1] " in found
+    )
+    adding = inc("oncall", "override", "primary", "--who", "frank", "--from", "2026-10-22T07:00Z",
+                 "--to", "2026-10-22T09:00Z")  # fmt: skip
+    assert "it overlaps overrides[0]; the newer one wins (inc validate reports it)" in adding.stderr
+    assert "overrides[1]" not in adding.stderr  # erin's ends before frank's begins
+
+
+def test_a_person_is_named_by_a_handle(primary: Path) -> None:
+    refused = inc("oncall", "override", "primary", "--who", "Carol Smith", "--from", "2026-10-21T08:00Z",
+                  "--to", "2026-10-22T08:00Z", code=ExitCode.INVALID)  # fmt: skip
+    assert refused.stderr == (
+        "inc: error: --who: 'Carol Smith' is not a handle; give one word such as alice (see people: in incli.yaml)\n"
+    )
+
+
 def test_an_override_keeps_its_fields_when_the_file_is_written_again(primary: Path) -> None:
     first = {**CAROL, "by": "alice", "reason": "a wedding", "created_at": "2026-10-01T10:00:00+00:00"}
     bare = {"from": "2026-10-28T08:00:00+00:00", "to": "2026-10-29T08:00:00+00:00", "who": "dave", "by": "",

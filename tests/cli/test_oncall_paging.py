@@ -265,6 +265,18 @@ def test_the_load_report_uses_the_repository_zone_and_counts_only_acks_it_can_pl
     assert since["carol"]["acknowledged"] == 1  # an ack on the --since instant counts
 
 
+@pytest.mark.usefixtures("paging")
+def test_working_and_sleep_hours_start_on_their_minute_and_end_before_their_last() -> None:
+    # alice's week (Europe/Berlin: UTC+2 until 25 October, UTC+1 after).
+    for at in ("2026-10-20T07:00Z", "2026-10-20T07:30Z", "2026-10-20T15:00Z", "2026-10-20T20:00Z",
+               "2026-10-21T05:00Z", "2026-10-26T02:00Z"):  # fmt: skip
+        ident = inc("open", f"Page at {at}", "-s", "SEV1", "--at", at).stdout.strip()
+        inc("resolve", ident, "--at", at)
+    [alice] = [r for r in inc("oncall", "report", "--json").json if r["person"] == "alice"]
+    # 09:00 and 09:30 are working hours, 17:00 is not; 22:00 and Monday 03:00 are sleep hours, 07:00 is not.
+    assert (alice["pages"], alice["outside_working_hours"], alice["sleep_hours"]) == (6, 4, 2)
+
+
 def test_an_incident_opened_by_alert_ingest_pages_level_one(paging: Path) -> None:
     from tests.alertpayloads import firing_two
 
