@@ -370,3 +370,82 @@ def test_the_api_files_badges_and_feed_as_clients_read_them(repo: Path, tmp_path
     config.write_text(config.read_text() + "  url: https://status.acme.test\n")
     inc("statuspage", "-o", out)
     assert ET.parse(out / "feed.atom").getroot().findtext(f"{ATOM}id") == "https://status.acme.test"
+
+
+ATOM_TEXT = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    '<feed xmlns="http://www.w3.org/2005/Atom"><id>https://status.acme.test</id><title>Acme status</title>'
+    "<updated>2026-06-01T06:40:00+00:00</updated>"
+    '<link href="https://status.acme.test/index.html" rel="alternate" type="text/html" />'
+    '<link href="https://status.acme.test/feed.atom" rel="self" type="application/atom+xml" />'
+    "<author><name>Acme status</name></author>"
+    "<entry><id>tag:incli.statuspage,2026:acme-status/ID-u2</id>"
+    "<title>Degraded performance on checkout: Monitoring</title>"
+    "<updated>2026-06-01T06:40:00+00:00</updated><published>2026-06-01T06:40:00+00:00</published>"
+    '<link href="https://status.acme.test/incidents/ID.html" rel="alternate" type="text/html" />'
+    '<content type="text">Fixed &amp; monitoring &lt;now&gt;.</content></entry>'
+    "<entry><id>tag:incli.statuspage,2026:acme-status/ID-u1</id>"
+    "<title>Degraded performance on checkout: Investigating</title>"
+    "<updated>2026-06-01T06:10:00+00:00</updated><published>2026-06-01T06:10:00+00:00</published>"
+    '<link href="https://status.acme.test/incidents/ID.html" rel="alternate" type="text/html" />'
+    '<content type="text">We are looking into it.</content></entry></feed>\n'
+)
+RSS_TEXT = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    '<rss version="2.0"><channel><title>Acme status</title><link>https://status.acme.test/index.html</link>'
+    "<description>Status updates from Acme status</description>"
+    "<lastBuildDate>Mon, 01 Jun 2026 12:00:00 +0000</lastBuildDate>"
+    "<item><title>Degraded performance on checkout: Monitoring</title>"
+    "<link>https://status.acme.test/incidents/ID.html</link>"
+    "<description>Fixed &amp; monitoring &lt;now&gt;.</description><pubDate>Mon, 01 Jun 2026 06:40:00 +0000</pubDate>"
+    '<guid isPermaLink="false">tag:incli.statuspage,2026:acme-status/ID-u2</guid></item>'
+    "<item><title>Degraded performance on checkout: Investigating</title>"
+    "<link>https://status.acme.test/incidents/ID.html</link>"
+    "<description>We are looking into it.</description><pubDate>Mon, 01 Jun 2026 06:10:00 +0000</pubDate>"
+    '<guid isPermaLink="false">tag:incli.statuspage,2026:acme-status/ID-u1</guid></item></channel></rss>\n'
+)
+
+
+@pytest.mark.usefixtures("frozen_clock")  # now: 2026-06-01 12:00
+def test_the_feeds_as_written(repo: Path, tmp_path: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(
+        config.read_text()
+        + "statuspage:\n  title: Acme status\n  url: https://status.acme.test\n  components: [checkout]\n"
+    )
+    ident = opened("Checkout errors", "-s", "SEV2", "--service", "checkout", "--at", "2026-06-01T06:00Z")
+    inc("update", ident, "--public", "We are looking into it.", "--at", "2026-06-01T06:10Z")
+    inc("mitigate", ident, "--at", "2026-06-01T06:30Z")
+    inc("update", ident, "--public", "Fixed & monitoring <now>.", "--at", "2026-06-01T06:40Z")
+    inc("statuspage", "-o", tmp_path / "s")
+    assert (tmp_path / "s/feed.atom").read_text() == ATOM_TEXT.replace("ID", ident)
+    assert (tmp_path / "s/feed.rss").read_text() == RSS_TEXT.replace("ID", ident)
+
+
+@pytest.mark.usefixtures("frozen_clock")  # now: 2026-06-01 12:00; the 90-day bar starts 2026-03-04
+def test_the_page_covers_its_90_days_and_an_incident_on_no_component(repo: Path, tmp_path: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "statuspage:\n  components: [checkout, search]\n")
+    gone = opened("Long ago", "-s", "SEV2", "--service", "checkout", "--at", "2026-03-03T22:00Z")
+    inc("mitigate", gone, "--at", "2026-03-03T23:59Z")
+    inc("resolve", gone, "--at", "2026-03-03T23:59Z")
+    edge = opened("On the edge", "-s", "SEV2", "--service", "checkout", "--at", "2026-03-03T23:00Z")
+    inc("mitigate", edge, "--at", "2026-03-04T00:00Z")  # its impact ends as the bar begins: still shown
+    inc("resolve", edge, "--at", "2026-03-04T00:00Z")
+    out = tmp_path / "s"
+    inc("statuspage", "-o", out)
+    assert [i["id"] for i in json.loads((out / "api/v2/incidents.json").read_text())["incidents"]] == [edge]
+    assert sorted(p.name for p in (out / "history").iterdir()) == [
+        "2026-03.html", "2026-04.html", "2026-05.html", "2026-06.html", "index.html",
+    ]  # fmt: skip
+    assert "<h1>March 2026</h1>" in (out / "history/2026-03.html").read_text()
+    html = (out / "index.html").read_text()
+    assert html.count('<span class="day day-') == 180 and "100.00%" in html  # two bars of 90 days
+    assert 'class="day day-operational" title="2026-03-04: Operational"' in html
+    summary = json.loads((out / "api/v2/summary.json").read_text())
+    assert summary["status"]["indicator"] == "none"
+    opened("Payments down", "-s", "SEV1", "--service", "payments")  # on no component of the page
+    inc("statuspage", "-o", out)
+    summary = json.loads((out / "api/v2/summary.json").read_text())
+    assert {c["status"] for c in summary["components"]} == {"operational"}
+    assert summary["status"] == {"indicator": "critical", "description": "Major outage"}
