@@ -140,7 +140,8 @@ def dotted(path: KeyPath) -> str:
 def _unknown(section: dict[Any, Any], known: tuple[str, ...], where: KeyPath, problems: list[Problem]) -> None:
     for key in section:
         if key not in known:
-            near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+            # Only the best match is shown: n and the cutoff (0.6 is the default) trim what follows it.
+            near = difflib.get_close_matches(str(key), known, n=1)  # pragma: no mutate
             hint = f"did you mean `{near[0]}`?" if near else f"known: {', '.join(known)}"
             problems.append(((*where, str(key)), f"unknown key; {hint}"))
 
@@ -253,7 +254,8 @@ def parse_catalog(data: Any) -> tuple[Catalog, list[Problem]]:
         if not text:
             problems.append((("services", str(name)), "a service needs a name"))
             continue
-        key = service_key(text) or ""
+        # text is not blank here, so service_key never gives None: the fallback is for the type only.
+        key = service_key(text) or ""  # pragma: no mutate
         if key in seen:
             problems.append((("services", str(name)), f"{text} is named twice (also as {seen[key]})"))
             continue
