@@ -11,13 +11,19 @@
 - ``repo`` is a fresh repository made by ``inc init`` (INC_DIR points at it).
 - ``snapshot(path)`` maps every file under ``path`` to its bytes, to assert that a
   refused command changed nothing; ``check_refused`` checks the one-line refusal.
-- ``git_home`` gives git an empty HOME (no user.name) so ``--by`` defaults can be tested.
+- ``shared`` is the scope of a fixture several tests of a module read (``@pytest.fixture(scope=shared)``):
+  module-wide, but per test under the mutation run, which learns what each test reaches.
+- ``git_home`` gives git an empty HOME (no user.name) so ``--by`` defaults can be tested;
+  ``git_env`` adds a fixed author, for tests with real clones; ``git(cwd, ARGS)`` and
+  ``commit_all(clone, message)`` run real git.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
+import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -33,6 +39,14 @@ from incli.errors import ExitCode
 
 # A fixed time for backfilled incidents (the example case of issue 2).
 T0 = "2025-01-15T14:30:00+00:00"
+
+
+def shared(fixture_name: str, config: pytest.Config) -> str:
+    """The scope of a fixture that several tests of a module read: built once per module, but once
+    per test under the mutation run (tools/mutation.py; mutmut sets MUTANT_UNDER_TEST). mutmut
+    learns which tests reach which code by watching each test run, so a module fixture's work would
+    count for the first test alone, and a mutant in that code would be tried against it alone."""
+    return "function" if "MUTANT_UNDER_TEST" in os.environ else "module"
 
 
 @dataclass
@@ -144,6 +158,26 @@ def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
     return home
+
+
+@pytest.fixture
+def git_env(git_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git with an empty HOME, no system config and a fixed author, for tests with real clones."""
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Tester")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "tester@example.com")
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if check:
+        assert result.returncode == 0, f"git {' '.join(args)}: {result.stdout}{result.stderr}"
+    return result
+
+
+def commit_all(clone: Path, message: str) -> None:
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", message)
 
 
 @pytest.fixture

@@ -101,16 +101,22 @@ def report(show_diffs: bool) -> int:
         print("mutation: no results under mutants/; run without --report first", file=sys.stderr)
         return 1
     total: Counter[str] = Counter()
+    areas: dict[str, Counter[str]] = {}
     width = max(len(name) for name in per_file)
+
+    def line(name: str, counts: Counter[str]) -> str:
+        value = score(counts)
+        shown = "-" if value is None else f"{value:.1f}%"
+        return f"{name:<{width}}  {counts['detected']:>8}  {counts['survived']:>8}  {counts['untested']:>8}  {shown:>6}"
+
     print(f"{'file':<{width}}  detected  survived  untested  score")
     for name, counts in per_file.items():
         total.update(counts)
-        value = score(counts)
-        shown = "-" if value is None else f"{value:.1f}%"
-        print(f"{name:<{width}}  {counts['detected']:>8}  {counts['survived']:>8}  {counts['untested']:>8}  {shown:>6}")
-    value = score(total)
-    shown = "-" if value is None else f"{value:.1f}%"
-    print(f"{'total':<{width}}  {total['detected']:>8}  {total['survived']:>8}  {total['untested']:>8}  {shown:>6}")
+        areas.setdefault(str(Path(name).parent), Counter()).update(counts)
+        print(line(name, counts))
+    for area, counts in areas.items():  # src/incli/domain, src/incli/storage, ...
+        print(line(f"{area}/ (all)", counts))
+    print(line("total", total))
     if total["not run"]:
         print(f"({total['not run']} mutants not run yet)")
     if missed:

@@ -127,4 +127,7 @@ def test_check_flags_an_action_without_owner_or_due_date(repo: Path) -> None:
     path = repo / "incidents" / f"{incident_id}.yaml"
     path.write_text(path.read_text().replace("owner: dave", "owner:").replace("due: '2019-07-16'", "due:"))
     out = inc("postmortem", "check", incident_id, root=repo, code=6).stdout
-    assert re.search(r'action_items: ACT-\w+ has no an owner and a due date: "Staged rollout for WAF rules"', out)
+    assert re.search(r'action_items: ACT-\w+ has no owner and no due date: "Staged rollout for WAF rules"', out)
+    path.write_text(path.read_text().replace("owner:", "owner: dave", 1))
+    out = inc("postmortem", "check", incident_id, root=repo, code=6).stdout
+    assert re.search(r'action_items: ACT-\w+ has no due date: "Staged rollout for WAF rules"', out)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from incli.errors import ExitCode
-from tests.conftest import T0, check_refused, inc, take_snapshot
+from tests.conftest import T0, check_refused, inc, shared, take_snapshot
 
 RESOLVED_AT = "2025-01-15T14:45:00+00:00"
 BROKEN_YAML = b"id: INC-20250101-brkn1\ntitle: [unclosed\nseverity: SEV2\n"
@@ -24,7 +24,7 @@ severity: SEV2
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """Built once: two active incidents (so the id cannot be left out), one resolved, two broken files."""
     root = tmp_path_factory.mktemp("template") / "repo"

@@ -54,6 +54,9 @@ def test_catalog_lists_every_service_as_written(repo: Path) -> None:
     assert payments["code"] == [{"repo": "../payments-api", "paths": ["src/"]}]
     assert payments["depends_on"] == ["db"] and payments["active_incidents"] == 1
     assert rows[2]["code"] == [] and rows[2]["tier"] is None
+    assert [r["public"] for r in rows] == [False, False, False]
+    write_catalog(repo, CATALOG.replace("  web:\n", "  web:\n    public: true\n"))
+    assert [r["public"] for r in inc("catalog", "--json").json] == [False, False, True]
     table = inc("catalog").stdout
     assert "alice, bob" in table and "carol" in table
 
@@ -107,6 +110,17 @@ def test_a_runbook_outside_the_repository_is_reported(repo: Path, tmp_path: Path
     assert "'/etc/passwd' is outside the repository" in result.stdout
 
 
+def test_a_catalog_too_large_or_linked_outside_is_not_read(repo: Path, tmp_path: Path) -> None:
+    (repo / "catalog.yaml").write_text("# " + "x" * 1_100_000 + "\n")
+    result = inc("validate", code=ExitCode.PROBLEMS)
+    assert f"{repo}/catalog.yaml: 1,100,003 bytes is over the limit of 1,048,576\n" in result.stdout
+    (repo / "catalog.yaml").unlink()
+    (tmp_path / "other.yaml").write_text(CATALOG)
+    (repo / "catalog.yaml").symlink_to(tmp_path / "other.yaml")
+    refused = inc("catalog", code=None)
+    check_refused(refused, ExitCode.INVALID, f"{repo}/catalog.yaml: is a link to {tmp_path}/other.yaml, outside")
+
+
 def test_a_broken_catalog_refuses_inc_catalog_with_file_and_line_but_not_show(repo: Path) -> None:
     write_catalog(repo, CATALOG.replace("tier: 1\n    schedule", "tier: first\n    schedule"))
     ident = open_incident(repo, "Card payments fail", "payments")
@@ -141,6 +155,31 @@ def test_dependencies_are_followed_through_the_catalog_and_cycles_end() -> None:
     assert problems == []
     assert catalog.dependencies("WEB") == ["api", "db"]
     assert catalog.dependencies("db") == []
+    assert catalog.dependencies("unknown") == []
+    deep, _problems = parse_catalog(
+        {
+            "services": {
+                "web": {"depends_on": ["API", "db"]},
+                "api": {"depends_on": ["db", "cache"]},
+                "db": {"depends_on": ["Storage"]},
+                "cache": {"depends_on": ["api"]},  # a cycle that does not pass through web
+            }
+        }
+    )
+    # Reached once each, in order, under the catalog's spelling; a name it does not have as written.
+    assert deep.dependencies("web") == ["api", "db", "cache", "Storage"]
+    assert deep.dependencies("cache") == ["api", "db", "Storage"]
+
+
+def test_an_unknown_dependency_is_named_with_the_nearest_name_or_the_known_ones() -> None:
+    catalog, _problems = parse_catalog(
+        {"services": {"payments": {"depends_on": ["paymnets", "zzz"]}, "search": {"depends_on": ["search"]}}}
+    )
+    assert catalog.problems() == [
+        (("services", "payments", "depends_on", 0), "unknown service 'paymnets'; did you mean payments?"),
+        (("services", "payments", "depends_on", 1), "unknown service 'zzz'; known: payments, search"),
+        (("services", "search", "depends_on", 0), "search depends on itself"),
+    ]
 
 
 @settings(max_examples=150, deadline=None)

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incli import output
-from tests.conftest import inc
+from tests.conftest import inc, shared
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "acme"
 FULL_ID = re.compile(r"(?:INC|ACT)-[0-9a-z-]*")
@@ -33,14 +33,14 @@ SCREENS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def acme(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("fit") / "acme"
     shutil.copytree(EXAMPLES, root)
     return root
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def incidents(acme: Path) -> list[dict[str, str]]:
     return json.loads(inc("list", "--json", root=acme).stdout)
 

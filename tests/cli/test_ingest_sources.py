@@ -132,6 +132,67 @@ def test_alertmanager_truncated_alerts_are_a_timeline_note(repo: Path) -> None:
     repeat_changes_nothing(repo, "alertmanager", payload)
     feed(repo, "alertmanager", {**firing_two(), "truncatedAlerts": 3})
     assert "3 more alerts in this group were truncated by Alertmanager" in [e["text"] for e in only(repo)["timeline"]]
+    feed(repo, "alertmanager", {**firing_two(), "truncatedAlerts": 1})
+    assert "1 more alert in this group was truncated by Alertmanager" in [e["text"] for e in only(repo)["timeline"]]
+
+
+def test_a_new_alert_joins_the_group_links_and_an_end_at_receipt_needs_no_note(repo: Path) -> None:
+    """Links of every alert are kept (a later notification adds its own), and an end time equal to
+    the receipt is no clock skew."""
+    feed(repo, "grafana", sp.grafana([sp.grafana_alert("a")]))
+    later()
+    ended = LATER.isoformat().replace("+00:00", "Z")
+    feed(repo, "grafana", sp.grafana([sp.grafana_alert("a"), sp.grafana_alert("b", status="resolved", ends=ended)]))
+    incident = only(repo)
+    links = incident["source"]["links"]
+    assert set(links) == {"f1ngerprinta", "f1ngerprintb"} and links["f1ngerprintb"]["silence"].endswith("zone%3Db")
+    without_dashboard = sp.grafana_alert("a", status="resolved", ends=ended)
+    del without_dashboard["dashboardURL"]
+    feed(repo, "grafana", sp.grafana([without_dashboard]))
+    incident = only(repo)
+    assert incident["source"]["links"]["f1ngerprinta"]["dashboard"] == "https://grafana.example.com/d/mem01"  # kept
+    assert incident["mitigated_at"] == LATER.isoformat()
+    assert not [e for e in incident["timeline"] if "clock skew" in e["text"] or "earlier milestone" in e["text"]]
+    assert set(incident["source"]["links"]) == {"f1ngerprinta", "f1ngerprintb"}
+
+
+def test_an_end_before_the_incident_was_detected_is_moved_there_with_a_note(repo: Path) -> None:
+    feed(repo, "grafana", sp.grafana([sp.grafana_alert("a", starts="2025-01-15T14:28:03Z")]))
+    later()
+    early = sp.grafana_alert("a", status="resolved", starts="2025-01-15T14:28:03Z", ends="2025-01-15T14:20:00Z")
+    feed(repo, "grafana", sp.grafana([early]))
+    incident = only(repo)
+    assert incident["mitigated_at"] == OPENED.isoformat()  # detected when first received
+    assert (
+        "note",
+        "grafana",
+        "Grafana says the alerts ended at 2025-01-15T14:20:00+00:00, before the incident's earlier milestone at "
+        "2025-01-15T14:30:00.250000+00:00; mitigated at 2025-01-15T14:30:00.250000+00:00",
+    ) in [(e["kind"], e["by"], e["text"]) for e in incident["timeline"]]
+
+
+def test_an_end_on_the_detection_needs_no_note(repo: Path) -> None:
+    feed(repo, "grafana", sp.grafana([sp.grafana_alert("a", starts="2025-01-15T14:28:03Z")]))
+    later()
+    ended = sp.grafana_alert("a", status="resolved", starts="2025-01-15T14:28:03Z", ends="2025-01-15T14:30:00.25Z")
+    feed(repo, "grafana", sp.grafana([ended]))
+    incident = only(repo)
+    assert incident["mitigated_at"] == OPENED.isoformat()
+    assert not [e for e in incident["timeline"] if "earlier milestone" in e["text"]]
+
+
+def test_after_a_reopen_an_earlier_end_is_moved_to_the_reopen(repo: Path) -> None:
+    feed(repo, "grafana", sp.grafana([sp.grafana_alert("a", starts="2025-01-15T14:28:03Z")]))
+    ident = only(repo)["id"]
+    later()
+    inc("resolve", ident, "--at", "2025-01-15T14:35:00Z", root=repo)
+    inc("reopen", ident, "--at", "2025-01-15T14:40:00Z", root=repo)
+    ended = sp.grafana_alert("a", status="resolved", starts="2025-01-15T14:28:03Z", ends="2025-01-15T14:38:00Z")
+    feed(repo, "grafana", sp.grafana([ended]))
+    incident = only(repo)
+    assert incident["status"] == "mitigated" and incident["mitigated_at"] == "2025-01-15T14:40:00+00:00"
+    assert any("before the incident's earlier milestone at 2025-01-15T14:40:00+00:00" in e["text"]
+               for e in incident["timeline"])  # fmt: skip
 
 
 # -- PagerDuty --------------------------------------------------------------------------
@@ -162,6 +223,8 @@ def test_pagerduty_without_a_timestamp_starts_at_receipt_recorded_as_assumed(rep
     assert data["assumed"] == ["started_at"]
     assert data["started_at"] == data["detected_at"]
     assert data["severity"] == "SEV3"
+    notes = [e["text"] for e in data["timeline"] if e["kind"] == "note"]
+    assert notes == ["Alert firing: db pool: DB pool exhausted on checkout-db-1"]  # no start time to say
 
 
 def test_pagerduty_resolve_for_an_unknown_key_opens_nothing(repo: Path) -> None:
@@ -250,6 +313,9 @@ def test_opsgenie_webhook_reads_milliseconds_and_nanoseconds(repo: Path) -> None
     later()
     feed(repo, "opsgenie-webhook", sp.og_webhook("Close", updated_ns=1736952000987654321))
     assert only(repo)["mitigated_at"] == "2025-01-15T14:40:00.987654+00:00"  # updatedAt, ns
+    # Who closed it is said with the mitigation.
+    mitigated = [e["text"] for e in only(repo)["timeline"] if e["kind"] == "mitigated"]
+    assert mitigated == ["Mitigated: all alerts resolved (Opsgenie; by alice@example.com)"]
 
 
 # -- CloudWatch ---------------------------------------------------------------------------

@@ -64,3 +64,26 @@ def test_kept_deliveries_are_bounded(repo: Path) -> None:
     kept = pending(repo)
     assert len(kept) == 100 and kept[-1]["headline"].endswith("one more")
     assert "1 older failed deliveries dropped" in ran.stderr
+
+
+def test_a_kept_delivery_names_its_hook_by_what_it_delivers_to(repo: Path) -> None:
+    """The fingerprint kept in pending-hooks.json is what ties a retry to the same hook, across runs
+    and versions: its text is part of the file's format."""
+    smtp = {"host": "127.0.0.1", "port": 9, "security": "none", "from": "incli@example.com"}  # nothing listens
+    configure_hooks(
+        repo,
+        {
+            "opened": [
+                {"run": ["sh", "-c", "exit 3", "x y"]},
+                {"email": ["a@example.com", "b@example.com"], "smtp": smtp},
+            ]
+        },
+    )
+    ran = inc("open", "Checkout down", "-s", "SEV1", "--at", AT, root=repo)
+    assert "hook hooks.opened[1] (email a@example.com, b@example.com) for opened on" in ran.stderr
+    fingerprints = [p["fingerprint"] for p in pending(repo)]
+    assert fingerprints == [
+        "run\x1fsh\x1f-c\x1fexit 3\x1fx y",
+        "email\x1fa@example.com\x1fb@example.com\x1fSmtp(host='127.0.0.1', port=9, security='none', "
+        "sender='incli@example.com', username_env='INC_SMTP_USERNAME', password_env='INC_SMTP_PASSWORD')",
+    ]

@@ -142,6 +142,18 @@ def test_bad_new_options_are_refused_and_nothing_is_written(
     assert snapshot(repo) == before
 
 
+def test_an_override_given_bare_clock_times_ends_after_it_starts(primary: Path) -> None:
+    """'--from 22:00 --to 06:00' is a night's cover, whatever hour the command runs at."""
+    inc("oncall", "override", "primary", "--who", "erin", "--from", "2026-10-28T22:00Z", "--to", "06:00")
+    inc("oncall", "override", "primary", "--who", "carol", "--from", "2026-10-29T10:00Z", "--to", "11:00")
+    data = yamlio.load((primary / "oncall" / "primary.yaml").read_bytes())
+    spans = [(o["who"], o["from"], o["to"]) for o in data["overrides"]]
+    assert spans == [
+        ("erin", "2026-10-28T22:00:00+00:00", "2026-10-29T06:00:00+00:00"),
+        ("carol", "2026-10-29T10:00:00+00:00", "2026-10-29T11:00:00+00:00"),
+    ]
+
+
 def test_bad_override_is_refused(primary: Path, run: Run, snapshot: Callable[[Path], dict[str, bytes]]) -> None:
     before = snapshot(primary)
     check_refused(
@@ -149,8 +161,8 @@ def test_bad_override_is_refused(primary: Path, run: Run, snapshot: Callable[[Pa
         ExitCode.INVALID,
         "--to",
     )
-    check_refused(run("oncall", "override", "nosuch", "--who", "erin", "--from", "10:00", "--to", "11:00"),
-                  ExitCode.NOT_FOUND, "nosuch")  # fmt: skip
+    window = ["--from", "2026-10-28T10:00Z", "--to", "2026-10-28T11:00Z"]
+    check_refused(run("oncall", "override", "nosuch", "--who", "erin", *window), ExitCode.NOT_FOUND, "nosuch")
     check_refused(run("oncall", "--schedule", "../x"), ExitCode.INVALID, "cannot name a schedule")
     assert snapshot(primary) == before
 
@@ -191,6 +203,22 @@ def test_export_is_rfc5545_with_stable_uids_and_import_reads_it_back(primary: Pa
     got = inc("oncall", "shifts", "backup", *window, "--who", "alice", "--json").json
     mine = [s for s in shifts if s["who"] == "alice"]
     assert [(s["start"], s["end"]) for s in got] == [(s["start"], s["end"]) for s in mine]
+
+
+def test_an_unknown_time_zone_in_a_calendar_is_blamed_on_the_calendar(primary: Path, tmp_path: Path) -> None:
+    """It was reported as incli.yaml's, which names no such zone."""
+    ics = tmp_path / "mars.ics"
+    ics.write_text(
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;TZID=Mars/Base:20261019T090000\r\n"
+        "DTEND:20261020T090000Z\r\nSUMMARY:alice\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    refused = inc("oncall", "import", "primary", ics, code=None)
+    check_refused(refused, ExitCode.INVALID, "unknown time zone in the calendar's TZID=Mars/Base")
+    assert "incli.yaml" not in refused.stderr
+    ics.write_text(ics.read_text().replace(";TZID=Mars/Base", ""))
+    refused = inc("oncall", "import", "primary", ics, "--tz", "Mars/Base", code=None)
+    check_refused(refused, ExitCode.INVALID, "unknown time zone in 'Mars/Base'")
+    assert "incli.yaml" not in refused.stderr
 
 
 def test_import_a_regular_rotation_as_a_layer(repo: Path, tmp_path: Path) -> None:

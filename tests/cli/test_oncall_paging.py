@@ -5,6 +5,7 @@ it, and inc oncall report counts the load."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,47 @@ def test_open_pages_level_one_and_remind_steps_through_each_level_once(paging: P
     assert status == {"reached": {"level": 2, "round": 1}, "next": None}
 
 
+NOBODY = "Paged nobody: no one is on call on schedule nights"
+
+
+def test_a_repeated_level_pages_every_target_again_and_nobody_is_said(paging: Path, repo: Path) -> None:
+    config = repo / "incli.yaml"
+    policy = (
+        'escalation:\n  critical:\n    levels:\n      - notify: ["schedule:primary", "schedule:nights", '
+        '"person:carol"]\n        wait: 5m\n    repeat: 1\n'
+    )
+    text = config.read_text()
+    start = text.index("escalation:\n  critical:")
+    end = text.index("hooks:", start)
+    config.write_text(text[:start] + policy + text[end:])
+    inc("oncall", "new", "nights", "--rotation", "dave", "--every", "1d", "--handoff", "22:00", "--tz", "UTC",
+        "--start", "2026-10-19", "--only", "22:00-06:00")  # fmt: skip
+    incident = inc("open", "Checkout down", "-s", "SEV1", "--at", "2026-10-20T10:00Z").stdout.strip()
+    inc("remind", "--at", "2026-10-20T10:05Z")
+    assert timeline(incident) == [
+        ("2026-10-20T10:00:00+00:00", "paged", "Paged alice (level 1, schedule primary)"),
+        ("2026-10-20T10:00:00+00:00", "paged", f"{NOBODY} (level 1, schedule nights)"),
+        ("2026-10-20T10:00:00+00:00", "paged", "Paged carol (level 1)"),
+        ("2026-10-20T10:05:00+00:00", "escalated",
+         "Escalated to level 1 (repeat 1): alice, nobody, carol, not acknowledged within 5m"),
+        ("2026-10-20T10:05:00+00:00", "paged", "Paged alice (level 1, schedule primary, repeat 1)"),
+        ("2026-10-20T10:05:00+00:00", "paged", f"{NOBODY} (level 1, schedule nights, repeat 1)"),
+        ("2026-10-20T10:05:00+00:00", "paged", "Paged carol (level 1, repeat 1)"),
+    ]  # fmt: skip
+    pages = [c["stdin"]["page"] for c in calls(paging) if c["event"] == "page"]
+    assert [(p["handle"], p["level"], p["round"], p["target"], p["label"]) for p in pages] == [
+        ("alice", 1, 1, "schedule:primary", None),
+        (None, 1, 1, "schedule:nights", None),
+        ("carol", 1, 1, "person:carol", None),
+        ("alice", 1, 2, "schedule:primary", None),
+        (None, 1, 2, "schedule:nights", None),
+        ("carol", 1, 2, "person:carol", None),
+    ]
+    assert pages[2]["at"] == "2026-10-20T10:00:00+00:00" and pages[2]["contact"]["email"] == "carol@example.org"
+    assert pages[1]["contact"] == {}  # nobody to reach
+    assert "\tpage\t" not in inc("remind", "--at", "2026-10-20T11:00Z").stdout  # the repeat was the last round
+
+
 def test_ack_stops_the_escalation_and_status_shows_the_next_page(paging: Path) -> None:
     incident = inc("open", "Search slow", "-s", "SEV1", "--at", "2026-10-20T10:00Z").stdout.strip()
     table = inc("status").stdout
@@ -176,6 +218,63 @@ def test_the_load_report_matches_a_count_by_hand(paging: Path) -> None:
     assert since == {"alice": 2, "carol": 1}
     table = inc("oncall", "report").stdout
     assert "alice" in table and "6m 30s" in table
+
+
+def test_the_load_report_edges(paging: Path) -> None:
+    """Pages in each person's own zone (else the repository's), the --since edge, an ack in the
+    same instant as the page, an ack by a handle nobody declared, the busiest person first."""
+    late = inc("open", "Late", "-s", "SEV1", "--at", "2026-10-20T21:30Z").stdout.strip()  # 23:30 for alice
+    inc("ack", late, "--at", "2026-10-20T21:30Z", "--by", "alice")
+    later_still = inc("open", "Later", "-s", "SEV1", "--at", "2026-10-21T21:00Z").stdout.strip()  # 23:00 for alice
+    inc("ack", later_still, "--at", "2026-10-21T21:04Z", "--by", "alice doe")  # her name: her handle
+    day = inc("open", "Day", "-s", "SEV1", "--at", "2026-10-27T10:00Z").stdout.strip()  # bob's week
+    inc("ack", day, "--at", "2026-10-27T10:02Z", "--by", "bob")
+    inc("open", "Unanswered", "-s", "SEV1", "--at", "2026-10-28T10:00Z")
+    inc("remind", "--at", "2026-10-28T10:05Z")  # carol next, in UTC (no tz of her own): working hours
+    rows = inc("oncall", "report", "--json").json
+    assert [(r["person"], r["name"], r["pages"], r["acknowledged"]) for r in rows] == [
+        ("alice", "Alice Doe", 2, 2),  # as busy as bob: by handle
+        ("bob", None, 2, 1),
+        ("carol", "Carol Roe", 1, 0),
+    ]
+    alice = rows[0]
+    assert (alice["outside_working_hours"], alice["sleep_hours"]) == (2, 2)
+    assert (alice["time_to_ack_median_seconds"], alice["time_to_ack_p90_seconds"]) == (120.0, 240.0)
+    assert (rows[2]["outside_working_hours"], rows[2]["sleep_hours"]) == (0, 0)
+    since = inc("oncall", "report", "--since", "2026-10-27T10:00Z", "--json").json
+    assert [(r["person"], r["pages"], r["acknowledged"]) for r in since] == [("bob", 2, 1), ("carol", 1, 0)]
+    assert since[0]["time_to_ack_median_seconds"] == 120.0
+    later = inc("oncall", "report", "--since", "2026-10-28T10:03Z", "--json").json
+    assert [(r["person"], r["pages"]) for r in later] == [("carol", 1)]
+
+
+@pytest.mark.usefixtures("paging")
+def test_the_load_report_uses_the_repository_zone_and_counts_only_acks_it_can_place(repo: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(re.sub(r"^timezone:.*$", "timezone: Asia/Tokyo", config.read_text(), flags=re.MULTILINE))
+    paged = inc("open", "Night in Tokyo", "-s", "SEV1", "--at", "2026-10-27T10:00Z").stdout.strip()  # bob's week
+    inc("remind", "--at", "2026-10-27T10:05Z")  # carol (no tz of her own): 19:05 in Tokyo, outside working hours
+    inc("ack", paged, "--at", "2026-10-27T10:06Z", "--by", "Some Body")  # no handle, no declared name: nobody's
+    other = inc("open", "Quiet", "-s", "SEV1", "--at", "2026-10-27T11:00Z").stdout.strip()
+    inc("ack", other, "--at", "2026-10-27T11:00Z", "--by", "carol")  # carol acks a page that went to bob
+    rows = {r["person"]: r for r in inc("oncall", "report", "--json").json}
+    assert set(rows) == {"bob", "carol"}
+    assert (rows["carol"]["pages"], rows["carol"]["outside_working_hours"], rows["carol"]["acknowledged"]) == (1, 1, 1)
+    assert rows["carol"]["time_to_ack_median_seconds"] is None  # never paged on that incident
+    since = {r["person"]: r for r in inc("oncall", "report", "--since", "2026-10-27T11:00Z", "--json").json}
+    assert since["carol"]["acknowledged"] == 1  # an ack on the --since instant counts
+
+
+@pytest.mark.usefixtures("paging")
+def test_working_and_sleep_hours_start_on_their_minute_and_end_before_their_last() -> None:
+    # alice's week (Europe/Berlin: UTC+2 until 25 October, UTC+1 after).
+    for at in ("2026-10-20T07:00Z", "2026-10-20T07:30Z", "2026-10-20T15:00Z", "2026-10-20T20:00Z",
+               "2026-10-21T05:00Z", "2026-10-26T02:00Z"):  # fmt: skip
+        ident = inc("open", f"Page at {at}", "-s", "SEV1", "--at", at).stdout.strip()
+        inc("resolve", ident, "--at", at)
+    [alice] = [r for r in inc("oncall", "report", "--json").json if r["person"] == "alice"]
+    # 09:00 and 09:30 are working hours, 17:00 is not; 22:00 and Monday 03:00 are sleep hours, 07:00 is not.
+    assert (alice["pages"], alice["outside_working_hours"], alice["sleep_hours"]) == (6, 4, 2)
 
 
 def test_an_incident_opened_by_alert_ingest_pages_level_one(paging: Path) -> None:

@@ -171,6 +171,54 @@ def test_review_states_move_and_are_recorded(repo: Path) -> None:
     assert inc("postmortem", "review", incident_id, "--state", "finished", root=repo, code=4).stderr
 
 
+def test_review_moves_one_step_forward_or_back_to_any_earlier_state(repo: Path) -> None:
+    incident_id = cloudflare_waf(repo)
+    inc("postmortem", "new", incident_id, root=repo)
+
+    def review(state: str, code: int = 0) -> str:
+        return inc("postmortem", "review", incident_id, "--state", state, root=repo, code=code).stderr
+
+    assert review("draft", code=5) == "inc: error: the postmortem is already draft\n"
+    assert review("reviewed", code=5) == (
+        "inc: error: cannot move a postmortem from draft to reviewed; from draft: in-review\n"
+    )
+    assert review("finished", code=4) == (
+        "inc: error: unknown review state 'finished'; one of draft, in-review, reviewed, published\n"
+    )
+    review("in-review")
+    review("reviewed")
+    review("in-review")  # back one step, to rework it
+    review("reviewed")
+    review("published")
+    assert load(repo, incident_id)["postmortem"]["published_at"]
+    assert review("draft") == f"{incident_id}: postmortem published -> draft\n"  # back to any earlier state
+    assert load(repo, incident_id)["postmortem"]["published_at"] is None
+    review("in-review")
+    assert review("published", code=5) == (
+        "inc: error: cannot move a postmortem from in-review to published; from in-review: reviewed, draft\n"
+    )
+
+
+def test_a_hand_written_unknown_review_state_moves_like_a_draft(repo: Path) -> None:
+    incident_id = cloudflare_waf(repo)
+    inc("postmortem", "new", incident_id, root=repo)
+    path = repo / "incidents" / f"{incident_id}.yaml"
+    path.write_text(path.read_text().replace("  state: draft", "  state: limbo", 1))
+    refused = inc("postmortem", "review", incident_id, "--state", "reviewed", root=repo, code=5).stderr
+    assert refused == "inc: error: cannot move a postmortem from limbo to reviewed; from limbo: in-review\n"
+    inc("postmortem", "review", incident_id, "--state", "in-review", root=repo)
+    assert load(repo, incident_id)["postmortem"]["state"] == "in-review"
+
+
+def test_why_asks_about_the_title_without_its_final_punctuation(repo: Path) -> None:
+    incident_id = inc("open", "...Checkout is down?!", "-s", "SEV2", root=repo).stdout.strip()
+    inc("resolve", incident_id, root=repo)
+    inc("postmortem", "new", incident_id, root=repo)
+    asked = inc("postmortem", "why", incident_id, input="  The pool was full?! \n\n", root=repo).stderr
+    assert '1. Why did "...Checkout is down" happen?' in asked
+    assert '2. Why did "The pool was full" happen?' in asked
+
+
 def test_check_catches_blame_and_names(repo: Path) -> None:
     incident_id = cloudflare_waf(repo)
     write_up(repo, incident_id)
@@ -187,6 +235,59 @@ def test_check_catches_blame_and_names(repo: Path) -> None:
     assert "could_improve: blaming language ('human error')" in out
     report = json.loads(inc("postmortem", "check", "--all", "--json", root=repo, code=6).stdout)
     assert report["checked"] == 1 and len(report["findings"]) == len(out.strip().splitlines())
+    assert {
+        "incident": incident_id,
+        "section": "root_causes",
+        "text": "Bob forgot to run the regex benchmark",
+        "message": "blaming language ('forgot')",
+    } in report["findings"]
+
+
+def findings(repo: Path, incident_id: str) -> list[dict[str, str]]:
+    report = json.loads(inc("postmortem", "check", incident_id, "--json", root=repo, code=None).stdout)
+    found: list[dict[str, str]] = report["findings"]
+    return found
+
+
+def test_check_without_a_postmortem_says_how_to_start_one(repo: Path) -> None:
+    incident_id = cloudflare_waf(repo)
+    assert findings(repo, incident_id) == [
+        {
+            "incident": incident_id,
+            "section": "postmortem",
+            "text": "",
+            "message": f"no postmortem yet (start one: inc postmortem new {incident_id})",
+        }
+    ]
+
+
+def test_check_reads_every_section_and_answer_and_names_each_person_once(repo: Path) -> None:
+    incident_id = cloudflare_waf(repo)  # alice (commander) and bob (who acknowledged) are named in it
+    write_up(repo, incident_id)
+    inc("action", "add", incident_id, "Staged rollout for WAF rules", "--owner", "Al Smith", "--due", "2w", root=repo)
+    set_config(repo, "postmortem:\n  required_sections: [summary, whys]\n")
+    assert [f["section"] for f in findings(repo, incident_id)] == ["whys"]
+    inc("postmortem", "why", incident_id, "-a", "Bob forgot the benchmark", "-a", "No CI step", root=repo)
+    inc("postmortem", "add", incident_id, "impact", "Human error at the edge.", root=repo)
+    inc("postmortem", "add", incident_id, "root-cause", "Smith and SMITH pushed it; Al said so", root=repo)
+    found = [(f["section"], f["message"]) for f in findings(repo, incident_id)]
+    assert found == [
+        ("impact", "blaming language ('human error')"),
+        ("whys", "blaming language ('forgot')"),
+        ("root_causes", "names a person (Al Smith); describe the system, not who"),
+    ]
+    path = repo / "incidents" / f"{incident_id}.yaml"
+    path.write_text(path.read_text().replace("  whys:", "  conflicts: [summary, '']\n  whys:", 1))
+    conflict = [f for f in findings(repo, incident_id) if f["section"] == "summary"]
+    assert conflict == [
+        {
+            "incident": incident_id,
+            "section": "summary",
+            "text": "",
+            "message": "a merge kept two versions ([merge: ours] / [merge: theirs]); reconcile the text with "
+            "inc postmortem edit and remove the section from postmortem.conflicts",
+        }
+    ]
 
 
 def test_a_clean_postmortem_passes_and_empty_required_sections_fail(repo: Path) -> None:

@@ -250,6 +250,107 @@ def test_watch_failing_run_is_reported_and_retried(repo: Path) -> None:
     assert "run failed" in second.stdout  # not remembered as done
 
 
+def test_watch_json_names_each_rule_what_crossed_and_what_was_done(repo: Path) -> None:
+    configure(repo, rules=[{**RULES[1], "labels": {"instance": "web-2:9100"}}, {**RULES[2], "threshold": 0.004}])
+    reports = inc("watch", "--metrics", "-", "--dry-run", "--json", input=PROM, root=repo).json
+    assert reports == [
+        {
+            "rule": {
+                "name": "cpu",
+                "metric": "cpu_usage",
+                "labels": {"instance": "web-2:9100"},
+                "op": ">",
+                "threshold": 0.75,
+                "action": "notify",
+                "severity": None,
+            },
+            "status": "firing",
+            "crossing": [
+                {
+                    "metric": "cpu_usage",
+                    "labels": {"instance": "web-2:9100", "note": 'a "quoted", {braced} value'},
+                    "value": 0.88,
+                }  # fmt: skip
+            ],
+            "outcome": "would notify (0 rule_triggered hooks)",
+            "incident": None,
+        },
+        {
+            "rule": {
+                "name": "errors",
+                "metric": "error_rate",
+                "labels": {},
+                "op": ">=",
+                "threshold": 0.004,
+                "action": "open",
+                "severity": "SEV3",
+            },
+            "status": "firing",
+            "crossing": [{"metric": "error_rate", "labels": {}, "value": 0.004}],
+            "outcome": "would open a SEV3 incident",
+            "incident": None,
+        },
+    ]
+
+
+def test_infinite_and_missing_values_are_written_as_words_in_json(repo: Path) -> None:
+    configure(repo, rules=[{"name": "hot", "metric": "temp", "op": ">", "threshold": 1, "action": "notify"}])
+    reports = inc(
+        "watch", "--metrics", "-", "--dry-run", "--json", input="temp +Inf\ntemp NaN\ntemp 3\n", root=repo
+    ).json
+    assert [s["value"] for s in reports[0]["crossing"]] == ["inf", 3]  # NaN crosses nothing
+    seen = inc("watch", "--metrics", "-", "--dry-run", input="temp -Inf\n", root=repo).stdout
+    assert "temp = -inf, not > 1" in seen
+
+
+def test_watch_says_what_it_saw_for_each_rule(repo: Path) -> None:
+    rules = [
+        {
+            "name": "gone",
+            "metric": "disk_free",
+            "labels": {"mount": "/", "host": "db-1"},
+            "op": "<",
+            "threshold": 1,
+            "action": "notify",
+        },  # fmt: skip
+        {"name": "nothing", "metric": "queue", "op": ">", "threshold": 1, "action": "notify"},
+        {"name": "many", "metric": "lag", "op": ">", "threshold": 10, "action": "notify"},
+        {"name": "low", "metric": "free", "op": "<=", "threshold": 5, "action": "notify"},
+        {"name": "fine", "metric": "free", "op": "<", "threshold": 2, "action": "notify"},
+        {"name": "fine-high", "metric": "lag", "op": ">", "threshold": 100, "action": "notify"},
+    ]
+    configure(repo, rules=rules)
+    metrics = "\n".join([*(f'lag{{n="{n}"}} {20 + n}' for n in range(7)), "free 7", "free 3", "free 5", "free NaN"])
+    seen = {row.split("\t")[0]: row.split("\t")[1] for row in
+            inc("watch", "--metrics", "-", "--dry-run", input=metrics, root=repo).stdout.splitlines()[1:]}  # fmt: skip
+    assert seen == {
+        "gone": 'no sample of disk_free{host="db-1",mount="/"}',
+        "nothing": "no sample of queue",
+        "many": 'lag{n="0"} = 20, lag{n="1"} = 21, lag{n="2"} = 22, lag{n="3"} = 23, lag{n="4"} = 24 and 2 more > 10',
+        "low": "free = 3, free = 5 <= 5",
+        "fine": "free = 3, not < 2",
+        "fine-high": 'lag{n="6"} = 26, not > 100',
+    }
+    five = "\n".join(f'lag{{n="{n}"}} {20 + n}' for n in range(5))
+    seen = inc("watch", "--metrics", "-", "--dry-run", input=five, root=repo).stdout
+    assert "= 24 > 10\t" in seen and "more" not in seen
+
+
+def test_the_worst_crossing_sample_is_the_one_a_command_gets(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "env.json"
+    script = "import json, os, sys; json.dump(dict(os.environ), open(sys.argv[1], 'w'))"
+    rules = [{"name": "low", "metric": "free", "op": "<", "threshold": 10, "action": "run",
+              "run": [sys.executable, "-c", script, str(out)]}]  # fmt: skip
+    configure(repo, rules=rules)
+    inc("watch", "--metrics", "-", input='free{d="a"} 4\nfree{d="b"} 2\nfree{d="c"} 8\n', root=repo)
+    env = json.loads(out.read_text())
+    assert (env["INC_VALUE"], env["INC_LABELS"], env["INC_OP"]) == ("2", '{"d": "b"}', "<")
+    rules[0] |= {"op": ">", "threshold": 1, "name": "high"}
+    configure(repo, rules=rules)
+    inc("watch", "--metrics", "-", input='free{d="a"} 4\nfree{d="b"} 2\nfree{d="c"} 8\n', root=repo)
+    assert json.loads(out.read_text())["INC_VALUE"] == "8"
+
+
 def test_watch_without_rules_says_how_to_add_them(repo: Path) -> None:
     result = inc("watch", "--metrics", "-", input="{}", root=repo, code=None)
     assert result.code == 4

@@ -11,6 +11,7 @@ import pytest
 
 from incli.domain.runbooks import path_from_url
 from incli.errors import ExitCode
+from incli.storage import yamlio
 from tests import alertpayloads as ap
 from tests.conftest import check_refused, inc
 
@@ -128,3 +129,93 @@ def test_bad_task_commands_and_checklists_are_refused(books: Path) -> None:
     config = books / "incli.yaml"
     config.write_text(config.read_text().replace("  default:", "  SEV9: [x]\n  default:"))
     check_refused(inc("task", "list", ident, code=None), ExitCode.INVALID, "checklists.SEV9")
+
+
+def test_a_runbook_is_shown_up_to_its_size_limit_and_bad_bytes_do_not_stop_it(books: Path) -> None:
+    ident = inc("open", "Card payments fail", "-s", "SEV2", "--service", "payments").stdout.strip()
+    path = books / "runbooks" / "payments.md"
+    path.write_bytes(b"# Payments \xff\n" + b"x" * (1024 * 1024 - 14) + b"\n")  # exactly 1 MiB
+    shown = inc("runbook", ident).stdout
+    assert shown.startswith("# Payments \ufffd\n") and len(shown) == 1024 * 1024
+    path.write_bytes(b"x" * (1024 * 1024 + 1))
+    check_refused(
+        inc("runbook", ident, code=None),
+        ExitCode.PROBLEMS,
+        "runbook runbooks/payments.md: 1,048,577 bytes is over the limit of 1,048,576",
+    )
+
+
+@pytest.mark.usefixtures("frozen_clock")  # now: 2026-06-01 12:00:00.5 UTC
+def test_tasks_as_json_and_which_are_late(books: Path) -> None:
+    ident = inc("open", "Down", "-s", "SEV1", "--at", "2026-06-01T11:40:00.5Z").stdout.strip()
+    inc("task", "done", ident, "t2", "--at", "2026-06-01T11:55:00.5Z", "--by", "ann")  # on its deadline
+    inc("task", "done", ident, "3", "--at", "2026-06-01T11:45:00.6Z")  # a moment after its five minutes
+    tasks = inc("task", "list", ident, "--json").json
+    assert tasks[:3] == [
+        {"id": "T1", "title": "Assign a commander", "due_at": None, "done_at": None, "by": None, "late": False},
+        {
+            "id": "T2",
+            "title": "First stakeholder update within 15 minutes",
+            "due_at": "2026-06-01T11:55:00.500000+00:00",
+            "done_at": "2026-06-01T11:55:00.500000+00:00",
+            "by": "ann",
+            "late": False,
+        },
+        {
+            "id": "T3",
+            "title": "Open a channel",
+            "due_at": "2026-06-01T11:45:00.500000+00:00",
+            "done_at": "2026-06-01T11:45:00.600000+00:00",
+            "by": tasks[2]["by"],
+            "late": True,
+        },
+    ]
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_tasks_are_written_into_the_incident_file(books: Path) -> None:
+    ident = inc("open", "Down", "-s", "SEV1", "--at", "2026-06-01T11:40:00Z").stdout.strip()
+    stored = yamlio.load((books / "incidents" / f"{ident}.yaml").read_bytes())["tasks"]
+    assert stored[:2] == [
+        {"id": "T1", "title": "Assign a commander", "due_at": None, "done_at": None, "by": None},
+        {
+            "id": "T2",
+            "title": "First stakeholder update within 15 minutes",
+            "due_at": "2026-06-01T11:55:00+00:00",
+            "done_at": None,
+            "by": None,
+        },
+    ]
+
+
+def test_a_task_is_named_by_its_id_or_a_unique_part_of_its_title(books: Path) -> None:
+    ident = inc("open", "Down", "-s", "SEV1").stdout.strip()
+    assert inc("task", "done", ident, "commander").stderr == f"{ident}: T1 done (Assign a commander)\n"
+    listed = (
+        "T1 (Assign a commander), T2 (First stakeholder update within 15 minutes), T3 (Open a channel), "
+        "T4 (Page the owner), T5 (Post in the status channel)"
+    )
+    check_refused(inc("task", "done", ident, "channel", code=None), ExitCode.INVALID,
+                  f"'channel' names several task of {ident}; one of: {listed}")  # fmt: skip
+    check_refused(inc("task", "done", ident, "pager", code=None), ExitCode.INVALID,
+                  f"'pager' names no task of {ident}; one of: {listed}")  # fmt: skip
+    check_refused(inc("task", "done", ident, " ", code=None), ExitCode.INVALID, "' ' names no task")
+    path = books / "incidents" / f"{ident}.yaml"
+    path.write_text(path.read_text().replace("- id: T4", "- idx: T4"))  # a hand edit leaves T4 without an id
+    assert [t["id"] for t in inc("task", "list", ident, "--json").json] == ["T1", "T2", "T3", "T5"]
+    bare = inc("open", "Other", "-s", "SEV2", "--service", "payments").stdout.strip()
+    path = books / "incidents" / f"{bare}.yaml"
+    path.write_text(path.read_text().split("tasks:")[0])
+    check_refused(inc("task", "done", bare, "T1", code=None), ExitCode.INVALID,
+                  f"{bare} has no tasks (checklists: in incli.yaml creates them)")  # fmt: skip
+
+
+def test_a_task_time_without_an_offset_or_unreadable_is_no_deadline(books: Path) -> None:
+    ident = inc("open", "Down", "-s", "SEV1", "--at", "1h ago").stdout.strip()
+    path = books / "incidents" / f"{ident}.yaml"
+    text = path.read_text()
+    due = [line for line in text.splitlines() if "due_at: '" in line]
+    text = text.replace(due[0], "  due_at: '2026-06-01T12:05:00'").replace(due[1], "  due_at: soon")
+    path.write_text(text)
+    tasks = {t["id"]: t for t in inc("task", "list", ident, "--json").json}
+    assert tasks["T2"]["due_at"] is None and tasks["T3"]["due_at"] is None and not tasks["T2"]["late"]

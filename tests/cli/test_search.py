@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from incli.errors import ExitCode
-from tests.conftest import check_refused, inc
+from tests.conftest import check_refused, inc, shared
 
 COUNT = 1500
 PHRASE = "retry storm from the billing cron"
@@ -39,7 +39,7 @@ def alert_source(name: str, fingerprint: str) -> str:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("search") / "repo"
     inc("init", root)

@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from incli.errors import ExitCode
-from tests.conftest import Run, inc, take_snapshot
+from tests.conftest import Run, inc, shared, take_snapshot
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONFIG = """
@@ -46,7 +46,7 @@ def opened(*args: str, root: Path | None = None) -> str:
     return inc("open", *args, root=root).stdout.strip()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """Two active incidents of different severities, a private one, a maintenance window
     running and one ahead, public and internal updates (built once for the module)."""
@@ -152,7 +152,9 @@ def test_a_hostile_public_title_and_update_are_text(repo: Path, tmp_path: Path) 
     ("text", "named"),
     [
         ("Write to oncall@acme.example for updates", "an e-mail address (oncall@acme.example)"),
-        ("Rotated ghp_0123456789abcdefghijABCDEFGHIJ012345 already", "GitHub token"),
+        ("Rotated ghp_0123456789abcdefghijABCDEFGHIJ012345 already", "what looks like a GitHub token (ghp_...)"),
+        ("Key Zx0123456789abcdefABCDEFGHIJKLMNOP was rotated", "what looks like a secret (Zx01...)"),
+        ("We set pwd:0123456789abcdef", "what looks like a credential (pwd:...)"),
     ],
 )
 def test_private_text_is_refused_and_nothing_is_written(repo: Path, tmp_path: Path, text: str, named: str) -> None:
@@ -221,6 +223,12 @@ def test_maintenance_file_and_refusals(repo: Path, run: Run) -> None:
     assert run("maintenance", "add", "--service", " ", "--from", "10:00", "--to", "11:00", "x").code == 4
 
 
+def test_a_window_given_a_bare_clock_end_runs_overnight(repo: Path) -> None:
+    """'--to 02:00' after a 22:00 start is the next morning, whatever hour the command runs at."""
+    made = inc("maintenance", "add", "--service", "db", "--from", "2027-03-01T22:00Z", "--to", "02:00", "--json", "x")
+    assert (made.json["starts_at"], made.json["ends_at"]) == ("2027-03-01T22:00:00+00:00", "2027-03-02T02:00:00+00:00")
+
+
 def test_templates_in_the_repository_override(repo: Path, tmp_path: Path) -> None:
     own = repo / "templates" / "statuspage"
     own.mkdir(parents=True)
@@ -235,3 +243,215 @@ def test_validate_names_a_broken_maintenance_file(repo: Path, run: Run) -> None:
     (folder / "MNT-20250301-abcde.yaml").write_text("id: MNT-20250301-abcde\nkind: maintenance\n")
     result = run("validate")
     assert result.code == ExitCode.PROBLEMS and "MNT-20250301-abcde.yaml" in result.stdout + result.stderr
+
+
+def test_a_resolved_incident_is_postmortem_once_its_public_summary_is_published(repo: Path, tmp_path: Path) -> None:
+    ident = opened("Checkout down", "-s", "SEV2", "--service", "checkout")
+    inc("update", ident, "--public", "Checkout is failing.")
+    inc("resolve", ident)
+
+    def status() -> str:
+        inc("statuspage", "-o", tmp_path / "s")
+        [listed] = json.loads((tmp_path / "s/api/v2/incidents.json").read_text())["incidents"]
+        return str(listed["status"])
+
+    assert status() == "resolved"
+    inc("postmortem", "new", ident)
+    inc("postmortem", "add", ident, "public_summary", "A bad deploy broke checkout; we now canary every deploy.")
+    assert status() == "resolved"  # not published yet
+    for state in ("in-review", "reviewed", "published"):
+        inc("postmortem", "review", ident, "--state", state)
+    assert status() == "postmortem"
+
+
+@pytest.mark.usefixtures("frozen_clock")  # now: 2026-06-01 12:00
+def test_an_incident_in_the_statuspage_api_with_each_update(repo: Path, tmp_path: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "statuspage:\n  components: [checkout]\n")
+    ident = opened("Checkout errors", "-s", "SEV2", "--service", "checkout", "--at", "2026-06-01T06:00Z")
+    inc("ack", ident, "--at", "2026-06-01T06:05Z")
+    inc("update", ident, "--public", "We are looking into it.", "--at", "2026-06-01T06:10Z")
+    inc("mitigate", ident, "--at", "2026-06-01T06:30Z")
+    inc("statuspage", "-o", tmp_path / "s")
+    [listed] = json.loads((tmp_path / "s/api/v2/incidents.json").read_text())["incidents"]
+    assert {
+        k: listed[k] for k in ("status", "created_at", "updated_at", "monitoring_at", "resolved_at", "shortlink")
+    } == {
+        "status": "monitoring",
+        "created_at": "2026-06-01T06:00:00+00:00",
+        "updated_at": "2026-06-01T06:30:00+00:00",
+        "monitoring_at": "2026-06-01T06:30:00+00:00",
+        "resolved_at": None,
+        "shortlink": f"incidents/{ident}.html",
+    }
+    assert [(u["id"], u["status"], u["body"], u["created_at"]) for u in listed["incident_updates"]] == [
+        (f"{ident}-mitigated_at", "monitoring", "A fix has been put in place and we are monitoring the results.",
+         "2026-06-01T06:30:00+00:00"),
+        (f"{ident}-u1", "identified", "We are looking into it.", "2026-06-01T06:10:00+00:00"),
+        (f"{ident}-acknowledged_at", "identified", "The issue has been identified and a fix is being worked on.",
+         "2026-06-01T06:05:00+00:00"),
+        (f"{ident}-opened_at", "investigating", "We are investigating this issue.", "2026-06-01T06:00:00+00:00"),
+    ]  # fmt: skip
+    assert listed["incident_updates"][0]["affected_components"] == [
+        {"code": "checkout", "name": "checkout", "old_status": "operational", "new_status": "partial_outage"}
+    ]
+    inc("resolve", ident, "--at", "2026-06-01T07:00Z")
+    inc("postmortem", "new", ident)
+    inc("postmortem", "add", ident, "public-summary", "A bad deploy; we now canary every deploy.")
+    for state in ("in-review", "reviewed", "published"):
+        inc("postmortem", "review", ident, "--state", state)
+    inc("statuspage", "-o", tmp_path / "s")
+    assert "A bad deploy; we now canary every deploy." in (tmp_path / f"s/incidents/{ident}.html").read_text()
+
+
+@pytest.mark.usefixtures("frozen_clock")  # now: 2026-06-01 12:00
+def test_each_bar_day_says_its_minutes_of_impact_and_maintenance(repo: Path, tmp_path: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "statuspage:\n  components: [checkout]\n  url: https://status.acme.test/\n")
+    one = opened("Blip", "-s", "SEV3", "--service", "checkout", "--at", "2026-05-30T10:00Z")
+    inc("mitigate", one, "--at", "2026-05-30T10:01Z")
+    two = opened("Slow", "-s", "SEV3", "--service", "checkout", "--at", "2026-05-31T10:00Z")
+    inc("mitigate", two, "--at", "2026-05-31T10:02Z")
+    inc("maintenance", "add", "--service", "checkout", "--from", "2026-05-31T20:00Z", "--to", "2026-05-31T21:30Z",
+        "Upgrade")  # fmt: skip
+    inc("statuspage", "-o", tmp_path / "s")
+    html = (tmp_path / "s/index.html").read_text()
+    assert 'title="2026-05-30: Degraded performance, 1 minute of impact"' in html
+    assert 'title="2026-05-31: Degraded performance, 2 minutes of impact, 1h 30m of maintenance"' in html
+    summary = json.loads((tmp_path / "s/api/v2/summary.json").read_text())
+    assert summary["page"]["url"] == "https://status.acme.test/"
+    [component] = summary["components"]
+    assert {k: component[k] for k in ("position", "showcase", "group", "only_show_if_degraded", "group_id")} == {
+        "position": 1,
+        "showcase": True,
+        "group": False,
+        "only_show_if_degraded": False,
+        "group_id": None,
+    }
+    listed = json.loads((tmp_path / "s/api/v2/incidents.json").read_text())["incidents"]
+    assert {i["shortlink"] for i in listed} == {f"https://status.acme.test/incidents/{i}.html" for i in (one, two)}
+
+
+@pytest.mark.usefixtures("frozen_clock")  # now: 2026-06-01 12:00
+def test_the_api_files_badges_and_feed_as_clients_read_them(repo: Path, tmp_path: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(
+        config.read_text() + "statuspage:\n  components: [{id: cafe, name: Café & Co, services: [cafe]}]\n"
+    )
+    first = opened("Espresso machine down", "-s", "SEV2", "--service", "cafe", "--at", "2026-06-01T08:00Z")
+    inc("update", first, "--public", "Brewing by hand.", "--at", "2026-06-01T08:10Z")
+    second = opened("Card reader slow", "-s", "SEV3", "--service", "cafe", "--at", "2026-06-01T09:00Z")
+    inc("update", second, "--public", "Cash works.", "--at", "2026-06-01T09:05Z")
+    out = tmp_path / "s"
+    inc("statuspage", "-o", out)
+    api = out / "api/v2"
+    status_text = (api / "status.json").read_text()
+    assert status_text.startswith('{\n  "page": {\n    "id": "status",') and status_text.endswith("}\n")
+    assert json.loads(status_text)["status"] == {"indicator": "major", "description": "Partial outage"}
+    components = json.loads((api / "components.json").read_text())
+    assert set(components) == {"page", "components"} and components["components"][0]["name"] == "Café & Co"
+    assert "Café & Co" in (api / "components.json").read_text()  # not escaped to \\u00e9
+    unresolved = json.loads((api / "incidents/unresolved.json").read_text())
+    assert set(unresolved) == {"page", "incidents"} and [i["id"] for i in unresolved["incidents"]] == [second, first]
+    assert [i["id"] for i in json.loads((api / "incidents.json").read_text())["incidents"]] == [second, first]
+    assert set(json.loads((api / "scheduled-maintenances.json").read_text())) == {"page", "scheduled_maintenances"}
+    assert (out / "badges/cafe.svg").read_text() == (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="173" height="20" role="img" '
+        'aria-label="Café &amp; Co: Partial outage">\n'
+        "<title>Café &amp; Co: Partial outage</title>\n"
+        '<rect width="70" height="20" fill="#555"/>\n'
+        '<rect x="70" width="103" height="20" fill="#e65100"/>\n'  # 12 + 6.5 px a character, each side
+        '<g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">\n'
+        '<text x="6" y="14">Café &amp; Co</text>\n'
+        '<text x="76" y="14">Partial outage</text>\n'
+        "</g>\n</svg>\n"
+    )
+    feed = ET.parse(out / "feed.atom").getroot()
+    assert feed.tag == f"{ATOM}feed" and (out / "feed.atom").read_text().count("ns0:") == 0
+    assert feed.findtext(f"{ATOM}id") == "tag:incli.statuspage,2026:status/feed"
+    assert [e.findtext(f"{ATOM}id") for e in feed.findall(f"{ATOM}entry")] == [
+        f"tag:incli.statuspage,2026:status/{second}-u1",
+        f"tag:incli.statuspage,2026:status/{first}-u1",
+    ]
+    config.write_text(config.read_text() + "  url: https://status.acme.test\n")
+    inc("statuspage", "-o", out)
+    assert ET.parse(out / "feed.atom").getroot().findtext(f"{ATOM}id") == "https://status.acme.test"
+
+
+ATOM_TEXT = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    '<feed xmlns="http://www.w3.org/2005/Atom"><id>https://status.acme.test</id><title>Acme status</title>'
+    "<updated>2026-06-01T06:40:00+00:00</updated>"
+    '<link href="https://status.acme.test/index.html" rel="alternate" type="text/html" />'
+    '<link href="https://status.acme.test/feed.atom" rel="self" type="application/atom+xml" />'
+    "<author><name>Acme status</name></author>"
+    "<entry><id>tag:incli.statuspage,2026:acme-status/ID-u2</id>"
+    "<title>Degraded performance on checkout: Monitoring</title>"
+    "<updated>2026-06-01T06:40:00+00:00</updated><published>2026-06-01T06:40:00+00:00</published>"
+    '<link href="https://status.acme.test/incidents/ID.html" rel="alternate" type="text/html" />'
+    '<content type="text">Fixed &amp; monitoring &lt;now&gt;.</content></entry>'
+    "<entry><id>tag:incli.statuspage,2026:acme-status/ID-u1</id>"
+    "<title>Degraded performance on checkout: Investigating</title>"
+    "<updated>2026-06-01T06:10:00+00:00</updated><published>2026-06-01T06:10:00+00:00</published>"
+    '<link href="https://status.acme.test/incidents/ID.html" rel="alternate" type="text/html" />'
+    '<content type="text">We are looking into it.</content></entry></feed>\n'
+)
+RSS_TEXT = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    '<rss version="2.0"><channel><title>Acme status</title><link>https://status.acme.test/index.html</link>'
+    "<description>Status updates from Acme status</description>"
+    "<lastBuildDate>Mon, 01 Jun 2026 12:00:00 +0000</lastBuildDate>"
+    "<item><title>Degraded performance on checkout: Monitoring</title>"
+    "<link>https://status.acme.test/incidents/ID.html</link>"
+    "<description>Fixed &amp; monitoring &lt;now&gt;.</description><pubDate>Mon, 01 Jun 2026 06:40:00 +0000</pubDate>"
+    '<guid isPermaLink="false">tag:incli.statuspage,2026:acme-status/ID-u2</guid></item>'
+    "<item><title>Degraded performance on checkout: Investigating</title>"
+    "<link>https://status.acme.test/incidents/ID.html</link>"
+    "<description>We are looking into it.</description><pubDate>Mon, 01 Jun 2026 06:10:00 +0000</pubDate>"
+    '<guid isPermaLink="false">tag:incli.statuspage,2026:acme-status/ID-u1</guid></item></channel></rss>\n'
+)
+
+
+@pytest.mark.usefixtures("frozen_clock")  # now: 2026-06-01 12:00
+def test_the_feeds_as_written(repo: Path, tmp_path: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(
+        config.read_text()
+        + "statuspage:\n  title: Acme status\n  url: https://status.acme.test\n  components: [checkout]\n"
+    )
+    ident = opened("Checkout errors", "-s", "SEV2", "--service", "checkout", "--at", "2026-06-01T06:00Z")
+    inc("update", ident, "--public", "We are looking into it.", "--at", "2026-06-01T06:10Z")
+    inc("mitigate", ident, "--at", "2026-06-01T06:30Z")
+    inc("update", ident, "--public", "Fixed & monitoring <now>.", "--at", "2026-06-01T06:40Z")
+    inc("statuspage", "-o", tmp_path / "s")
+    assert (tmp_path / "s/feed.atom").read_text() == ATOM_TEXT.replace("ID", ident)
+    assert (tmp_path / "s/feed.rss").read_text() == RSS_TEXT.replace("ID", ident)
+
+
+@pytest.mark.usefixtures("frozen_clock")  # now: 2026-06-01 12:00; the 90-day bar starts 2026-03-04
+def test_the_page_covers_its_90_days_and_an_incident_on_no_component(repo: Path, tmp_path: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "statuspage:\n  components: [checkout, search]\n")
+    gone = opened("Long ago", "-s", "SEV2", "--service", "checkout", "--at", "2026-03-03T22:00Z")
+    inc("mitigate", gone, "--at", "2026-03-03T23:59Z")
+    inc("resolve", gone, "--at", "2026-03-03T23:59Z")
+    edge = opened("On the edge", "-s", "SEV2", "--service", "checkout", "--at", "2026-03-03T23:00Z")
+    inc("mitigate", edge, "--at", "2026-03-04T00:00Z")  # its impact ends as the bar begins: still shown
+    inc("resolve", edge, "--at", "2026-03-04T00:00Z")
+    out = tmp_path / "s"
+    inc("statuspage", "-o", out)
+    assert [i["id"] for i in json.loads((out / "api/v2/incidents.json").read_text())["incidents"]] == [edge]
+    assert sorted(p.name for p in (out / "history").iterdir()) == [
+        "2026-03.html", "2026-04.html", "2026-05.html", "2026-06.html", "index.html",
+    ]  # fmt: skip
+    assert "<h1>March 2026</h1>" in (out / "history/2026-03.html").read_text()
+    html = (out / "index.html").read_text()
+    assert html.count('<span class="day day-') == 180 and "100.00%" in html  # two bars of 90 days
+    assert 'class="day day-operational" title="2026-03-04: Operational"' in html
+    summary = json.loads((out / "api/v2/summary.json").read_text())
+    assert summary["status"]["indicator"] == "none"
+    opened("Payments down", "-s", "SEV1", "--service", "payments")  # on no component of the page
+    inc("statuspage", "-o", out)
+    summary = json.loads((out / "api/v2/summary.json").read_text())
+    assert {c["status"] for c in summary["components"]} == {"operational"}
+    assert summary["status"] == {"indicator": "critical", "description": "Major outage"}

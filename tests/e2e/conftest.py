@@ -8,7 +8,7 @@
 - ``unprivileged=True`` runs it with every capability dropped (setpriv) when the tests run as
   root, so that file modes apply to it as to anyone; the test skips where that cannot be done.
 - ``INC`` is the command itself, for tests that start ``inc`` with ``subprocess.Popen``.
-- ``git_env`` (a fixture), ``git`` and ``commit_all``: real git for the tests with clones.
+- ``git_env`` (a fixture), ``git`` and ``commit_all`` (from tests/conftest.py): real git for the tests with clones.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Ran
+from tests.conftest import Ran, commit_all, git
+
+__all__ = ["INC", "commit_all", "git", "inc_process"]
 
 INC = [sys.executable, "-m", "incli"]
 
@@ -71,28 +73,3 @@ def inc_process(
     if code is not None:
         assert ran.code == code, f"inc {' '.join(argv)}: exit {ran.code}, not {code}\n{ran.stdout}{ran.stderr}"
     return ran
-
-
-@pytest.fixture
-def git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """git with an empty HOME, no system config and a fixed author, for tests with real clones."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
-    for who in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{who}_NAME", "Tester")
-        monkeypatch.setenv(f"GIT_{who}_EMAIL", "tester@example.com")
-
-
-def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    if check:
-        assert result.returncode == 0, f"git {' '.join(args)}: {result.stdout}{result.stderr}"
-    return result
-
-
-def commit_all(clone: Path, message: str) -> None:
-    git(clone, "add", "-A")
-    git(clone, "commit", "-q", "-m", message)

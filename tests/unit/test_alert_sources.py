@@ -280,3 +280,20 @@ def test_epoch_refuses_what_is_not_a_time(value: Any) -> None:
 
 def test_epoch_unit_by_magnitude() -> None:
     assert [epoch_unit(n) for n in (1e9, 1e12, 1e15, 1e18)] == ["s", "ms", "us", "ns"]
+    edges = (10**11 - 1, 10**11, 10**14 - 1, 10**14, 10**17 - 1, 10**17)
+    assert [epoch_unit(n) for n in edges] == ["s", "ms", "ms", "us", "us", "ns"]
+    assert [epoch_unit(-n) for n in edges] == ["s", "ms", "ms", "us", "us", "ns"]
+    # 10**11 of each unit is the same instant: 1973-03-03 09:46:40.
+    assert {from_epoch(n) for n in (10**11, 10**14, 10**17)} == {datetime(1973, 3, 3, 9, 46, 40, tzinfo=UTC)}
+
+
+def test_a_float_written_with_an_exponent_is_read_exactly() -> None:
+    assert from_epoch(1.7e18) == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)  # repr: 1.7e+18
+    assert from_epoch(1.7e15) == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+
+
+def test_what_is_not_an_epoch_time_is_named_in_the_refusal() -> None:
+    with pytest.raises(InvalidInput, match=r"^createdAt is \[1\], not a number of seconds since 1970$"):
+        from_epoch([1], what="createdAt")
+    with pytest.raises(InvalidInput, match=r"^time is True, not a number of seconds since 1970$"):
+        from_epoch(True)

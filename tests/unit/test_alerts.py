@@ -102,6 +102,52 @@ def test_new_alert_in_the_group_is_added_to_the_active_incident(repo: Path) -> N
     assert data["source"]["fingerprints"] == ["a1b2c3d4e5f60718", "0f1e2d3c4b5a6978"]
 
 
+def test_an_alert_that_stopped_and_fires_again_is_noted_each_time(repo: Path) -> None:
+    ingest(repo, firing_two())
+    one_resolved = notification(
+        [
+            alert("db-1:9187", fingerprint="a1b2c3d4e5f60718", starts="2025-01-15T14:28:03.512893021Z"),
+            alert(
+                "db-2:9187",
+                status="resolved",
+                fingerprint="0f1e2d3c4b5a6978",
+                starts="2025-01-15T14:27:30.1Z",
+                ends="2025-01-15T14:32:00Z",
+                severity="critical",
+            ),  # fmt: skip
+        ]
+    )
+    updated = ingest(repo, one_resolved, when="2025-01-15T14:33:00+00:00")
+    assert (updated.action, updated.message) == (
+        "updated",
+        f"{updated.incident_id}: 1 alert change(s) added to the timeline",
+    )
+    again = notification([alert("db-2:9187", fingerprint="0f1e2d3c4b5a6978", starts="2025-01-15T14:34:00Z")])
+    ingest(repo, again, when="2025-01-15T14:34:10+00:00")
+    data = load(repo)
+    notes = [(e["at"], e["by"], e["text"]) for e in data["timeline"] if e["kind"] == "note"][2:]
+    assert notes == [
+        ("2025-01-15T14:33:00+00:00", "alertmanager",
+         "Alert resolved at 2025-01-15T14:32:00+00:00: DBConnectionPoolExhausted (instance=db-2:9187): db-2:9187: "
+         "100% of the connection pool in use for 2 minutes"),
+        ("2025-01-15T14:34:10+00:00", "alertmanager",
+         "Firing again: Alert firing since 2025-01-15T14:34:00+00:00: DBConnectionPoolExhausted (instance=db-2:9187): "
+         "db-2:9187: 100% of the connection pool in use for 2 minutes"),
+    ]  # fmt: skip
+    assert sorted(data["source"]["firing"]) == ["0f1e2d3c4b5a6978", "a1b2c3d4e5f60718"]
+    assert data["severity"] == "SEV1" and not [e for e in data["timeline"] if e["kind"] == "severity_changed"]
+
+
+def test_truncation_ending_is_noted(repo: Path) -> None:
+    ingest(repo, {**firing_two(), "truncatedAlerts": 4})
+    ingest(repo, firing_two(), when="2025-01-15T14:35:00+00:00")
+    assert texts_of(repo)[-1] == "No alerts in this group are truncated by Alertmanager any more"
+
+
+def texts_of(root: Path) -> list[str]:
+    return [e["text"] for e in load(root)["timeline"]]
+
+
 def test_another_group_opens_another_incident(repo: Path) -> None:
     ingest(repo, firing_two())
     ingest(repo, notification([alert("web-1", fingerprint="ffff000011112222")], group_key='{}:{alertname="X"}'))
@@ -136,6 +182,9 @@ def test_resolved_with_zero_ends_at_is_mitigated_at_receipt(repo: Path) -> None:
     data = load(repo)
     assert data["status"] == "mitigated"
     assert data["mitigated_at"] == "2025-01-15T14:42:30+00:00"
+    assert texts_of(repo)[-2].startswith(
+        "Alert resolved at 2025-01-15T14:42:30+00:00 (received; no end time given): DBConnectionPoolExhausted"
+    )
 
 
 def test_resolved_notification_seen_alone_records_a_mitigated_incident(repo: Path) -> None:
@@ -145,6 +194,43 @@ def test_resolved_notification_seen_alone_records_a_mitigated_incident(repo: Pat
     assert data["started_at"] == "2025-01-15T14:27:30.100000+00:00"
     assert data["mitigated_at"] == "2025-01-15T14:40:03.512893+00:00"
     assert data["detected_at"] <= data["mitigated_at"]
+
+
+def test_an_incident_opened_from_a_resolved_notification_as_written(repo: Path) -> None:
+    links = [f"https://github.com/acme/ops/blob/main/runbooks/{n}.md" for n in range(12)]
+    alerts = []
+    for n, url in enumerate(links):
+        one = alert(f"db-{n}:9187", status="resolved", fingerprint=f"f{n:02d}", starts="2025-01-15T14:28:00Z",
+                    ends="2025-01-15T14:40:00Z")  # fmt: skip
+        one["annotations"]["runbook_url"] = url if n != 3 else links[2]  # a repeat is kept once
+        alerts.append(one)
+    alerts[4]["annotations"]["runbook_url"] = "https://example.com/" + "x" * 981  # 1001 characters: left out
+    alerts[5]["annotations"]["runbook_url"] = "https://example.com/" + "y" * 980  # 1000 characters: kept
+    payload = {**notification(alerts), "truncatedAlerts": 1}
+    ingest(repo, payload, when="2025-01-15T15:00:00+00:00")
+    data = load(repo)
+    assert data["source"] == {
+        "kind": "alertmanager",
+        "group_key": payload["groupKey"],
+        "receiver": "incli",
+        "fingerprints": [f"f{n:02d}" for n in range(12)],
+        "firing": [],
+        "external_url": "http://alertmanager:9093",
+        "truncated": 1,
+        "runbook_urls": [links[0], links[1], links[2], "https://example.com/" + "y" * 980, *links[6:12]][:10],
+    }
+    entries = [(e["kind"], e["by"], e["text"]) for e in data["timeline"]]
+    assert all(by == "alertmanager" for _kind, by, _text in entries)
+    assert entries[:2] == [  # the mitigation at the alerts' end, then all that was written on receipt
+        ("mitigated", "alertmanager", "Mitigated: all alerts resolved (Alertmanager)"),
+        ("opened", "alertmanager", "Opened as SEV1 from Alertmanager: Database connection pool exhausted"),
+    ]
+    assert entries[2][2].startswith("Alert resolved at 2025-01-15T14:40:00+00:00: DBConnectionPoolExhausted")
+    assert entries[-2:] == [
+        ("note", "alertmanager", "Opened from a resolved notification: the alerts ended before incli received them"),
+        ("note", "alertmanager", "1 more alert in this group was truncated by Alertmanager"),
+    ]
+    assert data["detected_at"] == "2025-01-15T14:28:00+00:00" and data["mitigated_at"] == "2025-01-15T14:40:00+00:00"
 
 
 def test_repeats_after_a_person_resolved_it_open_nothing_new(repo: Path, monkeypatch) -> None:
@@ -159,12 +245,27 @@ def test_repeats_after_a_person_resolved_it_open_nothing_new(repo: Path, monkeyp
     assert new.action == "opened" and new.incident_id != opened.incident_id
 
 
+def test_a_repeat_of_an_old_occurrence_names_the_latest_resolved_incident(repo: Path) -> None:
+    first = ingest(repo, notification([alert("db-1:9187", fingerprint="a1")])).incident_id
+    svc_at(repo, "2025-01-15T15:00:00+00:00").transition(first, "resolve", by="alice")
+    again = notification([alert("db-1:9187", fingerprint="a1", starts="2025-01-16T09:00:00Z")])
+    second = ingest(repo, again, when="2025-01-16T09:01:00+00:00").incident_id
+    assert second != first
+    svc_at(repo, "2025-01-16T10:00:00+00:00").transition(second, "resolve", by="alice")
+    repeat = ingest(repo, notification([alert("db-1:9187", fingerprint="a1")]), when="2025-01-16T11:00:00+00:00")
+    assert (repeat.action, repeat.incident_id) == ("unchanged", second)  # both saw it: the newer is named
+    assert f"{second} is resolved and already records these alerts; if the problem is back, inc reopen {second}" in (
+        repeat.message
+    )
+    assert len(files(repo)) == 2
+
+
 def test_starts_at_in_the_future_is_clamped_to_receipt_with_a_note(repo: Path) -> None:
     skewed = notification([alert("db-1:9187", fingerprint="a1", starts="2025-01-15T14:32:00Z")])
     ingest(repo, skewed, when="2025-01-15T14:30:10+00:00")
     data = load(repo)
     assert data["started_at"] == "2025-01-15T14:30:10+00:00"
-    assert any("clock skew" in e["text"] for e in data["timeline"])
+    assert any("clock skew" in e["text"] for e in data["timeline"] if e["kind"] == "note")
 
 
 def test_ends_at_before_detection_keeps_the_lifecycle_order(repo: Path) -> None:

@@ -87,6 +87,30 @@ def test_a_lock_held_by_a_dead_process_does_not_block_the_next_command(tmp_path:
     assert time.monotonic() - started < 1
 
 
+def test_a_command_killed_holding_the_repository_lock_never_blocks_the_next(tmp_path: Path) -> None:
+    """The next inc note goes through at once, and what the killed write left is cleaned up."""
+    from tests.conftest import inc
+
+    root = tmp_path / "repo"
+    inc("init", root)
+    ident = inc("open", "Disk full", "-s", "SEV2", root=root).stdout.strip()
+    killed = textwrap.dedent(f"""
+        import os
+        from pathlib import Path
+        from incli.storage.repo import find_repository
+        from incli.storage.store import Store
+        store = Store(find_repository(Path({str(root)!r})))
+        with store.locked():
+            (store.folder / ".{ident}.yaml.999999999-abcd.tmp").write_text("half a write")
+            os._exit(9)
+    """)
+    assert subprocess.run([sys.executable, "-c", killed], timeout=60).returncode == 9
+    started = time.monotonic()
+    inc("note", ident, "Cleared the logs", root=root)
+    assert time.monotonic() - started < 5
+    assert sorted(p.name for p in (root / "incidents").iterdir()) == [".gitignore", f"{ident}.yaml"]
+
+
 def test_two_processes_opening_in_the_same_second_draw_different_ids() -> None:
     """A generator seeded the same way in every process (or clone) would draw the same ids."""
     script = (

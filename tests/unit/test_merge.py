@@ -208,6 +208,218 @@ def test_postmortem_text_changed_on_both_sides_keeps_both_marked() -> None:
     check_valid(merged)
 
 
+def pm_merge(base: dict[str, Any] | None, ours: dict[str, Any] | None, theirs: dict[str, Any] | None) -> Any:
+    sides_ = sides()
+    for side, value in zip(sides_, (base, ours, theirs), strict=True):
+        if value is not None:
+            side["postmortem"] = value
+    merged = merge(*sides_)
+    check_valid(merged)
+    return merged.get("postmortem")
+
+
+def test_a_postmortem_deleted_on_one_side_stays_deleted_unless_the_other_changed_it() -> None:
+    written = postmortem(summary="Pool ran dry.")
+    assert pm_merge(written, None, written) is None
+    assert pm_merge(written, written, None) is None
+    changed = postmortem(summary="The pool ran dry.")
+    assert pm_merge(written, None, changed) == changed
+    assert pm_merge(written, changed, None) == changed
+    assert pm_merge(None, None, written) == written  # added on one side
+    assert pm_merge(None, written, None) == written
+
+
+def test_postmortem_text_on_one_side_or_blank_on_the_other_is_taken_without_a_conflict() -> None:
+    base = postmortem(summary="Old.", impact="Some.")
+    ours = postmortem(summary="Ours.", impact="  ")
+    theirs = postmortem(summary=" ", impact="Theirs.")
+    merged = pm_merge(base, ours, theirs)
+    assert (merged["summary"], merged["impact"]) == ("Ours.", "Theirs.")
+    assert "conflicts" not in merged
+    merged = pm_merge(base, postmortem(summary="Old."), postmortem(summary="Theirs."))
+    assert merged["summary"] == "Theirs." and "conflicts" not in merged
+    merged = pm_merge(base, postmortem(summary="Ours.  \n"), postmortem(summary="  Theirs.\n\n"))
+    assert merged["summary"] == "[merge: ours]\nOurs.\n[merge: theirs]\n  Theirs."  # trailing space only trimmed
+
+
+def test_conflicts_already_marked_are_kept_from_either_side() -> None:
+    base = postmortem(summary="Old.", impact="Old.", conflicts=["trigger"])
+    ours = postmortem(summary="Ours.", impact="Old.", conflicts=["trigger", "lessons"])
+    theirs = postmortem(summary="Theirs.", impact="Old.", conflicts=["trigger", "detection"])
+    assert pm_merge(base, ours, theirs)["conflicts"] == ["trigger", "lessons", "detection", "summary"]
+    resolved = postmortem(summary="Settled.", impact="Old.")  # a person settled trigger on our side
+    assert "conflicts" not in pm_merge(base, resolved, base)
+
+
+def test_postmortem_lists_and_whys_are_united_and_a_plain_key_noted() -> None:
+    base = postmortem(whys=[["a"]], lessons=["x"])
+    ours = postmortem(whys=[["a"], ["b"]], lessons=["x", "y"], title="Ours")
+    theirs = postmortem(whys=[["a"], ["c"]], lessons=[], title="Theirs")
+    sides_ = sides()
+    for side, value in zip(sides_, (base, ours, theirs), strict=True):
+        side["postmortem"] = value
+    merged = merge(*sides_)
+    pm = merged["postmortem"]
+    assert pm["whys"] == [["a"], ["b"], ["c"]] and pm["lessons"] == ["y"]  # theirs removed x
+    assert pm["title"] == "Ours" and "Merge: postmortem.title was also changed to Theirs" in texts(merged)
+
+
+def test_the_earlier_creation_and_the_further_review_state_win() -> None:
+    ours = postmortem(created_at="2025-01-16T10:00:00+00:00", state="in-review")
+    theirs = postmortem(created_at="2025-01-16T09:30:00+00:00", state="reviewed")
+    merged = pm_merge(postmortem(), ours, theirs)
+    assert (merged["created_at"], merged["state"]) == ("2025-01-16T09:30:00+00:00", "reviewed")
+    merged = pm_merge(postmortem(), theirs, ours)
+    assert (merged["created_at"], merged["state"]) == ("2025-01-16T09:30:00+00:00", "reviewed")
+    offset = postmortem(created_at="2025-01-16T11:00:00+02:00")  # 09:00 UTC: earlier, though it sorts later
+    assert pm_merge(None, theirs, offset)["created_at"] == "2025-01-16T11:00:00+02:00"
+    assert pm_merge(None, postmortem(created_at=None), theirs)["created_at"] == "2025-01-16T09:30:00+00:00"
+    base_, ours_, theirs_ = sides()
+    ours_["postmortem"] = theirs_["postmortem"] = postmortem(created_at=None)  # hand-edited away on both
+    assert merge(base_, ours_, theirs_)["postmortem"]["created_at"] is None
+    # One side moved back to draft from the base's in-review: the move is taken.
+    review = postmortem(state="in-review")
+    assert pm_merge(review, postmortem(state="draft"), review)["state"] == "draft"
+    assert pm_merge(review, review, postmortem(state="draft"))["state"] == "draft"
+
+
+def test_published_keeps_its_time_and_unpublished_drops_it() -> None:
+    published = postmortem(state="published", published_at="2025-01-17T10:00:00+00:00")
+    reviewed = postmortem(state="reviewed")
+    merged = pm_merge(reviewed, published, reviewed)
+    assert (merged["state"], merged["published_at"]) == ("published", "2025-01-17T10:00:00+00:00")
+    merged = pm_merge(reviewed, reviewed, published)
+    assert (merged["state"], merged["published_at"]) == ("published", "2025-01-17T10:00:00+00:00")
+    back = postmortem(state="draft", published_at=None)
+    merged = pm_merge(published, back, published)
+    assert (merged["state"], merged["published_at"]) == ("draft", None)
+    merged = pm_merge(published, published, back)
+    assert (merged["state"], merged["published_at"]) == ("draft", None)
+
+
+def test_a_postmortem_that_is_not_a_mapping_is_refused() -> None:
+    base, ours, theirs = sides()
+    ours["postmortem"] = postmortem()
+    theirs["postmortem"] = ["not", "a", "mapping"]
+    with pytest.raises(MergeError, match="^postmortem is not a mapping on one side$"):
+        merge(base, ours, theirs)
+    ours["postmortem"], theirs["postmortem"] = theirs["postmortem"], ours["postmortem"]
+    with pytest.raises(MergeError, match="^postmortem is not a mapping on one side$"):
+        merge(base, ours, theirs)
+
+
+def test_each_refusal_says_what_cannot_be_merged() -> None:
+    base, ours, theirs = sides()
+    for args in ((base, ours, ["x"]), (base, "x", theirs), (["x"], ours, theirs)):
+        with pytest.raises(MergeError, match="^a side is not a mapping of incident fields$"):
+            merge(*args)  # type: ignore[arg-type]
+    with pytest.raises(MergeError, match="^base is not a valid incident: "):
+        merge({"title": "no id"}, ours, theirs)
+    with pytest.raises(MergeError, match="^theirs is not a valid incident: "):
+        merge(base, ours, {"title": "no id"})
+    theirs["id"] = "INC-20250115-zzzzz"
+    with pytest.raises(
+        MergeError, match=r"^the two sides are different incidents \(INC-20250115-abcde, INC-20250115-zzzzz\)$"
+    ):
+        merge(base, ours, theirs)
+    base, ours, theirs = sides()
+    theirs["actions"] = {"ACT-aaaaa": {}}
+    with pytest.raises(MergeError, match="^actions is not a list on one side$"):
+        merge(base, ours, theirs)
+    theirs["actions"] = [{"title": "no id"}]
+    with pytest.raises(MergeError, match="^an action item without an id$"):
+        merge(base, ours, theirs)
+    theirs["actions"] = ["just text"]
+    with pytest.raises(MergeError, match="^an action item without an id$"):
+        merge(base, ours, theirs)
+
+
+def test_a_plain_field_changed_on_both_sides_is_shown_as_it_was_written() -> None:
+    base, ours, theirs = sides()
+    ours["drill"], theirs["drill"] = True, False
+    base["drill"] = None
+    ours["summary"], theirs["summary"] = "Ours", ""
+    base["summary"] = "Base"
+    ours["x_meta"], theirs["x_meta"] = {"b": 1, "a": 2}, {"z": [1], "a": 1}
+    merged = merge(base, ours, theirs)
+    notes = texts(merged)
+    assert "Merge: drill was also changed to false" in notes
+    assert "Merge: summary was also changed to (empty)" in notes
+    assert 'Merge: x_meta was also changed to {"a": 1, "z": [1]}' in notes
+    ours["drill"], theirs["drill"] = False, True
+    assert "Merge: drill was also changed to true" in texts(merge(base, ours, theirs))
+    ours["x_meta"], theirs["x_meta"] = [1], []
+    assert "Merge: x_meta was also changed to (empty)" in texts(merge(base, ours, theirs))
+    del theirs["x_meta"]
+    base["x_meta"] = [0]
+    assert "Merge: x_meta was also changed to (empty)" in texts(merge(base, ours, theirs))  # removed on theirs
+
+
+def test_the_more_severe_severity_wins_and_a_one_sided_change_is_taken() -> None:
+    base, ours, theirs = sides()
+    theirs["severity"] = "SEV1"
+    assert merge(base, ours, theirs)["severity"] == "SEV1"
+    ours["severity"], theirs["severity"] = "SEV2", "SEV3"
+    merged = merge(base, ours, theirs)  # base SEV3: theirs unchanged
+    assert merged["severity"] == "SEV2" and not [t for t in texts(merged) if "severity" in t]
+    ours["severity"], theirs["severity"] = "SEV4", "SEV2"
+    merged = merge(base, ours, theirs)
+    assert merged["severity"] == "SEV2" and "Merge: severity was also changed to SEV4" in texts(merged)
+    ours["severity"], theirs["severity"] = "CRIT", "SEV4"  # a name the scale does not have ranks last
+    merged = merge(base, ours, theirs)
+    assert merged["severity"] == "SEV4" and "Merge: severity was also changed to CRIT" in texts(merged)
+
+
+def test_actions_from_one_side_only_and_the_later_edit_of_both() -> None:
+    base, ours, theirs = sides()
+    theirs["actions"] = [action("ACT-aaaaa", "Theirs only", "15:00")]
+    assert [a["title"] for a in merge(base, ours, theirs)["actions"]] == ["Theirs only"]
+    assert [a["title"] for a in merge(base, theirs, ours)["actions"]] == ["Theirs only"]
+    base["actions"] = [action("ACT-aaaaa", "Base", "15:00")]
+    ours["actions"] = [action("ACT-aaaaa", "Base", "15:00")]
+    theirs["actions"] = [action("ACT-aaaaa", "Changed", "15:10")]
+    assert merge(base, ours, theirs)["actions"][0]["title"] == "Changed"
+    assert merge(base, theirs, ours)["actions"][0]["title"] == "Changed"
+    created = action("ACT-aaaaa", "Created later", "15:00")
+    del created["updated_at"]
+    created["created_at"] = "2025-01-15T15:30:00+00:00"
+    ours["actions"] = [action("ACT-aaaaa", "Updated earlier", "15:20")]
+    theirs["actions"] = [created]
+    assert merge(base, ours, theirs)["actions"][0]["title"] == "Created later"  # no update: its creation counts
+    ours["actions"] = [action("ACT-aaaaa", "Same time ours", "15:20")]
+    theirs["actions"] = [action("ACT-aaaaa", "Same time theirs", "15:20")]
+    assert merge(base, ours, theirs)["actions"][0]["title"] == "Same time ours"
+    unreadable = action("ACT-aaaaa", "Unreadable time", "15:20")
+    unreadable["updated_at"] = "soon"
+    theirs["actions"] = [unreadable]
+    assert merge(base, ours, theirs)["actions"][0]["title"] == "Same time ours"
+
+
+def test_an_unknown_key_changed_or_added_on_one_side_is_taken_without_a_note() -> None:
+    base, ours, theirs = sides()
+    base["x_team"] = ours["x_team"] = theirs["x_team"] = "core"
+    ours["x_team"] = "payments"
+    ours["x_new"] = "ours"
+    theirs["x_other"] = "theirs"
+    merged = merge(base, ours, theirs)
+    assert (merged["x_team"], merged["x_new"], merged["x_other"]) == ("payments", "ours", "theirs")
+    assert not [t for t in texts(merged) if t.startswith("Merge:")]
+    merged = merge(base, theirs, ours)
+    assert (merged["x_team"], merged["x_new"], merged["x_other"]) == ("payments", "ours", "theirs")
+    assert not [t for t in texts(merged) if t.startswith("Merge:")]
+
+
+def test_an_incident_without_a_timeline_still_merges() -> None:
+    base, ours, theirs = sides()
+    for side in (base, ours, theirs):
+        side["timeline"] = []
+    ours["summary"], theirs["summary"] = "Ours", "Theirs"
+    merged = merge(base, ours, theirs)
+    assert merged["summary"] == "Ours"
+    [note] = merged["timeline"]
+    assert note["at"] == "2025-01-15T14:30:00+00:00" and note["text"] == "Merge: summary was also changed to Theirs"
+
+
 def test_unknown_keys_merge_by_key_and_ours_wins_with_a_note() -> None:
     base, ours, theirs = sides()
     base["source"] = {"alert": "a"}

@@ -8,6 +8,7 @@ the parts of a free-form time that were not typed (they are midnight, not the cl
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -244,3 +245,57 @@ def test_unreadable_times_are_refused_with_advice(text: str, message: str) -> No
     with pytest.raises(InvalidInput) as refused:
         parse_time(text, NOW)
     assert str(refused.value).startswith(message), str(refused.value)
+
+
+# -- parse_future: when a freeze ends (inc freeze --until) -------------------------------------
+
+FROZEN = datetime(2026, 6, 1, 12, 0, 0, 500000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2h", datetime(2026, 6, 1, 14, 0, 0, 500000, tzinfo=UTC)),
+        ("in 2h", datetime(2026, 6, 1, 14, 0, 0, 500000, tzinfo=UTC)),
+        ("IN 1d", datetime(2026, 6, 2, 12, 0, 0, 500000, tzinfo=UTC)),
+        ("18:00", datetime(2026, 6, 1, 18, 0, tzinfo=UTC)),  # still to come today
+        ("09:00", datetime(2026, 6, 2, 9, 0, tzinfo=UTC)),  # gone today: tomorrow's
+        ("12:00", datetime(2026, 6, 2, 12, 0, tzinfo=UTC)),  # half a second ago: tomorrow's
+        ("2026-06-03T10:00:00+02:00", datetime(2026, 6, 3, 8, 0, tzinfo=UTC)),
+        ("2026-06-01T12:00:00.500001+00:00", datetime(2026, 6, 1, 12, 0, 0, 500001, tzinfo=UTC)),
+    ],
+)
+def test_a_future_time_as_typed(typed: str, expected: datetime) -> None:
+    from incli.domain.times import parse_future
+
+    assert parse_future(typed, FROZEN) == expected
+
+
+@pytest.mark.parametrize("typed", ["2026-06-01T12:00:00.500000+00:00", "2020-01-01", "10m ago"])
+def test_a_time_not_in_the_future_is_refused(typed: str) -> None:
+    from incli.domain.times import parse_future
+
+    with pytest.raises(
+        InvalidInput, match=rf"^'{re.escape(typed)}' is not in the future; give a later time, such as 18:00 or 4h$"
+    ):
+        parse_future(typed, FROZEN)
+
+
+# -- parse_span_end: an override's or a maintenance window's --to ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "start", "expected"),
+    [
+        ("11:00", datetime(2026, 6, 1, 10, 0, tzinfo=UTC), datetime(2026, 6, 1, 11, 0, tzinfo=UTC)),
+        ("02:00", datetime(2026, 6, 1, 22, 0, tzinfo=UTC), datetime(2026, 6, 2, 2, 0, tzinfo=UTC)),  # overnight
+        ("10:00", datetime(2026, 6, 1, 10, 0, tzinfo=UTC), datetime(2026, 6, 2, 10, 0, tzinfo=UTC)),  # a whole day
+        ("13:00", datetime(2026, 5, 20, 9, 0, tzinfo=UTC), datetime(2026, 5, 20, 13, 0, tzinfo=UTC)),  # not now's day
+        ("2026-06-01T09:00Z", datetime(2026, 6, 1, 10, 0, tzinfo=UTC), datetime(2026, 6, 1, 9, 0, tzinfo=UTC)),
+        ("1h ago", datetime(2026, 6, 1, 10, 0, tzinfo=UTC), datetime(2026, 6, 1, 11, 0, 0, 500000, tzinfo=UTC)),
+    ],
+)
+def test_the_end_of_a_span_as_typed(typed: str, start: datetime, expected: datetime) -> None:
+    from incli.domain.times import parse_span_end
+
+    assert parse_span_end(typed, start, FROZEN) == expected

@@ -58,6 +58,36 @@ def test_uptime_matches_hand_arithmetic() -> None:
     assert next(d for d in result.days if d.day.isoformat() == "2025-03-20").state == "operational"  # the drill
 
 
+def test_impact_minutes_round_up_and_an_empty_window_hides_nothing_after_it() -> None:
+    at = datetime(2025, 3, 30, 10, 0, tzinfo=UTC)
+    one_second = incident(at - timedelta(days=1), at - timedelta(days=1) + timedelta(seconds=1))
+    instant = incident(at, at)  # mitigated as it began: no impact
+    later = [incident(at + timedelta(hours=1), at + timedelta(hours=1, minutes=1)),
+             incident(at + timedelta(hours=2), at + timedelta(hours=2, minutes=1, seconds=30))]  # fmt: skip
+    result = sp.uptime(CHECKOUT, [one_second, instant, *later], [], sp.Settings(), NOW)
+    minutes = {d.day.isoformat(): d.minutes for d in result.days if d.minutes}
+    assert minutes == {"2025-03-29": 1, "2025-03-30": 3}  # 1 s is a minute; 1 m + 1.5 m is 3
+    assert result.impact == timedelta(minutes=2, seconds=31)
+
+
+def test_maintenance_counts_from_its_start_until_now_and_only_on_its_component() -> None:
+    start = NOW - timedelta(minutes=30)
+    windows = [
+        sp.Window("MNT-1", "checkout", start, NOW + timedelta(hours=1), "Upgrade", start),
+        sp.Window("MNT-2", "search", start - timedelta(hours=2), NOW, "Elsewhere", start),
+        sp.Window("MNT-3", "checkout", NOW, NOW + timedelta(hours=1), "Not begun", start),
+    ]
+    today = sp.uptime(CHECKOUT, [], windows, sp.Settings(), NOW).days[-1]
+    assert (today.state, today.maintenance, today.minutes) == ("under_maintenance", 30, 0)
+
+
+def test_a_page_with_no_time_behind_it_is_fully_up() -> None:
+    first_instant = datetime(2025, 1, 1, 0, 0, tzinfo=UTC)  # the first day's start, with 90 days from NOW
+    assert sp.uptime(CHECKOUT, [], [], sp.Settings(), first_instant, days=1).percent == 100.0
+    down = incident(first_instant - timedelta(days=3), None)  # down since before the bar: everything lost
+    assert sp.uptime(CHECKOUT, [down], [], sp.Settings(), NOW, days=1).percent == 0.0
+
+
 def test_days_follow_the_page_time_zone() -> None:
     # 23:30 to 00:30 UTC on 10/11 March is 00:30 to 01:30 on 11 March in Berlin (UTC+1).
     late = incident(datetime(2025, 3, 10, 23, 30, tzinfo=UTC), datetime(2025, 3, 11, 0, 30, tzinfo=UTC))
@@ -66,6 +96,8 @@ def test_days_follow_the_page_time_zone() -> None:
     by_day = {d.day.isoformat(): d.minutes for d in utc.days if d.minutes}
     assert by_day == {"2025-03-10": 30, "2025-03-11": 30}
     assert {d.day.isoformat(): d.minutes for d in berlin.days if d.minutes} == {"2025-03-11": 60}
+    ahead = sp.uptime(CHECKOUT, [], [], sp.Settings(timezone="Pacific/Kiritimati"), NOW)  # UTC+14
+    assert ahead.days[-1].day.isoformat() == "2025-04-01"  # already tomorrow there
 
 
 def test_private_impact_counts_only_when_configured_and_maintenance_is_not_downtime() -> None:

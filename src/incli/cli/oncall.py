@@ -123,7 +123,9 @@ def override(
     schedule: ScheduleArg,
     who: Annotated[str, typer.Option("--who", help="Who takes the shift.", metavar="HANDLE")],
     start: Annotated[str, typer.Option("--from", help="When the override starts.", metavar="TIME")],
-    end: Annotated[str, typer.Option("--to", help="When it ends.", metavar="TIME")],
+    end: Annotated[
+        str, typer.Option("--to", help="When it ends (HH:MM: the first such time after --from).", metavar="TIME")
+    ],
     reason: Annotated[str | None, typer.Option("--reason", help="Why (a swap, cover).", metavar="TEXT")] = None,
     by: ByOption = None,
 ) -> None:

@@ -84,7 +84,9 @@ def maintenance_add(
     starts: Annotated[
         str, typer.Option("--from", help="When it starts: '2025-03-01 22:00', 'tomorrow 02:00'.", metavar="TIME")
     ],
-    ends: Annotated[str, typer.Option("--to", help="When it ends.", metavar="TIME")],
+    ends: Annotated[
+        str, typer.Option("--to", help="When it ends (HH:MM: the first such time after --from).", metavar="TIME")
+    ],
     json: JsonOption = False,
 ) -> None:
     """Schedule maintenance: shown on the status page in advance, "under maintenance" while it runs.

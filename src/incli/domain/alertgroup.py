@@ -69,7 +69,8 @@ def covering(group: list[Incident], notification: am.Notification) -> Incident |
 
 def truncated_note(notification: am.Notification) -> str:
     count = notification.truncated_alerts
-    return f"{count} more alert{'s' if count != 1 else ''} in this group were truncated by {notification.source_label}"
+    more = f"{count} more alerts in this group were" if count != 1 else "1 more alert in this group was"
+    return f"{more} truncated by {notification.source_label}"
 
 
 def merged(base: Any, extra: Any) -> Any:
@@ -223,16 +224,14 @@ def apply_notification(
         key = alert.key
         if alert.status == "firing":
             if key not in seen:
-                notes.append(alert_note(alert, notification, received))
+                notes.append(alert_note(alert, notification, received))  # pragma: no mutate - firing: no receipt in it
                 level = am.alert_severity(alert, notification, settings)
                 if config.rank(level) < config.rank(escalate_to or incident.severity):
                     escalate_to = level
                 seen.append(key)
                 firing.append(key)
                 if alert.starts_at is not None:
-                    start = min(alert.starts_at, received)
-                    if start < incident.started_at:
-                        incident.started_at = start
+                    incident.started_at = min(alert.starts_at, received, incident.started_at)
             elif key not in firing:
                 notes.append("Firing again: " + alert_note(alert, notification, received))
                 firing.append(key)

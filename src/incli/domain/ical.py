@@ -29,7 +29,7 @@ def escape_text(value: str) -> str:
 
 def fold(line: str) -> str:
     """Fold a content line at 75 octets: CRLF and one space before each continuation."""
-    data = line.encode("utf-8")
+    data = line.encode()
     if len(data) <= 75:
         return line
     parts: list[str] = []
@@ -39,7 +39,7 @@ def fold(line: str) -> str:
         # Never split a multi-byte character: back up to a character boundary.
         while cut < len(data) and (data[cut] & 0xC0) == 0x80:
             cut -= 1
-        parts.append(data[:cut].decode("utf-8"))
+        parts.append(data[:cut].decode())
         data = data[cut:]
         limit = 74  # the leading space counts
     return "\r\n ".join(parts)
@@ -144,7 +144,6 @@ class ParsedEvent:
     end: datetime
     summary: str
     attendees: tuple[str, ...] = ()
-    uid: str = ""
 
 
 MAX_CALENDAR_EVENTS = 5000
@@ -167,7 +166,7 @@ def unescape_text(value: str) -> str:
 def _content_lines(text: str) -> list[str]:
     """Unfolded content lines (RFC 5545 3.1)."""
     lines: list[str] = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    for raw in text.replace("\r", "\n").split("\n"):  # CRLF too: the blank line between is skipped
         if raw[:1] in (" ", "\t") and lines:
             lines[-1] += raw[1:]
         elif raw:
@@ -176,15 +175,14 @@ def _content_lines(text: str) -> list[str]:
 
 
 def _split_line(line: str) -> tuple[str, dict[str, str], str]:
-    head, sep, value = "", "", ""
-    quoted = False
+    quoted = False  # pragma: no mutate - None is as false
     for index, ch in enumerate(line):
         if ch == '"':
             quoted = not quoted
         elif ch == ":" and not quoted:
-            head, sep, value = line[:index], ":", line[index + 1 :]
+            head, value = line[:index], line[index + 1 :]
             break
-    if not sep:
+    else:
         raise InvalidInput(f"not an iCalendar line: {line[:60]!r}")
     name, *params = head.split(";")
     found = {}
@@ -197,10 +195,17 @@ def _split_line(line: str) -> tuple[str, dict[str, str], str]:
 def _ical_time(value: str, params: dict[str, str], default_zone: str) -> datetime:
     from incli.domain.times import check_year, zone_named
 
-    zone = zone_named(params.get("TZID") or default_zone) or UTC
+    tzid = params.get("TZID")
+    try:
+        zone = zone_named(tzid or default_zone) or UTC
+    except InvalidInput:
+        where = (
+            f"the calendar's TZID={tzid}" if tzid else f"{default_zone!r}, the zone of the calendar's floating times"
+        )
+        raise InvalidInput(f"unknown time zone in {where}; use an IANA name such as Europe/Berlin or UTC") from None
     text = value.strip()
     try:
-        if params.get("VALUE", "").upper() == "DATE" or len(text) == 8:
+        if len(text) == 8:  # a date (VALUE=DATE): a date-time is never this short
             naive = datetime.strptime(text, "%Y%m%d")
         elif text.endswith(("Z", "z")):
             moment = datetime.strptime(text[:-1], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
@@ -211,7 +216,7 @@ def _ical_time(value: str, params: dict[str, str], default_zone: str) -> datetim
     except ValueError:
         raise InvalidInput(f"cannot read the iCalendar time {text!r}") from None
     check_year(naive, text)
-    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    return naive.replace(tzinfo=zone).astimezone(UTC)  # fold 0: a repeated wall time's first
 
 
 def parse_events(text: str, default_zone: str = "UTC") -> list[ParsedEvent]:
@@ -231,9 +236,7 @@ def parse_events(text: str, default_zone: str = "UTC") -> list[ParsedEvent]:
             end = current.get("end") or (start + current["duration"] if "duration" in current else None)
             if end is None or end <= start:
                 raise InvalidInput(f"the event at {start.isoformat()} has no end after its start (DTEND)")
-            events.append(
-                ParsedEvent(start, end, current.get("summary", ""), tuple(current["attendees"]), current.get("uid", ""))
-            )
+            events.append(ParsedEvent(start, end, current.get("summary", ""), tuple(current["attendees"])))
             if len(events) > MAX_CALENDAR_EVENTS:
                 raise InvalidInput(f"over {MAX_CALENDAR_EVENTS} events; import a shorter range")
             current = None
@@ -246,8 +249,6 @@ def parse_events(text: str, default_zone: str = "UTC") -> list[ParsedEvent]:
                 current["duration"] = _ical_duration(value)
             elif name == "SUMMARY":
                 current["summary"] = unescape_text(value)
-            elif name == "UID":
-                current["uid"] = value
             elif name == "ATTENDEE" and value.lower().startswith("mailto:"):
                 current["attendees"].append(value[7:].strip())
             elif name in ("RRULE", "RDATE"):

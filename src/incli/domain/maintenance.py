@@ -8,7 +8,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from incli.domain.statuspage import Window
@@ -78,7 +78,7 @@ def maintenance_from_dict(data: Any) -> Maintenance:
             times[key] = parse_stored(value) if value is not None else None
         except ValueError as exc:
             problems.append(f"{key}: {exc}")
-            times[key] = None
+            times[key] = None  # pragma: no mutate - a problem was recorded: the times are never used
     unknown = [k for k in data if k not in ORDER]
     if unknown:
         problems.append(f"{unknown[0]}: unknown key")
@@ -88,7 +88,7 @@ def maintenance_from_dict(data: Any) -> Maintenance:
     if problems:
         raise MaintenanceFormatError("; ".join(problems))
     created = times["created_at"]
-    assert starts and ends and created
+    assert starts and ends and created  # pragma: no mutate - an assertion: no problems means all three were read
     return Maintenance(
         id=str(data["id"]),
         service=str(data["service"]).strip(),
@@ -113,8 +113,8 @@ def merge(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[str, A
         value = side.get("updated_at") or side.get("created_at")
         try:
             return parse_stored(value)
-        except ValueError:
-            return datetime.min.replace(tzinfo=None).astimezone()
+        except ValueError:  # unreadable: the oldest (a result keeping it is refused below)
+            return datetime.min.replace(tzinfo=UTC)
 
     theirs_later = stamp(theirs) > stamp(ours)
     merged: dict[str, Any] = {}
@@ -125,10 +125,17 @@ def merge(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[str, A
         elif o == was:
             value = t
         elif key == "cancelled_at":
-            value = o if o is not None and (t is None or parse_stored(o) <= parse_stored(t)) else t
+            value = o if o is not None and (t is None or _instant(key, o) <= _instant(key, t)) else t
         else:
             value = t if theirs_later else o
         if key in ours or key in theirs:
             merged[key] = value
     maintenance_from_dict(merged)  # refuse a result that is not a window
     return merged
+
+
+def _instant(key: str, value: Any) -> datetime:
+    try:
+        return parse_stored(value)
+    except ValueError as exc:
+        raise MaintenanceFormatError(f"{key}: {exc}") from None

@@ -515,15 +515,13 @@ def people(incident: Incident) -> set[str]:
 
 
 def _name_patterns(names: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]:
+    """A pattern for each name and each part of it of three letters or more ("Alice" of "Alice
+    Smith"), in order: a text is blamed on the first name that matches."""
     patterns: list[tuple[str, re.Pattern[str]]] = []
-    seen: set[str] = set()
     for name in sorted(names):
-        # The full name, and each part of a multi-word name ("Alice" of "Alice Smith").
-        for part in {name, *name.split()}:
-            if len(part) < 3 or part.lower() in seen:
-                continue
-            seen.add(part.lower())
-            patterns.append((name, re.compile(r"(?<!\w)" + re.escape(part) + r"(?!\w)", re.IGNORECASE)))
+        for part in [name, *name.split()]:
+            if len(part) >= 3:
+                patterns.append((name, re.compile(r"(?<!\w)" + re.escape(part) + r"(?!\w)", re.IGNORECASE)))
     return patterns
 
 
@@ -570,7 +568,7 @@ def check(incident: Incident, settings: Settings) -> list[Finding]:
     for action in actions:
         missing = [k for k in ("owner", "due") if not action.get(k)]
         if missing:
-            what = " and ".join("an owner" if k == "owner" else "a due date" for k in missing)
+            what = " and no ".join("owner" if k == "owner" else "due date" for k in missing)
             title = str(action.get("title") or "")
             findings.append(Finding(incident.id, "action_items", title, f"{action.get('id')} has no {what}"))
     compiled = [(label, re.compile(pattern, re.IGNORECASE)) for label, pattern in settings.blame_phrases]

@@ -41,11 +41,6 @@ def incident_filename(incident_id: str) -> str:
     return f"{incident_id}.html"
 
 
-def postmortem_of(incident: Incident) -> dict[str, Any] | None:
-    value = incident.extra.get("postmortem")
-    return value if isinstance(value, dict) else None
-
-
 def postmortem_state(incident: Incident) -> str:
     return pm.state_of(incident)
 

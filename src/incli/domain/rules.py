@@ -246,35 +246,27 @@ def parse_metrics(text: str, where: str = "metrics") -> list[Sample]:
     return parse_prometheus(text, where)
 
 
-def _float(value: str) -> float:
-    lowered = value.lower()
-    if lowered in ("nan", "+inf", "inf", "-inf"):
-        return float(lowered)
-    return float(value)
-
-
-def parse_json_metrics(text: str, where: str = "metrics") -> list[Sample]:
+def parse_json_metrics(text: str, where: str) -> list[Sample]:
+    """``{name: value}``; the text starts with ``{``, so what parses is an object."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(where, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(where, "expected a JSON object of metric names to numbers")
     samples = []
     for name, value in data.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise ConfigError(where, f"{name}: expected a number, found {json.dumps(value)}")
         try:
-            number = _float(value) if isinstance(value, str) else float(value)
+            number = float(value)  # a string too: "NaN", "+Inf" and "-Inf" as Prometheus writes them
         except ValueError:
             raise ConfigError(where, f"{name}: expected a number, found {value!r}") from None
         samples.append(Sample(str(name), {}, number))
     return samples
 
 
-def parse_prometheus(text: str, where: str = "metrics") -> list[Sample]:
+def parse_prometheus(text: str, where: str) -> list[Sample]:
     samples = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # not splitlines: a label value may hold U+2028
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -336,7 +328,7 @@ def _sample(line: str) -> Sample:
     if not rest or len(rest) > 2:
         raise ValueError("expected a value (and an optional timestamp) after the metric")
     try:
-        value = _float(rest[0])
+        value = float(rest[0])  # NaN, +Inf, -Inf in any case
     except ValueError:
         raise ValueError(f"{rest[0]!r} is not a number") from None
     return Sample(name, labels, value)

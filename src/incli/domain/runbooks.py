@@ -211,8 +211,7 @@ class Task:
 
 
 def _moment(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else None
+    """A stored time (the YAML reader keeps every time as text); None unless it has an offset."""
     if isinstance(value, str) and value.strip():
         moment = parse_iso(value.strip())
         return moment if moment is not None and moment.tzinfo is not None else None

@@ -320,7 +320,7 @@ def _component_json(page: Page, row: ComponentView, position: int) -> dict[str, 
     }
 
 
-def _affected(page: Page, components: list[sp.Component], state: str) -> list[dict[str, Any]]:
+def _affected(components: list[sp.Component], state: str) -> list[dict[str, Any]]:
     return [{"code": c.id, "name": c.name, "old_status": "operational", "new_status": state} for c in components]
 
 
@@ -348,7 +348,7 @@ def _incident_json(page: Page, view: IncidentView) -> dict[str, Any]:
                 "created_at": to_iso(u.at),
                 "updated_at": to_iso(u.at),
                 "display_at": to_iso(u.at),
-                "affected_components": _affected(page, view.components, view.state),
+                "affected_components": _affected(view.components, view.state),
                 "deliver_notifications": True,
                 "custom_tweet": None,
                 "tweet_id": None,
@@ -385,7 +385,7 @@ def _maintenance_json(page: Page, view: WindowView) -> dict[str, Any]:
                 "created_at": to_iso(window.created_at),
                 "updated_at": to_iso(window.created_at),
                 "display_at": to_iso(window.created_at),
-                "affected_components": _affected(page, view.components, "under_maintenance"),
+                "affected_components": _affected(view.components, "under_maintenance"),
                 "deliver_notifications": True,
                 "custom_tweet": None,
                 "tweet_id": None,

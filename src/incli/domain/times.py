@@ -240,6 +240,21 @@ def parse_time(text: str, now: datetime) -> datetime:
     return accepted(parsed, raw)
 
 
+def _next_clock(clock: re.Match[str], after: datetime) -> datetime:
+    """The first time the clock shows ``clock`` after ``after`` (local time)."""
+    local = after.astimezone()
+    candidate = _clock_today(clock, local)
+    return candidate if candidate > local else _clock_today(clock, local + timedelta(days=1))
+
+
+def parse_span_end(text: str, start: datetime, now: datetime) -> datetime:
+    """The end of a span that begins at ``start`` (an override's or a maintenance window's
+    ``--to``): a bare clock time is its first occurrence after ``start`` (``--from 22:00 --to
+    02:00`` is overnight), anything else is read as ``parse_time`` reads it."""
+    clock = _CLOCK.match(str(text).strip())
+    return _next_clock(clock, start) if clock else parse_time(text, now)
+
+
 def parse_future(text: str, now: datetime) -> datetime:
     """A time ahead of ``now`` (a freeze's end): ``2h`` or ``in 2h`` from now, ``18:00`` at its
     next occurrence, or any time ``parse_time`` reads; refused unless it is after ``now``."""
@@ -252,9 +267,7 @@ def parse_future(text: str, now: datetime) -> datetime:
             pass
     clock = _CLOCK.match(raw)
     if clock:
-        local_now = now.astimezone()
-        candidate = _clock_today(clock, local_now)
-        return candidate if candidate > local_now else _clock_today(clock, local_now + timedelta(days=1))
+        return _next_clock(clock, now)
     moment = parse_time(raw, now)
     if moment <= now:
         raise InvalidInput(f"{raw!r} is not in the future; give a later time, such as 18:00 or 4h")

@@ -305,8 +305,3 @@ def _subscription(notification: am.Notification) -> IngestResult:
         text = f"SNS subscription to {topic} awaits confirmation: SubscribeURL {url}"
         return IngestResult("subscription", "", text, subscribe_url=str(url))
     return IngestResult("subscription", "", f"SNS {kind} for {topic}: nothing to do")
-
-
-def changes(svc: Service) -> list[dict[str, Any]]:
-    """Every change event recorded (``changes/``), oldest first: for change correlation."""
-    return change_store.all_changes(svc.repo)

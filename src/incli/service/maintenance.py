@@ -7,7 +7,7 @@ from typing import Any
 from incli.domain import statuspage as sp
 from incli.domain.maintenance import Maintenance
 from incli.domain.model import service_key
-from incli.domain.times import parse_time
+from incli.domain.times import parse_span_end, parse_time
 from incli.errors import Conflict, InvalidInput
 from incli.storage import maintenance as files
 
@@ -23,7 +23,7 @@ def add(service: Any, service_name: str, starts: str, ends: str, text: str) -> M
     sp.too_long(body, "maintenance text")
     now = service.now()
     starts_at = parse_time(starts, now)
-    ends_at = parse_time(ends, now)
+    ends_at = parse_span_end(ends, starts_at, now)
     if ends_at <= starts_at:
         raise Conflict(f"--to {ends_at.isoformat()} is not after --from {starts_at.isoformat()}")
     known = service.config.statuspage.components

@@ -32,7 +32,7 @@ from incli.domain.oncall import (
     overlapping_overrides,
     resolve,
 )
-from incli.domain.times import parse_time, to_iso
+from incli.domain.times import parse_span_end, parse_time, to_iso
 from incli.errors import ConfigError, Conflict, InvalidInput, NotFound
 from incli.service.incidents import Service
 from incli.service.paging import default_schedule, load_schedules
@@ -50,11 +50,11 @@ def store(svc: Service) -> Schedules:
     return Schedules(svc.repo)
 
 
-def _time(svc: Service, text: str | None, default: datetime, what: str) -> datetime:
+def _time(svc: Service, text: str | None, default: datetime, what: str, after: datetime | None = None) -> datetime:
     if text is None:
         return default
     try:
-        return parse_time(text, svc.now())
+        return parse_time(text, svc.now()) if after is None else parse_span_end(text, after, svc.now())
     except InvalidInput as exc:
         raise InvalidInput(f"{what}: {exc}") from None
 
@@ -124,7 +124,8 @@ def add_override(
     """Append an override; returns it, the file, and the positions of overrides it overlaps."""
     handle = check_handle(who)
     now = svc.now()
-    begin, finish = _time(svc, start, now, "--from"), _time(svc, end, now, "--to")
+    begin = _time(svc, start, now, "--from")
+    finish = _time(svc, end, now, "--to", after=begin)
     if finish <= begin:
         raise InvalidInput(f"--to {to_iso(finish)} is not after --from {to_iso(begin)}")
     if finish - begin > MAX_RANGE:
@@ -170,7 +171,7 @@ def shifts(
     schedule = store(svc).load(check_schedule_name(name))
     now = svc.now()
     begin = _time(svc, start, now, "--from")
-    finish = _time(svc, end, begin + DEFAULT_SHIFTS_AHEAD, "--to")
+    finish = _time(svc, end, begin + DEFAULT_SHIFTS_AHEAD, "--to", after=begin)
     if finish <= begin:
         raise InvalidInput(f"--to {to_iso(finish)} is not after --from {to_iso(begin)}")
     if finish - begin > MAX_RANGE:
@@ -195,7 +196,9 @@ def export_calendar(svc: Service, name: str, who: str | None, start: str | None,
     now = svc.now()
     schedule = store(svc).load(check_schedule_name(name))
     begin = _time(svc, start, now - timedelta(weeks=1), "--from")
-    _sched, found = shifts(svc, name, to_iso(begin), to_iso(_time(svc, end, begin + DEFAULT_EXPORT_AHEAD, "--to")), who)
+    _sched, found = shifts(
+        svc, name, to_iso(begin), to_iso(_time(svc, end, begin + DEFAULT_EXPORT_AHEAD, "--to", after=begin)), who
+    )
     events = []
     for shift in found:
         where = "override" if shift.override else f"layer {shift.layer}"

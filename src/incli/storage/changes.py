@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from incli.domain.times import parse_iso
 from incli.errors import StorageError
 from incli.storage import yamlio
 from incli.storage.atomic import create_new
@@ -35,19 +34,15 @@ def add(repo: Repository, key: str, at: datetime, record: dict[str, Any]) -> Pat
         raise StorageError(f"{where} is outside the repository (a symlink?); not writing there")
     path = where / f"{at.date().isoformat()}-{key[:16]}{SUFFIX}"
     try:
-        return path if create_new(path, yamlio.dump(record).encode("utf-8")) else None
+        return path if create_new(path, yamlio.dump(record).encode()) else None
     except OSError as exc:
         raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def all_changes(repo: Repository) -> list[dict[str, Any]]:
-    """Every readable change, oldest first (a file that is not one is skipped)."""
-    return [data for _name, data in named_changes(repo)]
-
-
 def named_changes(repo: Repository) -> list[tuple[str, dict[str, Any]]]:
-    """Every readable change with its file's name (without .yaml), oldest first."""
-    found: list[tuple[datetime | None, str, dict[str, Any]]] = []
+    """Every readable change with its file's name (without .yaml), in the order of the names
+    (a file that is not one is skipped; the caller orders them by time)."""
+    found: list[tuple[str, dict[str, Any]]] = []
     where = folder(repo)
     if not where.is_dir() or where.is_symlink() or not inside(where, repo.root):
         return []
@@ -57,8 +52,5 @@ def named_changes(repo: Repository) -> list[tuple[str, dict[str, Any]]]:
         with contextlib.suppress(OSError, yamlio.YamlError):
             data = yamlio.load(path.read_bytes())
             if isinstance(data, dict):
-                at = data.get("at")
-                moment = at if isinstance(at, datetime) else parse_iso(at) if isinstance(at, str) else None
-                found.append((moment, path.name, data))
-    found.sort(key=lambda item: (item[0].timestamp() if item[0] and item[0].tzinfo else 0.0, item[1]))
-    return [(name[: -len(SUFFIX)], data) for _moment, name, data in found]
+                found.append((path.name[: -len(SUFFIX)], data))
+    return found

@@ -45,7 +45,7 @@ def write_freezes(repo: Repository, freezes: list[Freeze]) -> Path:
     path = freezes_path(repo)
     body = HEADER + yamlio.dump({"freezes": [f.to_dict() for f in freezes]})
     try:
-        atomic_write(path, body.encode("utf-8"))
+        atomic_write(path, body.encode())
     except OSError as exc:
         raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path

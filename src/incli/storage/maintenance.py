@@ -11,7 +11,7 @@ from incli.domain import ids as idmod
 from incli.domain.maintenance import PREFIX, Maintenance, MaintenanceFormatError, maintenance_from_dict
 from incli.errors import StorageError
 from incli.storage import yamlio
-from incli.storage.atomic import atomic_write, create_new
+from incli.storage.atomic import create_new
 from incli.storage.repo import MAINTENANCE_DIR, Repository
 from incli.storage.store import ID_ATTEMPTS, SUFFIX, Broken, BrokenFile, read_incident_file
 
@@ -69,18 +69,9 @@ def create(repo: Repository, window: Maintenance) -> Path:
         window.id = idmod.new_id(window.created_at, prefix=PREFIX)
         path = target / f"{window.id}{SUFFIX}"
         try:
-            target.mkdir(parents=True, exist_ok=True)
+            target.mkdir(parents=True, exist_ok=True)  # pragma: no mutate - its parent is the repository root
             if create_new(path, serialize(window)):
                 return path
         except OSError as exc:
             raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
     raise StorageError(f"could not find a free maintenance id after {ID_ATTEMPTS} tries")  # pragma: no cover
-
-
-def save(repo: Repository, window: Maintenance) -> Path:
-    path = folder(repo) / f"{window.id}{SUFFIX}"
-    try:
-        atomic_write(path, serialize(window))
-    except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path

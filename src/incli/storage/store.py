@@ -150,8 +150,8 @@ class Store:
         found: list[tuple[str, str]] = []
         for text in self.texts():
             data = json.loads(text)
-            source = data.get("source") if isinstance(data, dict) else None
-            if isinstance(source, dict) and source.get("id") not in (None, "") and isinstance(data.get("id"), str):
+            source = data.get("source")  # the index keeps each incident's JSON object
+            if isinstance(source, dict) and source.get("id") is not None and isinstance(data.get("id"), str):
                 found.append((str(source["id"]), data["id"]))
         return found
 

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from incli.errors import ExitCode
-from tests.conftest import check_refused, inc
-from tests.e2e.conftest import git
+from tests.conftest import check_refused, git, inc
 
 START = "2025-01-15T14:30:00+00:00"
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import inc
-from tests.e2e.conftest import commit_all, git
+from tests.conftest import commit_all, git, inc
 
 
 @pytest.fixture
