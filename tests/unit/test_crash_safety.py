@@ -108,6 +108,8 @@ def test_a_command_killed_holding_the_repository_lock_never_blocks_the_next(tmp_
     started = time.monotonic()
     inc("note", ident, "Cleared the logs", root=root)
     assert time.monotonic() - started < 5
+    assert "Cleared the logs" in (root / "incidents" / f"{ident}.yaml").read_text()
+    inc("list", root=root)  # a write never lists the folder; the next read of every file clears it
     assert sorted(p.name for p in (root / "incidents").iterdir()) == [".gitignore", f"{ident}.yaml"]
 
 
