@@ -21,10 +21,9 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from incli.domain.model import json_safe
 
@@ -214,8 +213,7 @@ _TEXT_EASY = 24  # free text narrower than this (and cut) is worth shortening th
 _GAP = 2
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """One column of a table.
 
     ``drop``: 0 is always shown; at narrow widths the column with the highest ``drop`` goes

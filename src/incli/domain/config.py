@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from incli.domain.model import UNKNOWN_SEVERITY
 from incli.domain.severity import DEFAULT_SEVERITIES, Severities, Severity, unknown_key
@@ -73,15 +73,13 @@ DEFAULT_CSTATE_SEVERITY = {"down": "SEV1", "disrupted": "SEV2", "notice": "SEV4"
 DEFAULT_REPORT_TITLE = "Incident report"
 
 
-@dataclass(frozen=True)
-class GitSettings:
+class GitSettings(NamedTuple):
     """``git:``: ``commit: true`` commits exactly the files each command wrote."""
 
     commit: bool = False
 
 
-@dataclass(frozen=True)
-class ReportSettings:
+class ReportSettings(NamedTuple):
     """report: the site's title."""
 
     title: str = DEFAULT_REPORT_TITLE
@@ -96,8 +94,7 @@ class PagerDutyImport:
     default: str = DEFAULT_PAGERDUTY_SEVERITY
 
 
-@dataclass(frozen=True)
-class SeverityMap:
+class SeverityMap(NamedTuple):
     """``import: {opsgenie: {priority, default}}`` and ``import: {cstate: {severity, default}}``:
     another tool's values to severities; ``default`` (None: unknown) for any other value."""
 
@@ -105,8 +102,7 @@ class SeverityMap:
     default: str | None
 
 
-@dataclass(frozen=True)
-class Defaults:
+class Defaults(NamedTuple):
     """``defaults: {severity: SEV3}``: what ``inc open`` uses when an option is left out
     (without it, ``inc open`` requires ``--severity``)."""
 

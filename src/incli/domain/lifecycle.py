@@ -9,8 +9,8 @@ resolution times (the problem is back), and keeps the first acknowledgement.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from incli.domain.model import MILESTONES, Incident, TimelineEntry
 from incli.domain.times import check_not_future, to_iso
@@ -19,8 +19,7 @@ from incli.errors import Conflict
 ORDER_HINT = "times must keep the order started <= detected <= acknowledged <= mitigated <= resolved"
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(NamedTuple):
     """A lifecycle command: the milestone it sets and the states it may start from."""
 
     action: str  # the verb the user typed

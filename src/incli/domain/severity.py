@@ -10,14 +10,13 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from incli.domain.times import format_duration_spec
 from incli.errors import ConfigError, InvalidInput
 
 
-@dataclass(frozen=True)
-class Severity:
+class Severity(NamedTuple):
     """One level of the severity scale."""
 
     id: str

@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from incli.domain import lifecycle, times
 from incli.domain.model import ACTIVE_STATUSES, ROLES, Incident, TimelineEntry, service_key, set_assumed
@@ -36,8 +35,7 @@ Listener = Callable[[str, Incident | None, list[Path]], None]
 Listing = list[tuple["Facts", Callable[[], bytes] | None]]
 
 
-@dataclass
-class Draft:
+class Draft(NamedTuple):
     """An editor draft in ``.incli/drafts/``: the text being edited, and the saved
     version it started from (so a resumed draft still notices a change made on
     disk meanwhile). A draft is only deleted once its text is saved or unchanged."""
@@ -58,8 +56,7 @@ class Draft:
             path.unlink(missing_ok=True)
 
 
-@dataclass
-class Change:
+class Change(NamedTuple):
     """What a write did: the incident after it, and the timeline entry it added."""
 
     incident: Incident

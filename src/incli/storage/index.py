@@ -58,7 +58,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from incli import __version__
 from incli.domain import jsontext
@@ -290,8 +290,7 @@ class Snapshot:
             self.blob.close()
 
 
-@dataclass
-class Summary:
+class Summary(NamedTuple):
     """What ``inc status`` needs without reading every file (see the module docstring)."""
 
     # name -> (stat key, facts or None when a write recorded it, document)

@@ -7,9 +7,8 @@ import contextlib
 import os
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from incli.domain import ids as idmod
 from incli.domain.model import Incident, IncidentFormatError, incident_from_dict
@@ -28,8 +27,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024  # an incident file is kilobytes; anything ove
 SUMMARY_FILE = "index-summary.marshal"  # in .incli/: the index's summary (storage/index.py), kept up to date by writes
 
 
-@dataclass(frozen=True)
-class Broken:
+class Broken(NamedTuple):
     """A file that could not be read as an incident."""
 
     path: Path
