@@ -19,7 +19,7 @@ Two kinds of repository, generated once per size: ``generated`` (simple files, e
 fast reader's oldest shape) and ``realistic`` (the files incli writes for real, cloned to N with
 new ids and times: the example repository's incidents with postmortems, action items and text
 wrapped by the writer, files ``inc import`` wrote (with a ``source:`` block) and files alert
-ingestion wrote). Targets are those of issue 14; README's "Speed at scale" shows the latest run.
+ingestion wrote; all but the newest few hundred resolved, as a real history is). Targets are those of issue 14; README's "Speed at scale" shows the latest run.
 Not part of the test run.
 """
 
@@ -48,6 +48,7 @@ ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 SERVICES = ("checkout", "search", "payments", "auth", "db", "cdn", "mail", "batch")
 ACTIVE = 60  # incidents left open in a generated repository, for inc ack runs
+REALISTIC_RECENT = 300  # the newest clones of a realistic one that keep their template's state
 
 BARE = """
 import typer
@@ -130,10 +131,11 @@ OLD_ID = re.compile(rb"INC-\d{8}-[2-9a-z]{5}")
 ACTION_ID = re.compile(rb"ACT-[2-9a-z]{5}")
 
 
-def realistic_templates(work: Path) -> list[tuple[bytes, datetime]]:
-    """Incident files as incli writes them, each with its opened_at: the example repository's
-    own files (postmortems, action items, text the writer wrapped), the same incidents written
-    again by ``inc import`` (with a ``source:`` block), and incidents alert ingestion wrote
+def realistic_templates(work: Path) -> list[tuple[bytes, bytes, datetime]]:
+    """Incident files as incli writes them, each as it is, as it is once resolved (``inc resolve
+    --at``, for one still active; the file itself for one resolved) and its opened_at: the example
+    repository's own files (postmortems, action items, text the writer wrapped), the same incidents
+    written again by ``inc import`` (with a ``source:`` block), and incidents alert ingestion wrote
     (Alertmanager, Grafana, PagerDuty events), made here through the commands themselves."""
     inc = [sys.executable, "-m", "incli"]
     made = work / "templates-repo"
@@ -158,13 +160,24 @@ def realistic_templates(work: Path) -> list[tuple[bytes, datetime]]:
         path = work / f"{source}.json"
         path.write_text(json.dumps(body))
         subprocess.run([*on, "ingest", source, str(path)], check=True, capture_output=True, env=ENV)
-    files = sorted((acme / "incidents").glob("*.yaml")) + sorted((made / "incidents").glob("*.yaml"))
+    for path in (acme / "incidents").glob("*.yaml"):  # beside the others, to be resolved alike
+        shutil.copy2(path, made / "incidents" / path.name)
+    resolved = work / "templates-resolved"
+    if resolved.exists():
+        shutil.rmtree(resolved)
+    shutil.copytree(made, resolved)
     templates = []
-    for path in files:
+    for path in sorted((made / "incidents").glob("*.yaml")):
         data = path.read_bytes()
         opened = re.search(rb"^opened_at: '?([^'\n]+)'?$", data, re.MULTILINE)
-        if opened:
-            templates.append((data, datetime.fromisoformat(opened.group(1).decode())))
+        if not opened:
+            continue
+        at = datetime.fromisoformat(opened.group(1).decode())
+        if re.search(rb"^status: resolved$", data, re.MULTILINE) is None:
+            done = (at + timedelta(minutes=47)).isoformat()
+            subprocess.run([*inc, "--dir", str(resolved), "resolve", path.stem, "--at", done, "--by", "bench"],
+                           check=True, capture_output=True, env=ENV)  # fmt: skip
+        templates.append((data, (resolved / "incidents" / path.name).read_bytes(), at))
     return templates
 
 
@@ -205,8 +218,10 @@ def generate(root: Path, count: int, kind: str) -> list[str]:
     for index in range(count):
         moment = (start + step * index).replace(microsecond=0)
         if kind == "realistic":
-            data, opened = templates[index % len(templates)]
-            ident, body = clone(data, opened, rng, moment)
+            # History is resolved; the newest REALISTIC_RECENT clones keep the example's mix of
+            # states (about as many active ones as a generated repository has: ACTIVE)
+            data, done, opened = templates[index % len(templates)]
+            ident, body = clone(data if index >= count - REALISTIC_RECENT else done, opened, rng, moment)
             # ack-able: neither acknowledged nor resolved (inc ack and inc note runs take these)
             is_active = b"\nacknowledged_at:\n" in body and b"\nresolved_at:\n" in body
         else:
@@ -408,6 +423,9 @@ def measure(
         figure("inc list --json, first run", ["list", "--json"], "loop", 0.8, before=drop_index, pairs=cold_pairs)
     show_id = active[0] if active else ""
     if show_id:  # judged by how it grows with N (at the end); beside bare for information
+        # (the first runs dropped the index: one untimed listing rebuilds it, so this figure is
+        # inc show's own time and memory, not the first build's)
+        subprocess.run([*on, "list", "--limit", "1"], check=True, capture_output=True, env=ENV)
         shown = figure("inc show ID", ["show", show_id, "--no-pager"], "bare", 2.0)
         show_times.setdefault(kind, {})[size] = shown.seconds
     pool = iter(active[1:])
