@@ -99,6 +99,26 @@ def test_the_index_follows_edits_deletions_and_its_own_loss(big: Path) -> None:
     assert inc("search", PHRASE, "--json", root=big).json[0]["id"] == "INC-20240301-needle"
 
 
+def test_many_files_changed_at_once_are_all_indexed(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pull that changes more files than are read one by one (search.BULK) goes through the
+    derived index, one incident at a time."""
+    from incli.storage import search as storage_search
+
+    monkeypatch.setattr(storage_search, "BULK", 2)
+    folder = repo / "incidents"
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    names = [f"INC-2024050{n}-bulk{n}" for n in range(1, 5)]
+    for n, ident in enumerate(names):
+        (folder / f"{ident}.yaml").write_text(incident_yaml(ident, start + timedelta(days=n), f"Old title {n}"))
+    assert sorted(r["id"] for r in inc("search", "old title", "--json").json) == names
+    for n, ident in enumerate(names[:3]):
+        (folder / f"{ident}.yaml").write_text(incident_yaml(ident, start + timedelta(days=n), f"Fresh words {n}"))
+    (folder / "INC-20240509-named.yaml").write_text(incident_yaml("INC-20240509-other", start, "Misnamed pager"))
+    assert sorted(r["id"] for r in inc("search", "fresh words", "--json").json) == sorted(names[:3])
+    assert [r["id"] for r in inc("search", "old title", "--json").json] == [names[3]]
+    assert inc("search", "misnamed pager", "--json").json == []  # a file inc validate refuses is not indexed
+
+
 def test_search_text_is_never_fts_syntax_and_bad_queries_are_refused(big: Path) -> None:
     assert inc("search", '"billing" cron* (storm', "--json", root=big).json[0]["id"] == "INC-20240301-needle"
     assert inc("search", "title:billing", "--json", root=big).json == []  # no column filters

@@ -33,7 +33,7 @@ def _index(svc: Any, quick: bool = False) -> Iterator[tuple[SearchIndex, sqlite3
 
     try:
         with index.connect() as db:
-            index.refresh(db, read_one, store.load_all, quick=quick)
+            index.refresh(db, read_one, store.each, quick=quick)
             yield index, db
     except sqlite3.Error as exc:
         raise StorageError(f"the search index in {index.path} cannot be used: {exc}") from None

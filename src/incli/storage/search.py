@@ -27,7 +27,7 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from incli.domain import search as ds
@@ -115,7 +115,7 @@ class SearchIndex:
         self,
         db: sqlite3.Connection,
         read_one: Callable[[Path], Incident | None],
-        read_all: Callable[[], list[Incident]],
+        read_all: Callable[[], Iterable[Incident]],
         *,
         quick: bool = False,
     ) -> None:
@@ -137,31 +137,30 @@ class SearchIndex:
         stale = [n for n, k in keys.items() if recorded.get(n) != _stat_text(k, True)]
         gone = [n for n in recorded if n not in keys]
         settled = all(changed_at(k) < settled_before for k in keys.values())
-        incidents: dict[str, Incident | None] = {}
-        if len(stale) > BULK:
-            by_name = {f"{i.id}.yaml": i for i in read_all()}
-            incidents = {name: by_name.get(name) for name in stale}
-        for name in stale:
-            if incidents.get(name) is None:
-                incidents[name] = read_one(self.folder / name)
         empty = not recorded
+
+        def record(name: str, incident: Incident | None) -> None:
+            if not empty:
+                self._forget(db, name)
+            settled_file = changed_at(keys[name]) < settled_before
+            row = (name, _stat_text(keys[name], settled_file), incident.id if incident else None)
+            db.execute("INSERT INTO files (name, stat, id) VALUES (?, ?, ?)", row)
+            if incident is not None:
+                self._add(db, incident)
+
         with db:
             for name in gone:
                 self._forget(db, name)
+            wanted = set(stale)
+            if len(stale) > BULK:  # one at a time through the derived index: never all of them at once
+                for incident in read_all():
+                    name = f"{incident.id}.yaml"
+                    if name in wanted:
+                        wanted.discard(name)
+                        record(name, incident)
             for name in stale:
-                if not empty:
-                    self._forget(db, name)
-                incident = incidents.get(name)
-                db.execute(
-                    "INSERT INTO files (name, stat, id) VALUES (?, ?, ?)",
-                    (
-                        name,
-                        _stat_text(keys[name], changed_at(keys[name]) < settled_before),
-                        incident.id if incident else None,
-                    ),
-                )
-                if incident is not None:
-                    self._add(db, incident)
+                if name in wanted:  # (a file whose id is not its name, or an unreadable one)
+                    record(name, read_one(self.folder / name))
             db.execute("INSERT OR REPLACE INTO state (key, value) VALUES ('folder', ?)", (digest if settled else "",))
             # The folder as this refresh saw it, once it has settled (a coarse clock could hide a
             # change made within the same tick).

@@ -175,9 +175,14 @@ class Store:
         Served from the derived index (storage/index.py) for files unchanged since
         they were last read.
         """
+        return list(self.each())
+
+    def each(self) -> Iterator[Incident]:
+        """``load_all`` one incident at a time, for a caller that need not hold them all."""
         import json
 
-        return [incident_from_dict(json.loads(text)) for text in self.texts()]
+        for text in self.texts():
+            yield incident_from_dict(json.loads(text))
 
     def texts(self) -> Iterator[str]:
         """Every readable incident's ``--json`` text (a JSON array element), in file name order."""
