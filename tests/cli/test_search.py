@@ -119,6 +119,26 @@ def test_many_files_changed_at_once_are_all_indexed(repo: Path, monkeypatch: pyt
     assert inc("search", "misnamed pager", "--json").json == []  # a file inc validate refuses is not indexed
 
 
+def test_similar_text_means_the_rarer_words(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """inc related scores at most SIMILAR_POSTINGS incidents for text, taking the rarest words
+    first: here 'checkout' and 'errors' (in four of ten incidents, over the limit of three) make
+    none similar, 'zebra' (in two) does, and inc show's time does not grow with the repository."""
+    from incli.storage import search as storage_search
+
+    monkeypatch.setattr(storage_search, "SIMILAR_POSTINGS", 3)
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    titles = ["Checkout errors zebra", "Checkout errors", "Checkout errors", "Zebra crossing"]
+    titles += [f"Disk {word}" for word in ("alpha", "bravo", "delta", "echo", "golf")] + ["Checkout errors again"]
+    for n, title in enumerate(titles):
+        ident = f"INC-202405{n + 1:02d}-sim{n}"
+        (repo / "incidents" / f"{ident}.yaml").write_text(incident_yaml(ident, start + timedelta(days=n), title))
+    found = inc("related", "INC-20240510-sim9", "--json").json
+    assert [r for r in found if any(x.startswith("similar text") for x in r["reasons"])] == []
+    found = inc("related", "INC-20240504-sim3", "--json").json
+    similar = [(r["id"], x) for r in found for x in r["reasons"] if x.startswith("similar text")]
+    assert similar == [("INC-20240501-sim0", "similar text (100%)")]
+
+
 def test_search_text_is_never_fts_syntax_and_bad_queries_are_refused(big: Path) -> None:
     assert inc("search", '"billing" cron* (storm', "--json", root=big).json[0]["id"] == "INC-20240301-needle"
     assert inc("search", "title:billing", "--json", root=big).json == []  # no column filters
@@ -213,7 +233,7 @@ def test_related_reads_only_what_could_rank_and_ranks_as_a_full_scan_would(tmp_p
         linked = {link["id"]: link["as"] for link in ds.links(incident)}
         with _index(svc) as (index, db):  # the old way: every incident a candidate
             everyone = index._candidates(db.execute(f"SELECT {index.COLUMNS} FROM meta").fetchall())
-            similar = index.search(db, ds.any_word_query(f"{incident.title}\n{incident.summary or ''}"), 50)
+            similar = index.search(db, index.similar_query(db, f"{incident.title}\n{incident.summary or ''}"), 50)
         this = next(c for c in everyone if c.id == ident)
         best = min((s for i, s, _f in similar if i != ident), default=0.0)
         text_scores = {i: (s / best if best else 0.0) for i, s, _f in similar if i != ident}

@@ -58,9 +58,13 @@ def fts_queries(query: str) -> tuple[str, str]:
     return '"' + " ".join(found) + '"', " ".join(quoted)
 
 
-def any_word_query(text: str, limit: int = 24) -> str:
-    """An FTS5 query matching any of the (longer) words of ``text``, for similar incidents."""
-    found = [w for w in dict.fromkeys(words(text)) if len(w) > 2 and not w.isdigit()][:limit]
+def similar_words(text: str, limit: int = 24) -> list[str]:
+    """The (longer) words of ``text`` that similar incidents are looked for by."""
+    return [w for w in dict.fromkeys(words(text)) if len(w) > 2 and not w.isdigit()][:limit]
+
+
+def any_word_query(found: list[str]) -> str:
+    """An FTS5 query matching any of these words (each quoted: never FTS5 syntax)."""
     return " OR ".join(f'"{w}"' for w in found)
 
 

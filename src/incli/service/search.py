@@ -77,7 +77,7 @@ def related(svc: Any, incident: Incident, limit: int = 10, *, quick: bool = Fals
     SearchIndex.refresh."""
     linked = {link["id"]: link["as"] for link in ds.links(incident)}
     with _index(svc, quick=quick) as (index, db):
-        text = ds.any_word_query(f"{incident.title}\n{incident.summary or ''}")
+        text = index.similar_query(db, f"{incident.title}\n{incident.summary or ''}")
         similar = index.search(db, text, 50) if text else []
         this = index.candidate(db, incident.id) or ds.Candidate(
             incident.id,

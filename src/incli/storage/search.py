@@ -39,7 +39,10 @@ NAME = "index-search.sqlite"
 BULK = 64  # more changed files than this: read them all through the derived index
 WEIGHTS = (8.0, 4.0, 1.0, 2.0)  # title, summary, timeline, postmortem (bm25 column weights)
 
-SCHEMA = """
+TOKENIZE = "porter unicode61 remove_diacritics 2"
+# The most documents the words of a similar-text query (inc show, inc related) may match together.
+SIMILAR_POSTINGS = 5000
+SCHEMA = f"""
 CREATE TABLE files (name TEXT PRIMARY KEY, stat TEXT NOT NULL, id TEXT);
 CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT);  -- folder: the digest of the whole scan
 CREATE TABLE meta (n INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, title TEXT, service TEXT,
@@ -50,7 +53,7 @@ CREATE INDEX alert_name ON alert (name);
 CREATE TABLE fingerprint (n INTEGER NOT NULL, fp TEXT NOT NULL);
 CREATE INDEX fingerprint_fp ON fingerprint (fp);
 CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, summary, timeline, postmortem,
-                                     tokenize = 'porter unicode61 remove_diacritics 2');
+                                     tokenize = '{TOKENIZE}');
 -- docs.rowid is meta.n: a row is found and removed by its rowid, never by scanning docs
 """
 
@@ -209,6 +212,36 @@ class SearchIndex:
         db.executemany(
             "INSERT INTO fingerprint (n, fp) VALUES (?, ?)", [(n, f) for f in set(ds.fingerprints(incident))]
         )
+
+    @staticmethod
+    def similar_query(db: sqlite3.Connection, text: str) -> str:
+        """The FTS5 query for incidents whose text is like ``text``: any of its words
+        (ds.similar_words), rarest first while the documents they match add up to at most
+        SIMILAR_POSTINGS. A word more common than that tells little about any one incident
+        (bm25 weighs it next to nothing; one in half of them, not at all), and scoring every
+        incident it matches would make inc show grow with the number of incidents."""
+        found = ds.similar_words(text)
+        if not found:
+            return ""
+        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.docs_terms USING fts5vocab(main, docs, row)")
+        db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_words USING fts5(w, tokenize = '{TOKENIZE}')")
+        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_tokens USING fts5vocab(temp, query_words, instance)")
+        db.execute("DELETE FROM temp.query_words")
+        db.executemany("INSERT INTO temp.query_words (rowid, w) VALUES (?, ?)", enumerate(found))
+        matched = dict.fromkeys(found, 0)  # a word's documents: the sum over its tokens (stemmed as stored)
+        rows = db.execute(
+            "SELECT q.doc, d.doc FROM temp.query_tokens q LEFT JOIN temp.docs_terms d ON d.term = q.term"
+        ).fetchall()
+        for position, documents in rows:
+            matched[found[position]] += documents or 0
+        kept: set[str] = set()
+        total = 0
+        for word in sorted(found, key=lambda w: matched[w]):  # rarest first (stable: ties in text order)
+            total += matched[word]
+            if total > SIMILAR_POSTINGS:
+                break
+            kept.add(word)
+        return ds.any_word_query([w for w in found if w in kept])
 
     @staticmethod
     def search(db: sqlite3.Connection, fts_query: str, limit: int) -> list[tuple[str, float, dict[str, str]]]:
