@@ -19,8 +19,8 @@ Two kinds of repository, generated once per size: ``generated`` (simple files, e
 fast reader's oldest shape) and ``realistic`` (the files incli writes for real, cloned to N with
 new ids and times: the example repository's incidents with postmortems, action items and text
 wrapped by the writer, files ``inc import`` wrote (with a ``source:`` block) and files alert
-ingestion wrote; all but the newest few hundred resolved, as a real history is). Targets are those of issue 14; README's "Speed at scale" shows the latest run.
-Not part of the test run.
+ingestion wrote; all but the newest few hundred resolved, as a real history is). Targets are
+those of issue 14; README's "Speed at scale" shows the latest run. Not part of the test run.
 """
 
 # ruff: noqa: B023 - the lambdas run at once, inside the loop that defines them
