@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from incli.errors import ExitCode
 from incli.service.incidents import Service
 from incli.storage import yamlio
-from tests.conftest import inc
+from tests.conftest import check_refused, inc
 
 # Outputs hold open durations and ages: compared across runs, they must see one "now".
 pytestmark = pytest.mark.usefixtures("frozen_clock")
@@ -308,3 +309,58 @@ def test_a_write_during_a_read_never_hides_from_status(repo: Path, monkeypatch: 
     inc("list", root=repo)  # reads every file; its summary must not claim the late incident's folder
     monkeypatch.setattr(indexmod, "scan", real_scan)
     assert "INC-20250301-late1" in inc("status", root=repo).stdout
+
+
+def test_status_from_the_summary_warns_of_broken_files_as_a_full_read_does(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that cannot be read is named with its line and reason, from the summary as from
+    reading every file; an active file broken in place is skipped with its warning and the
+    active incidents after it are still shown."""
+    from incli.storage import index as indexmod
+
+    monkeypatch.setattr(indexmod, "SETTLE_SECONDS", -3600.0)
+    (repo / "incidents" / "INC-20250101-brkn1.yaml").write_text("schema: 1\nid: INC-20250101-brkn1\ntitle: [\n")
+    inc("list", root=repo, code=None)  # the index and its summary, with the broken file in it
+
+    def both() -> tuple[str, str]:
+        shown = inc("status", root=repo, code=None)
+        with monkeypatch.context() as m:
+            m.setenv("INC_NO_INDEX", "1")
+            full = inc("status", root=repo, code=None)
+        assert (shown.stdout, shown.stderr) == (full.stdout, full.stderr)
+        return shown.stdout, shown.stderr
+
+    out, err = both()
+    assert "warning: skipped" in err and "INC-20250101-brkn1.yaml:4: not valid YAML: did not find expected node" in err
+    active = sorted(json.loads(inc("status", "--json", root=repo).stdout), key=lambda i: i["id"])
+    assert len(active) == 2 and all(i["id"] in out for i in active)
+    first = repo / "incidents" / f"{active[0]['id']}.yaml"
+    with open(first, "r+b") as handle:  # broken in place: the same inode
+        handle.write(b"schema: 1\nid: [\n")
+        handle.truncate()
+    out, err = both()
+    assert f"{active[0]['id']}.yaml:3: not valid YAML" in err
+    assert active[0]["id"] not in out and active[1]["id"] in out
+
+
+def test_an_id_is_found_only_among_incident_files(repo: Path) -> None:
+    """A short id names an incident file: not a temporary file (.NAME.yaml...) nor another file."""
+    folder = repo / "incidents"
+    real = sorted(p.stem for p in folder.glob("INC-*.yaml"))[0]
+    (folder / ".INC-20250101-zzzz1.yaml").write_text("a write in progress")
+    (folder / "INC-20250101-zzzz2.yml.txt").write_text("notes")
+    assert inc("show", real[-5:], "--json", root=repo).json["id"] == real
+    for short in ("zzzz1", "zzzz2"):
+        check_refused(inc("show", short, root=repo, code=None), ExitCode.NOT_FOUND, short)
+
+
+def test_an_incident_folder_that_cannot_be_read_is_one_line(repo: Path) -> None:
+    folder = repo / "incidents"
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    folder.write_text("not a folder")
+    check_refused(
+        inc("show", "abcde", root=repo, code=None), ExitCode.STORAGE, f"cannot read {folder}: Not a directory"
+    )

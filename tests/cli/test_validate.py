@@ -252,3 +252,21 @@ def test_edit_repairs_a_conflicted_file(
     assert result.code == 0, result.stderr
     assert validate()[0] == 0
     assert inc("show", incident_id, "--json").json["title"] == "DB pool exhausted"
+
+
+def test_a_file_checked_before_is_checked_again_against_another_severity_scale(repo: Path) -> None:
+    """The findings inc validate keeps per file are valid for one scale only: drop SEV4 from
+    incli.yaml and the unchanged SEV4 incident is reported at once."""
+    ident = inc("open", "Typo in the footer", "-s", "SEV4").stdout.strip()
+    assert inc("validate").code == 0
+    config = repo / "incli.yaml"
+    text = config.read_text()
+    start = text.index("- id: SEV4")
+    end = next(
+        (i for i in range(start + 1, len(text)) if text[i - 1] == "\n" and not text[i].isspace() and text[i] != "-"),
+        len(text),
+    )
+    config.write_text(text[:start] + text[end:])
+    result = inc("validate", code=None)
+    assert result.code == ExitCode.PROBLEMS
+    assert f"{ident}.yaml:4: unknown severity 'SEV4'; known: SEV1, SEV2, SEV3" in result.stdout

@@ -297,3 +297,15 @@ def test_what_is_not_an_epoch_time_is_named_in_the_refusal() -> None:
         from_epoch([1], what="createdAt")
     with pytest.raises(InvalidInput, match=r"^time is True, not a number of seconds since 1970$"):
         from_epoch(True)
+
+
+def test_an_epoch_time_out_of_range_is_named_in_the_refusal() -> None:
+    """Each refusal names the field and the value as the payload gave it."""
+    with pytest.raises(InvalidInput, match=r"^startsAt: unknown unit 'hours'; one of s, ms, us, ns$"):
+        from_epoch(5, "hours", what="startsAt")
+    with pytest.raises(InvalidInput, match=r"^startsAt 5000000000000 is not a time incli can store$"):
+        from_epoch(5 * 10**12, "s", what="startsAt")
+    with pytest.raises(
+        InvalidInput, match=r"^startsAt: '99999999999' is in the year 5138, far in the future; give a time from 1970"
+    ):
+        from_epoch(99999999999, "s", what="startsAt")

@@ -109,3 +109,28 @@ def test_unknown_severity_owes_nothing(severity: str) -> None:
     case = incident()
     case.severity = severity
     assert overdue(case, CONFIG, at(400)) == []
+
+
+def reopened(*entries: tuple[float, str], **times: datetime | None) -> Incident:
+    """An incident whose timeline has these (minutes after T, kind) entries, reopened at least once."""
+    case = incident(**times)
+    case.timeline = [TimelineEntry(at(m), kind, kind) for m, kind in entries]
+    return case
+
+
+def test_a_reopened_incident_hurt_from_each_reopening_to_the_end_after_it() -> None:
+    from incli.domain.durations import impact_windows
+
+    # mitigated, resolved, reopened, then resolved without a mitigation: two windows
+    case = reopened((30, "mitigated"), (60, "resolved"), (120, "reopened"), (165, "resolved"),
+                    mitigated_at=at(30), resolved_at=at(165))  # fmt: skip
+    assert impact_windows(case, at(500)) == [(T, at(30)), (at(120), at(165))]
+    # reopened and still open: the second window runs to now
+    case = reopened((60, "resolved"), (120, "reopened"))
+    assert impact_windows(case, at(200)) == [(T, at(60)), (at(120), at(200))]
+    # reopened, then mitigated (not yet resolved): to the mitigation
+    case = reopened((60, "resolved"), (120, "reopened"), (150, "mitigated"), mitigated_at=at(150))
+    assert impact_windows(case, at(200)) == [(T, at(60)), (at(120), at(150))]
+    # a closing entry before the impact started (backfilled): an empty window, never a negative one
+    case = reopened((-10, "mitigated"), (120, "reopened"), (100, "resolved"), resolved_at=at(100))
+    assert impact_windows(case, at(200)) == [(T, T), (at(120), at(120))]

@@ -324,3 +324,21 @@ def test_cached_facts_of_the_wrong_shape_are_not_trusted(index_value: tuple[int,
     bad[index] = value
     assert not facts_tuple_ok(tuple(bad))
     assert not facts_tuple_ok(list(good)) and not facts_tuple_ok(good[:-1])
+
+
+def test_postmortems_are_counted_one_by_one_and_due_exactly_at_the_deadline() -> None:
+    """Every on-time and every late postmortem counts (not just whether there was one), and one
+    still unpublished at its deadline's very instant is pending, not late."""
+    due = {"SEV2": timedelta(days=1)}
+    day = 1440 * MIN
+    items = [
+        facts("overdue", resolved_at=0, pm=("draft", None)),
+        facts("late-1", resolved_at=0, pm=("published", T + day + 1)),
+        facts("late-2", resolved_at=0, pm=("published", T + 2 * day)),
+        facts("on-time-1", resolved_at=0, pm=("published", T + 60)),
+        facts("on-time-2", resolved_at=0, pm=("published", T + day)),
+        facts("due-now", resolved_at=1440, pm=("draft", None)),
+    ]
+    summary = postmortem_summary(items, due, T + 2 * day)
+    assert (summary["on_time"], summary["late"], summary["pending"]) == (2, 3, 1)
+    assert summary["share_on_time"] == 2 / 5

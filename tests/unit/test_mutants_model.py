@@ -158,3 +158,43 @@ def test_assumed_milestones_and_service_names() -> None:
     assert assumed_times({"assumed": "detected_at", "source": "pd"}) == ()
     assert service_key("  Checkout-API ") == service_key("checkout-api")
     assert service_key(None) is None and service_key("  ") is None
+
+
+def test_several_problems_are_one_line_joined_by_semicolons() -> None:
+    with pytest.raises(IncidentFormatError) as refused:
+        incident_from_dict(good(title=DROP, status="x", timeline="y"))
+    assert str(refused.value) == (
+        "title: missing; status: unknown status 'x'; one of open, acknowledged, mitigated, resolved, reopened; "
+        "timeline: expected a list of entries"
+    )
+
+
+def test_when_an_import_entered_the_repository_and_what_counts_as_imported() -> None:
+    from datetime import UTC, datetime
+
+    from incli.domain.model import imported_at, is_imported
+
+    aware = datetime(2025, 1, 15, 14, 30, tzinfo=UTC)
+    assert imported_at({"source": {"imported_at": aware}}) == aware
+    assert imported_at({"source": {"imported_at": aware.replace(tzinfo=None)}}) is None  # no offset: unknown
+    assert imported_at({"source": {"imported_at": " 2025-01-15T14:30:00+00:00 "}}) == aware
+    assert imported_at({"source": {"imported_at": "2025-01-15T14:30:00"}}) is None
+    assert imported_at({"source": {"imported_at": "soon"}}) is None
+    assert imported_at({"source": {"imported_at": 1736951400}}) is None
+    assert imported_at({"source": "pagerduty"}) is None
+    assert is_imported({"source": {"kind": "pagerduty"}})
+    assert is_imported({"source": {"imported_at": T}})  # an importer of another kind
+    assert not is_imported({"source": {"kind": "alertmanager"}})
+    assert not is_imported({"source": {"kind": "alertmanager", "IMPORTED_AT": T}})
+    assert not is_imported({})
+
+
+def test_a_timeline_entry_is_the_same_entry_with_or_without_an_author_left_empty() -> None:
+    from datetime import UTC, datetime
+
+    from incli.domain.model import TimelineEntry
+
+    at = datetime(2025, 1, 15, 14, 30, tzinfo=UTC)
+    assert TimelineEntry(at, "note", "x").key() == ("2025-01-15T14:30:00+00:00", "note", "", "x")
+    assert TimelineEntry(at, "note", "x", by="ann").key() == ("2025-01-15T14:30:00+00:00", "note", "ann", "x")
+    assert TimelineEntry(at, "note", "x", by="").key() == TimelineEntry(at, "note", "x").key()

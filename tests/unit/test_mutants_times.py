@@ -299,3 +299,25 @@ def test_the_end_of_a_span_as_typed(typed: str, start: datetime, expected: datet
     from incli.domain.times import parse_span_end
 
     assert parse_span_end(typed, start, FROZEN) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("90m", datetime(2026, 6, 1, 13, 30, 0, 500000, tzinfo=UTC)),
+        ("1h30m", datetime(2026, 6, 1, 13, 30, 0, 500000, tzinfo=UTC)),
+        ("in 5 days", datetime(2026, 6, 6, 12, 0, 0, 500000, tzinfo=UTC)),
+    ],
+)
+def test_a_freeze_end_of_several_digits_or_units(typed: str, expected: datetime) -> None:
+    from incli.domain.times import parse_future
+
+    assert parse_future(typed, FROZEN) == expected
+
+
+def test_a_bare_number_is_not_a_freeze_end() -> None:
+    """'5' is neither a duration (no unit) nor a clock time: refused, not read as five minutes."""
+    from incli.domain.times import parse_future
+
+    with pytest.raises(InvalidInput, match=r"^cannot read '5' as a time"):
+        parse_future("5", FROZEN)
