@@ -148,6 +148,17 @@ class Candidate:
     fingerprints: tuple[str, ...]
 
 
+# What each thing two incidents share adds to how related they are (related_score).
+LINK_WEIGHT = 10
+ALERT_WEIGHT = 3  # each alert name of this incident the other one has
+FINGERPRINT_WEIGHT = 2  # any alert fingerprint in common
+SERVICE_WEIGHT = 1
+
+
+def same_service(one: str | None, other: str | None) -> bool:
+    return bool(one and other and one.strip().casefold() == other.strip().casefold())
+
+
 def related_score(
     this: Candidate,
     other: Candidate,
@@ -163,19 +174,19 @@ def related_score(
     score = 0.0
     reasons: list[str] = []
     if linked:
-        score += 10
+        score += LINK_WEIGHT
         reasons.append(f"linked as {linked}")
     for name in this.alerts:
         if name in other.alerts:
-            score += 3
+            score += ALERT_WEIGHT
             count = alert_counts.get(name, 0)
             reasons.append(f"same alert {name}, {count} time{'s' if count != 1 else ''} in {window_days} days")
     shared = set(this.fingerprints) & set(other.fingerprints)
     if shared:
-        score += 2
+        score += FINGERPRINT_WEIGHT
         reasons.append(f"same alert fingerprint {sorted(shared)[0]}")
-    if this.service and other.service and this.service.strip().casefold() == other.service.strip().casefold():
-        score += 1
+    if same_service(this.service, other.service):
+        score += SERVICE_WEIGHT
         reasons.append(f"same service {other.service}")
     if text_score > 0.05:
         score += text_score

@@ -27,6 +27,7 @@ import hashlib
 import os
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -274,13 +275,13 @@ class SearchIndex:
         found = self._candidates(rows)
         return found[0] if found else None
 
-    def sharing(
-        self, db: sqlite3.Connection, this: ds.Candidate, ids: list[str], service_rows: int
-    ) -> list[ds.Candidate]:
-        """The incidents that could be related to ``this``: those named in ``ids`` (linked, or
-        matched by text), those sharing an alert name or a fingerprint with it that started no
-        later, and the ``service_rows`` latest of its service that started no later (every other
-        one of the service ranks below them: the service is all they share)."""
+    def sharing(self, db: sqlite3.Connection, this: ds.Candidate, ids: list[str], top: int) -> list[ds.Candidate]:
+        """The incidents that could be among the ``top`` related to ``this`` (``top`` counts
+        ``ids`` in): those named in ``ids`` (linked, or matched by text), the ``top`` that share
+        the most alert names, fingerprints and service with it that started no later (then the
+        latest), and the ``top`` latest of its service that started no later. Every other one
+        scores exactly what it shares (no link, no text), so at least ``top`` rank above it:
+        however many incidents share an alert, only ``top`` are read in full."""
         found: dict[str, ds.Candidate] = {}
 
         def add(sql: str, args: tuple[object, ...]) -> None:
@@ -289,15 +290,29 @@ class SearchIndex:
 
         for ident in ids:
             add(f"SELECT {self.COLUMNS} FROM meta WHERE id = ?", (ident,))
-        for name in set(this.alerts):
-            add(f"SELECT {self.COLUMNS} FROM alert JOIN meta ON meta.n = alert.n "
-                "WHERE alert.name = ? AND meta.started <= ?", (name, this.started))  # fmt: skip
-        for fp in set(this.fingerprints):
-            add(f"SELECT {self.COLUMNS} FROM fingerprint JOIN meta ON meta.n = fingerprint.n "
-                "WHERE fingerprint.fp = ? AND meta.started <= ?", (fp, this.started))  # fmt: skip
+        # What each incident sharing an alert name or a fingerprint shares in all (ds.related_score's
+        # weights), the best ``top`` of them, counted by SQLite rather than read one by one.
+        wanted = [("alert", name, ds.ALERT_WEIGHT * times) for name, times in Counter(this.alerts).items()]
+        wanted += [("fingerprint", fp, 0) for fp in set(this.fingerprints)]
+        if wanted:
+            values = ", ".join("(?, ?, ?)" for _ in wanted)
+            rows = db.execute(
+                f"WITH wanted(kind, value, weight) AS (VALUES {values}), hits(n, weight, fp) AS ("
+                "SELECT alert.n, wanted.weight, 0 FROM wanted JOIN alert "
+                "ON wanted.kind = 'alert' AND alert.name = wanted.value "
+                "UNION ALL SELECT fingerprint.n, 0, 1 FROM wanted JOIN fingerprint "
+                "ON wanted.kind = 'fingerprint' AND fingerprint.fp = wanted.value) "
+                "SELECT meta.n, SUM(hits.weight) + MAX(hits.fp) * ? + (meta.service IS ?) * ? AS shared "
+                "FROM hits JOIN meta ON meta.n = hits.n WHERE meta.started <= ? "
+                "GROUP BY meta.n ORDER BY shared DESC, meta.started DESC, meta.id LIMIT ?",
+                (*(x for item in wanted for x in item), ds.FINGERPRINT_WEIGHT, this.service,
+                 ds.SERVICE_WEIGHT if this.service else 0, this.started, top),
+            ).fetchall()  # fmt: skip
+            chosen = [row[0] for row in rows]
+            add(f"SELECT {self.COLUMNS} FROM meta WHERE n IN ({', '.join('?' * len(chosen))})", tuple(chosen))
         if this.service:
             add(f"SELECT {self.COLUMNS} FROM meta WHERE service = ? AND started <= ? ORDER BY started DESC, id LIMIT ?",
-                (this.service, this.started, service_rows))  # fmt: skip
+                (this.service, this.started, top))  # fmt: skip
         return list(found.values())
 
     @staticmethod
