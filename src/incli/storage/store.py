@@ -215,6 +215,7 @@ class Store:
                         self._warn(exc.broken)
             return found
         active: list[tuple[Facts, Incident]] = []
+        broken = [Broken(self.folder / name, line, reason) for name, line, reason in summary.broken]
         for name, (key, values, document) in sorted(summary.active.items()):
             path = self.folder / name
             try:
@@ -224,12 +225,12 @@ class Store:
                     continue
                 incident = self._parse_for_index(path)
             except BrokenFile as exc:
-                self._warn(exc.broken)
+                broken.append(exc.broken)
                 continue
             if incident.active:
                 active.append((facts_from_incident(incident), incident))
-        for name, line, reason in summary.broken:
-            self._warn(Broken(self.folder / name, line, reason))
+        for problem in sorted(broken, key=lambda b: b.path.name):  # in file order, as a full read warns
+            self._warn(problem)
         return active
 
     def active_facts(self) -> list[Facts]:
