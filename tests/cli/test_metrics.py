@@ -221,3 +221,23 @@ def test_bad_options(repo: Path) -> None:
     assert result.code == 4 and "severity, service, month, tag" in result.stderr
     result = inc("metrics", "--json", "--csv", root=repo, code=None)
     assert result.code == 4
+
+
+def test_the_json_says_how_each_number_is_defined(repo: Path) -> None:
+    """``definitions`` in inc metrics --json is what a reader of the numbers quotes: each span's
+    start and end, and the rules behind MTBF, overlaps, p90 and incidents counted from the
+    declaration, word for word."""
+    definitions = inc("metrics", "--json", root=repo).json["definitions"]
+    assert definitions == {
+        "mttd": {"label": "Time to detect", "start": "started_at", "end": "detected_at"},
+        "mtta": {"label": "Time to acknowledge", "start": "detected_at", "end": "acknowledged_at"},
+        "mttm": {"label": "Time to mitigate", "start": "started_at", "end": "mitigated_at"},
+        "mttr": {"label": "Time to resolve", "start": "started_at", "end": "resolved_at"},
+        "mtbf": {"label": "Time between failures", "start": "started_at", "end": "next incident's started_at"},
+        "counted_from_declaration": "incidents whose detection or impact start is unknown (assumed): time to "
+        "acknowledge, mitigate and resolve count from the declaration for them, as PagerDuty counts from the "
+        "trigger; time to detect never does",
+        "overlapping": "incidents that began while an earlier one's impact had not ended (MTBF still counts "
+        "start to next start)",
+        "p90": "nearest rank: the ceil(0.9 * n)-th smallest value",
+    }
