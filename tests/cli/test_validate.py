@@ -254,9 +254,14 @@ def test_edit_repairs_a_conflicted_file(
     assert inc("show", incident_id, "--json").json["title"] == "DB pool exhausted"
 
 
-def test_a_file_checked_before_is_checked_again_against_another_severity_scale(repo: Path) -> None:
+def test_a_file_checked_before_is_checked_again_against_another_severity_scale(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The findings inc validate keeps per file are valid for one scale only: drop SEV4 from
     incli.yaml and the unchanged SEV4 incident is reported at once."""
+    from incli.storage import index as indexmod
+
+    monkeypatch.setattr(indexmod, "SETTLE_SECONDS", -3600.0)  # trust a file at once (no coarse clock here)
     ident = inc("open", "Typo in the footer", "-s", "SEV4").stdout.strip()
     assert inc("validate").code == 0
     config = repo / "incli.yaml"
