@@ -213,3 +213,30 @@ def test_an_early_milestone_names_the_latest_of_equal_earlier_ones() -> None:
     assert order_problems(case) == [
         ("acknowledged_at", f"{at(-1).isoformat()} is before detected_at {T.isoformat()}; {ORDER_HINT}")
     ]
+
+
+def test_the_impact_start_and_a_reopening_are_floors_too() -> None:
+    # an impact start later than the detection (a backfilled start): acknowledging before it is refused
+    case = incident(started_at=at(5), detected_at=at(2))
+    case.status = "open"
+    with pytest.raises(Conflict, match=r"it was started at 2025-01-15T10:05:00\+00:00"):
+        apply(case, "acknowledge", at(4), NOW, "alice")
+    # after a reopening, nothing moves to before it: the reopening is named
+    case = incident(acknowledged_at=at(1), mitigated_at=at(2), resolved_at=at(3))
+    case.status = "resolved"
+    apply(case, "reopen", at(30), NOW, "alice")
+    with pytest.raises(Conflict, match=r"it was reopened at 2025-01-15T10:30:00\+00:00"):
+        apply(case, "mitigate", at(20), NOW, "alice")
+    apply(case, "mitigate", at(30), NOW, "alice")
+    # a second reopening is held to the resolution after the first, not to the first reopening
+    apply(case, "resolve", at(40), NOW, "alice")
+    with pytest.raises(Conflict, match=r"it was resolved at 2025-01-15T10:40:00\+00:00"):
+        apply(case, "reopen", at(35), NOW, "alice")
+
+
+def test_a_resolved_incident_without_its_time_can_be_reopened() -> None:
+    """Hand-written or imported history may say resolved without a resolved_at."""
+    case = incident()
+    case.status = "resolved"
+    apply(case, "reopen", at(30), NOW, "alice")
+    assert case.status == "reopened"

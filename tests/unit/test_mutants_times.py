@@ -321,3 +321,54 @@ def test_a_bare_number_is_not_a_freeze_end() -> None:
 
     with pytest.raises(InvalidInput, match=r"^cannot read '5' as a time"):
         parse_future("5", FROZEN)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (
+            "1969-12-31T23:59Z",
+            "'1969-12-31T23:59Z' is in the year 1969, far in the past; give a time from 1970 to 2100",
+        ),
+        (
+            "2101-01-01T00:00Z",
+            "'2101-01-01T00:00Z' is in the year 2101, far in the future; give a time from 1970 to 2100",
+        ),
+        # in UTC the year before 1970, whatever the offset says
+        (
+            "1970-01-01T00:30+01:00",
+            "'1970-01-01T00:30+01:00' is in the year 1969, far in the past; give a time from 1970 to 2100",
+        ),
+        (
+            "2025-01-15 14:30 GMT-3",
+            "'2025-01-15 14:30 GMT-3': 'UTC+5' style offsets are read backwards by POSIX; give "
+            "the offset itself, e.g. 2025-01-15 14:30 +05:00",
+        ),
+        (
+            "+5m",
+            "'+5m' is not a time; for a time before now write '5m ago'; use ISO 8601 (2025-01-15T14:30, with or "
+            "without an offset), HH:MM, 'yesterday 14:30' or '10m ago'",
+        ),
+        ("1\uff12:00", "'1\uff12:00' has digits other than 0-9; type the time with 0-9"),
+        (
+            "2025-01-15T14:30+25:00",
+            "'2025-01-15T14:30+25:00' has an offset no time zone uses; give one from -12:00 to +14:00 in whole minutes",
+        ),
+    ],
+)
+def test_a_typed_time_out_of_range_is_refused_in_words(typed: str, message: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_time(typed, FROZEN)
+    assert str(refused.value) == message
+
+
+def test_the_edges_of_the_years_incli_stores() -> None:
+    assert parse_time("1970-01-01T00:00Z", FROZEN) == datetime(1970, 1, 1, tzinfo=UTC)
+    assert parse_time("2100-12-31T23:59Z", FROZEN) == datetime(2100, 12, 31, 23, 59, tzinfo=UTC)
+
+
+def test_a_clock_time_of_this_very_minute_is_now_not_yesterday() -> None:
+    """'12:00' typed at 12:00:00.5 is half a second ago (today), not tomorrow's or yesterday's."""
+    assert parse_time("12:00", FROZEN) == datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    exact = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    assert parse_time("12:00", exact) == exact
