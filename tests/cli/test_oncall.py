@@ -4,6 +4,7 @@ shift, shifts, overrides, validate, the calendar export and import, the handoff 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import icalendar
@@ -152,6 +153,16 @@ def test_an_override_given_bare_clock_times_ends_after_it_starts(primary: Path) 
         ("erin", "2026-10-28T22:00:00+00:00", "2026-10-29T06:00:00+00:00"),
         ("carol", "2026-10-29T10:00:00+00:00", "2026-10-29T11:00:00+00:00"),
     ]
+
+
+def test_the_help_example_weekend_override_works(primary: Path) -> None:
+    """inc oncall override --help shows '--from 'fri 18:00' --to 'mon 09:00'': a weekend, whatever
+    day it is typed on (Monday read from now came before Friday)."""
+    inc("oncall", "override", "primary", "--who", "bob", "--from", "fri 18:00", "--to", "mon 09:00", "--reason", "swap")
+    [item] = yamlio.load((primary / "oncall" / "primary.yaml").read_bytes())["overrides"]
+    start, end = datetime.fromisoformat(item["from"]), datetime.fromisoformat(item["to"])
+    assert (start.strftime("%a %H:%M"), end.strftime("%a %H:%M")) == ("Fri 18:00", "Mon 09:00")
+    assert end - start == timedelta(hours=63)
 
 
 def test_bad_override_is_refused(primary: Path, run: Run, snapshot: Callable[[Path], dict[str, bytes]]) -> None:

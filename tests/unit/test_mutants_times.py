@@ -372,3 +372,17 @@ def test_a_clock_time_of_this_very_minute_is_now_not_yesterday() -> None:
     assert parse_time("12:00", FROZEN) == datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
     exact = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
     assert parse_time("12:00", exact) == exact
+
+
+def test_tomorrow_and_a_weekday_are_ahead() -> None:
+    from incli.domain.times import parse_span_end
+
+    assert parse_time("tomorrow 09:00", FROZEN) == datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
+    assert parse_time("TOMORROW 23:59", FROZEN) == datetime(2026, 6, 2, 23, 59, tzinfo=UTC)
+    friday = parse_time("fri 18:00", FROZEN)  # 2026-06-01 is a Monday
+    assert friday == datetime(2026, 6, 5, 18, 0, tzinfo=UTC)
+    # a weekend: Monday read from now would be before Friday; from the start it is the next one
+    assert parse_span_end("mon 09:00", friday, FROZEN) == datetime(2026, 6, 8, 9, 0, tzinfo=UTC)
+    assert parse_span_end("Thursday 09:00", friday, FROZEN) == datetime(2026, 6, 11, 9, 0, tzinfo=UTC)
+    # an end already after the start is kept as read
+    assert parse_span_end("sat 10:00", friday, FROZEN) == datetime(2026, 6, 6, 10, 0, tzinfo=UTC)

@@ -17,11 +17,13 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from incli.errors import InvalidInput
 
 _CLOCK = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.(?P<frac>\d{1,6}))?)?$", re.ASCII)
-_DAYWORD = re.compile(r"^(?P<day>today|yesterday)\s+(?P<clock>\S+)$", re.IGNORECASE)
+_DAYWORD = re.compile(r"^(?P<day>today|yesterday|tomorrow)\s+(?P<clock>\S+)$", re.IGNORECASE)
+_DAY_OFFSET = {"yesterday": 1, "today": 0, "tomorrow": -1}  # days before now's date
 _AGO = re.compile(r"^(?P<amount>(?:\d+\s*[a-z]+\s*)+)\s+ago$", re.IGNORECASE)
 _DURATION_PART = re.compile(r"(\d+)\s*([a-z]+)", re.IGNORECASE | re.ASCII)
 # "UTC+5", "GMT-3": POSIX reads the sign the other way round (UTC+5 is five hours
 # *west*), so dateutil stores what a person means as +05:00 as -05:00.
+_WEEKDAY_TIME = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+\S+$", re.IGNORECASE | re.ASCII)
 _POSIX_OFFSET = re.compile(r"(?:UTC|GMT|UT)\s*[+-]\s*\d", re.IGNORECASE | re.ASCII)
 _UNITS = {
     "s": 1,
@@ -63,13 +65,15 @@ FORMS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("2025-01-15 14:30",), "that local time (your `TZ`), with the offset it had on that date"),
     (("14:30",), "today at 14:30 local time, or yesterday if 14:30 is still to come"),
     (("yesterday 14:30", "today 09:05"), "as it says"),
+    (("tomorrow 09:00", "fri 18:00"), "ahead, for what is planned (an override, maintenance); a milestone cannot be"),
     (("10m ago", "2h ago", "1h30m ago", "3d ago"), "relative to now"),
     (("now",), "now"),
 )
 FORMS_NOTE = (
     "Times are stored as ISO 8601 with an offset, shown in your local time zone, and computed in UTC. "
     "A local time the clocks skipped or had twice (a daylight saving change) is refused: give the offset. "
-    f"Years {EARLIEST_YEAR} to {LATEST_YEAR}."
+    f"Years {EARLIEST_YEAR} to {LATEST_YEAR}. The end of a span (--to) typed as HH:MM, or as a weekday and "
+    "a time, is the first such time after its start (--from 22:00 --to 06:00 is a night)."
 )
 
 HELP = "use ISO 8601 (2025-01-15T14:30, with or without an offset), HH:MM, 'yesterday 14:30' or '10m ago'"
@@ -214,8 +218,7 @@ def parse_time(text: str, now: datetime) -> datetime:
         clock = _CLOCK.match(dayword["clock"])
         if not clock:
             raise InvalidInput(f"cannot read {raw!r} as a time; {HELP}")
-        offset = 1 if dayword["day"].lower() == "yesterday" else 0
-        return _clock_today(clock, local_now - timedelta(days=offset))
+        return _clock_today(clock, local_now - timedelta(days=_DAY_OFFSET[dayword["day"].lower()]))
 
     ago = _AGO.match(raw)
     if ago:
@@ -250,9 +253,19 @@ def _next_clock(clock: re.Match[str], after: datetime) -> datetime:
 def parse_span_end(text: str, start: datetime, now: datetime) -> datetime:
     """The end of a span that begins at ``start`` (an override's or a maintenance window's
     ``--to``): a bare clock time is its first occurrence after ``start`` (``--from 22:00 --to
-    02:00`` is overnight), anything else is read as ``parse_time`` reads it."""
-    clock = _CLOCK.match(str(text).strip())
-    return _next_clock(clock, start) if clock else parse_time(text, now)
+    02:00`` is overnight), a weekday and a time the first such day from ``start``'s date when
+    read from now it would not be after ``start`` (``--from 'fri 18:00' --to 'mon 09:00'``),
+    anything else as ``parse_time`` reads it."""
+    raw = str(text).strip()
+    clock = _CLOCK.match(raw)
+    if clock:
+        return _next_clock(clock, start)
+    moment = parse_time(raw, now)
+    if moment <= start and _WEEKDAY_TIME.match(raw):
+        later = parse_time(raw, start)
+        if later > start:
+            return later
+    return moment
 
 
 def parse_future(text: str, now: datetime) -> datetime:

@@ -71,10 +71,9 @@ class ActionRow:
 
 
 def meeting_time(text: str, now: datetime) -> datetime:
-    """A meeting is in the future: ``HH:MM`` is the next such time, ``tomorrow HH:MM`` works too."""
+    """A meeting is in the future: ``HH:MM`` is the next such time; ``tomorrow HH:MM`` and every
+    other form as ``parse_time`` reads them."""
     raw = text.strip()
-    if raw.lower().startswith("tomorrow "):
-        return parse_time(f"today {raw[9:].strip()}", now) + timedelta(days=1)
     if re.fullmatch(r"\d{1,2}:\d{2}", raw):
         moment = parse_time(f"today {raw}", now)
         return moment if moment >= now else moment + timedelta(days=1)
