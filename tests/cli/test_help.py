@@ -204,3 +204,29 @@ def test_capital_v_prints_the_version_and_v_shows_the_traceback(repo: Path, caps
         _run(capsys, "--verbose", "show", "nosuch")
     again = _run(capsys, "show", "nosuch", code=ExitCode.NOT_FOUND)  # -v holds for its own run only
     assert len(again.err_lines) == 1
+
+
+def test_every_time_in_the_help_examples_is_accepted_today() -> None:
+    """An example a user copies from --help works: each time it types is read, and one that must
+    be ahead (--until, a span's --to) is ahead of today, not a date that has since passed."""
+    from incli.domain.times import parse_future, parse_span_end, parse_time
+
+    now = datetime.now(UTC)
+    checked = 0
+    for examples in commands.EXAMPLES.values():
+        for example in examples:
+            words = shlex.split(example)
+            if words[1] == "import":  # its --from names the source
+                continue
+            flags = ("--at", "--from", "--to", "--until", "--since")
+            values = {flag: words[i + 1] for i, flag in enumerate(words[:-1]) if flag in flags}
+            for flag, value in values.items():
+                checked += 1
+                if flag == "--until":
+                    assert parse_future(value, now) > now, example
+                elif flag == "--to" and "--from" in values:
+                    start = parse_time(values["--from"], now)
+                    assert parse_span_end(value, start, now) > start, example
+                elif "ics" not in example:
+                    parse_time(value, now)
+    assert checked > 10

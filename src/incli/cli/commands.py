@@ -157,7 +157,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "oncall report": ("inc oncall report --since 2025-01-01", "inc oncall report --json"),
     "oncall handoff": ("inc oncall handoff primary",),
     "gate": ("inc gate --service payments", "inc gate --service payments --severity SEV1 --json"),
-    "freeze": ('inc freeze --service payments --until "2025-12-27" --reason "holiday freeze"',),
+    "freeze": ('inc freeze --service payments --until "mon 09:00" --reason "holiday freeze"',),
     "ingest grafana": ("inc ingest grafana notification.json",),
     "ingest pagerduty": (
         "inc ingest pagerduty event.json",
