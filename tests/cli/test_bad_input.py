@@ -85,7 +85,8 @@ CASES = [
     ),
     ("future --at", ["ack", "{other}", "--at", "2999-01-01T00:00:00+00:00"], ExitCode.INVALID, ["future"]),
     ("future open", ["open", "x", "-s", "2", "--at", "2999-01-01 10:00"], ExitCode.INVALID, ["future"]),
-    ("unparseable day word", ["note", "{other}", "x", "--at", "tomorrow 10:00"], ExitCode.INVALID, ["tomorrow 10:00"]),
+    ("a note tomorrow", ["note", "{other}", "x", "--at", "tomorrow 10:00"], ExitCode.INVALID, ["future"]),
+    ("unparseable day word", ["note", "{other}", "x", "--at", "someday 10:00"], ExitCode.INVALID, ["someday 10:00"]),
     (
         "unparseable time",
         ["mitigate", "{active}", "--at", "after lunch"],
