@@ -12,16 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.test_gate import CATALOG
 from tests.conftest import inc
-
-CATALOG = """\
-services:
-  payments: {depends_on: [db]}
-  db: {depends_on: [storage]}
-  storage: {}
-  web: {}
-  search: {}
-"""
 
 
 @pytest.fixture
