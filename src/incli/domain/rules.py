@@ -169,7 +169,7 @@ def _rule(item: Any, where: str, severities: Severities) -> Rule:
     if not isinstance(metric, str) or not _NAME.fullmatch(metric.strip()):
         raise ConfigError(where, "metric must be a metric name such as connection_pool_usage")
     op = item.get("op")
-    if op not in OPS:
+    if not isinstance(op, str) or op not in OPS:
         raise ConfigError(where, f"op must be one of {' '.join(OPS)}, not {op!r} (quote it in YAML: op: '>')")
     threshold = item.get("threshold")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
