@@ -40,7 +40,7 @@ def places(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
 
 def spoiled(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Each one-place change of ``data``, named."""
-    containers: list[tuple[Any, ...]] = [()]
+    containers: list[tuple[Any, ...]] = [()] if isinstance(data, dict) else []
     for path in places(data):
         parent = get(data, path[:-1])
         if isinstance(get(data, path), dict):

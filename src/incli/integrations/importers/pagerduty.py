@@ -179,8 +179,11 @@ def _last_time(values: list[str]) -> str | None:
     return max(present)[1] if present else None
 
 
-def parse_stored_any(value: str) -> datetime | None:
-    """An ISO 8601 time with an offset, else None (a naive time has no place in the data)."""
+def parse_stored_any(value: Any) -> datetime | None:
+    """An ISO 8601 time with an offset, else None (a naive time, or a value that is not text,
+    has no place in the data)."""
+    if not isinstance(value, str):
+        return None
     moment = parse_iso(value.strip())
     return moment if moment is not None and moment.tzinfo else None
 
