@@ -275,3 +275,20 @@ def test_a_file_checked_before_is_checked_again_against_another_severity_scale(
     result = inc("validate", code=None)
     assert result.code == ExitCode.PROBLEMS
     assert f"{ident}.yaml:4: unknown severity 'SEV4'; known: SEV1, SEV2, SEV3" in result.stdout
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["list"], ["show", "{id}"]])
+def test_a_bad_timeline_entry_is_pointed_at_by_its_own_line_everywhere(
+    repo: Path, good: tuple[str, str], argv: list[str]
+) -> None:
+    """inc validate and the warning of any other command name the same line: the entry's, not
+    the line of ``timeline:`` (they used to differ)."""
+    incident_id, text = good
+    lines = text.splitlines(keepends=True)
+    entry = max(n for n, line in enumerate(lines) if line.startswith("- at: "))  # the last entry
+    kind = next(n for n in range(entry, len(lines)) if lines[n].startswith("  kind: "))
+    lines[kind] = "  kind: bogus\n"
+    path = drop(repo, f"{incident_id}.yaml", "".join(lines))
+    ran = inc(*[a.replace("{id}", incident_id) for a in argv], code=None)
+    said = [line for line in (ran.stdout + ran.stderr).splitlines() if "unknown kind 'bogus'" in line]
+    assert said and all(f"{path}:{entry + 1}: timeline[" in line for line in said), ran.stdout + ran.stderr

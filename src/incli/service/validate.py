@@ -58,8 +58,7 @@ def check_file(path: Path, data: bytes, repo: Repository) -> tuple[str | None, l
     def at(key: str) -> int | None:
         if not found_lines:  # parsed for lines only when a finding needs one: most files have none
             found_lines.append(yamlio.key_lines(data))
-        lines = found_lines[0]
-        return lines.get(key) or lines.get(key.split(".")[0]) or lines.get(key.split("[")[0])
+        return yamlio.line_for(found_lines[0], key)
 
     try:
         incident = incident_from_dict(raw)

@@ -66,8 +66,7 @@ def parse_incident_bytes(data: bytes, path: Path) -> Incident:
     try:
         incident = incident_from_dict(raw)
     except IncidentFormatError as exc:
-        key = exc.problems[0][0].split(".")[0].split("[")[0]
-        line = yamlio.key_lines(data).get(key)
+        line = yamlio.line_for(yamlio.key_lines(data), exc.problems[0][0])
         raise BrokenFile(Broken(path, line, str(exc))) from None
     if incident.id != path.stem:
         raise BrokenFile(Broken(path, None, f"holds id {incident.id}, but the file is named {path.name}"))

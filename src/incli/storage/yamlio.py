@@ -223,6 +223,12 @@ def key_lines(data: bytes | str) -> dict[str, int]:
     return lines
 
 
+def line_for(lines: dict[str, int], key: str) -> int | None:
+    """The line a finding about ``key`` points at, from ``key_lines``: the key's own, else its
+    timeline entry's (``timeline[2].kind``: that entry), else its top-level key's."""
+    return lines.get(key) or lines.get(key.split(".")[0]) or lines.get(key.split("[")[0])
+
+
 MAX_CONFIG_BYTES = 1024 * 1024  # incli.yaml: a settings file, never megabytes
 
 
