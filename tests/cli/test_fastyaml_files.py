@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -313,3 +314,17 @@ def test_checklist_task_paging_and_drill_files(repo: Path) -> None:
 def test_the_example_repository() -> None:
     texts = check_files(EXAMPLES)
     assert written(texts, r"^postmortem:$")
+
+
+def test_commands_read_the_files_through_the_fast_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first inc list --json on a copy of the example (no index yet) and inc show read every
+    file without PyYAML's loader: the fast reader is the path every command takes."""
+    root = tmp_path / "acme"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".incli"))
+    slow: list[bytes] = []
+    monkeypatch.setattr(yamlio, "load", lambda data, *a, **k: slow.append(data) or {})
+    listed = inc("list", "--json", "--limit", "0", root=root)
+    ids = [row["id"] for row in listed.json]
+    assert len(ids) == len(list((root / "incidents").glob("*.yaml"))) and not listed.stderr
+    assert inc("show", ids[0], "--json", root=root).json["id"] == ids[0]
+    assert slow == []
