@@ -4,17 +4,22 @@ report would have become."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from incli.domain import alerts, jsontext, reportdata
+import pytest
+
+from incli.domain import alerts, escalation, jsontext, reportdata, runbooks, search
+from incli.domain import postmortem as pm
 from incli.domain.config import config_from_dict
+from incli.domain.merge import merge
 from incli.domain.metrics import facts_from_incident
-from incli.domain.model import incident_from_dict
+from incli.domain.model import TimelineEntry, incident_from_dict
 from incli.domain.oncall import resolve, schedule_from_dict
+from incli.errors import ConfigError
 from incli.integrations import sources
 from tests import alertpayloads as ap
-from tests.unit.test_merge import base_incident
+from tests.unit.test_merge import base_incident, postmortem, sides
 
 SCALE: dict[str, Any] = {
     # Ids whose alphabetical order is not their order of severity: crit < info < warn.
@@ -92,3 +97,74 @@ def test_two_shifts_of_the_same_person_in_a_row_are_one_shift() -> None:
     start = datetime(2025, 10, 21, 0, 0, tzinfo=UTC)
     shifts = resolve(schedule, start, start + timedelta(days=3))
     assert [(s.start, s.end, s.who) for s in shifts] == [(start, start + timedelta(days=3), "alice")]
+
+
+def test_a_section_is_named_as_people_type_it() -> None:
+    for typed in ("root_cause", "Root-Cause", " root-cause "):
+        postmortem: dict[str, Any] = {}
+        assert pm.add_to_section(postmortem, typed, "Retry storm") == "root_causes"
+
+
+def test_an_action_item_due_tomorrow_is_due_the_next_day() -> None:
+    today = date(2025, 2, 28)
+    assert pm.parse_due("Tomorrow", today) == date(2025, 3, 1)
+    assert pm.parse_due("today", today) == today
+
+
+def test_the_checklist_summary_says_only_what_is_there() -> None:
+    data = base_incident()
+    data["tasks"] = [
+        {"id": "t1", "title": "Open a channel", "done_at": "2025-01-15T14:31:00+00:00"},
+        {"id": "t2", "title": "Page the owner", "due_at": "2025-01-15T14:40:00+00:00"},
+    ]
+    incident = incident_from_dict(data)
+    assert runbooks.checklist_summary(incident, datetime(2025, 1, 15, 14, 35, tzinfo=UTC)) == "1 of 2 done"
+    assert runbooks.checklist_summary(incident, datetime(2025, 1, 15, 14, 45, tzinfo=UTC)) == "1 of 2 done, 1 late"
+
+
+def test_a_search_phrase_is_the_words_in_order_once_each() -> None:
+    assert search.fts_queries("disk full, disk") == ('"disk full"', '"disk" "full"')
+
+
+def test_a_page_names_a_handle_nobody_described() -> None:
+    entry = TimelineEntry(datetime(2025, 1, 15, 14, 31, tzinfo=UTC), "paged", "Paged zed", extra={"paged": "zed"})
+    assert escalation.page_payload(entry, None)["contact"] == {"name": "zed"}
+
+
+def test_a_day_range_has_two_ends() -> None:
+    for bad in ("mon-wed-fri 09:00-17:00", "mon-friday-sun 09:00-17:00"):
+        with pytest.raises(ConfigError, match="name days as mon, tue"):
+            schedule_from_dict("p", {"schema": 1, "layers": [{**LAYER, "restrictions": [bad]}]})
+
+
+LAYER: dict[str, Any] = {
+    "name": "day",
+    "rotation": ["alice"],
+    "length": "weekly",
+    "handoff": "mon 00:00",
+    "start": "2025-10-20",
+    "tz": "UTC",
+}
+
+
+def test_overlapping_restrictions_join_into_one_window_of_their_own_day() -> None:
+    restrictions = ["mon 08:00-10:00", "tue 09:00-12:00", "tue 11:00-13:00"]
+    schedule = schedule_from_dict("p", {"schema": 1, "layers": [{**LAYER, "restrictions": restrictions}]})
+    monday = datetime(2025, 10, 20, tzinfo=UTC)
+    on_call = [(s.start, s.end) for s in resolve(schedule, monday, monday + timedelta(days=2)) if s.who]
+    hour = timedelta(hours=1)
+    assert on_call == [
+        (monday + 8 * hour, monday + 10 * hour),
+        (monday + 33 * hour, monday + 37 * hour),
+    ]
+
+
+def test_both_sides_publishing_a_postmortem_is_no_conflict() -> None:
+    base, ours, theirs = sides()
+    base["postmortem"] = postmortem(state="reviewed")
+    ours["postmortem"] = postmortem(state="published", published_at="2025-01-17T10:00:00+00:00")
+    theirs["postmortem"] = postmortem(state="published", published_at="2025-01-17T11:00:00+00:00")
+    merged = merge(base, ours, theirs)
+    assert merged["postmortem"]["state"] == "published"
+    assert "conflicts" not in merged["postmortem"]
+    assert not [e for e in merged["timeline"] if "published_at" in e["text"]], merged["timeline"]
