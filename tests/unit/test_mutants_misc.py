@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from incli.domain import alerts, escalation, jsontext, reportdata, runbooks, search
+from incli.domain import alerts, escalation, jsontext, reportdata, runbooks, search, statuspage
 from incli.domain import postmortem as pm
 from incli.domain.config import config_from_dict
 from incli.domain.merge import merge
-from incli.domain.metrics import facts_from_incident
+from incli.domain.metrics import action_summary, facts_from_incident
 from incli.domain.model import TimelineEntry, incident_from_dict
 from incli.domain.oncall import resolve, schedule_from_dict
 from incli.errors import ConfigError
@@ -168,3 +168,60 @@ def test_both_sides_publishing_a_postmortem_is_no_conflict() -> None:
     assert merged["postmortem"]["state"] == "published"
     assert "conflicts" not in merged["postmortem"]
     assert not [e for e in merged["timeline"] if "published_at" in e["text"]], merged["timeline"]
+
+
+def test_the_report_index_counts_open_and_overdue_actions_as_inc_metrics_does() -> None:
+    data = base_incident()
+    data["actions"] = [
+        {"id": "a1", "title": "Done", "owner": "al", "status": "done", "due": "2025-01-01"},
+        {"id": "a2", "title": "Late", "owner": "al", "status": "open", "due": "2025-01-10"},
+        {"id": "a3", "title": "Not yet", "owner": "al", "status": "open", "due": "2025-03-01"},
+    ]
+    facts = facts_from_incident(incident_from_dict(data))
+    today = date(2025, 2, 1)
+    (row,) = reportdata.index_rows([facts], datetime(2025, 2, 1, tzinfo=UTC), today)
+    summary = action_summary([facts], today)
+    assert (row.open_actions, row.overdue_actions) == (summary["open"], summary["overdue"]) == (2, 1)
+
+
+def test_people_words_skip_short_names_and_read_the_rest() -> None:
+    assert statuspage.people_words(["al", "@Carol Chen", "bo"]) == ["Carol Chen", "Carol", "Chen"]
+
+
+def test_a_page_says_how_it_reached_the_person() -> None:
+    assert escalation.Page(escalation.Target("person", "alice"), "alice").via() == "person"
+    assert escalation.Page(escalation.Target("schedule", "primary"), "bob").via() == "schedule primary"
+
+
+def test_a_recorded_step_with_a_round_that_is_not_a_number_is_left_out() -> None:
+    data = base_incident()
+    at = "2025-01-15T14:31:00+00:00"
+    data["timeline"] += [
+        {"at": at, "kind": "paged", "by": "incli", "text": "Paged a", "level": 1, "round": "two"},
+        {"at": at, "kind": "paged", "by": "incli", "text": "Paged b", "level": 1, "round": 1},
+    ]
+    assert escalation.recorded(incident_from_dict(data)) == [(1, 1, datetime(2025, 1, 15, 14, 31, tzinfo=UTC))]
+
+
+def test_a_due_date_offset_with_a_sign_or_in_hours_rounds_up_to_whole_days() -> None:
+    today = date(2025, 2, 28)
+    assert pm.parse_due("+3d", today) == date(2025, 3, 3)
+    assert pm.parse_due("36h", today) == date(2025, 3, 2)
+    assert pm.parse_due("1w", today) == date(2025, 3, 7)
+
+
+def test_a_layer_may_be_any_whole_number_of_hours_long() -> None:
+    for length, hours in (("3h", 3), ("1h", 1), ("36h", 36)):
+        layer = {**LAYER, "length": length, "handoff": "09:00"}
+        schedule = schedule_from_dict("p", {"schema": 1, "layers": [layer]})
+        assert schedule.layers[0].length == timedelta(hours=hours)
+    with pytest.raises(ConfigError, match="length"):
+        schedule_from_dict("p", {"schema": 1, "layers": [{**LAYER, "length": "90m", "handoff": "09:00"}]})
+
+
+def test_a_schedule_reads_back_what_it_writes() -> None:
+    data = {"schema": 1, "description": "Primary on-call for checkout", "layers": [LAYER]}
+    schedule = schedule_from_dict("p", data)
+    assert schedule.description == "Primary on-call for checkout"
+    assert schedule_from_dict("p", schedule.to_dict()).to_dict() == schedule.to_dict()
+    assert schedule.to_dict()["description"] == "Primary on-call for checkout"

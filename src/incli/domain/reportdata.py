@@ -26,7 +26,7 @@ from urllib.parse import quote
 from incli.domain import durations
 from incli.domain import postmortem as pm
 from incli.domain.config import Config
-from incli.domain.metrics import TIME_INDEX, Facts, month_of, resolve_seconds
+from incli.domain.metrics import TIME_INDEX, Facts, action_totals, month_of, resolve_seconds
 from incli.domain.model import Incident
 
 NO_POSTMORTEM = pm.MISSING
@@ -108,15 +108,15 @@ def index_rows(facts: Iterable[Facts], now: datetime, today: date) -> list[Incid
     rows = []
     for item in sorted(facts, key=lambda f: (f.times[opened] or 0.0, f.id), reverse=True):
         listed = Listed(item)
-        still_open = [(s, d) for s, d in item.actions if s != "done"]
+        actions = action_totals(((action, 1) for action in item.actions), today)
         rows.append(
             IncidentRow(
                 incident=listed,
                 duration=durations.impact_between(listed.started_at, listed.resolved_at, now),
                 postmortem=item.postmortem_state or NO_POSTMORTEM,
                 href=incident_href(item.id),
-                open_actions=len(still_open),
-                overdue_actions=sum(1 for s, d in still_open if pm.action_overdue({"status": s, "due": d}, today)),
+                open_actions=actions["open"],
+                overdue_actions=actions["overdue"],
             )
         )
     return rows
