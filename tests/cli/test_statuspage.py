@@ -455,3 +455,21 @@ def test_the_page_covers_its_90_days_and_an_incident_on_no_component(repo: Path,
     summary = json.loads((out / "api/v2/summary.json").read_text())
     assert {c["status"] for c in summary["components"]} == {"operational"}
     assert summary["status"] == {"indicator": "critical", "description": "Major outage"}
+
+
+@pytest.mark.usefixtures("frozen_clock")  # now: 2026-06-01 12:00 UTC
+def test_the_90_days_are_the_days_of_the_page_time_zone(repo: Path, tmp_path: Path) -> None:
+    """At 2026-06-01 12:00 UTC it is already 2 June at UTC+14: the page's 90 days begin on 5 March
+    there (10:00 UTC on 4 March), not on the 4th as in UTC."""
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "statuspage:\n  timezone: Pacific/Kiritimati\n  components: [checkout]\n")
+    before = opened("Ended the day before", "-s", "SEV2", "--service", "checkout", "--at", "2026-03-04T08:00Z")
+    inc("resolve", before, "--at", "2026-03-04T09:00Z")
+    within = opened("Ended on the first day", "-s", "SEV2", "--service", "checkout", "--at", "2026-03-04T08:00Z")
+    inc("resolve", within, "--at", "2026-03-04T11:00Z")
+    out = tmp_path / "s"
+    inc("statuspage", "-o", out)
+    html = (out / "index.html").read_text()
+    assert [i["id"] for i in json.loads((out / "api/v2/incidents.json").read_text())["incidents"]] == [within]
+    assert 'title="2026-03-05: ' in html and 'title="2026-03-04: ' not in html
+    assert 'title="2026-06-02: ' in html

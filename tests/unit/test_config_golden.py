@@ -48,6 +48,7 @@ EXTRA: dict[str, Any] = {
 
 SCHEDULE: dict[str, Any] = {
     "schema": 1,
+    "description": "Primary on-call for checkout",
     "layers": [
         {
             "name": "layer-1",
