@@ -3,6 +3,7 @@ the commits: the service's own, in the window, with how long before impact (issu
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 import tests.sourcepayloads as sp
 from incli.errors import ExitCode
-from incli.storage import yamlio
+from incli.storage import changes, yamlio
 from tests.conftest import Ran, check_refused, commit_all, git, inc
 
 
@@ -140,3 +141,18 @@ def test_change_events_are_listed_newest_first_and_what_is_not_one_is_skipped(re
     assert events == [("c", "unquoted"), ("m", "after the skipped files"), ("i", "the largest read"), ("a", "second"),
                       ("d", "same time: by file name"),
                       ("b", "first, in another zone")]  # fmt: skip
+
+
+def test_a_change_that_cannot_be_written_is_one_line_naming_the_file(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(path: Path, data: bytes) -> bool:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(changes, "create_new", full)
+    ran = inc("ingest", "pagerduty", "-", "--path", "/v2/change/enqueue", input=json.dumps(sp.pd_change()), code=None)
+    assert ran.code == ExitCode.STORAGE
+    assert re.fullmatch(
+        r"inc: error: cannot write \S+/changes/2025-01-15-[0-9a-f]{16}\.yaml: No space left on device\n", ran.stderr
+    ), ran.stderr
+    assert list((repo / "changes").iterdir()) == []

@@ -613,3 +613,20 @@ def test_damaged_incident_files_never_read_differently(doc: dict[str, Any], data
     else:
         text = text[:at] + piece + text[at + len(piece) :]
     check_any(text.encode("utf-8", "surrogatepass"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'key: "a"\n more\n',  # a line after a closed quote, indented: PyYAML refuses it
+        "key: 'a'\n more\nb: 1\n",
+        'key: "a"\n  more\n',
+        'k: "a  \\\n  b"\n',  # an escaped line break keeps the spaces before it
+        'k: "a \\\n\n  b  \\\n c"\n',
+        'k: "x\\\n    y"\nn: 1\n',
+        "- ? a\n  : b\n",
+        "? - x\n  - y\n: z\n",
+    ],
+)
+def test_hand_written_edges_read_as_pyyaml_reads_them(text: str) -> None:
+    check_any(text.encode())
