@@ -30,7 +30,28 @@ EXTRA: dict[str, Any] = {
     "hooks": {
         "timeout": "10s",
         "opened": [{"run": ["./notify.sh", "{id}"], "timeout": "5s"}, {"webhook": "https://hooks.example/x"}],
-        "resolved": [{"webhook": "https://hooks.example/y", "format": "slack"}],
+        "resolved": [
+            {"webhook": "https://hooks.example/y", "format": "slack"},
+            {
+                "webhook": "https://events.example/v2/enqueue",
+                "format": "pagerduty",
+                "routing_key_env": "PD_KEY",
+                "timeout": "3s",
+            },
+            {
+                "email": ["oncall@example.com"],
+                "timeout": "20s",
+                "smtp": {
+                    "host": "smtp.example.com",
+                    "port": 587,
+                    "security": "starttls",
+                    "from": "incli@example.com",
+                    "username_env": "SMTP_USER",
+                    "password_env": "SMTP_PASS",
+                },
+            },
+        ],
+        "acknowledged": [{"webhook": "https://events.example/v2/enqueue", "format": "pagerduty", "routing_key": "K1"}],
     },
     "escalation": {
         "critical": {
