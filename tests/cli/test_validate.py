@@ -292,3 +292,24 @@ def test_a_bad_timeline_entry_is_pointed_at_by_its_own_line_everywhere(
     ran = inc(*[a.replace("{id}", incident_id) for a in argv], code=None)
     said = [line for line in (ran.stdout + ran.stderr).splitlines() if "unknown kind 'bogus'" in line]
     assert said and all(f"{path}:{entry + 1}: timeline[" in line for line in said), ran.stdout + ran.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("private: 'no'", "private: expected true or false, found 'no'"),
+        ("assumed: started_at", "assumed: expected a list of times such as [started_at], found 'started_at'"),
+        ("links: [{id: INC-20250101-aaaaa, as: dup}]", "links[0].as: expected one of duplicate, caused-by, related"),
+        ("tasks: [{id: T1, title: Page, due_at: '14:40'}]", "tasks[0].due_at: '14:40' is not an ISO 8601 time"),
+    ],
+)
+def test_a_hand_edited_extension_key_the_commands_would_misread_is_found(
+    repo: Path, good: tuple[str, str], line: str, said: str
+) -> None:
+    """A value incli would read as something else (a string for private is private to the status
+    page; an assumed time not in a list counts as a real one in inc metrics) is a finding."""
+    incident_id, text = good
+    path = drop(repo, f"{incident_id}.yaml", text + line + "\n")
+    code, out, _ = validate()
+    assert code == ExitCode.PROBLEMS
+    assert [o for o in out if o.startswith(f"{path}:{len(text.splitlines()) + 1}: ") and said in o], out

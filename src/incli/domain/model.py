@@ -125,6 +125,31 @@ def assumed_times(incident_extra: dict[str, Any]) -> tuple[str, ...]:
     return tuple(name for name in TIME_FIELDS if name in names)
 
 
+def extension_problems(incident_extra: dict[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with the shape of ``public_title``, ``private``, ``source`` and ``assumed``
+    (key, message): a value the commands would read as something else (``private: "yes"`` is
+    private to the status page; an ``assumed`` that is not a list counts assumed times as real)."""
+    problems: list[tuple[str, str]] = []
+    title = incident_extra.get("public_title")
+    if title is not None and (not isinstance(title, str) or not title.strip()):
+        problems.append(("public_title", f"expected text, found {title!r}"))
+    private = incident_extra.get("private")
+    if private is not None and not isinstance(private, bool):
+        problems.append(("private", f"expected true or false, found {private!r}"))
+    source = incident_extra.get("source")
+    if source is not None and not isinstance(source, dict):
+        problems.append(("source", f"expected a mapping (kind, id, imported_at, ...), found {source!r}"))
+    assumed = incident_extra.get("assumed")
+    if assumed is not None:
+        if not isinstance(assumed, list):
+            problems.append(("assumed", f"expected a list of times such as [started_at], found {assumed!r}"))
+        else:
+            for index, name in enumerate(assumed):
+                if name not in TIME_FIELDS:
+                    problems.append((f"assumed[{index}]", f"expected one of {', '.join(TIME_FIELDS)}, found {name!r}"))
+    return problems
+
+
 def service_key(name: str | None) -> str | None:
     """What makes two services the same one: the name as written, trimmed, compared
     without regard to case (``Checkout`` and ``checkout`` are one service). Every

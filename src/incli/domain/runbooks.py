@@ -218,6 +218,28 @@ def _moment(value: Any) -> datetime | None:
     return None
 
 
+def task_problems(raw: Any) -> list[tuple[str, str]]:
+    """What is wrong with a stored ``tasks:`` list (key, message): a task ``tasks_of`` would drop
+    or read without its times."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        return [("tasks", f"expected a list of tasks {{id, title, due_at, done_at}}, found {raw!r}")]
+    problems: list[tuple[str, str]] = []
+    for index, item in enumerate(raw):
+        where = f"tasks[{index}]"
+        if not isinstance(item, dict):
+            problems.append((where, f"expected a task {{id, title, due_at, done_at}}, found {item!r}"))
+            continue
+        for key in ("id", "title"):
+            if not isinstance(item.get(key), str) or not item[key].strip():
+                problems.append((f"{where}.{key}", f"expected text, found {item.get(key)!r}"))
+        for key in ("due_at", "done_at"):
+            if item.get(key) is not None and _moment(item[key]) is None:
+                problems.append((f"{where}.{key}", f"{item[key]!r} is not an ISO 8601 time with an offset"))
+    return problems
+
+
 def tasks_of(incident: Incident) -> list[Task]:
     raw = incident.extra.get("tasks")
     if not isinstance(raw, list):

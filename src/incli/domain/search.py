@@ -122,6 +122,25 @@ def links(incident: Incident) -> list[dict[str, str]]:
     ]
 
 
+def link_problems(raw: Any) -> list[tuple[str, str]]:
+    """What is wrong with a stored ``links:`` list (key, message): an entry ``links`` would drop."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        return [("links", f"expected a list of {{id, as}}, found {raw!r}")]
+    problems: list[tuple[str, str]] = []
+    for index, item in enumerate(raw):
+        where = f"links[{index}]"
+        if not isinstance(item, dict):
+            problems.append((where, f"expected {{id, as}}, found {item!r}"))
+            continue
+        if not isinstance(item.get("id"), str) or not item["id"].strip():
+            problems.append((f"{where}.id", f"expected an incident id, found {item.get('id')!r}"))
+        if item.get("as") not in STORED_KINDS:
+            problems.append((f"{where}.as", f"expected one of {', '.join(STORED_KINDS)}, found {item.get('as')!r}"))
+    return problems
+
+
 def duplicate_of(incident: Incident) -> str | None:
     """The original this incident duplicates, if it was linked as a duplicate."""
     return next((link["id"] for link in links(incident) if link["as"] == "duplicate"), None)

@@ -17,8 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from incli.domain import lifecycle
-from incli.domain.model import EXTENSION_ORDER, UNKNOWN_SEVERITY, IncidentFormatError, incident_from_dict
+from incli.domain.model import (
+    EXTENSION_ORDER,
+    UNKNOWN_SEVERITY,
+    IncidentFormatError,
+    extension_problems,
+    incident_from_dict,
+)
 from incli.domain.postmortem import MERGE_CONFLICT_HINT, action_problems, merge_conflicts, postmortem_problems
+from incli.domain.runbooks import task_problems
+from incli.domain.search import link_problems
 from incli.errors import StorageError
 from incli.storage import gitinfo, yamlio
 from incli.storage.repo import CATALOG_FILE, MAINTENANCE_DIR, Repository
@@ -69,8 +77,12 @@ def check_file(path: Path, data: bytes, repo: Repository) -> tuple[str | None, l
     for key in incident.extra:
         if key not in EXTENSION_ORDER:
             findings.append(Finding(path, at(key), f"unknown field {key!r}"))
-    for key, message in postmortem_problems(incident.extra.get("postmortem")) + action_problems(
-        incident.extra.get("actions")
+    for key, message in (
+        postmortem_problems(incident.extra.get("postmortem"))
+        + action_problems(incident.extra.get("actions"))
+        + extension_problems(incident.extra)
+        + link_problems(incident.extra.get("links"))
+        + task_problems(incident.extra.get("tasks"))
     ):
         findings.append(Finding(path, at(key), f"{key}: {message}"))
     for key in merge_conflicts(incident.extra.get("postmortem")):
