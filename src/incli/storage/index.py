@@ -43,8 +43,8 @@ that finds it taken serves what it read without recording it). Readers take no l
 part files are replaced whole, and a blob is only appended to (its texts are fsynced before
 an index names them) until a compaction writes a new blob under a new token.
 
-Whoever changes what a payload holds (Incident.to_json, domain/metrics.Facts) must bump
-FORMAT. Set INC_NO_INDEX=1 to read every file every time (for comparison and debugging).
+Whoever changes what a payload holds (Incident.to_json, domain/metrics.Facts) or what
+``inc validate`` finds in a file must bump FORMAT. Set INC_NO_INDEX=1 to read every file every time (for comparison and debugging).
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ from incli.errors import StorageError
 from incli.storage import sealed
 from incli.storage.atomic import TEMP_SUFFIX, remove_stale
 
-FORMAT = 7  # 7: the json part's texts in a blob; the summary (patched by writes); the check part
+FORMAT = 8  # 7: the json part's texts in a blob; the summary (patched by writes); the check part
+# 8: inc validate checks tasks, links, assumed, private, public_title and source
 MAGIC = "incli-index"
 LOCK_NAME = "index.lock"
 SUFFIX = ".yaml"
