@@ -123,3 +123,20 @@ def test_two_processes_opening_in_the_same_second_draw_different_ids() -> None:
     first, second = (set(json.loads(run.stdout)) for run in runs)
     assert len(first) > 55 and len(second) > 55
     assert len(first & second) <= 2  # by chance about 1 in 8,000 runs shares one
+
+
+def test_an_id_already_taken_is_drawn_again_and_the_file_there_is_kept(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two clones can draw the same id in the same second: the second open draws again instead of
+    failing or writing over the other's file."""
+    from incli.domain import ids
+    from tests.conftest import inc
+
+    first = inc("open", "First", "-s", "SEV2", "--at", "2025-01-15T14:30:00Z").stdout.strip()
+    kept = (repo / "incidents" / f"{first}.yaml").read_bytes()
+    draws = iter([first, "INC-20250115-zzzzz"])
+    monkeypatch.setattr(ids, "new_id", lambda *args, **kwargs: next(draws))
+    second = inc("open", "Second", "-s", "SEV2", "--at", "2025-01-15T14:30:00Z").stdout.strip()
+    assert second == "INC-20250115-zzzzz"
+    assert (repo / "incidents" / f"{first}.yaml").read_bytes() == kept
