@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from incli.domain import ids
 from incli.storage import atomic
+from tests.conftest import inc
 
 OLD = b"old: " + b"o" * 200_000 + b"\n"
 NEW = b"new: " + b"n" * 300_000 + b"\n"
@@ -130,9 +132,6 @@ def test_an_id_already_taken_is_drawn_again_and_the_file_there_is_kept(
 ) -> None:
     """Two clones can draw the same id in the same second: the second open draws again instead of
     failing or writing over the other's file."""
-    from incli.domain import ids
-    from tests.conftest import inc
-
     first = inc("open", "First", "-s", "SEV2", "--at", "2025-01-15T14:30:00Z").stdout.strip()
     kept = (repo / "incidents" / f"{first}.yaml").read_bytes()
     draws = iter([first, "INC-20250115-zzzzz"])
