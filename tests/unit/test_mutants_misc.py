@@ -225,3 +225,15 @@ def test_a_schedule_reads_back_what_it_writes() -> None:
     assert schedule.description == "Primary on-call for checkout"
     assert schedule_from_dict("p", schedule.to_dict()).to_dict() == schedule.to_dict()
     assert schedule.to_dict()["description"] == "Primary on-call for checkout"
+
+
+def test_an_incident_names_the_alerts_of_its_group_key_and_of_its_labels() -> None:
+    data = base_incident()
+    data["source"] = {
+        "kind": "alertmanager",
+        "group_key": '{}:{alertname="DBPoolExhausted"}',
+        "labels": {"alertname": "HighLatency", "service": "checkout"},
+    }
+    assert search.alert_names(incident_from_dict(data)) == ["DBPoolExhausted", "HighLatency"]
+    data["source"] = {"kind": "alertmanager", "labels": {"alertname": "HighLatency"}}
+    assert search.alert_names(incident_from_dict(data)) == ["HighLatency"]
