@@ -364,3 +364,30 @@ def test_an_incident_folder_that_cannot_be_read_is_one_line(repo: Path) -> None:
     check_refused(
         inc("show", "abcde", root=repo, code=None), ExitCode.STORAGE, f"cannot read {folder}: Not a directory"
     )
+
+
+def test_the_json_blob_is_compacted_once_its_dead_texts_outgrow_the_live_ones(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each changed file appends its new text to the blob; the old one is dead. Once the dead
+    texts pass both the live ones and the slack, the blob is written anew without them, so an
+    incident edited all day does not grow .incli/ without bound."""
+    from incli.storage import index as indexmod
+
+    monkeypatch.setattr(indexmod, "BLOB_SLACK", 4000)
+    monkeypatch.setattr(indexmod, "SETTLE_SECONDS", -3600.0)  # record at once (no coarse clock here)
+    ident = json.loads(inc("list", "--json", root=repo).stdout)[0]["id"]
+    sizes = []
+    for n in range(40):
+        inc("note", ident, f"Checked replica {n}: " + "lag " * 40, "--by", "t", root=repo)
+        ran = inc("export", root=repo, code=None)
+        assert ran.code == 0, (n, sizes, ran.stderr)
+        listed = json.loads(ran.stdout)
+        blobs = list((repo / ".incli").glob("index-json-*.blob"))
+        assert len(blobs) == 1, blobs
+        sizes.append(blobs[0].stat().st_size)
+    live = sum(len(json.dumps(row)) for row in listed)
+    assert max(sizes) < 3 * (live + 4000), sizes
+    assert min(sizes[20:]) < max(sizes[:20]), sizes  # it shrank at least once
+    assert [r["id"] for r in listed].count(ident) == 1
+    assert listed == json.loads(inc("export", root=repo, env={"INC_NO_INDEX": "1"}).stdout)

@@ -44,7 +44,8 @@ part files are replaced whole, and a blob is only appended to (its texts are fsy
 an index names them) until a compaction writes a new blob under a new token.
 
 Whoever changes what a payload holds (Incident.to_json, domain/metrics.Facts) or what
-``inc validate`` finds in a file must bump FORMAT. Set INC_NO_INDEX=1 to read every file every time (for comparison and debugging).
+``inc validate`` finds in a file must bump FORMAT. Set INC_NO_INDEX=1 to read every file
+every time (for comparison and debugging).
 """
 
 from __future__ import annotations
@@ -622,7 +623,14 @@ class Index:
                     if changed_at((entry := new.get(name) or recorded[name])[0]) < settled_before
                 }
                 if part == "json":
-                    snapshot.blob = self._write_json(entries, new, token)
+                    written = self._write_json(entries, new, token)
+                    if written is not None:
+                        # A compaction moved every text: the places read before it are gone.
+                        snapshot.blob, placed = written
+                        values["json"] = [
+                            entry[2] if (entry := placed.get(name)) is not None and entry[1] else value
+                            for name, value in zip(names, values["json"], strict=True)
+                        ]
                 else:
                     self._save(part, (entries, None))
             if "facts" in parts and document is not None:
@@ -640,9 +648,12 @@ class Index:
                     self._write_summary(summary, body)
         return snapshot
 
-    def _write_json(self, entries: dict[str, Entry], new: dict[str, Entry], token: Any) -> _Blob | None:
+    def _write_json(
+        self, entries: dict[str, Entry], new: dict[str, Entry], token: Any
+    ) -> tuple[_Blob, dict[str, Entry]] | None:
         """Record the json part: the new texts appended to the blob (or every live text written
-        to a new blob when the dead ones have piled up), fsynced before the index names them."""
+        to a new blob when the dead ones have piled up), fsynced before the index names them.
+        The blob and the entries as recorded (their places in it), or None when nothing was."""
         path = self._blob_path(token) if type(token) is bytes else None
         try:
             size = os.path.getsize(path) if path is not None else 0
@@ -701,12 +712,13 @@ class Index:
             if name in places:
                 offset, length = places[name]
                 recorded[name] = (key, ok, (offset, length))
-            elif not ok or type(payload) is tuple:
+            elif not ok or (append and type(payload) is tuple):  # a place in a blob that is kept
                 recorded[name] = (key, ok, payload)
         self._save("json", (recorded, token))
         if not append:
             self._remove_blobs(keep=token)
-        return self._open_blob(token, recorded)
+        blob = self._open_blob(token, recorded)
+        return None if blob is None else (blob, recorded)
 
     def _old_blob_reader(self, entries: dict[str, Entry]) -> _Blob | None:
         """The blob the current json part names (for copying its live texts into a new one)."""
