@@ -391,3 +391,14 @@ def test_the_json_blob_is_compacted_once_its_dead_texts_outgrow_the_live_ones(
     assert min(sizes[20:]) < max(sizes[:20]), sizes  # it shrank at least once
     assert [r["id"] for r in listed].count(ident) == 1
     assert listed == json.loads(inc("export", root=repo, env={"INC_NO_INDEX": "1"}).stdout)
+
+
+def test_inc_no_index_reads_every_file_and_writes_no_index(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    inc("init", root)
+    inc("open", "Pool exhausted", "-s", "SEV2", "--at", "2025-01-15T14:30:00Z", root=root)
+    for argv in (["list", "--json"], ["export"], ["validate"], ["status"]):
+        inc(*argv, root=root, env={"INC_NO_INDEX": "1"})
+    assert index_files(root) == []
+    inc("list", "--json", root=root)
+    assert index_files(root) != []
