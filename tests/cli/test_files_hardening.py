@@ -194,7 +194,7 @@ def test_a_symlink_inside_the_repository_is_still_read(run: Run, repo: Path) -> 
 def test_a_fifo_is_skipped_without_blocking(run: Run, repo: Path) -> None:
     _open(run)
     os.mkfifo(repo / "incidents" / "INC-20250101-fifoo.yaml")
-    _skipped(repo, run, "INC-20250101-fifoo.yaml", "not a regular file")
+    _skipped(repo, run, "INC-20250101-fifoo.yaml", "not a regular file (a FIFO, a device or a folder); not read")
 
 
 def test_a_file_over_10_mib_is_skipped(run: Run, repo: Path) -> None:
@@ -374,3 +374,17 @@ def test_sync_names_the_paths_that_block_it(run: Run, git_repo: Path) -> None:
     assert len(result.err_lines) == 1
     assert "changes outside the incident repository" in result.stderr
     assert "notes.txt" in result.stderr and "site/ (" in result.stderr and "untracked files)" in result.stderr
+
+
+def test_hidden_and_other_files_in_the_incident_folder_are_not_incidents(run: Run, repo: Path) -> None:
+    """An editor's hidden copy (.INC-...yaml), a note beside the files and a half-written temporary
+    of another program are neither listed nor warned about."""
+    incident = _open(run)
+    text = (repo / "incidents" / f"{incident}.yaml").read_text()
+    (repo / "incidents" / f".{incident}.yaml").write_text(text.replace("Pool", "Hidden"))
+    (repo / "incidents" / "README.md").write_text("# incidents\n")
+    (repo / "incidents" / "notes.yaml.txt").write_text("not: an incident\n")
+    result = run("list", "--json")
+    assert result.code == 0 and [i["id"] for i in result.json] == [incident], result.stderr
+    assert result.stderr == ""
+    assert (repo / "incidents" / f".{incident}.yaml").exists()

@@ -290,3 +290,19 @@ def test_what_would_not_be_a_window_is_left_to_git(tmp_path: Path) -> None:
         code=1,
     )
     assert "ends_at: is not after starts_at" in said
+
+
+def test_only_the_yaml_files_of_the_folder_are_windows(repo: Path) -> None:
+    path = write_window(repo, WINDOW)
+    (path.parent / f".{path.name}").write_text(path.read_text())  # an editor's hidden copy
+    (path.parent / "README.md").write_text("# maintenance windows\n")
+    ran = inc("maintenance", "list", "--json")
+    assert ran.json == [WINDOW] and ran.stderr == ""
+    assert inc("validate").code == 0
+
+
+def test_an_incli_yaml_that_is_not_a_mapping_is_one_line_without_a_line_number(repo: Path) -> None:
+    (repo / "incli.yaml").write_text("- just\n- a list\n")
+    ran = inc("list", code=None)
+    assert ran.code == ExitCode.INVALID
+    assert ran.stderr == f"inc: error: {repo / 'incli.yaml'}: expected a mapping of settings at the top level\n"
