@@ -626,6 +626,24 @@ def test_damaged_incident_files_never_read_differently(doc: dict[str, Any], data
         'k: "x\\\n    y"\nn: 1\n',
         "- ? a\n  : b\n",
         "? - x\n  - y\n: z\n",
+        'k: "\n',  # a lone quote opens a scalar that never closes
+        "k: '\n",
+        "k: 'a'b'\n",
+        "k: ''\nn: 'x'''\n",
+        "k: |+\n\n\nn: 1\n",  # a kept block of blank lines only
+        "k: |+\n\n",
+        "k: |\n  a\n  \n  b\n",  # a line of exactly the block's indent
+        "k: |-\n  a\n   \n",
+        "k: [a, b]\n",
+        "k: []\nl: [ ]\n",
+        "k: ... x\n",
+        "- ... x\n",
+        "k: --- x\n",
+        "k: |+\r\n\r\n\r\nn: 1\r\n",  # the same with the line ends Windows editors write
+        "k: |+\r\n\r\n",
+        "k: |\r\n  a\r\n  \r\n  b\r\n",
+        "k: '\r\n",
+        "? a\r\n: b\r\n",
     ],
 )
 def test_hand_written_edges_read_as_pyyaml_reads_them(text: str) -> None:
