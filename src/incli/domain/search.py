@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from incli.domain.model import Incident
+from incli.domain.model import Incident, service_key
 
 FIELDS = ("title", "summary", "timeline", "postmortem")
 MAX_QUERY = 500
@@ -174,10 +174,6 @@ FINGERPRINT_WEIGHT = 2  # any alert fingerprint in common
 SERVICE_WEIGHT = 1
 
 
-def same_service(one: str | None, other: str | None) -> bool:
-    return bool(one and other and one.strip().casefold() == other.strip().casefold())
-
-
 def related_score(
     this: Candidate,
     other: Candidate,
@@ -204,7 +200,7 @@ def related_score(
     if shared:
         score += FINGERPRINT_WEIGHT
         reasons.append(f"same alert fingerprint {sorted(shared)[0]}")
-    if same_service(this.service, other.service):
+    if service_key(this.service) is not None and service_key(this.service) == service_key(other.service):
         score += SERVICE_WEIGHT
         reasons.append(f"same service {other.service}")
     if text_score > 0.05:
