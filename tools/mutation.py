@@ -4,6 +4,7 @@
     python tools/mutation.py                 # the README's figure: a seeded random sample of 1,200 mutants
     python tools/mutation.py --all           # every mutant [tool.mutmut] names (many hours on 2 cores)
     python tools/mutation.py 'incli.domain.times*'   # every mutant of one module
+    python tools/mutation.py --sample 400 'incli.storage.*'   # a sample of one area's mutants
     python tools/mutation.py --report        # the score of the last run, without running
 
 mutmut (the dev extra) copies ``src/`` to ``mutants/``, puts each mutant behind a switch, runs the
@@ -50,6 +51,7 @@ UNTESTED = {5: "no tests", 33: "no tests"}
 SURVIVED = {0: "survived"}
 
 
+SAMPLE_SIZE = 1200
 SAMPLE = MUTANTS / "sample.json"  # the names the last sampled run judged; --report scores only these
 
 
@@ -60,6 +62,13 @@ def mutants_by_file() -> dict[str, dict[str, int | None]]:
         data = json.loads(meta.read_text(encoding="utf-8"))
         found[str(meta.relative_to(MUTANTS))[: -len(".meta")]] = data.get("exit_code_by_key", {})
     return found
+
+
+def matching(names: list[str], patterns: list[str]) -> list[str]:
+    """The names matching any of these patterns (mutmut's own fnmatch style); all when there are none."""
+    import fnmatch
+
+    return [n for n in names if not patterns or any(fnmatch.fnmatchcase(n, p) for p in patterns)]
 
 
 def draw(names: list[str], size: int, seed: int) -> list[str]:
@@ -155,8 +164,9 @@ def report(show_diffs: bool) -> int:
         return f"{name:<{width}}  {row}{interval}"
 
     if sample is not None:
+        among = f" matching {' '.join(sample['patterns'])}" if sample.get("patterns") else ""
         print(
-            f"A random sample of {len(sample['mutants'])} of {sample['population']} mutants "
+            f"A random sample of {len(sample['mutants'])} of {sample['population']} mutants{among} "
             f"(seed {sample['seed']}); the range after each score is its 95% interval.\n"
         )
     print(f"{'file':<{width}}  detected  survived  untested  score{'  95% interval' if sample else ''}")
@@ -180,17 +190,23 @@ def report(show_diffs: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mutants", nargs="*", help="judge every mutant matching these, e.g. 'incli.domain.times*'")
+    parser.add_argument(
+        "mutants",
+        nargs="*",
+        help="judge every mutant matching these, e.g. 'incli.domain.times*' (with --sample: a sample of them)",
+    )
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--report", action="store_true", help="only print the score of the last run")
     parser.add_argument("--diffs", action="store_true", help="print the diff of every mutant not detected")
     parser.add_argument("--fresh", action="store_true", help="forget earlier results (mutmut resumes otherwise)")
     parser.add_argument("--all", action="store_true", help="judge every mutant instead of a sample")
-    parser.add_argument("--sample", type=int, default=1200, help="mutants in the random sample (default 1200)")
+    parser.add_argument("--sample", type=int, help=f"mutants in the random sample (default {SAMPLE_SIZE})")
     parser.add_argument("--seed", type=int, default=2026, help="the sample's seed (default 2026)")
     args = parser.parse_args(argv)
-    if args.sample < 1:
+    if args.sample is not None and args.sample < 1:
         parser.error("--sample must be at least 1")
+    if args.sample is not None and args.all:
+        parser.error("--sample and --all exclude each other")
     if not args.report:
         if shutil.which("mutmut") is None:
             print("mutation: mutmut is not installed; pip install -e '.[test,dev]'", file=sys.stderr)
@@ -200,19 +216,22 @@ def main(argv: list[str] | None = None) -> int:
         forget_unmutated_copies()
         MUTANTS.mkdir(exist_ok=True)
         SAMPLE.unlink(missing_ok=True)
-        if args.mutants or args.all:
+        if args.all or (args.mutants and args.sample is None):
             return mutmut(args.max_children, args.mutants) or report(args.diffs)
         # mutmut makes its mutants (and learns which tests reach which function) when it first
         # runs; the few mutants of incli.domain.ids are judged to get there, then the sample.
         failed = mutmut(args.max_children, ["incli.domain.ids.*"])
         if failed:
             return failed
-        population = [name for codes in mutants_by_file().values() for name in codes]
-        chosen = draw(population, args.sample, args.seed)
+        population = matching([name for codes in mutants_by_file().values() for name in codes], args.mutants)
+        if not population:
+            print(f"mutation: no mutant matches {' '.join(args.mutants)}", file=sys.stderr)
+            return 1
+        chosen = draw(population, args.sample or SAMPLE_SIZE, args.seed)
         failed = mutmut(args.max_children, chosen)
         if failed:
             return failed
-        sample = {"seed": args.seed, "population": len(population), "mutants": chosen}
+        sample = {"seed": args.seed, "population": len(population), "patterns": args.mutants, "mutants": chosen}
         SAMPLE.write_text(json.dumps(sample, indent=1), encoding="utf-8")
     return report(args.diffs)
 

@@ -40,6 +40,18 @@ def test_the_same_names_and_seed_draw_the_same_sample(tool: ModuleType) -> None:
     assert tool.draw(names[:10], 50, 19) == sorted(names[:10])  # a sample larger than all is all
 
 
+def test_patterns_narrow_the_population_a_sample_is_drawn_from(tool: ModuleType) -> None:
+    names = [
+        "incli.storage.index.x_scan__mutmut_1",
+        "incli.domain.times.x_parse__mutmut_2",
+        "incli.storage.a.b__mutmut_3",
+    ]
+    assert tool.matching(names, ["incli.storage.*"]) == [names[0], names[2]]
+    assert tool.matching(names, ["incli.domain.*", "*_3"]) == names[1:]
+    assert tool.matching(names, []) == names
+    assert tool.matching(names, ["incli.Storage.*"]) == []  # names are matched as mutmut spells them
+
+
 def test_the_interval_is_the_wilson_interval(tool: ModuleType) -> None:
     low, high = tool.wilson(90, 100)
     assert (round(low, 1), round(high, 1)) == (82.6, 94.5)
@@ -53,11 +65,11 @@ def test_a_sampled_report_counts_only_the_sample(
 ) -> None:
     meta(tmp_path, "incli/domain/a.py", {"a1": 1, "a2": 0, "a3": 0, "a4": None})
     meta(tmp_path, "incli/storage/b.py", {"b1": 1, "b2": 33})
-    sample = {"seed": 7, "population": 6, "mutants": ["a1", "a2", "b1", "b2"]}
+    sample = {"seed": 7, "population": 6, "patterns": ["a*", "b*"], "mutants": ["a1", "a2", "b1", "b2"]}
     (tmp_path / "mutants" / "sample.json").write_text(json.dumps(sample), encoding="utf-8")
     assert tool.report(show_diffs=False) == 0
     out = capsys.readouterr().out
-    assert "A random sample of 4 of 6 mutants (seed 7)" in out
+    assert "A random sample of 4 of 6 mutants matching a* b* (seed 7)" in out
     rows = {line.split("  ")[0].strip(): line.split() for line in out.splitlines() if line.startswith("src/")}
     assert rows["src/incli/domain/a.py"][1:5] == ["1", "1", "0", "50.0%"]
     assert rows["src/incli/storage/b.py"][1:5] == ["1", "0", "1", "50.0%"]
