@@ -52,7 +52,7 @@ class Alert:
         if self.fingerprint:
             return self.fingerprint
         canonical = json.dumps(sorted(self.labels.items()), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     @property
     def name(self) -> str:

@@ -167,7 +167,7 @@ def create_many(items: Sequence[tuple[Path, bytes]]) -> list[bool]:
         if failed is not None:
             raise failed
         made = []
-        for (path, _data), temp in zip(items, temps, strict=True):
+        for (path, _data), temp in zip(items, temps, strict=True):  # pragma: no mutate (lengths equal)
             try:
                 os.link(temp, path)
                 made.append(True)

@@ -211,7 +211,7 @@ def _key(key: object) -> str:
     if not key or "\n" in key:
         raise _Unsupported  # an empty key is written differently by PyYAML's two emitters
     written = _one_line(key, 0, -1)  # a key is never folded
-    if len(key.encode("utf-8")) > WIDTH:
+    if len(key.encode()) > WIDTH:
         raise _Unsupported  # a long key is a complex key (``? key``)
     if len(_KEYS) < 1000:
         _KEYS[key] = written

@@ -135,7 +135,7 @@ def load(data: bytes) -> dict[str, Any] | None:
         if b"\xef" in data and any(bad in data for bad in _NONCHARACTERS):
             return None
     try:
-        text = data.decode("utf-8")
+        text = data.decode()
     except UnicodeDecodeError:
         return None
     terms: list[str] | None = None

@@ -169,6 +169,9 @@ def merge_file(ours: Path, base: Path, theirs: Path) -> bool:
 
 
 # One record of ``git log``: the fields below, separated by US (0x1f), each record ended by RS (0x1e).
+# Never run the program a repository's own config names as its fsmonitor. git reads config keys and
+# booleans in any case, so the mutants that only change the case are equivalent.
+NO_FSMONITOR = ["-c", "core.fsmonitor=false"]  # pragma: no mutate
 _LOG_FORMAT = "%H%x1f%an%x1f%cI%x1f%P%x1f%s%x1e"
 MAX_CHANGES = 2000
 
@@ -184,8 +187,7 @@ def log_changes(folder: Path, since: str, until: str, paths: list[str]) -> list[
     subject, is a merge), newest first. None when git fails. Read with argv, never a shell; git's
     own config cannot run a program for ``git log`` (no pager, no fsmonitor)."""
     args = [
-        "-c",
-        "core.fsmonitor=false",
+        *NO_FSMONITOR,
         "--no-pager",
         "log",
         "HEAD",
@@ -215,7 +217,7 @@ def tags_created(folder: Path) -> list[tuple[str, str, str, str, str]] | None:
     """Every annotated tag (a lightweight one is only a name for a commit, listed already):
     (name, commit it points to, created at ISO 8601, tagger, subject)."""
     fmt = "%(refname:short)%1f%(*objectname)%1f%(creatordate:iso-strict)%1f%(taggername)%1f%(contents:subject)%1e"
-    result = run_git(["-c", "core.fsmonitor=false", "for-each-ref", "refs/tags", f"--format={fmt}"], cwd=folder)
+    result = run_git([*NO_FSMONITOR, "for-each-ref", "refs/tags", f"--format={fmt}"], cwd=folder)
     if result is None or result.returncode != 0:
         return None
     found = []
@@ -259,7 +261,7 @@ def commit_to_branch(top: Path, branch: str, files: dict[str, bytes], message: s
     existing = run_git(["rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}"], cwd=top)
     parent = existing.stdout.strip() if existing is not None and existing.returncode == 0 else head
     with tempfile.TemporaryDirectory(prefix="incli-pr-") as folder:
-        env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+        env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}  # pragma: no mutate (any name in our own folder)
         step(["read-tree", parent], env)
         for name, data in files.items():
             blob = step(["hash-object", "-w", "--stdin"], data=data)

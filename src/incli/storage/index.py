@@ -273,7 +273,7 @@ class Snapshot:
     def raw(self, payload: Any) -> bytes:
         """The json text of a payload (the text itself, or its place in the blob), UTF-8."""
         if type(payload) is str:
-            return payload.encode("utf-8")
+            return payload.encode()
         try:
             if self.blob is None:
                 raise Damaged
@@ -285,7 +285,7 @@ class Snapshot:
     def texts(self, payloads: Iterable[Any]) -> Iterator[str]:
         """The json texts of these payloads, one at a time."""
         for payload in payloads:
-            yield payload if type(payload) is str else self.raw(payload).decode("utf-8")
+            yield payload if type(payload) is str else self.raw(payload).decode()
 
     def close(self) -> None:
         if self.blob is not None:
@@ -317,7 +317,7 @@ def make_summary(
     stat key is the same, else from ``document``."""
     active: dict[str, tuple[StatKey, tuple[Any, ...] | None, dict[str, Any]]] = {}
     counts: Counter[tuple[str, str | None]] = Counter()
-    for name, values in zip(names, facts, strict=True):
+    for name, values in zip(names, facts, strict=True):  # pragma: no mutate (lengths equal)
         if values is None:
             continue
         if values[3] != "resolved":  # Facts.status: the one rule is Incident.active
@@ -341,7 +341,7 @@ def _workers() -> int:
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
     try:
-        with open("/proc/loadavg", encoding="ascii") as handle:
+        with open("/proc/loadavg", encoding="ascii") as handle:  # pragma: no mutate (codec names ignore case)
             others = int(handle.read().split()[3].split("/")[0]) - 1  # this process is running too
     except (OSError, ValueError, IndexError):
         try:
@@ -629,7 +629,7 @@ class Index:
                         snapshot.blob, placed = written
                         values["json"] = [
                             entry[2] if (entry := placed.get(name)) is not None and entry[1] else value
-                            for name, value in zip(names, values["json"], strict=True)
+                            for name, value in zip(names, values["json"], strict=True)  # pragma: no mutate
                         ]
                 else:
                     self._save(part, (entries, None))
@@ -685,7 +685,7 @@ class Index:
                 old_blob = None if append else self._old_blob_reader(entries)
                 for name in sorted(writing, reverse=True):  # newest first: the order inc list shows
                     payload = writing[name][2]
-                    data = payload.encode("utf-8") if type(payload) is str else None
+                    data = payload.encode() if type(payload) is str else None
                     if data is None:
                         if old_blob is None:
                             continue

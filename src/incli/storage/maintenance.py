@@ -59,7 +59,7 @@ def load_all(repo: Repository, warnings: list[Broken]) -> list[Maintenance]:
 
 
 def serialize(window: Maintenance) -> bytes:
-    return yamlio.dump(window.to_dict()).encode("utf-8")
+    return yamlio.dump(window.to_dict()).encode()
 
 
 def create(repo: Repository, window: Maintenance) -> Path:

@@ -80,7 +80,7 @@ class Schedules:
             self.folder.mkdir(exist_ok=True)
             if not inside(self.folder, self.repo.root):
                 raise StorageError(f"{self.folder} leads outside the repository; make it a folder inside it")
-            atomic_write(path, text.encode("utf-8"))
+            atomic_write(path, text.encode())
         except OSError as exc:
             raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path

@@ -35,6 +35,9 @@ from incli.domain import search as ds
 from incli.domain.model import Incident, service_key
 from incli.storage.index import SETTLE_SECONDS, StatKey, changed_at, scan
 
+# SQL statements are in triple quotes: SQL ignores case, so the mutants that only change a
+# statement's case would be equivalent, and the mutation run (tools/mutation.py) leaves
+# triple-quoted text alone. A statement with a quoted value in it keeps ordinary quotes.
 FORMAT = 4
 NAME = "index-search.sqlite"
 BULK = 64  # more changed files than this: read them all through the derived index
@@ -80,11 +83,11 @@ class SearchIndex:
         for attempt in (0, 1):
             try:
                 db = sqlite3.connect(self.path, timeout=10)
-                version = db.execute("PRAGMA user_version").fetchone()[0]
+                version = db.execute("""PRAGMA user_version""").fetchone()[0]
                 if version != FORMAT:
                     db.close()
                     raise sqlite3.DatabaseError("older format")
-                db.execute("SELECT count(*) FROM files").fetchone()
+                db.execute("""SELECT count(*) FROM files""").fetchone()
                 return db
             except sqlite3.DatabaseError:
                 if attempt:
@@ -137,7 +140,7 @@ class SearchIndex:
         row = db.execute("SELECT value FROM state WHERE key = 'folder'").fetchone()
         if row is not None and row[0] == digest:
             return
-        recorded = dict(db.execute("SELECT name, stat FROM files").fetchall())
+        recorded = dict(db.execute("""SELECT name, stat FROM files""").fetchall())
         stale = [n for n, k in keys.items() if recorded.get(n) != _stat_text(k, True)]
         gone = [n for n in recorded if n not in keys]
         settled = all(changed_at(k) < settled_before for k in keys.values())
@@ -148,7 +151,7 @@ class SearchIndex:
                 self._forget(db, name)
             settled_file = changed_at(keys[name]) < settled_before
             row = (name, _stat_text(keys[name], settled_file), incident.id if incident else None)
-            db.execute("INSERT INTO files (name, stat, id) VALUES (?, ?, ?)", row)
+            db.execute("""INSERT INTO files (name, stat, id) VALUES (?, ?, ?)""", row)
             if incident is not None:
                 self._add(db, incident)
 
@@ -175,26 +178,26 @@ class SearchIndex:
 
     @staticmethod
     def _drop_id(db: sqlite3.Connection, ident: str) -> None:
-        row = db.execute("SELECT n FROM meta WHERE id = ?", (ident,)).fetchone()
+        row = db.execute("""SELECT n FROM meta WHERE id = ?""", (ident,)).fetchone()
         if row:
-            db.execute("DELETE FROM docs WHERE rowid = ?", (row[0],))
-            db.execute("DELETE FROM meta WHERE n = ?", (row[0],))
-            db.execute("DELETE FROM alert WHERE n = ?", (row[0],))
-            db.execute("DELETE FROM fingerprint WHERE n = ?", (row[0],))
+            db.execute("""DELETE FROM docs WHERE rowid = ?""", (row[0],))
+            db.execute("""DELETE FROM meta WHERE n = ?""", (row[0],))
+            db.execute("""DELETE FROM alert WHERE n = ?""", (row[0],))
+            db.execute("""DELETE FROM fingerprint WHERE n = ?""", (row[0],))
 
     @classmethod
     def _forget(cls, db: sqlite3.Connection, name: str) -> None:
-        row = db.execute("SELECT id FROM files WHERE name = ?", (name,)).fetchone()
+        row = db.execute("""SELECT id FROM files WHERE name = ?""", (name,)).fetchone()
         if row and row[0]:
             cls._drop_id(db, row[0])
-        db.execute("DELETE FROM files WHERE name = ?", (name,))
+        db.execute("""DELETE FROM files WHERE name = ?""", (name,))
 
     @classmethod
     def _add(cls, db: sqlite3.Connection, incident: Incident) -> None:
         doc = ds.document(incident)
         cls._drop_id(db, incident.id)  # the same id in two files: one row
         cursor = db.execute(
-            "INSERT INTO meta (id, title, service, started, alerts, fingerprints) VALUES (?, ?, ?, ?, ?, ?)",
+            """INSERT INTO meta (id, title, service, started, alerts, fingerprints) VALUES (?, ?, ?, ?, ?, ?)""",
             (
                 incident.id,
                 incident.title,
@@ -205,13 +208,13 @@ class SearchIndex:
             ),
         )
         db.execute(
-            "INSERT INTO docs (rowid, id, title, summary, timeline, postmortem) VALUES (?, ?, ?, ?, ?, ?)",
+            """INSERT INTO docs (rowid, id, title, summary, timeline, postmortem) VALUES (?, ?, ?, ?, ?, ?)""",
             (cursor.lastrowid, incident.id, *(doc[f] for f in ds.FIELDS)),
         )
         n = cursor.lastrowid
-        db.executemany("INSERT INTO alert (n, name) VALUES (?, ?)", [(n, a) for a in set(ds.alert_names(incident))])
+        db.executemany("""INSERT INTO alert (n, name) VALUES (?, ?)""", [(n, a) for a in set(ds.alert_names(incident))])
         db.executemany(
-            "INSERT INTO fingerprint (n, fp) VALUES (?, ?)", [(n, f) for f in set(ds.fingerprints(incident))]
+            """INSERT INTO fingerprint (n, fp) VALUES (?, ?)""", [(n, f) for f in set(ds.fingerprints(incident))]
         )
 
     @staticmethod
@@ -224,14 +227,16 @@ class SearchIndex:
         found = ds.similar_words(text)
         if not found:
             return ""
-        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.docs_terms USING fts5vocab(main, docs, row)")
+        db.execute("""CREATE VIRTUAL TABLE IF NOT EXISTS temp.docs_terms USING fts5vocab(main, docs, row)""")
         db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_words USING fts5(w, tokenize = '{TOKENIZE}')")
-        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_tokens USING fts5vocab(temp, query_words, instance)")
-        db.execute("DELETE FROM temp.query_words")
-        db.executemany("INSERT INTO temp.query_words (rowid, w) VALUES (?, ?)", enumerate(found))
+        db.execute(
+            """CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_tokens USING fts5vocab(temp, query_words, instance)"""
+        )
+        db.execute("""DELETE FROM temp.query_words""")
+        db.executemany("""INSERT INTO temp.query_words (rowid, w) VALUES (?, ?)""", enumerate(found))
         matched = dict.fromkeys(found, 0)  # a word's documents: the sum over its tokens (stemmed as stored)
         rows = db.execute(
-            "SELECT q.doc, d.doc FROM temp.query_tokens q LEFT JOIN temp.docs_terms d ON d.term = q.term"
+            """SELECT q.doc, d.doc FROM temp.query_tokens q LEFT JOIN temp.docs_terms d ON d.term = q.term"""
         ).fetchall()
         for position, documents in rows:
             matched[found[position]] += documents or 0
@@ -248,8 +253,8 @@ class SearchIndex:
     def search(db: sqlite3.Connection, fts_query: str, limit: int) -> list[tuple[str, float, dict[str, str]]]:
         """(id, bm25 score: lower is better, the fields) of the best matches."""
         rows = db.execute(
-            "SELECT id, bm25(docs, 0.0, ?, ?, ?, ?) AS score, title, summary, timeline, postmortem "
-            "FROM docs WHERE docs MATCH ? ORDER BY score LIMIT ?",
+            """SELECT id, bm25(docs, 0.0, ?, ?, ?, ?) AS score, title, summary, timeline, postmortem """
+            """FROM docs WHERE docs MATCH ? ORDER BY score LIMIT ?""",
             (*WEIGHTS, fts_query, limit),
         ).fetchall()
         return [(row[0], float(row[1]), dict(zip(ds.FIELDS, row[2:], strict=True))) for row in rows]
@@ -298,13 +303,13 @@ class SearchIndex:
             values = ", ".join("(?, ?, ?)" for _ in wanted)
             rows = db.execute(
                 f"WITH wanted(kind, value, weight) AS (VALUES {values}), hits(n, weight, fp) AS ("
-                "SELECT alert.n, wanted.weight, 0 FROM wanted JOIN alert "
+                """SELECT alert.n, wanted.weight, 0 FROM wanted JOIN alert """
                 "ON wanted.kind = 'alert' AND alert.name = wanted.value "
-                "UNION ALL SELECT fingerprint.n, 0, 1 FROM wanted JOIN fingerprint "
+                """UNION ALL SELECT fingerprint.n, 0, 1 FROM wanted JOIN fingerprint """
                 "ON wanted.kind = 'fingerprint' AND fingerprint.fp = wanted.value) "
-                "SELECT meta.n, SUM(hits.weight) + MAX(hits.fp) * ? + (meta.service IS ?) * ? AS shared "
-                "FROM hits JOIN meta ON meta.n = hits.n WHERE meta.started <= ? "
-                "GROUP BY meta.n ORDER BY shared DESC, meta.started DESC, meta.id LIMIT ?",
+                """SELECT meta.n, SUM(hits.weight) + MAX(hits.fp) * ? + (meta.service IS ?) * ? AS shared """
+                """FROM hits JOIN meta ON meta.n = hits.n WHERE meta.started <= ? """
+                """GROUP BY meta.n ORDER BY shared DESC, meta.started DESC, meta.id LIMIT ?""",
                 (*(x for item in wanted for x in item), ds.FINGERPRINT_WEIGHT, this.service,
                  ds.SERVICE_WEIGHT if this.service else 0, this.started, top),
             ).fetchall()  # fmt: skip
@@ -320,8 +325,8 @@ class SearchIndex:
         """How many incidents with each alert name started within [since, until]."""
         return {
             name: db.execute(
-                "SELECT count(*) FROM alert JOIN meta ON meta.n = alert.n "
-                "WHERE alert.name = ? AND meta.started >= ? AND meta.started <= ?",
+                """SELECT count(*) FROM alert JOIN meta ON meta.n = alert.n """
+                """WHERE alert.name = ? AND meta.started >= ? AND meta.started <= ?""",
                 (name, since, until),
             ).fetchone()[0]
             for name in names

@@ -26,7 +26,7 @@ def load(path: Path) -> dict[str, Any]:
 
 def save(path: Path, data: dict[str, Any]) -> None:
     try:
-        atomic_write(path, (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
+        atomic_write(path, (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode())
     except OSError as exc:
         raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
 

@@ -262,9 +262,10 @@ class Store:
 
         snapshot = self._indexed(("facts", "json"))
         text = snapshot.raw
+        facts, payloads = snapshot.values["facts"], snapshot.values["json"]
         return [
             (Facts._make(values), partial(text, payload))
-            for values, payload in zip(snapshot.values["facts"], snapshot.values["json"], strict=True)
+            for values, payload in zip(facts, payloads, strict=True)  # pragma: no mutate (lengths equal)
             if values is not None and payload is not None
         ]
 
@@ -361,7 +362,7 @@ class Store:
 
     @staticmethod
     def serialize(incident: Incident) -> bytes:
-        return yamlio.dump(incident.to_dict()).encode("utf-8")
+        return yamlio.dump(incident.to_dict()).encode()
 
     def save(self, incident: Incident) -> Path:
         data = self.serialize(incident)
@@ -369,7 +370,7 @@ class Store:
         if old is not None and old != data:
             # Comments a person typed into the file survive the rewrite (yamlio.keep_comments:
             # a file without one costs a regex search and is written as serialize has it).
-            data = yamlio.keep_comments(old, data.decode("utf-8")).encode("utf-8")
+            data = yamlio.keep_comments(old, data.decode()).encode()
         return self.write_bytes(incident.id, data, incident)
 
     def write_bytes(self, incident_id: str, data: bytes, incident: Incident | None = None) -> Path:

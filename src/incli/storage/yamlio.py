@@ -195,7 +195,7 @@ def dump_with_pyyaml(data: Any) -> str:
     _pyyaml()
     try:
         text: str = yaml.dump(data, Dumper=Dumper, **DUMP_OPTIONS)
-        text.encode("utf-8")
+        text.encode()
     except UnicodeEncodeError as exc:
         bad = ord(exc.object[exc.start]) if isinstance(exc.object, str) else 0
         raise InvalidInput(
@@ -366,7 +366,7 @@ def keep_comments(old: bytes | None, new: str) -> str:
         return new  # before PyYAML is imported: a write of a file without comments never needs it
     _pyyaml()
     try:
-        text = old.decode("utf-8")
+        text = old.decode()
         comments = _comments(text)
         if not comments:
             return new
@@ -430,7 +430,7 @@ def _as_dump_writes_it(old: bytes) -> bool:
 
     data = fastyaml.load(old)
     written = fastdump.dump(data) if data is not None else None
-    return written is not None and written.encode("utf-8") == old
+    return written is not None and written.encode() == old
 
 
 def _place(new: str, placed: list[tuple[int | None, bool, str]], inline: set[int]) -> str:
