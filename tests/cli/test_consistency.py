@@ -289,6 +289,21 @@ def test_a_hash_inside_text_is_not_a_comment(repo: Path, tmp_path: Path) -> None
     assert "# not a comment\n" in written
 
 
+def test_a_comment_is_a_hash_after_a_space_or_a_tab_whatever_follows_it(repo: Path) -> None:
+    incident = inc("open", "Checkout errors", "-s", "SEV2", "--at", T0, "--by", "ana").stdout.strip()
+    path = _file(repo, incident)
+    text = path.read_text()
+    text = text.replace("title: Checkout errors\n", "title: Checkout errors #nospace\n", 1)
+    text = text.replace("severity: SEV2\n", "severity: SEV2\t# after a tab\n", 1)
+    path.write_text(text + "#eof\n")
+    _note(repo, incident, "Cache warmed", "2025-01-15T14:40:00+00:00")
+    written = path.read_text()
+    assert "title: Checkout errors #nospace\n" in written
+    assert "severity: SEV2\t# after a tab\n" in written
+    assert written.endswith("#eof\n")
+    assert inc("show", incident, "--json").json["title"] == "Checkout errors"
+
+
 def test_a_file_without_comments_is_written_as_before(repo: Path, tmp_path: Path) -> None:
     incident = inc("open", "Checkout errors", "-s", "SEV2", "--at", T0, "--by", "ana").stdout.strip()
     twin = _twin(tmp_path, repo, incident)

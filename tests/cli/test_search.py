@@ -139,6 +139,22 @@ def test_similar_text_means_the_rarer_words(repo: Path, monkeypatch: pytest.Monk
     assert similar == [("INC-20240501-sim0", "similar text (100%)")]
 
 
+def test_the_limit_counts_the_documents_of_every_word_kept(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two words each in two incidents, the limit three: the rarer (the first, on a tie) is kept,
+    the second would take the total to four, so an incident sharing only it is not similar."""
+    from incli.storage import search as storage_search
+
+    monkeypatch.setattr(storage_search, "SIMILAR_POSTINGS", 3)
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    titles = ["Zebra stampede", "Giraffe sighting", "Zebra giraffe"]
+    for n, title in enumerate(titles):
+        ident = f"INC-202405{n + 1:02d}-lim{n}"
+        (repo / "incidents" / f"{ident}.yaml").write_text(incident_yaml(ident, start + timedelta(days=n), title))
+    found = inc("related", "INC-20240503-lim2", "--json").json
+    similar = [r["id"] for r in found if any(x.startswith("similar text") for x in r["reasons"])]
+    assert similar == ["INC-20240501-lim0"]
+
+
 def test_search_text_is_never_fts_syntax_and_bad_queries_are_refused(big: Path) -> None:
     assert inc("search", '"billing" cron* (storm', "--json", root=big).json[0]["id"] == "INC-20240301-needle"
     assert inc("search", "title:billing", "--json", root=big).json == []  # no column filters

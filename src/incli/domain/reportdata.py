@@ -293,11 +293,6 @@ def group_actions(rows: Sequence[ActionRow]) -> tuple[list[OwnerGroup], list[Own
 # -- the metrics charts ---------------------------------------------------------
 
 
-def month_key(moment: datetime, zone: tzinfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{local.year:04d}-{local.month:02d}"
-
-
 def month_range(first: str, last: str) -> list[str]:
     year, month = (int(p) for p in first.split("-"))
     end = tuple(int(p) for p in last.split("-"))

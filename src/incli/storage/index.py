@@ -97,13 +97,6 @@ def json_element(incident: Incident) -> str:
     return json_safe(jsontext.dumps(incident.to_json(), 2))
 
 
-def json_array(elements: list[str]) -> str:
-    """Exactly ``json.dumps(list, indent=2, ensure_ascii=False)`` for the elements' incidents."""
-    if not elements:
-        return "[]"
-    return "[\n" + ",\n".join(elements) + "\n]"
-
-
 def complete_row(incident: Incident) -> tuple[str, str, float, str, tuple[tuple[str, str, str], ...]]:
     """What shell completion needs of an incident: (id, status, opened_at as POSIX seconds,
     title, ((action id, action status, action title), ...))."""

@@ -13,6 +13,7 @@ the same way. Multi-line text is written as a literal block.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from incli.errors import InvalidInput
@@ -301,11 +302,22 @@ def _fingerprint(node: Any) -> str:
     return ""
 
 
+def _with_marks(read: Callable[..., Any], text: str) -> Any:
+    """``read(text, Loader=...)`` by the pure-Python loader, whose marks are character offsets;
+    by incli's own loader (libyaml's, the same offsets here) for the text the pure-Python scanner
+    refuses though libyaml reads it, such as a tab before a comment (``key: value<TAB># note``):
+    refused, every comment of the file would be lost on the next write."""
+    try:
+        return read(text, Loader=_PyLoader)
+    except yaml.YAMLError:
+        return read(text, Loader=Loader)
+
+
 def _line_paths(text: str) -> dict[int, tuple[_KeyPath, _KeyPath]]:
     """0-based line -> (path with list items by content, path with list items by index) of the
     deepest key or item that starts on it."""
     _pyyaml()
-    node = yaml.compose(text, Loader=_PyLoader)  # noqa: S506 - a safe loader
+    node = _with_marks(yaml.compose, text)
     lines: dict[int, tuple[_KeyPath, _KeyPath]] = {}
 
     def walk(node: Any, by_content: _KeyPath, by_index: _KeyPath) -> None:
@@ -329,7 +341,7 @@ def _comments(text: str) -> list[tuple[int, bool, str]]:
     """Every comment as (0-based line, on a line of its own, text): a ``#`` outside every token."""
     _pyyaml()
     covered: list[tuple[int, int]] = []
-    for token in yaml.scan(text, Loader=_PyLoader):  # noqa: S506 - a safe loader
+    for token in _with_marks(lambda t, Loader: list(yaml.scan(t, Loader=Loader)), text):
         start, end = token.start_mark.index, token.end_mark.index
         if end > start:
             covered.append((start, end))
@@ -406,7 +418,8 @@ def keep_comments(old: bytes | None, new: str) -> str:
 
     # After its value where the value still ends on that line, else on a line of its own above
     # it: a comment must never change what the file says (a value now folded over lines, say).
-    trailing = {i for i, (line, alone, _shown) in enumerate(placed) if line is not None and not alone}
+    # (One with no line to go with goes to the end either way.)
+    trailing = {i for i, (_line, alone, _shown) in enumerate(placed) if not alone}
     result = _place(new, placed, trailing)
     if reads_the_same(result):
         return result
