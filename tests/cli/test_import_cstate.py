@@ -149,3 +149,12 @@ def test_dry_run_and_bad_input(repo: Path, tmp_path: Path) -> None:
     broken = inc("import", content, "--from", "cstate", root=repo, code=None)
     assert broken.code != 0 and "issues/broken.md: front matter" in broken.stderr
     assert not list((repo / "incidents").glob("*.yaml"))
+
+
+def test_an_import_makes_a_configured_incidents_folder_that_is_missing(repo: Path, tmp_path: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "incidents_dir: history/imported\n")
+    result = inc("import", folder(tmp_path), "--from", "cstate", root=repo)
+    assert result.code == 0, result.stderr
+    made = sorted(p.name for p in (repo / "history" / "imported").glob("*.yaml"))
+    assert len(made) == 3 and [i["id"] + ".yaml" for i in inc("list", "--json", root=repo).json] == made[::-1]

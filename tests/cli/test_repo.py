@@ -197,3 +197,67 @@ def test_none_found_says_where_it_looked(tmp_path: Path, monkeypatch: pytest.Mon
     lines = result.stderr.splitlines()
     assert len(lines) == 1
     assert str(start) in lines[0] and "above" in lines[0] and "inc init" in lines[0]
+
+
+def test_init_makes_every_missing_folder_of_the_path(tmp_path: Path) -> None:
+    root = tmp_path / "teams" / "payments" / "incidents-repo"
+    inc("init", str(root))
+    assert (root / "incli.yaml").is_file() and (root / "incidents").is_dir()
+    assert inc("list", "--json", root=root).json == []
+
+
+def test_open_makes_a_configured_incidents_folder_that_is_missing(repo: Path) -> None:
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "incidents_dir: data/2025/incidents\n")
+    ident = inc("open", "Checkout errors", "-s", "SEV2", "--at", T0).stdout.strip()
+    assert (repo / "data" / "2025" / "incidents" / f"{ident}.yaml").is_file()
+
+
+def test_an_unchanged_config_is_not_parsed_again(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """incli.yaml is parsed once per change: every later command reads it from .incli/."""
+    from incli.storage import fastyaml, repo as repomod, yamlio
+
+    first = repomod.load_repository(repo)
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("incli.yaml parsed again although it did not change")
+
+    monkeypatch.setattr(fastyaml, "load", refuse)
+    monkeypatch.setattr(yamlio, "load_with_lines", refuse)
+    again = repomod.load_repository(repo)
+    assert again.config == first.config and again.config_digest == first.config_digest
+    # a change is read again, by the new text
+    config = repo / "incli.yaml"
+    config.write_text(config.read_text() + "\n# a comment\n")
+    monkeypatch.undo()
+    assert repomod.load_repository(repo).config == first.config
+
+
+def test_a_config_cache_from_another_version_is_not_used(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from incli.storage import repo as repomod, sealed
+
+    cache = repo / ".incli" / repomod.CONFIG_CACHE
+    repomod.load_repository(repo)
+    text = (repo / "incli.yaml").read_bytes()
+    wrong = yaml.safe_load(text)
+    wrong["severities"] = wrong["severities"][:1]
+    sealed.save(cache, ("incli-config", 1, "0.0.0-other", (3, 0)), (text, wrong))
+    assert len(repomod.load_repository(repo).config.severities) == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b"title: \xc3\x28\n", "{path}: not valid YAML: "),  # not UTF-8: no line to name
+        (b"- a\n- b\n", "{path}: expected a mapping of settings at the top level"),
+        (b"severities: 3\n", "{path}:1: severities: must be a non-empty list"),
+    ],
+)
+def test_a_config_problem_names_the_line_only_when_there_is_one(repo: Path, text: bytes, message: str) -> None:
+    config = repo / "incli.yaml"
+    config.write_bytes(text)
+    result = inc("list", code=None)
+    assert result.code in (ExitCode.INVALID, ExitCode.PROBLEMS), result.stderr
+    [line] = result.err_lines
+    assert line.startswith("inc: error: " + message.format(path=config)), line
+    assert ":None" not in line
