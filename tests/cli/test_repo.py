@@ -215,7 +215,8 @@ def test_open_makes_a_configured_incidents_folder_that_is_missing(repo: Path) ->
 
 def test_an_unchanged_config_is_not_parsed_again(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """incli.yaml is parsed once per change: every later command reads it from .incli/."""
-    from incli.storage import fastyaml, repo as repomod, yamlio
+    from incli.storage import fastyaml, yamlio
+    from incli.storage import repo as repomod
 
     first = repomod.load_repository(repo)
 
@@ -234,7 +235,8 @@ def test_an_unchanged_config_is_not_parsed_again(repo: Path, monkeypatch: pytest
 
 
 def test_a_config_cache_from_another_version_is_not_used(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from incli.storage import repo as repomod, sealed
+    from incli.storage import repo as repomod
+    from incli.storage import sealed
 
     cache = repo / ".incli" / repomod.CONFIG_CACHE
     repomod.load_repository(repo)
