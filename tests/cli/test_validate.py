@@ -146,6 +146,19 @@ def test_conflict_markers(repo: Path, good: tuple[str, str]) -> None:
     assert all("conflict" in line for line in out)
 
 
+@pytest.mark.parametrize("left", ["=======\n", ">>>>>>> feature\n", "=======\ntitle: DB pool\n>>>>>>> feature\n"])
+def test_conflict_markers_left_after_a_half_resolved_conflict(repo: Path, good: tuple[str, str], left: str) -> None:
+    """The '<<<<<<<' line deleted by hand, the others left: still a conflict, named as one."""
+    incident_id, text = good
+    conflicted = text.replace("title: Pool exhausted\n", "title: Pool exhausted\n" + left)
+    path = drop(repo, f"{incident_id}.yaml", conflicted)
+    code, out, _ = validate()
+    assert code == ExitCode.PROBLEMS
+    first = min(line_of(conflicted, m) for m in ("=======", ">>>>>>>") if m in conflicted)
+    assert out[0] == f"{path}:{first}: git conflict marker left by a merge; resolve the conflict"
+    assert all("conflict" in line for line in out)
+
+
 def test_validate_json(repo: Path, good: tuple[str, str]) -> None:
     drop(repo, "INC-20250115-yaml3.yaml", "id: [\n")
     result = inc("validate", "--json", code=None)

@@ -104,6 +104,19 @@ def test_identity_comes_from_git_then_the_environment(clone: Path, monkeypatch: 
     assert gitinfo.user_name(clone) is None
 
 
+def test_git_can_commit_only_with_a_whole_identity(clone: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert gitinfo.has_identity(clone)  # from GIT_AUTHOR_* and GIT_COMMITTER_* (git_env)
+    git(clone, "config", "user.useConfigOnly", "true")
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.delenv(f"GIT_{who}_NAME")
+        monkeypatch.delenv(f"GIT_{who}_EMAIL")
+    assert not gitinfo.has_identity(clone)
+    git(clone, "config", "user.name", "Alice")
+    assert not gitinfo.has_identity(clone)  # a name without an email is not enough
+    git(clone, "config", "user.email", "alice@example.com")
+    assert gitinfo.has_identity(clone)
+
+
 def test_a_failing_step_says_why_in_one_line_without_hints(clone: Path, tmp_path: Path) -> None:
     assert gitinfo.run_step(clone, ["status", "--short"]) is None
     said = gitinfo.run_step(clone, ["push", "nowhere", "main"])

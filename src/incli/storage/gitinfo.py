@@ -127,8 +127,8 @@ def status(cwd: Path) -> list[tuple[str, str]] | None:
     while index < len(parts):
         item = parts[index]
         index += 1
-        if len(item) < 4:
-            continue
+        if len(item) < 4:  # only the empty text after the last NUL is this short: break would do too
+            continue  # pragma: no mutate
         code, name = item[:2], item[3:]
         if code[0] in "RC":
             index += 1  # the original name follows a rename

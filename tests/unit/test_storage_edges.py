@@ -1,0 +1,87 @@
+"""Storage edges the sampled mutation run of issue 19 found untested: the index blob's reader
+(read backwards from its start, a damaged text), the bounded reader of a file that grows while
+read, text PyYAML cannot encode, the state files' layout."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from incli.errors import InvalidInput
+from incli.storage import index, statefile, yamlio
+from incli.storage.store import BrokenFile, read_incident_file
+
+
+def _blob(tmp_path: Path, texts: list[bytes]) -> tuple[index._Blob, list[tuple[int, int]]]:
+    data = b""
+    places = []
+    for text in texts:
+        places.append((len(data), len(text)))
+        data += text + b",\n"
+    path = tmp_path / "blob"
+    path.write_bytes(data)
+    return index._Blob(os.open(path, os.O_RDONLY), len(data)), places
+
+
+def test_the_blob_is_read_forwards_and_backwards_from_its_very_first_byte(tmp_path: Path) -> None:
+    texts = [b'  {"id": "INC-1"}', b'  {"id": "INC-2"}', b'  {"id": "INC-3"}']
+    blob, places = _blob(tmp_path, texts)
+    try:
+        assert [blob.raw(p) for p in places] == texts  # inc list: forwards
+        # inc export: newest first, from a window that starts at the last text
+        far = index._Blob(blob.fd, blob.size)
+        assert [far.raw(p) for p in reversed(places[1:])] == texts[:0:-1]
+        assert far.raw(places[0]) == texts[0]
+    finally:
+        blob.close()
+    assert blob.fd == -1
+    blob.close()  # twice is harmless: it never closes a descriptor it no longer owns
+
+
+@pytest.mark.parametrize("cut", ["end", "start", "length"])
+def test_a_text_the_blob_does_not_hold_is_damaged_never_returned(tmp_path: Path, cut: str) -> None:
+    blob, places = _blob(tmp_path, [b'  {"id": "INC-1", "title": "x"}', b'  {"id": "INC-2"}'])
+    offset, length = places[0]
+    ref = {"end": (offset, length - 3), "start": (offset + 2, length - 2), "length": (places[1][0], 10_000)}[cut]
+    try:
+        with pytest.raises(index.Damaged):
+            blob.raw(ref)
+    finally:
+        blob.close()
+
+
+def test_a_file_that_grows_while_read_is_read_whole_or_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "INC-20250101-grows.yaml"
+    path.write_bytes(b"x" * 300)
+    real = os.fstat
+
+    def stale(fd: int) -> os.stat_result:  # what fstat said before an editor appended 290 bytes
+        info = list(real(fd))
+        info[6] = 10  # st_size
+        return os.stat_result(info)
+
+    monkeypatch.setattr(os, "fstat", stale)
+    assert read_incident_file(path, tmp_path, limit=1000) == b"x" * 300
+    with pytest.raises(BrokenFile, match="over the limit of 200 bytes; not read"):
+        read_incident_file(path, tmp_path, limit=200)
+
+
+def test_text_that_is_not_unicode_is_one_clear_error() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        yamlio.dump_with_pyyaml({"title": "db \udcff down"})
+    assert str(caught.value) == (
+        "text with a character that is not valid Unicode (\\udcff) cannot be saved; "
+        "was it typed in a terminal that is not UTF-8?"
+    )
+
+
+def test_a_state_file_is_sorted_indented_json_that_keeps_its_text(tmp_path: Path) -> None:
+    path = tmp_path / "remind.json"
+    statefile.save(path, {"b": {"sent": ["Zoë"]}, "a": 1})
+    assert path.read_text(encoding="utf-8") == '{\n  "a": 1,\n  "b": {\n    "sent": [\n      "Zoë"\n    ]\n  }\n}\n'
+    assert statefile.load(path) == {"a": 1, "b": {"sent": ["Zoë"]}}
+    path.write_text(json.dumps([1, 2]))
+    assert statefile.load(path) == {}  # not an object: forgotten, never a crash
