@@ -273,3 +273,73 @@ def test_related_reads_only_what_could_rank_and_ranks_as_a_full_scan_would(tmp_p
                 rows.append((-score, -other.started, other.id, reasons))
         rows.sort(key=lambda r: r[:3])
         assert got == [(r[2], r[3]) for r in rows[:10]], json.dumps(ident)
+
+
+def _one_incident(repo: Path, title: str) -> Path:
+    path = repo / "incidents" / "INC-20240501-same1.yaml"
+    path.write_text(incident_yaml("INC-20240501-same1", datetime(2024, 5, 1, tzinfo=UTC), title))
+    return path
+
+
+def _found(word: str) -> list[str]:
+    return [r["id"] for r in inc("search", word, "--json").json]
+
+
+def test_a_file_changed_within_the_clock_tick_of_its_indexing_is_read_again(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a coarse clock an edit in place can keep the size and every time stamp of the file;
+    a file indexed while that could still happen is recorded as unsettled and read again."""
+    from incli.storage import search as storage_search
+
+    path = _one_incident(repo, "Alpha outage")
+    now = time.time_ns()
+    frozen = {path.name: (now, now, path.stat().st_size, path.stat().st_ino)}  # a clock that never ticks
+    monkeypatch.setattr(storage_search, "scan", lambda folder, leftovers=None: dict(frozen))
+    assert _found("alpha") == ["INC-20240501-same1"]
+    _one_incident(repo, "Bravo outage")  # the same size, and to this clock the same times
+    assert _found("bravo") == ["INC-20240501-same1"] and _found("alpha") == []
+
+
+def test_once_settled_the_whole_folder_is_checked_at_once_and_a_new_file_is_seen(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incli.storage import search as storage_search
+
+    monkeypatch.setattr(storage_search, "SETTLE_SECONDS", -3600.0)  # every file has settled
+    _one_incident(repo, "Alpha outage")
+    assert _found("alpha") == ["INC-20240501-same1"]
+    assert _found("alpha") == ["INC-20240501-same1"]  # the folder unchanged: answered from the index
+    other = repo / "incidents" / "INC-20240502-new22.yaml"
+    other.write_text(incident_yaml("INC-20240502-new22", datetime(2024, 5, 2, tzinfo=UTC), "Alpha again"))
+    assert sorted(_found("alpha")) == ["INC-20240501-same1", "INC-20240502-new22"]
+    other.unlink()
+    assert _found("alpha") == ["INC-20240501-same1"]
+
+
+def test_inc_show_trusts_the_folder_only_once_its_own_change_has_settled(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """inc show skips the scan while the folder's stat is the one recorded, so that stat is
+    recorded only once no change could hide within its clock tick."""
+    from incli.storage import search as storage_search
+
+    first = repo / "incidents" / "INC-20240501-same1.yaml"
+    first.write_text(
+        incident_yaml("INC-20240501-same1", datetime(2024, 5, 1, tzinfo=UTC), "Zebra outage", service="db")
+    )
+    real_scan, hour_ago = storage_search.scan, time.time_ns() - 3600 * 10**9
+
+    def settled_files(folder: Path, leftovers: list[str] | None = None) -> dict[str, tuple[int, int, int, int]]:
+        return {n: (hour_ago, hour_ago, s, i) for n, (_m, _c, s, i) in real_scan(folder, leftovers).items()}
+
+    now = time.time_ns()  # the folder changed just now, and to this clock it stays that way
+    monkeypatch.setattr(storage_search, "scan", settled_files)
+    monkeypatch.setattr(storage_search.SearchIndex, "_folder_stat", lambda self: f"{now},{now},42")
+    assert "Related" not in inc("show", "INC-20240501-same1").stdout
+    older = repo / "incidents" / "INC-20240430-old22.yaml"  # an earlier incident, added by a pull
+    older.write_text(
+        incident_yaml("INC-20240430-old22", datetime(2024, 4, 30, tzinfo=UTC), "Zebra before", service="db")
+    )
+    shown = inc("show", "INC-20240501-same1").stdout
+    assert "Related" in shown and "INC-20240430-old22" in shown
