@@ -202,3 +202,42 @@ def test_the_index_is_still_used_for_unchanged_files(
     monkeypatch.setattr(Store, "_parse_for_index", counting)
     outputs(run)
     assert parsed == []
+
+
+COMMANDS = (("list", "--json"), ("metrics", "--json"), ("export",), ("status",), ("validate",))
+
+
+@pytest.mark.parametrize("lost", ["index-facts.marshal", "index-json.marshal", "*.blob", "index-summary.marshal",
+                                  "index-check.marshal", "index.key"])  # fmt: skip
+def test_a_lost_index_file_is_rebuilt_once_then_used_and_never_changes_an_answer(
+    repo: Path, run: Run, incidents: list[str], monkeypatch: pytest.MonkeyPatch, lost: str
+) -> None:
+    """Each file of .incli/ may be deleted (by hand, by git clean -x): the next commands answer
+    as without an index, rebuild what was lost, and the ones after read no incident file."""
+    settle(monkeypatch)
+    expected = {args: run(*args) for args in COMMANDS}
+    with monkeypatch.context() as m:
+        m.setenv("INC_NO_INDEX", "1")
+        truth_now = {args: run(*args) for args in COMMANDS}
+    for args, result in expected.items():
+        assert (result.code, result.stdout) == (truth_now[args].code, truth_now[args].stdout), args
+    [path] = (repo / ".incli").glob(lost)
+    path.unlink()
+    from incli.storage import store as storemod
+
+    read: list[str] = []
+    real = storemod.read_incident_file
+
+    def counting(path: Path, root: Path, *args: Any, **kwargs: Any) -> bytes:
+        read.append(Path(path).name)
+        return real(path, root, *args, **kwargs)
+
+    monkeypatch.setattr(storemod, "read_incident_file", counting)
+    for args in COMMANDS:
+        again = run(*args)
+        assert (again.code, again.stdout) == (expected[args].code, expected[args].stdout), args
+    read.clear()
+    for args in COMMANDS:
+        again = run(*args)
+        assert (again.code, again.stdout) == (expected[args].code, expected[args].stdout), args
+    assert read == [], f"read again after {lost} was rebuilt: {read}"
