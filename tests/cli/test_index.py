@@ -391,6 +391,13 @@ def test_the_json_blob_is_compacted_once_its_dead_texts_outgrow_the_live_ones(
     assert min(sizes[20:]) < max(sizes[:20]), sizes  # it shrank at least once
     assert [r["id"] for r in listed].count(ident) == 1
     assert listed == json.loads(inc("export", root=repo, env={"INC_NO_INDEX": "1"}).stdout)
+    # every live text was carried into the new blob: nothing is read from the files again
+    from incli.storage import store as storemod
+
+    read: list[object] = []
+    real = storemod.read_incident_file
+    monkeypatch.setattr(storemod, "read_incident_file", lambda *a, **k: read.append(a) or real(*a, **k))
+    assert json.loads(inc("export", root=repo).stdout) == listed and read == []
 
 
 def test_inc_no_index_reads_every_file_and_writes_no_index(tmp_path: Path) -> None:

@@ -676,7 +676,8 @@ class Index:
                 offset = os.lseek(fd, 0, os.SEEK_END) + sum(len(b) for b in batch)
                 pending = 0
                 old_blob = None if append else self._old_blob_reader(entries)
-                for name in sorted(writing, reverse=True):  # newest first: the order inc list shows
+                # Newest first, the order inc list shows, so it reads forwards; any order reads the same.
+                for name in sorted(writing, reverse=True):  # pragma: no mutate
                     payload = writing[name][2]
                     data = payload.encode() if type(payload) is str else None
                     if data is None:
