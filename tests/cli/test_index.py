@@ -230,6 +230,24 @@ def test_a_write_keeps_the_summary_so_status_never_reads_every_file(
     assert full_reads  # the folder changed behind incli's back: every file's facts were read
 
 
+def test_a_write_counts_action_items_with_and_without_a_due_date(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An item written by hand without a due date, then one added with a date: the summary
+    after the write counts both, as reading every file would."""
+    from incli.storage import index as indexmod
+
+    monkeypatch.setattr(indexmod, "SETTLE_SECONDS", -3600.0)
+    active = [i["id"] for i in json.loads(inc("list", "--json", "--status", "active", root=repo).stdout)]
+    path = repo / "incidents" / f"{active[0]}.yaml"
+    edited = path.with_name(".edit.tmp")  # saved by an editor that renames
+    edited.write_text(path.read_text() + "actions:\n- id: A1\n  title: Write the runbook\n  owner: t\n")
+    os.replace(edited, path)
+    assert inc("status", root=repo).code == 0  # the summary, now with the item without a date
+    inc("action", "add", active[0], "Alert on saturation", "--owner", "t", "--due", "2025-02-01", root=repo)
+    inc("action", "add", active[1], "Page the database team", "--owner", "t", "--due", "2025-02-03", root=repo)
+    shown = inc("status", root=repo).stdout
+    assert shown == inc("status", root=repo, env={"INC_NO_INDEX": "1"}).stdout
+
+
 def test_status_sees_an_active_incident_edited_in_place(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The summary is trusted only with each active file's own stat key: an editor that writes
     in place (same inode, same size) is seen at once."""
