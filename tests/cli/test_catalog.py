@@ -67,6 +67,17 @@ def test_without_a_catalog_the_listing_is_empty_and_validate_is_quiet(repo: Path
     inc("validate")
 
 
+def test_a_dependency_on_an_unknown_service_is_reported_but_never_stops_the_catalog(repo: Path) -> None:
+    """A problem across entries (a dependency typed wrong) is inc validate's to report; the
+    catalog still lists and serves every service (a problem of the file's shape would not)."""
+    write_catalog(repo, CATALOG.replace("depends_on: [payments]", "depends_on: [payment]"))
+    assert sorted(r["name"] for r in inc("catalog", "--json").json) == ["db", "payments", "web"]
+    assert inc("validate", code=ExitCode.PROBLEMS).stdout.count("unknown service 'payment'") == 1
+    write_catalog(repo, CATALOG.replace("    tier: 1\n  web:", "    tier: one\n  web:"))
+    refused = inc("catalog", code=None)
+    assert refused.code == ExitCode.INVALID and "(inc validate lists every problem)" in refused.stderr
+
+
 def test_validate_reports_unknown_keys_dependencies_runbooks_and_services_with_lines(repo: Path) -> None:
     write_catalog(
         repo,
