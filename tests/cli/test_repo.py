@@ -263,3 +263,13 @@ def test_a_config_problem_names_the_line_only_when_there_is_one(repo: Path, text
     [line] = result.err_lines
     assert line.startswith("inc: error: " + message.format(path=config)), line
     assert ":None" not in line
+
+
+def test_without_an_incidents_folder_every_reading_command_finds_nothing(repo: Path) -> None:
+    (repo / "incidents" / ".gitignore").unlink()
+    (repo / "incidents").rmdir()  # deleted by hand, or never pulled
+    assert inc("list", "--json").json == []
+    assert inc("export").json == []
+    assert inc("metrics", "--json").json["count"] == 0
+    assert "No incidents match." in inc("list").stderr
+    assert inc("validate").code == 0 and inc("status").code == 0
