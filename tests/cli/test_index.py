@@ -248,6 +248,30 @@ def test_a_write_counts_action_items_with_and_without_a_due_date(repo: Path, mon
     assert shown == inc("status", root=repo, env={"INC_NO_INDEX": "1"}).stdout
 
 
+def test_a_hand_edit_through_inc_edit_keeps_the_summary_true(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import sys
+
+    from incli.storage import index as indexmod
+
+    monkeypatch.setattr(indexmod, "SETTLE_SECONDS", -3600.0)
+    active = [i["id"] for i in json.loads(inc("list", "--json", "--status", "active", root=repo).stdout)]
+    assert "\tSEV1\t" in inc("status", root=repo).stdout  # the summary, with active[0] as SEV1
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import re, sys, pathlib\n"
+        "p = pathlib.Path(sys.argv[1])\n"
+        "p.write_text(re.sub(r'(?m)^severity: SEV1$', 'severity: SEV4', p.read_text()))\n"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    edited = inc("edit", active[0], root=repo, code=None)
+    assert edited.code == 0, edited.stderr
+    shown = inc("status", root=repo).stdout
+    assert shown == inc("status", root=repo, env={"INC_NO_INDEX": "1"}).stdout
+    assert next(line for line in shown.splitlines() if active[0] in line).split("\t")[1] == "SEV4"
+
+
 def test_status_sees_an_active_incident_edited_in_place(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The summary is trusted only with each active file's own stat key: an editor that writes
     in place (same inode, same size) is seen at once."""
