@@ -644,6 +644,16 @@ def test_damaged_incident_files_never_read_differently(doc: dict[str, Any], data
         "k: |\r\n  a\r\n  \r\n  b\r\n",
         "k: '\r\n",
         "? a\r\n: b\r\n",
+        "... x: 1\n",  # a document end marker, then text PyYAML refuses
+        "...x: 1\n",
+        "a:\n  ...x: 1\n",
+        "k: ...\n",
+        "k: |2+\n\n\nn: 1\n",  # a kept block of blank lines, its indentation given
+        "k: |2+\n\u2028\nn: 1\n",  # the same, with the line separators a paste can bring
+        "k: |2+\u2028\u2028n: 1\n",
+        "k: |2-\n\u2028\nn: 1\n",
+        "k: |\n  a\n  \nn: 1\n",  # a last line of exactly the block's indent is blank
+        "k: |-\n  a\n  \n",
     ],
 )
 def test_hand_written_edges_read_as_pyyaml_reads_them(text: str) -> None:
