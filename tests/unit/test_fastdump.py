@@ -468,3 +468,20 @@ def test_typical_incidents_take_the_fast_path() -> None:
         if check(typical_incident(rng)) is not None:
             written += 1
     assert written >= 0.85 * total, written
+
+
+def test_the_depth_limit_counts_every_container_alike_empty_or_not() -> None:
+    """The fast writer takes nesting up to MAX_DEPTH containers itself (deeper goes to PyYAML),
+    whatever the deepest value is: an empty mapping or list counts as one level, like a full one."""
+    from incli.storage import fastdump
+
+    def nest(levels: int, leaf: object) -> object:
+        for _ in range(levels):
+            leaf = {"k": leaf}
+        return leaf
+
+    deepest: dict[str, int] = {}
+    for leaf in ({}, [], [1], {"a": 1}, "x"):
+        levels = max(n for n in range(fastdump.MAX_DEPTH - 5, fastdump.MAX_DEPTH + 5) if fastdump.dump(nest(n, leaf)))
+        deepest[repr(leaf)] = levels + (0 if isinstance(leaf, str) else 1)
+    assert set(deepest.values()) == {fastdump.MAX_DEPTH + 1}, deepest
