@@ -85,3 +85,44 @@ def test_a_state_file_is_sorted_indented_json_that_keeps_its_text(tmp_path: Path
     assert statefile.load(path) == {"a": 1, "b": {"sent": ["Zoë"]}}
     path.write_text(json.dumps([1, 2]))
     assert statefile.load(path) == {}  # not an object: forgotten, never a crash
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_first_build_on_two_cores_shares_the_work_and_gets_every_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forked process builds its share and sends it back: this process builds only its own
+    (a child that fails would make it build both, right but twice as slow)."""
+    monkeypatch.setattr(index, "_workers", lambda: 2)
+    monkeypatch.setattr(index, "PARALLEL_FROM", 2)
+    built_here: list[str] = []
+
+    def build(path: Path, parts: tuple[str, ...]) -> dict[str, tuple[bool, object]]:
+        built_here.append(path.name)  # a list of this process: the child's appends stay in the child
+        return {part: (True, (path.name, part, "é" * 3)) for part in parts}
+
+    work = [(f"INC-2025010{n}-aaaa{n}.yaml", ("facts", "json")) for n in range(1, 8)]
+    done = index.build_all(tmp_path, work, build)
+    assert done == {name: {p: (True, (name, p, "ééé")) for p in parts} for name, parts in work}
+    assert sorted(built_here) == sorted(name for name, _parts in work[0::2])
+
+
+@pytest.mark.parametrize(
+    ("cores", "loadavg", "expected"),
+    [
+        (4, "0.50 0.40 0.30 1/300 12345\n", 4),  # only this process runs: every core is idle
+        (4, "2.00 1.00 1.00 3/300 12345\n", 2),  # two others run
+        (4, "9.00 9.00 9.00 12/300 12345\n", 1),  # all busy: still this process
+        (2, "0.00 0.00 0.00 0/1 1\n", 2),
+        (4, "garbled", 2),  # unreadable: the last minute's load, 2.5 -> two others
+    ],
+)
+def test_the_idle_cores_are_the_cores_less_the_other_running_processes(
+    monkeypatch: pytest.MonkeyPatch, cores: int, loadavg: str, expected: int
+) -> None:
+    import io
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.5, 1.0, 1.0))
+    monkeypatch.setattr(index, "open", lambda *_a, **_k: io.StringIO(loadavg), raising=False)
+    assert index._workers() == expected
