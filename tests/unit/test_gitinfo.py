@@ -169,6 +169,12 @@ def test_a_branch_is_committed_without_touching_the_work_tree(clone: Path) -> No
         gitinfo.commit_to_branch(clone, "bad name", {"a.md": b"x"}, "m")
 
 
+def test_git_s_reason_is_one_line_even_when_it_is_not_utf8(clone: Path) -> None:
+    """A name from bytes that are not UTF-8 (os.fsdecode's surrogates): git echoes them back."""
+    with pytest.raises(OSError, match=r"^git check-ref-format failed: fatal: .*\ufffd"):
+        gitinfo.commit_to_branch(clone, "bad \udcff name", {"a.md": b"x"}, "m")
+
+
 def test_a_branch_needs_a_commit_to_start_from(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     git(tmp_path, "init", "-q", str(empty))
