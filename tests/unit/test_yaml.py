@@ -56,3 +56,10 @@ def test_multiline_text_is_a_literal_block() -> None:
 def test_keys_keep_their_order() -> None:
     dumped = yamlio.dump({"id": "x", "title": "t", "a": 1})
     assert [line.split(":")[0] for line in dumped.splitlines()] == ["id", "title", "a"]
+
+
+def test_a_comment_follows_its_list_item_by_content_keys_included() -> None:
+    """Items that differ only in their keys are told apart: each comment stays with its own."""
+    old = b"items:\n# about a\n- a: 1\n# about b\n- b: 1\n"
+    moved = yamlio.keep_comments(old, "items:\n- b: 1\n- a: 1\n")
+    assert moved == "items:\n# about b\n- b: 1\n# about a\n- a: 1\n"
