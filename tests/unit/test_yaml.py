@@ -60,6 +60,6 @@ def test_keys_keep_their_order() -> None:
 
 def test_a_comment_follows_its_list_item_by_content_keys_included() -> None:
     """Items that differ only in their keys are told apart: each comment stays with its own."""
-    old = b"items:\n# about a\n- a: 1\n# about b\n- b: 1\n"
-    moved = yamlio.keep_comments(old, "items:\n- b: 1\n- a: 1\n")
-    assert moved == "items:\n# about b\n- b: 1\n# about a\n- a: 1\n"
+    old = b"items:\n- a: 1\n  c: 2 # of a\n- b: 1\n  c: 2 # of b\n"
+    moved = yamlio.keep_comments(old, "items:\n- b: 1\n  c: 2\n- a: 1\n  c: 2\n")
+    assert moved == "items:\n- b: 1\n  c: 2 # of b\n- a: 1\n  c: 2 # of a\n"
