@@ -164,3 +164,37 @@ def test_the_last_handoff_is_the_one_at_or_before_the_time_asked(primary: Path) 
     with_overrides(primary, {**CAROL, "who": "alice"})
     during = inc("oncall", "handoff", "primary", "--at", "2026-10-21T12:00:00Z").stdout
     assert "alice takes over from nobody at 2026-10-19 07:00 UTC." in during
+
+
+def test_only_the_yaml_files_of_the_oncall_folder_inside_the_repository_are_schedules(
+    primary: Path, tmp_path: Path
+) -> None:
+    (primary.parent / ".primary.yaml").write_text(primary.read_text())  # an editor's hidden copy
+    (primary.parent / "README.md").write_text("# schedules\n")
+    listed = inc("oncall", "--json")
+    assert [s["schedule"] for s in listed.json] == ["primary"] and listed.stderr == ""
+    assert inc("validate").code == 0
+    # the folder made a link to one outside the repository: its files are never read
+    outside = tmp_path / "elsewhere"
+    primary.parent.rename(outside)
+    (primary.parent).symlink_to(outside)
+    shown = inc("oncall", "--json", code=None)
+    assert shown.code == ExitCode.NOT_FOUND and "primary" not in shown.stdout + shown.stderr
+
+
+def test_a_comment_in_a_schedule_survives_an_override(primary: Path) -> None:
+    text = primary.read_text()
+    primary.write_text("# Payments primary: ask #payments before swapping\n" + text)
+    inc("oncall", "override", "primary", "--who", "erin", "--from", "2026-11-04T08:00Z", "--to", "2026-11-05T08:00Z",
+        "--by", "bob")  # fmt: skip
+    written = primary.read_text()
+    assert written.startswith("# Payments primary: ask #payments before swapping\n")
+    assert yamlio.load(written.encode())["overrides"][0]["who"] == "erin"
+
+
+def test_a_schedule_with_conflict_markers_is_named_with_its_line(primary: Path) -> None:
+    text = primary.read_text()
+    primary.write_text(text.replace("layers:\n", "<<<<<<< ours\nlayers:\n", 1))
+    line = primary.read_text().splitlines().index("<<<<<<< ours") + 1
+    found = inc("validate", code=ExitCode.PROBLEMS).stdout.splitlines()
+    assert f"{primary}:{line}: git conflict markers; resolve the conflict, then run inc validate" in found

@@ -654,6 +654,9 @@ def test_damaged_incident_files_never_read_differently(doc: dict[str, Any], data
         "k: |2-\n\u2028\nn: 1\n",
         "k: |\n  a\n  \nn: 1\n",  # a last line of exactly the block's indent is blank
         "k: |-\n  a\n  \n",
+        "k: 'a\\ \n  b'\n",  # in single quotes a backslash is text, also before a line break
+        "k: 'a \\\n  b'\n",
+        'k: "a\\\\ \n  b"\n',  # an escaped backslash, then spaces the break folds away
     ],
 )
 def test_hand_written_edges_read_as_pyyaml_reads_them(text: str) -> None:

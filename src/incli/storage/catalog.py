@@ -37,7 +37,6 @@ class CatalogProblem:
 class CatalogFile:
     """catalog.yaml as read: the catalog, every problem, and the line of each key."""
 
-    path: Path
     catalog: Catalog
     problems: list[CatalogProblem]
     lines: dict[tuple[str | int, ...], int]
@@ -66,10 +65,10 @@ def read_catalog(repo: Repository) -> CatalogFile:
 
     path = catalog_path(repo)
     if not os.path.lexists(path):
-        return CatalogFile(path, Catalog(), [], {})
+        return CatalogFile(Catalog(), [], {})
 
     def unread(line: int | None, message: str) -> CatalogFile:
-        return CatalogFile(path, Catalog(), [CatalogProblem(path, line, message)], {})
+        return CatalogFile(Catalog(), [CatalogProblem(path, line, message)], {})
 
     if not inside(path, repo.root):
         return unread(None, f"is a link to {os.path.realpath(path)}, outside the repository")
@@ -88,7 +87,7 @@ def read_catalog(repo: Repository) -> CatalogFile:
         for shape, listed in ((True, problems), (False, catalog.problems()))
         for key, message in listed
     ]
-    return CatalogFile(path, catalog, found, lines)
+    return CatalogFile(catalog, found, lines)
 
 
 def load_catalog(repo: Repository) -> Catalog:

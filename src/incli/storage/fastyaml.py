@@ -613,7 +613,7 @@ def _strip_end(content: str, single: bool) -> str:
     """A quoted scalar's line before a line break, without the spaces the break folds away
     (an escaped space, ``\\ ``, stays)."""
     stripped = content.rstrip(" ")
-    if not single and len(stripped) < len(content) and stripped.endswith("\\"):
+    if not single and stripped.endswith("\\"):  # (a backslash that ends the line is the caller's)
         backslashes = len(stripped) - len(stripped.rstrip("\\"))
         if backslashes % 2:
             stripped += " "

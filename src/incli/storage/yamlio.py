@@ -297,9 +297,7 @@ def _fingerprint(node: Any) -> str:
         return f"{node.tag}:{node.value}"
     if isinstance(node, yaml.SequenceNode):
         return "[" + ",".join(_fingerprint(n) for n in node.value) + "]"
-    if isinstance(node, yaml.MappingNode):
-        return "{" + ",".join(f"{_fingerprint(k)}={_fingerprint(v)}" for k, v in node.value) + "}"
-    return ""
+    return "{" + ",".join(f"{_fingerprint(k)}={_fingerprint(v)}" for k, v in node.value) + "}"  # a MappingNode
 
 
 def _with_marks(read: Callable[..., Any], text: str) -> Any:
@@ -355,7 +353,7 @@ def _comments(text: str) -> list[tuple[int, bool, str]]:
                 break
             line_start = text.rfind("\n", 0, hit) + 1
             line_end = text.find("\n", hit)
-            line_end = len(text) if line_end < 0 else line_end
+            line_end = len(text) if line_end < 0 else line_end  # pragma: no mutate (never 0: "#" is at hit)
             if hit == line_start or text[hit - 1] in " \t":
                 before = text[line_start:hit]
                 alone = not before.strip()
