@@ -250,10 +250,12 @@ def test_a_freezes_file_too_large_or_linked_outside_is_not_read(repo: Path, tmp_
     assert json.loads(outside.read_text()) == {"freezes": [{"until": LATER}]}
 
 
-def test_a_freezes_file_yaml_cannot_read_anywhere_is_named_without_a_line(repo: Path) -> None:
-    (repo / "freezes.yaml").write_bytes(b"freezes: []\x00\n")
+def test_a_freezes_file_yaml_cannot_read_at_all_is_named_with_its_line(repo: Path) -> None:
+    (repo / "freezes.yaml").write_bytes(b"freezes: []\n\x00\n")
     refused = inc("gate", code=ExitCode.PROBLEMS)
-    assert refused.stderr.startswith(f"inc: error: {repo}/freezes.yaml: not valid YAML: unacceptable character")
+    assert refused.stderr == (
+        f"inc: error: {repo}/freezes.yaml:2: not valid YAML: the control character U+0000 is not allowed\n"
+    )
 
 
 def test_a_freezes_file_that_cannot_be_read_or_written_is_one_line(repo: Path) -> None:

@@ -250,7 +250,7 @@ def test_a_config_cache_from_another_version_is_not_used(repo: Path, monkeypatch
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (b"title: \xc3\x28\n", "{path}: not valid YAML: "),  # not UTF-8: no line to name
+        (b"timezone: UTC\ntitle: \xc3\x28\n", "{path}:2: not valid UTF-8; save the file as UTF-8"),
         (b"- a\n- b\n", "{path}: expected a mapping of settings at the top level"),
         (b"severities: 3\n", "{path}:1: severities: must be a non-empty list"),
     ],

@@ -159,6 +159,28 @@ def test_conflict_markers_left_after_a_half_resolved_conflict(repo: Path, good: 
     assert all("conflict" in line for line in out)
 
 
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (b"title: Pool exhausted \xe9\n", "not valid UTF-8; save the file as UTF-8"),
+        (b"title: Pool exhausted \x07\n", "not valid YAML: the control character U+0007 is not allowed"),
+    ],
+)
+def test_a_file_that_is_not_text_is_one_line_naming_where(
+    repo: Path, good: tuple[str, str], spoil: bytes, message: str
+) -> None:
+    incident_id, text = good
+    path = repo / "incidents" / f"{incident_id}.yaml"
+    path.write_bytes(text.encode().replace(b"title: Pool exhausted\n", spoil))
+    line = line_of(text, "title:")
+    code, out, _ = validate()
+    assert code == ExitCode.PROBLEMS and out == [f"{path}:{line}: {message}"]
+    listed = inc("list", "--json")
+    assert listed.json == [] and listed.err_lines == [
+        f"inc: warning: skipped {path}:{line}: {message} (see inc validate)"
+    ]
+
+
 def test_validate_json(repo: Path, good: tuple[str, str]) -> None:
     drop(repo, "INC-20250115-yaml3.yaml", "id: [\n")
     result = inc("validate", "--json", code=None)

@@ -161,11 +161,15 @@ def conflicted(cwd: Path) -> list[str]:
     return result.stdout.split() if _ok(result) and result is not None else []
 
 
+_BASE_LABEL = "base"  # pragma: no mutate (shown only in the diff3 style, which merge_file never asks for)
+
+
 def merge_file(ours: Path, base: Path, theirs: Path) -> bool:
     """git's own line-based three-way merge into ``ours`` (conflict markers where both
     sides changed the same lines); False when git could not run it."""
-    result = run_git(["merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base), str(theirs)])
-    return result is not None and 0 <= result.returncode < 128
+    result = run_git(["merge-file", "-L", "ours", "-L", _BASE_LABEL, "-L", "theirs", str(ours), str(base), str(theirs)])
+    # The number of conflicts (at most 127), or 255 when git could not merge: 128 never comes.
+    return result is not None and 0 <= result.returncode < 128  # pragma: no mutate
 
 
 # One record of ``git log``: the fields below, separated by US (0x1f), each record ended by RS (0x1e).

@@ -115,13 +115,20 @@ def _represent_none(dumper: Any, _value: None) -> Any:
     return dumper.represent_scalar("tag:yaml.org,2002:null", "")
 
 
-def _yaml_error(exc: Any) -> YamlError:
+def _yaml_error(exc: Any, data: bytes | str) -> YamlError:
     """PyYAML's error as one line with the 1-based line where the parser stopped."""
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "not valid YAML"
         return YamlError(f"not valid YAML: {problem}", mark.line + 1 if mark is not None else None)
-    return YamlError(f"not valid YAML: {exc}", None)
+    if isinstance(exc, yaml.reader.ReaderError):  # bytes that are not UTF-8, or a control character
+        before = data[: exc.position]
+        line = (before.count(b"\n") if isinstance(before, bytes) else before.count("\n")) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        if "utf-8" in f"{exc.reason} {exc.encoding}".lower() or code < 0:
+            return YamlError("not valid UTF-8; save the file as UTF-8", line)
+        return YamlError(f"not valid YAML: the control character U+{code:04X} is not allowed", line)
+    return YamlError("not valid YAML: " + " ".join(str(exc).split()), None)
 
 
 class YamlError(ValueError):
@@ -151,7 +158,7 @@ def load(data: bytes | str) -> Any:
         _refuse_aliases(data)
         return yaml.load(data, Loader=Loader)  # noqa: S506 - Loader is a safe loader
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc) from None
+        raise _yaml_error(exc, data) from None
 
 
 ALIAS_MESSAGE = "aliases (*name) are not allowed here; write the value out"
@@ -253,7 +260,7 @@ def load_with_lines(data: bytes | str) -> tuple[Any, dict[tuple[str | int, ...],
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc) from None
+        raise _yaml_error(exc, data) from None
     return value, lines
 
 
