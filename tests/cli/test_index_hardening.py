@@ -126,7 +126,8 @@ def test_the_texts_of_another_clone_or_a_damaged_blob_are_not_shown(
     data = blob.read_bytes()
     blob.write_bytes(data[:16] + b"\0" * (len(data) - 16))  # zeros where texts were (a crash)
     first = run("list", "--json")
-    assert (first.code == 7 and "damaged" in first.stderr) or json.loads(first.stdout) == expected[0]
+    damaged = "inc: error: the index in .incli/ was damaged and is dropped; run the command again\n"
+    assert (first.code == 7 and first.stderr == damaged) or json.loads(first.stdout) == expected[0]
     assert "\0" not in first.stdout
     assert outputs(run) == expected  # dropped and read again from the files
 
@@ -241,3 +242,34 @@ def test_a_lost_index_file_is_rebuilt_once_then_used_and_never_changes_an_answer
         again = run(*args)
         assert (again.code, again.stdout) == (expected[args].code, expected[args].stdout), args
     assert read == [], f"read again after {lost} was rebuilt: {read}"
+
+
+def test_a_status_after_another_file_changed_reads_only_that_file(
+    repo: Path, run: Run, incidents: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary is made again from the index and the old summary: the active files it
+    already holds are not read for it again (inc status reads them once, to show them)."""
+    settle(monkeypatch)
+    assert run("resolve", incidents[2], "--at", "2025-01-03T11:00:00Z", "--by", "t").code == 0
+    age(repo)
+    assert run("status").code == 0 and run("list").code == 0
+    resolved = repo / "incidents" / f"{incidents[2]}.yaml"
+    edited = resolved.with_name(".edit.tmp")
+    edited.write_text(resolved.read_text().replace("title: Incident 3", "title: Incident three"))
+    os.replace(edited, resolved)  # as an editor that saves by renaming (the folder changes)
+    from incli.storage import store as storemod
+
+    read: list[str] = []
+    real = storemod.read_incident_file
+
+    def counting(path: Path, root: Path, *args: Any, **kwargs: Any) -> bytes:
+        read.append(Path(path).name)
+        return real(path, root, *args, **kwargs)
+
+    monkeypatch.setattr(storemod, "read_incident_file", counting)
+    shown = run("status")
+    active = sorted(f"{i}.yaml" for i in incidents[:2])
+    assert shown.code == 0 and read[0] == resolved.name and sorted(read[1:]) == active, read  # (status shows these)
+    with monkeypatch.context() as m:
+        m.setenv("INC_NO_INDEX", "1")
+        assert run("status").stdout == shown.stdout

@@ -343,3 +343,22 @@ def test_inc_show_trusts_the_folder_only_once_its_own_change_has_settled(
     )
     shown = inc("show", "INC-20240501-same1").stdout
     assert "Related" in shown and "INC-20240430-old22" in shown
+
+
+def test_each_alert_of_an_incident_is_matched_on_its_own(repo: Path) -> None:
+    """An incident from two alerts (its group's and its labels'): either one relates it."""
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    two = (
+        "source:\n  kind: alertmanager\n  group_key: '{}:{alertname=\"DiskFull\"}'\n"
+        "  labels:\n    alertname: MemoryHigh\n  fingerprints: []\n  firing: []\n"
+    )
+    (repo / "incidents" / "INC-20240501-two11.yaml").write_text(
+        incident_yaml("INC-20240501-two11", start, "Host trouble", two, service="web")
+    )
+    (repo / "incidents" / "INC-20240502-mem22.yaml").write_text(
+        incident_yaml("INC-20240502-mem22", start + timedelta(days=1), "Pods evicted",
+                      alert_source("MemoryHigh", "ab12"), service="api")
+    )  # fmt: skip
+    found = inc("related", "INC-20240502-mem22", "--json").json
+    assert [r["id"] for r in found] == ["INC-20240501-two11"]
+    assert any(x.startswith("same alert MemoryHigh") for x in found[0]["reasons"]), found

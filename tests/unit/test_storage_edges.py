@@ -41,6 +41,16 @@ def test_the_blob_is_read_forwards_and_backwards_from_its_very_first_byte(tmp_pa
     blob.close()  # twice is harmless: it never closes a descriptor it no longer owns
 
 
+def test_a_snapshot_without_its_blob_says_the_index_was_dropped(tmp_path: Path) -> None:
+    dropped: list[bool] = []
+    snapshot = index.Snapshot(["a.yaml"], {"json": [(0, 10)]}, [], drop=lambda: dropped.append(True))
+    assert snapshot.raw('  {"id": 1}') == b'  {"id": 1}'  # a text kept in the index itself
+    with pytest.raises(index.Damaged) as caught:
+        snapshot.raw((0, 10))
+    assert str(caught.value) == "the index in .incli/ was damaged and is dropped; run the command again"
+    assert dropped == [True]
+
+
 @pytest.mark.parametrize("cut", ["end", "start", "length"])
 def test_a_text_the_blob_does_not_hold_is_damaged_never_returned(tmp_path: Path, cut: str) -> None:
     blob, places = _blob(tmp_path, [b'  {"id": "INC-1", "title": "x"}', b'  {"id": "INC-2"}'])
@@ -126,3 +136,16 @@ def test_the_idle_cores_are_the_cores_less_the_other_running_processes(
     monkeypatch.setattr(os, "getloadavg", lambda: (2.5, 1.0, 1.0))
     monkeypatch.setattr(index, "open", lambda *_a, **_k: io.StringIO(loadavg), raising=False)
     assert index._workers() == expected
+
+
+@pytest.mark.parametrize(("counted", "running", "expected"), [(8, 2, 7), (None, 1, 1)])
+def test_without_an_affinity_mask_the_cores_are_those_of_the_machine(
+    monkeypatch: pytest.MonkeyPatch, counted: int | None, running: int, expected: int
+) -> None:
+    import io
+
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: counted)
+    loadavg = f"1.00 1.00 1.00 {running}/300 1\n"  # this process counts among those running
+    monkeypatch.setattr(index, "open", lambda *_a, **_k: io.StringIO(loadavg), raising=False)
+    assert index._workers() == expected  # unknown: one core
