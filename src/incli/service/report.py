@@ -61,7 +61,7 @@ from incli.domain.times import parse_time
 from incli.errors import Conflict, InvalidInput, StorageError
 from incli.storage import index as derived
 from incli.storage import statefile
-from incli.storage.atomic import remove_stale, temp_prefix
+from incli.storage.atomic import READ_ONLY, remove_stale, temp_prefix
 from incli.storage.store import SUFFIX
 
 MARKER = ".incli-report"
@@ -689,7 +689,7 @@ def _link_verified(old: str, new: str, digest: str) -> bool:
             return False
         except OSError:  # a file system without hard links
             shutil.copyfile(old, new, follow_symlinks=False)
-        fd = os.open(new, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(new, READ_ONLY | getattr(os, "O_NOFOLLOW", 0))
         try:
             return _digest(os.read(fd, os.fstat(fd).st_size + 1)) == digest
         finally:

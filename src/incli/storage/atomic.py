@@ -24,6 +24,10 @@ from pathlib import Path
 from incli.errors import StorageError
 
 TEMP_SUFFIX = ".tmp"
+# A descriptor incli opens is never inherited by a program it runs (a hook, git). No test can see
+# the flag, so its mutants are equivalent.
+CLOEXEC: int = getattr(os, "O_CLOEXEC", 0)  # pragma: no mutate
+READ_ONLY = os.O_RDONLY | CLOEXEC  # pragma: no mutate
 LOCK_TIMEOUT_SECONDS = 30.0
 STALE_SECONDS = 3600.0  # a leftover older than this is stale even if its pid was reused
 _PID = re.compile(r"(?:^|[.-])(\d+)-[^.]*$")

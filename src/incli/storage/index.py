@@ -66,7 +66,7 @@ from incli.domain import jsontext
 from incli.domain.model import Incident, action_states, json_safe
 from incli.errors import StorageError
 from incli.storage import sealed
-from incli.storage.atomic import TEMP_SUFFIX, remove_stale
+from incli.storage.atomic import CLOEXEC, READ_ONLY, TEMP_SUFFIX, remove_stale
 
 FORMAT = 8  # 7: the json part's texts in a blob; the summary (patched by writes); the check part
 # 8: inc validate checks tasks, links, assumed, private, public_title and source
@@ -456,7 +456,7 @@ class Index:
         fd = -1
         try:
             if state is not None:
-                fd = os.open(state / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+                fd = os.open(state / LOCK_NAME, os.O_RDWR | os.O_CREAT | CLOEXEC, 0o600)
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             if fd >= 0:
@@ -488,7 +488,7 @@ class Index:
         if path is None:
             return None
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(path, READ_ONLY)
         except OSError:
             return None
         try:
@@ -662,13 +662,13 @@ class Index:
         places: dict[str, tuple[int, int]] = {}
         try:
             if append and path is not None:
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | CLOEXEC)
                 batch: list[bytes] = []
             else:
                 token = os.urandom(TOKEN_SIZE)
                 path = self._blob_path(token)
                 assert path is not None
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | CLOEXEC, 0o600)
                 batch = [token]
             try:
                 # The writer holds the index lock: nobody else appends, so each text lands where

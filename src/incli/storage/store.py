@@ -14,7 +14,7 @@ from incli.domain import ids as idmod
 from incli.domain.model import Incident, IncidentFormatError, incident_from_dict
 from incli.errors import Problems, StorageError
 from incli.storage import fastyaml, yamlio
-from incli.storage.atomic import atomic_write, create_many, create_new, file_lock
+from incli.storage.atomic import READ_ONLY, atomic_write, create_many, create_new, file_lock
 from incli.storage.repo import LOCK_NAME, Repository, inside
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def read_incident_file(path: Path, root: Path, limit: int = MAX_FILE_BYTES) -> b
         if path.is_symlink() and not inside(path, root):
             real = os.path.realpath(path)
             raise BrokenFile(Broken(path, None, f"a link to {real}, outside the repository; not read"))
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, READ_ONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise BrokenFile(Broken(path, None, "no such file")) from None
     except OSError as exc:
