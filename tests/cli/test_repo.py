@@ -273,3 +273,13 @@ def test_without_an_incidents_folder_every_reading_command_finds_nothing(repo: P
     assert inc("metrics", "--json").json["count"] == 0
     assert "No incidents match." in inc("list").stderr
     assert inc("validate").code == 0 and inc("status").code == 0
+
+
+def test_an_incidents_path_that_is_a_file_refuses_a_new_incident_in_one_line(repo: Path) -> None:
+    (repo / "incidents" / ".gitignore").unlink()
+    (repo / "incidents").rmdir()
+    (repo / "incidents").write_text("not a folder\n")
+    refused = inc("open", "Checkout errors", "-s", "SEV2", code=ExitCode.STORAGE)
+    [line] = refused.err_lines
+    assert line.startswith(f"inc: error: cannot write {repo}/incidents/INC-") and line.endswith(": File exists"), line
+    assert (repo / "incidents").read_text() == "not a folder\n"
