@@ -149,3 +149,28 @@ def test_without_an_affinity_mask_the_cores_are_those_of_the_machine(
     loadavg = f"1.00 1.00 1.00 {running}/300 1\n"  # this process counts among those running
     monkeypatch.setattr(index, "open", lambda *_a, **_k: io.StringIO(loadavg), raising=False)
     assert index._workers() == expected  # unknown: one core
+
+
+def test_the_check_part_of_the_index_takes_only_its_own_shape() -> None:
+    good = ("INC-20250115-txm67", ((3, "severity: no such severity SEV9"), (None, "holds id X")))
+    assert index.payload_ok("check", True, good) and index.payload_ok("check", True, (None, ()))
+    for bad in (
+        good[:1],
+        (7, good[1]),
+        (good[0], list(good[1])),  # a list where the index writes a tuple
+        (good[0], ((3, "x", "y"),)),
+        (good[0], (("3", "x"),)),
+        (good[0], ((3, b"x"),)),
+        (good[0], ([3, "x"],)),
+    ):
+        assert not index.payload_ok("check", True, bad), bad
+
+
+def test_a_state_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    from incli.errors import StorageError
+
+    folder = tmp_path / "remind.json"
+    folder.mkdir()  # where the file should be: a folder
+    with pytest.raises(StorageError) as caught:
+        statefile.save(folder, {"a": 1})
+    assert str(caught.value) == f"cannot write {folder}: Is a directory"
