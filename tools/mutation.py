@@ -52,6 +52,9 @@ SURVIVED = {0: "survived"}
 
 
 SAMPLE_SIZE = 1200
+# A seed no test was written against: the survivors of seeds 1, 19, 2026 (10270ce) and 5 (storage)
+# guided the tests; a score from their samples would flatter the code.
+SEED = 1205
 SAMPLE = MUTANTS / "sample.json"  # the names the last sampled run judged; --report scores only these
 
 
@@ -201,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="forget earlier results (mutmut resumes otherwise)")
     parser.add_argument("--all", action="store_true", help="judge every mutant instead of a sample")
     parser.add_argument("--sample", type=int, help=f"mutants in the random sample (default {SAMPLE_SIZE})")
-    parser.add_argument("--seed", type=int, default=2026, help="the sample's seed (default 2026)")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"the sample's seed (default {SEED})")
     args = parser.parse_args(argv)
     if args.sample is not None and args.sample < 1:
         parser.error("--sample must be at least 1")

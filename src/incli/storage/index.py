@@ -348,7 +348,7 @@ def build_all(folder: Path, work: list[tuple[str, tuple[str, ...]]], build: Buil
     """``build`` for each (name, parts), on the idle cores: a forked process takes a share and
     sends it back marshalled; when it fails, this process does its share itself."""
     workers = _workers() if len(work) >= PARALLEL_FROM and hasattr(os, "fork") else 1
-    if workers <= 1:
+    if workers <= 1:  # pragma: no mutate (with one worker the loop below forks nothing either)
         return {name: build(folder / name, parts) for name, parts in work}
     shares = [work[i::workers] for i in range(workers)]
     children: list[tuple[int, int, list[tuple[str, tuple[str, ...]]]]] = []
