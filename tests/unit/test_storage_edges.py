@@ -174,3 +174,30 @@ def test_a_state_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None
     with pytest.raises(StorageError) as caught:
         statefile.save(folder, {"a": 1})
     assert str(caught.value) == f"cannot write {folder}: Is a directory"
+
+
+def test_a_file_without_comments_is_rewritten_without_looking_for_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The common write: the old file is exactly what incli writes (a '#' in it is text), so
+    no comment is looked for; PyYAML's scanner is never started."""
+    from incli.storage import fastdump
+
+    old = fastdump.dump({"title": "Errors in #checkout", "severity": "SEV2"})
+    assert old is not None and "#" in old
+
+    def refuse(_text: str) -> list[tuple[int, bool, str]]:
+        raise AssertionError("looked for comments in a file incli wrote")
+
+    monkeypatch.setattr(yamlio, "_comments", refuse)
+    new = "title: Errors in #checkout\nseverity: SEV1\n"
+    assert yamlio.keep_comments(old.encode(), new) == new
+
+
+def test_an_exact_id_is_found_without_listing_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from incli.storage.repo import init_repository
+    from incli.storage.store import Store
+
+    repo, _made = init_repository(tmp_path / "r")
+    store = Store(repo)
+    (repo.incidents_dir / "INC-20250101-exact.yaml").write_text("schema: 1\n")
+    monkeypatch.setattr(Store, "ids", lambda self: pytest.fail("listed every incident for an exact id"))
+    assert store.resolve_id("INC-20250101-exact") == "INC-20250101-exact"
