@@ -216,3 +216,10 @@ def test_the_report_names_owners_and_tier(repo: Path, tmp_path: Path) -> None:
     inc("report", "-o", tmp_path / "site")
     page = (tmp_path / "site" / "incidents" / f"{ident}.html").read_text()
     assert "<dt>Owners</dt><dd>alice, bob (team payments)</dd>" in page and "<dt>Tier</dt><dd>1</dd>" in page
+
+
+def test_a_catalog_that_is_not_yaml_is_one_line_with_its_line(repo: Path) -> None:
+    (repo / "catalog.yaml").write_text("services:\n  web:\n    tier: [1\n")
+    refused = inc("catalog", code=ExitCode.INVALID)
+    [line] = refused.err_lines
+    assert line.startswith(f"inc: error: {repo / 'catalog.yaml'}:4: not valid YAML: "), line

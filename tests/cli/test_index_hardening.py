@@ -273,3 +273,29 @@ def test_a_status_after_another_file_changed_reads_only_that_file(
     with monkeypatch.context() as m:
         m.setenv("INC_NO_INDEX", "1")
         assert run("status").stdout == shown.stdout
+
+
+def test_a_dropped_part_of_the_index_is_gone_and_the_others_stay(
+    repo: Path, run: Run, incidents: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incli.storage.repo import load_repository
+    from incli.storage.store import Store
+
+    settle(monkeypatch)
+    outputs(run)
+    assert index_path(repo, "json").exists() and index_path(repo, "facts").exists()
+    Store(load_repository(repo))._index().drop("json")
+    assert not index_path(repo, "json").exists() and index_path(repo, "facts").exists()
+
+
+def test_a_read_that_changes_nothing_writes_nothing_in_the_state_folder(
+    repo: Path, run: Run, incidents: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settle(monkeypatch)
+    outputs(run)
+    assert run("status").code == 0 and run("validate").code == 0
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (repo / ".incli").iterdir()}
+    outputs(run)
+    assert run("status").code == 0 and run("validate").code == 0
+    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (repo / ".incli").iterdir()}
+    assert after == before

@@ -283,3 +283,20 @@ def test_an_incidents_path_that_is_a_file_refuses_a_new_incident_in_one_line(rep
     [line] = refused.err_lines
     assert line.startswith(f"inc: error: cannot write {repo}/incidents/INC-") and line.endswith(": File exists"), line
     assert (repo / "incidents").read_text() == "not a folder\n"
+
+
+def test_init_makes_a_configured_incidents_folder_with_its_parents(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / "incli.yaml").write_text("schema: 1\nincidents_dir: data/2025/incidents\n")  # a clone's own config
+    inc("init", str(root))
+    assert (root / "data" / "2025" / "incidents" / ".gitignore").is_file()
+
+
+def test_init_in_a_clone_whose_state_folder_cannot_be_made_still_succeeds(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / ".incli").write_text("a file where incli keeps its local state\n")
+    made = inc("init", str(root))
+    assert made.code == 0 and (root / "incidents").is_dir()
+    assert (root / ".incli").read_text() == "a file where incli keeps its local state\n"

@@ -362,3 +362,24 @@ def test_each_alert_of_an_incident_is_matched_on_its_own(repo: Path) -> None:
     found = inc("related", "INC-20240502-mem22", "--json").json
     assert [r["id"] for r in found] == ["INC-20240501-two11"]
     assert any(x.startswith("same alert MemoryHigh") for x in found[0]["reasons"]), found
+
+
+def test_inc_show_skips_the_scan_while_the_settled_folder_is_unchanged(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incli.storage import search as storage_search
+
+    monkeypatch.setattr(storage_search, "SETTLE_SECONDS", -3600.0)  # every change long settled
+    for n, title in enumerate(("Zebra outage", "Zebra again")):
+        ident = f"INC-2024050{n + 1}-zeb{n}0"
+        (repo / "incidents" / f"{ident}.yaml").write_text(
+            incident_yaml(ident, datetime(2024, 5, 1 + n, tzinfo=UTC), title, service="db")
+        )
+    assert "INC-20240501-zeb00" in inc("show", "INC-20240502-zeb10").stdout  # indexed, folder recorded
+    scans: list[Path] = []
+    real_scan = storage_search.scan
+    monkeypatch.setattr(
+        storage_search, "scan", lambda folder, leftovers=None: scans.append(folder) or real_scan(folder)
+    )
+    assert "INC-20240501-zeb00" in inc("show", "INC-20240502-zeb10").stdout
+    assert scans == []

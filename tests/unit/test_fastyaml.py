@@ -657,6 +657,9 @@ def test_damaged_incident_files_never_read_differently(doc: dict[str, Any], data
         "k: 'a\\ \n  b'\n",  # in single quotes a backslash is text, also before a line break
         "k: 'a \\\n  b'\n",
         'k: "a\\\\ \n  b"\n',  # an escaped backslash, then spaces the break folds away
+        'k: "\\U0010FFFF"\n',  # the last code point, and the first past it
+        'k: "\\U00110000"\n',
+        'k: "\\uD800"\n',  # a surrogate
     ],
 )
 def test_hand_written_edges_read_as_pyyaml_reads_them(text: str) -> None:

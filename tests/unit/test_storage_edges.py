@@ -201,3 +201,21 @@ def test_an_exact_id_is_found_without_listing_the_folder(tmp_path: Path, monkeyp
     (repo.incidents_dir / "INC-20250101-exact.yaml").write_text("schema: 1\n")
     monkeypatch.setattr(Store, "ids", lambda self: pytest.fail("listed every incident for an exact id"))
     assert store.resolve_id("INC-20250101-exact") == "INC-20250101-exact"
+
+
+def test_a_control_character_in_text_is_named_with_its_line_as_in_bytes() -> None:
+    for data in ("a: 1\nb: \x07\n", b"a: 1\nb: \x07\n"):
+        with pytest.raises(yamlio.YamlError) as caught:
+            yamlio.load(data)
+        assert (str(caught.value), caught.value.line) == (
+            "not valid YAML: the control character U+0007 is not allowed",
+            2,
+        )
+
+
+def test_any_other_yaml_error_is_one_line() -> None:
+    import yaml
+
+    yamlio._pyyaml()
+    error = yamlio._yaml_error(yaml.YAMLError("something odd\n  in <stream>"), b"")
+    assert (str(error), error.line) == ("not valid YAML: something odd in <stream>", None)
