@@ -299,3 +299,23 @@ def test_a_read_that_changes_nothing_writes_nothing_in_the_state_folder(
     assert run("status").code == 0 and run("validate").code == 0
     after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (repo / ".incli").iterdir()}
     assert after == before
+
+
+def test_a_blob_found_damaged_while_read_drops_the_json_part(
+    repo: Path, run: Run, incidents: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incli.storage.index import Damaged
+    from incli.storage.repo import load_repository
+    from incli.storage.store import Store
+
+    settle(monkeypatch)
+    outputs(run)
+    snapshot = Store(load_repository(repo))._indexed(("facts", "json"))
+    (blob,) = (repo / ".incli").glob("index-json-*.blob")
+    data = blob.read_bytes()
+    blob.write_bytes(data[:16] + b"\0" * (len(data) - 16))  # damaged after the read began
+    with pytest.raises(Damaged):
+        list(snapshot.texts(snapshot.values["json"]))
+    snapshot.close()
+    assert not index_path(repo, "json").exists() and index_path(repo, "facts").exists()
+    assert outputs(run) == truth(run, monkeypatch)  # read again from the files
