@@ -175,6 +175,16 @@ def test_git_s_reason_is_one_line_even_when_it_is_not_utf8(clone: Path) -> None:
         gitinfo.commit_to_branch(clone, "bad \udcff name", {"a.md": b"x"}, "m")
 
 
+def test_a_step_that_does_not_answer_in_time_is_given_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A push to a remote that hangs: the step's own time limit ends it, with a reason."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "git").write_text("#!/bin/sh\nsleep 5\n")
+    (fake / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    assert gitinfo.run_step(tmp_path, ["push"], timeout=0.5) == "git is not installed or did not answer"
+
+
 def test_a_branch_needs_a_commit_to_start_from(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     git(tmp_path, "init", "-q", str(empty))
