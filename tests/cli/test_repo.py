@@ -253,6 +253,7 @@ def test_a_config_cache_from_another_version_is_not_used(repo: Path, monkeypatch
         (b"timezone: UTC\ntitle: \xc3\x28\n", "{path}:2: not valid UTF-8; save the file as UTF-8"),
         (b"- a\n- b\n", "{path}: expected a mapping of settings at the top level"),
         (b"severities: 3\n", "{path}:1: severities: must be a non-empty list"),
+        (b"schema: 1\ntimezone: UTC\nschema: 1\n", "{path}:3: schema is written twice (also at line 1); keep one"),
     ],
 )
 def test_a_config_problem_names_the_line_only_when_there_is_one(repo: Path, text: bytes, message: str) -> None:
@@ -300,3 +301,16 @@ def test_init_in_a_clone_whose_state_folder_cannot_be_made_still_succeeds(tmp_pa
     made = inc("init", str(root))
     assert made.code == 0 and (root / "incidents").is_dir()
     assert (root / ".incli").read_text() == "a file where incli keeps its local state\n"
+
+
+def test_an_incidents_folder_linked_outside_the_repository_is_refused_in_one_line(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (repo / "incidents" / ".gitignore").unlink()
+    (repo / "incidents").rmdir()
+    (repo / "incidents").symlink_to(outside)
+    refused = inc("list", code=ExitCode.PROBLEMS)
+    assert refused.err_lines == [
+        f"inc: error: {repo / 'incli.yaml'}: incidents_dir: {repo / 'incidents'} is a link to {outside}, outside the "
+        "repository; make it a folder inside the repository"
+    ]

@@ -185,6 +185,16 @@ def test_a_step_that_does_not_answer_in_time_is_given_up(tmp_path: Path, monkeyp
     assert gitinfo.run_step(tmp_path, ["push"], timeout=0.5) == "git is not installed or did not answer"
 
 
+def test_a_commit_s_subject_and_a_tag_s_name_and_subject_are_kept_whole(clone: Path) -> None:
+    commit_at(clone, "x.py", "2025-01-15T12:00:00+00:00", "Support X")
+    found = gitinfo.log_changes(clone, "2025-01-15T11:00:00+00:00", "2025-01-15T14:00:00+00:00", [])
+    assert found is not None and [f[3] for f in found] == ["Support X"]
+    env = {**os.environ, "GIT_COMMITTER_DATE": "2025-01-15T13:30:00+00:00"}
+    subprocess.run(["git", "tag", "-a", "Xmas-fix-X", "-m", "Xtra fix X"], cwd=clone, env=env, check=True)
+    tags = gitinfo.tags_created(clone)
+    assert tags is not None and [(t[0], t[4]) for t in tags] == [("Xmas-fix-X", "Xtra fix X")]
+
+
 def test_a_branch_needs_a_commit_to_start_from(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     git(tmp_path, "init", "-q", str(empty))

@@ -219,3 +219,41 @@ def test_any_other_yaml_error_is_one_line() -> None:
     yamlio._pyyaml()
     error = yamlio._yaml_error(yaml.YAMLError("something odd\n  in <stream>"), b"")
     assert (str(error), error.line) == ("not valid YAML: something odd in <stream>", None)
+
+
+def test_a_sealed_write_removes_the_stale_leftovers_of_a_killed_one(tmp_path: Path) -> None:
+    from incli.storage import sealed
+
+    state = tmp_path / ".incli"
+    state.mkdir()
+    path = state / "index-config.marshal"
+    stale = state / ".index-config.marshal.4242-abcd.tmp"  # a write killed two hours ago
+    fresh = state / f".index-config.marshal.{os.getpid()}-efgh.tmp"  # one of a process still running
+    for leftover in (stale, fresh):
+        leftover.write_bytes(b"half")
+    old = stale.stat().st_mtime - 7200
+    os.utime(stale, (old, old))
+    sealed.save(path, ("h", 1), {"a": 1})
+    assert sealed.load(path, ("h", 1)) == {"a": 1} and sealed.load(path, ("h", 2)) is None
+    assert not stale.exists() and fresh.exists()
+    assert sorted(p.name for p in state.iterdir()) == sorted([path.name, fresh.name, sealed.KEY_NAME])
+
+
+def test_the_yaml_loader_and_dumper_are_made_with_incli_s_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Made once per process (the first command that needs PyYAML): made again here."""
+    import yaml
+
+    for name in ("yaml", "Loader", "Dumper", "_PyLoader"):
+        monkeypatch.setattr(yamlio, name, None)
+    yamlio._pyyaml()
+    assert issubclass(yamlio.Loader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    assert issubclass(yamlio.Dumper, getattr(yaml, "CSafeDumper", yaml.SafeDumper))
+    assert yamlio._PyLoader.yaml_implicit_resolvers == yamlio.Loader.yaml_implicit_resolvers
+    assert yamlio.load("on: yes\nn: 0o17\nt: 2025-01-15\nx: ~\n") == {
+        "on": "yes",
+        "n": "0o17",
+        "t": "2025-01-15",
+        "x": None,
+    }
+    assert yamlio.dump_with_pyyaml({"a": None, "b": "yes"}) == "a:\nb: 'yes'\n"
+    assert yamlio._line_paths("a:\n  on: 1\n") == {0: (("a",), ("a",)), 1: (("a", "on"), ("a", "on"))}
