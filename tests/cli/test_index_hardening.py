@@ -58,6 +58,21 @@ def truth(run: Run, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, str, str
         return outputs(run)
 
 
+def files_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the incident files read from now on (by any command run in this process)."""
+    from incli.storage import store as storemod
+
+    read: list[str] = []
+    real = storemod.read_incident_file
+
+    def counting(path: Path, root: Path, *args: Any, **kwargs: Any) -> bytes:
+        read.append(Path(path).name)
+        return real(path, root, *args, **kwargs)
+
+    monkeypatch.setattr(storemod, "read_incident_file", counting)
+    return read
+
+
 def index_path(repo: Path, part: str) -> Path:
     return repo / ".incli" / f"index-{part}.marshal"
 
@@ -224,16 +239,7 @@ def test_a_lost_index_file_is_rebuilt_once_then_used_and_never_changes_an_answer
         assert (result.code, result.stdout) == (truth_now[args].code, truth_now[args].stdout), args
     [path] = (repo / ".incli").glob(lost)
     path.unlink()
-    from incli.storage import store as storemod
-
-    read: list[str] = []
-    real = storemod.read_incident_file
-
-    def counting(path: Path, root: Path, *args: Any, **kwargs: Any) -> bytes:
-        read.append(Path(path).name)
-        return real(path, root, *args, **kwargs)
-
-    monkeypatch.setattr(storemod, "read_incident_file", counting)
+    read = files_read(monkeypatch)
     for args in COMMANDS:
         again = run(*args)
         assert (again.code, again.stdout) == (expected[args].code, expected[args].stdout), args
@@ -257,16 +263,7 @@ def test_a_status_after_another_file_changed_reads_only_that_file(
     edited = resolved.with_name(".edit.tmp")
     edited.write_text(resolved.read_text().replace("title: Incident 3", "title: Incident three"))
     os.replace(edited, resolved)  # as an editor that saves by renaming (the folder changes)
-    from incli.storage import store as storemod
-
-    read: list[str] = []
-    real = storemod.read_incident_file
-
-    def counting(path: Path, root: Path, *args: Any, **kwargs: Any) -> bytes:
-        read.append(Path(path).name)
-        return real(path, root, *args, **kwargs)
-
-    monkeypatch.setattr(storemod, "read_incident_file", counting)
+    read = files_read(monkeypatch)
     shown = run("status")
     active = sorted(f"{i}.yaml" for i in incidents[:2])
     assert shown.code == 0 and read[0] == resolved.name and sorted(read[1:]) == active, read  # (status shows these)
