@@ -434,11 +434,9 @@ def test_the_json_blob_is_compacted_once_its_dead_texts_outgrow_the_live_ones(
     assert [r["id"] for r in listed].count(ident) == 1
     assert listed == json.loads(inc("export", root=repo, env={"INC_NO_INDEX": "1"}).stdout)
     # every live text was carried into the new blob: nothing is read from the files again
-    from incli.storage import store as storemod
+    from tests.cli.test_index_hardening import files_read
 
-    read: list[object] = []
-    real = storemod.read_incident_file
-    monkeypatch.setattr(storemod, "read_incident_file", lambda *a, **k: read.append(a) or real(*a, **k))
+    read = files_read(monkeypatch)
     assert json.loads(inc("export", root=repo).stdout) == listed and read == []
 
 

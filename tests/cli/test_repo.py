@@ -234,7 +234,7 @@ def test_an_unchanged_config_is_not_parsed_again(repo: Path, monkeypatch: pytest
     assert repomod.load_repository(repo).config == first.config
 
 
-def test_a_config_cache_from_another_version_is_not_used(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_config_cache_from_another_version_is_not_used(repo: Path) -> None:
     from incli.storage import repo as repomod
     from incli.storage import sealed
 
