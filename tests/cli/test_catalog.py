@@ -223,3 +223,30 @@ def test_a_catalog_that_is_not_yaml_is_one_line_with_its_line(repo: Path) -> Non
     refused = inc("catalog", code=ExitCode.INVALID)
     [line] = refused.err_lines
     assert line.startswith(f"inc: error: {repo / 'catalog.yaml'}:4: not valid YAML: "), line
+
+
+def _padded(text: str, size: int) -> bytes:
+    """``text`` and a comment that makes it exactly ``size`` bytes."""
+    data = text.encode()
+    return data + b"#" + b"x" * (size - len(data) - 2) + b"\n"
+
+
+def test_config_files_of_exactly_the_limit_are_read_and_one_byte_more_is_not(repo: Path) -> None:
+    limit = 1024 * 1024
+    config = (repo / "incli.yaml").read_text()
+    catalog = "services:\n  db:\n    team: data\n"
+    # each file, and a command that reads it
+    for name, text, command in (
+        ("catalog.yaml", catalog, "validate"),
+        ("freezes.yaml", "freezes: []\n", "gate"),
+        ("incli.yaml", config, "list"),
+    ):
+        (repo / name).write_bytes(_padded(text, limit))
+        assert len((repo / name).read_bytes()) == limit
+        inc(command)
+        (repo / name).write_bytes(_padded(text, limit + 1))
+        refused = inc(command, code=None)
+        assert refused.code != 0, name
+        said = refused.stdout + refused.stderr
+        assert f"{name}: " in said and "over the limit of 1,048,576" in said, (name, said)
+        (repo / name).write_bytes(_padded(text, limit))

@@ -101,3 +101,16 @@ def test_service_options_offer_the_catalog_names(
     (root / "catalog.yaml").write_text("services:\n  payments: {team: pay, tier: 1}\n  search: {}\n  pager: {}\n")
     assert tab(root, "inc open x --service ", capsys, monkeypatch) == ["payments", "search", "pager"]
     assert tab(root, "inc gate --service pa", capsys, monkeypatch) == ["payments", "pager"]
+
+
+def test_action_items_edited_by_hand_into_other_shapes_are_skipped(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ident = inc("open", "DB pool", "-s", "SEV2").stdout.strip()
+    action = inc("action", "add", ident, "Alert on saturation", "--owner", "priya", "--due", "1w").stdout.strip()
+    path = next((repo / "incidents").glob(f"{ident}*.yaml"))
+    text = path.read_text()
+    assert "\nactions:\n- " in text
+    # an item written as bare text, one without an id, one with an empty id
+    path.write_text(text.replace("\nactions:\n", "\nactions:\n- call the DBA\n- {title: no id yet}\n- {id: ''}\n"))
+    assert tab(repo, "inc action done ", capsys, monkeypatch) == [action]

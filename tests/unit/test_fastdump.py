@@ -85,6 +85,8 @@ def test_the_characters_libyaml_escapes_one_by_one() -> None:
     for code in [*range(0x10100), 0x10FFFF]:
         char = chr(code)
         assert fastdump._escaped(char) == (WRITTEN_AS_IS.search(char) is not None), hex(code)
+        # beside a no-break space (not printable to Python), each is looked at one by one
+        assert fastdump._escaped("\xa0" + char) == (WRITTEN_AS_IS.search(char) is not None), hex(code)
 
 
 # -- the shapes, one by one ---------------------------------------------------

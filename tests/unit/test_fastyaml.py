@@ -206,6 +206,24 @@ def test_long_keys_are_written_as_complex_keys_and_read() -> None:
     check_written({"k" * 130: "v", "multi\nline key": {"a": ["b"]}, "x": {("long key " * 20): [1, {"y": None}]}})
 
 
+def test_margins_past_255_columns_are_read_fast() -> None:
+    # hand-indented ten spaces a level, 30 levels deep: margins past the 256 kept ready
+    lines: list[str] = []
+    for level in range(30):
+        lines.append(" " * 10 * level + f"k{level}:")
+    lines.append(" " * 300 + "- a")
+    lines.append(" " * 300 + "- b c")
+    lines.append(" " * 302 + "d")
+    text = ("\n".join(lines) + "\nlast: 1\n").encode()
+    fast = fastyaml.load(text)
+    assert fast is not None
+    node = fast
+    for level in range(30):
+        node = node[f"k{level}"]
+    assert node == ["a", "b c d"]
+    assert same(fast, yamlio.load(text))
+
+
 def test_typed_values_read_back_typed() -> None:
     check_written(
         {
@@ -660,6 +678,11 @@ def test_damaged_incident_files_never_read_differently(doc: dict[str, Any], data
         'k: "\\U0010FFFF"\n',  # the last code point, and the first past it
         'k: "\\U00110000"\n',
         'k: "\\uD800"\n',  # a surrogate
+        "k: a\u2028  b\nn: 1\n",  # a plain text going on after a line separator: PyYAML's own reading
+        "k: a\n  b\u2028  c\nn: 1\n",
+        "k: a\n  b\n  c\u2028n: 1\n",
+        "k:\n" + " " * 300 + "a: x\n" + " " * 300 + "b:\n" + " " * 300 + "- y\n" + " " * 301 + "z\n",  # deep margins
+        "- " * 130 + "x\n" + " " * 260 + "y\n",
     ],
 )
 def test_hand_written_edges_read_as_pyyaml_reads_them(text: str) -> None:

@@ -195,6 +195,19 @@ def test_a_commit_s_subject_and_a_tag_s_name_and_subject_are_kept_whole(clone: P
     assert tags is not None and [(t[0], t[4]) for t in tags] == [("Xmas-fix-X", "Xtra fix X")]
 
 
+def test_a_commit_with_a_field_separator_in_its_subject_hides_no_other(clone: Path) -> None:
+    # git keeps a control character of a commit message; the record that holds one is not
+    # split into the wrong fields, and the commits before and after it are listed
+    commit_at(clone, "a.py", "2025-01-15T12:00:00+00:00", "First")
+    commit_at(clone, "b.py", "2025-01-15T12:10:00+00:00", "Odd \x1f subject")
+    commit_at(clone, "c.py", "2025-01-15T12:20:00+00:00", "Last")
+    found = gitinfo.log_changes(clone, "2025-01-15T11:00:00+00:00", "2025-01-15T14:00:00+00:00", [])
+    assert found is not None
+    subjects = [f[3] for f in found]
+    assert subjects[0] == "Last" and subjects[-1] == "First"
+    assert all(len(f[0]) == 40 and f[1] == "Tester" for f in found)
+
+
 def test_a_branch_needs_a_commit_to_start_from(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     git(tmp_path, "init", "-q", str(empty))
