@@ -78,3 +78,11 @@ def test_bad_alerts_config_is_one_line(repo: Path) -> None:
     assert result.code == 4
     assert "alerts.severity_map.critical" in result.stderr
     assert files(repo) == []
+
+
+def test_a_group_without_groupkey_or_labels_to_stand_in_is_refused(repo: Path) -> None:
+    """Two alerts with no groupKey, groupLabels or commonLabels: nothing to tell the group by."""
+    payload = {"alerts": [alert("db-1"), alert("db-2")]}
+    result = inc("ingest", "alertmanager", "-", input=dumps(payload), root=repo, code=4)
+    assert result.stderr == "inc: error: stdin: groupKey is missing and there are no groupLabels to stand in for it\n"
+    assert files(repo) == []

@@ -158,3 +158,23 @@ def test_an_import_makes_a_configured_incidents_folder_that_is_missing(repo: Pat
     assert result.code == 0, result.stderr
     made = sorted(p.name for p in (repo / "history" / "imported").glob("*.yaml"))
     assert len(made) == 3 and [i["id"] + ".yaml" for i in inc("list", "--json", root=repo).json] == made[::-1]
+
+
+def test_an_issue_without_a_body_is_not_counted_as_holding_one(repo: Path, tmp_path: Path) -> None:
+    """The mapping's count for ``body`` is the files that have one (the maintenance notice has none)."""
+    ran = inc("import", folder(tmp_path), "--from", "cstate", "--dry-run", root=repo)
+    assert "cstate body -> timeline updates ({{< track >}}) or summary (2 items)" in ran.stderr
+
+
+def test_an_issue_not_resolved_stays_open_whatever_other_keys_it_has(repo: Path, tmp_path: Path) -> None:
+    """A stray ``null:`` key (YAML reads ``~: true`` or ``null: true`` as a key that is no text) does not
+    make an issue with ``resolved: false`` resolved."""
+    issues = tmp_path / "issues"
+    issues.mkdir()
+    (issues / "stray.md").write_text(
+        "---\ntitle: Login slow\ndate: 2021-06-01 10:00:00\nresolved: false\n"
+        "resolvedWhen: 2021-06-01 11:00:00\n~: true\nseverity: disrupted\n---\n"
+    )
+    inc("import", issues, "--from", "cstate", root=repo)
+    one = incidents(repo)["Login slow"]
+    assert one["status"] == "open" and one["resolved_at"] is None

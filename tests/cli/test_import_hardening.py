@@ -30,3 +30,16 @@ def test_hostile_json_import_is_refused_in_one_line(
     assert result.err_lines[-1].startswith("inc: error:")  # after the invalid rows, if any, one per line
     assert "Traceback" not in result.stderr
     assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("importer", ["pagerduty", "opsgenie"])
+def test_an_export_with_a_lone_surrogate_is_refused_naming_the_file(
+    run: Run, repo: Path, tmp_path: Path, importer: str
+) -> None:
+    file = tmp_path / "export.json"
+    file.write_text('{"incidents": [{"id": "P1", "title": "bad \\ud800"}]}')
+    result = run("import", str(file), "--from", importer)
+    assert result.code == 4, (result.code, result.stderr)
+    assert result.err_lines == [
+        "inc: error: the file has text that is not valid Unicode (a lone surrogate \\ud800 at character 4)"
+    ]

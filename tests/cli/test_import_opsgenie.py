@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -160,6 +161,12 @@ INCIDENTS = {
 }
 
 
+def items(export: dict[str, Any]) -> list[dict[str, Any]]:
+    """The objects of a saved page (its ``data``), for a test to copy and change."""
+    found: list[dict[str, Any]] = export["data"]
+    return found
+
+
 def write(tmp_path: Path, name: str, data: object) -> Path:
     path = tmp_path / name
     path.write_text(json.dumps(data))
@@ -244,7 +251,7 @@ def test_the_priority_mapping_is_configurable_and_checked(repo: Path, tmp_path: 
     data = yaml.safe_load(config.read_text())
     data["import"] = {"opsgenie": {"priority": {"P5": "SEV3"}, "default": "SEV2"}}
     config.write_text(yaml.safe_dump(data))
-    alerts = {"data": [ALERTS["data"][1], {**ALERTS["data"][1], "id": "no-priority", "priority": None}]}
+    alerts = {"data": [items(ALERTS)[1], {**items(ALERTS)[1], "id": "no-priority", "priority": None}]}
     inc("import", write(tmp_path, "alerts.json", alerts), "--from", "opsgenie", root=repo)
     assert shown(repo, "8a2f0c55-0000-4000-8000-000000000002")["severity"] == "SEV3"
     assert shown(repo, "no-priority")["severity"] == "SEV2"
@@ -252,3 +259,76 @@ def test_the_priority_mapping_is_configurable_and_checked(repo: Path, tmp_path: 
     config.write_text(yaml.safe_dump(data))
     ran = inc("list", root=repo, code=None)
     assert ran.code != 0 and "import.opsgenie.priority.P1" in ran.stderr
+
+
+def test_alert_notes_are_in_the_timeline(repo: Path, tmp_path: Path) -> None:
+    """An alert saved with its notes (GET /v2/alerts/{id}/notes) keeps each as a timeline note,
+    at its own time and by its owner."""
+    alert = {
+        **items(ALERTS)[1],
+        "notes": {
+            "data": [
+                {"note": "Paged the storage team", "owner": "alice@example.com", "createdAt": "2024-03-06T08:05:00Z"},
+                {"note": "Old logs rotated", "owner": "bob@example.com", "createdAt": "2024-03-06T08:20:30.5Z"},
+            ]
+        },
+    }
+    inc("import", write(tmp_path, "alert.json", {"data": [alert]}), "--from", "opsgenie", root=repo)
+    (one,) = incidents(repo)
+    assert [(e["at"], e["kind"], e["by"], e["text"]) for e in one["timeline"] if e["kind"] == "note"] == [
+        ("2024-03-06T08:05:00+00:00", "note", "alice@example.com", "Paged the storage team"),
+        ("2024-03-06T08:20:30.500000+00:00", "note", "bob@example.com", "Old logs rotated"),
+    ]
+
+
+def test_an_alert_s_description_is_the_summary(repo: Path, tmp_path: Path) -> None:
+    alert = {**items(ALERTS)[1], "description": "db-2 /var is 91% full; logs grow 2% an hour"}
+    inc("import", write(tmp_path, "alert.json", {"data": [alert]}), "--from", "opsgenie", root=repo)
+    (one,) = incidents(repo)
+    assert one["summary"] == "db-2 /var is 91% full; logs grow 2% an hour"
+
+
+def test_alerts_saved_without_the_data_wrapper_are_read(repo: Path, tmp_path: Path) -> None:
+    """A script that saves each alert's object (the ``data`` of GET /v2/alerts/{id}) in a list."""
+    ran = inc("import", write(tmp_path, "alerts.json", items(ALERTS)), "--from", "opsgenie", root=repo)
+    assert "Imported 2 incidents" in ran.stderr
+    assert {i["title"] for i in incidents(repo)} == {"Checkout 5xx above 2%", "Disk 91% on db-2"}
+
+
+def test_webhook_escalations_are_timeline_notes(repo: Path, tmp_path: Path) -> None:
+    acknowledge: dict[str, Any] = WEBHOOKS[1]
+    escalations = [
+        {"action": action, "alert": {**acknowledge["alert"], "updatedAt": at, "username": "System"}}
+        for action, at in (("Escalate", 1709633000000000000), ("EscalateNext", 1709633200000000000))
+    ]
+    inc("import", write(tmp_path, "hooks.json", WEBHOOKS + escalations), "--from", "opsgenie", root=repo)
+    (one,) = incidents(repo)
+    notes = [(e["at"], e["kind"], e["by"], e["text"]) for e in one["timeline"] if "Escalated" in e["text"]]
+    assert notes == [
+        ("2024-03-05T10:03:20+00:00", "note", "System", "Escalated in Opsgenie (Escalate)"),
+        ("2024-03-05T10:06:40+00:00", "note", "System", "Escalated in Opsgenie (EscalateNext)"),
+    ]
+
+
+def test_an_incident_whose_impact_ended_as_it_was_opened_is_mitigated_then(repo: Path, tmp_path: Path) -> None:
+    """impactEndDate equal to createdAt (the impact was over when the incident was opened) is the mitigation."""
+    (base,) = items(INCIDENTS)
+    same = {**base, "impactEndDate": "2024-04-01T09:10:00Z"}  # = createdAt
+    inc("import", write(tmp_path, "incidents.json", {"data": [same]}), "--from", "opsgenie", root=repo)
+    (one,) = incidents(repo)
+    assert one["mitigated_at"] == "2024-04-01T09:10:00+00:00"
+    assert one["resolved_at"] == "2024-04-01T11:05:15.500000+00:00"
+    assert ("mitigated", "Impact ended (Opsgenie impactEndDate)") in [(e["kind"], e["text"]) for e in one["timeline"]]
+
+
+def test_an_incident_timeline_saved_as_its_entries_object_is_read(repo: Path, tmp_path: Path) -> None:
+    """The timeline saved as the ``data`` of GET /v2/incident-timelines/{id}/entries: {"entries": [...]}."""
+    (base,) = items(INCIDENTS)
+    saved = {**base, "timeline": base["timeline"]["data"]}
+    assert list(saved["timeline"]) == ["entries"]
+    inc("import", write(tmp_path, "incidents.json", {"data": [saved]}), "--from", "opsgenie", root=repo)
+    (one,) = incidents(repo)
+    assert one["resolved_at"] == "2024-04-01T11:05:15.500000+00:00"
+    assert ("note", "dave", "Certificate expired on the EU edge") in [
+        (e["kind"], e["by"], e["text"]) for e in one["timeline"]
+    ]

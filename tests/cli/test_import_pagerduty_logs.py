@@ -136,3 +136,43 @@ def test_log_entries_of_an_incident_not_in_the_file_are_an_invalid_row(repo: Pat
     assert ran.code != 0
     assert "1 log entries of incident PZZZ999, which is not in this file" in ran.stderr
     assert not list((repo / "incidents").glob("*.yaml"))
+
+
+def test_who_acknowledged_comes_from_the_incident_s_acknowledgements(repo: Path, tmp_path: Path) -> None:
+    """An incident saved with ``acknowledgements`` (and no log entries) says who acknowledged it."""
+    acked = incident(
+        "PCCC333",
+        "acknowledged",
+        "2024-05-02T03:00:00Z",
+        acknowledgements=[
+            {"at": "2024-05-02T03:02:10Z", "acknowledger": {"id": "PUSER3", "type": "user_reference", "summary": "Gil"}}
+        ],
+    )
+    path = tmp_path / "pd.json"
+    path.write_text(json.dumps({"incidents": [acked]}))
+    inc("import", path, "--from", "pagerduty", root=repo)
+    one = incidents(repo)["PCCC333"]
+    assert one["acknowledged_at"] == "2024-05-02T03:02:10+00:00"
+    assert [(e["kind"], e["by"]) for e in one["timeline"]] == [("opened", None), ("acknowledged", "Gil")]
+
+
+def test_incident_objects_saved_one_by_one_are_read(repo: Path, tmp_path: Path) -> None:
+    """A list of bare incident objects (each GET /incidents/{id}'s ``incident``, as a script saves them)."""
+    path = tmp_path / "pd.json"
+    path.write_text(json.dumps([incident("PDDD444", "triggered", "2024-05-03T08:00:00Z")]))
+    ran = inc("import", path, "--from", "pagerduty", root=repo)
+    assert "Imported 1 incident" in ran.stderr
+    assert incidents(repo)["PDDD444"]["title"] == "Payments latency (PDDD444)"
+
+
+def test_an_incident_with_number_instead_of_incident_number_keeps_it(repo: Path, tmp_path: Path) -> None:
+    """A v3 webhook's incident (``number``, not ``incident_number``) saved as an incident."""
+    saved = incident("PEEE555", "triggered", "2024-05-04T10:00:00Z")
+    del saved["incident_number"]
+    saved["number"] = 1234
+    path = tmp_path / "pd.json"
+    path.write_text(json.dumps({"incidents": [saved]}))
+    inc("import", path, "--from", "pagerduty", root=repo)
+    one = incidents(repo)["PEEE555"]
+    assert one["source"]["number"] == 1234
+    assert one["timeline"][0]["text"] == "Triggered in PagerDuty (#1234)"

@@ -1,10 +1,20 @@
 """``inc ingest grafana|pagerduty|opsgenie|opsgenie-webhook|cloudwatch|generic:NAME FILE``:
 each source opens, updates and mitigates the right incident from a file, with times to
-the microsecond; a repeat changes no byte; what a source cannot read is one line."""
+the microsecond; a repeat changes no byte; what a source cannot read is one line. And
+``inc ingest serve`` (run in this process, on a loopback port): the answer each sender expects,
+the token in each sender's scheme, and an SNS subscription confirmed with --confirm-sns."""
 
 from __future__ import annotations
 
+import email.message
+import io
 import json
+import threading
+import urllib.error
+import urllib.request
+import urllib.response
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,8 +23,9 @@ import pytest
 import yaml
 
 from incli.errors import ExitCode
+from incli.serve import IngestServer
 from incli.service.incidents import Service
-from incli.storage.repo import init_repository
+from incli.storage.repo import find_repository, init_repository
 from tests import sourcepayloads as sp
 from tests.conftest import check_refused, inc, take_snapshot
 
@@ -268,6 +279,24 @@ def test_pagerduty_refusals_are_one_line(repo: Path) -> None:
     assert incidents(repo) == []
 
 
+def test_pagerduty_trigger_after_a_resolve_fires_again(repo: Path) -> None:
+    """A resolve ends the alert of its dedup_key, so the same key triggered again is firing again."""
+    feed(repo, "pagerduty", sp.pd_trigger())
+    later()
+    assert feed(repo, "pagerduty", sp.pd_event("resolve"))["action"] == "mitigated"
+    assert (only(repo)["source"]["fingerprints"], only(repo)["source"]["firing"]) == (["checkout/db-pool"], [])
+    assert feed(repo, "pagerduty", sp.pd_trigger())["action"] == "updated"
+    assert only(repo)["timeline"][-1]["text"].startswith("Firing again: Alert firing since 2025-01-15T14:28:03")
+
+
+def test_pagerduty_client_url_is_cut_at_2000_characters(repo: Path) -> None:
+    """Like every text a source keeps, a client_url over its limit is cut and marked with an ellipsis."""
+    url = "https://monitoring.example.com/?q=" + "x" * 1967
+    assert len(url) == 2001
+    feed(repo, "pagerduty", {**sp.pd_trigger(), "client_url": url})
+    assert only(repo)["source"]["client_url"] == url[:1999] + "…"
+
+
 # -- Opsgenie ---------------------------------------------------------------------------
 
 
@@ -318,6 +347,48 @@ def test_opsgenie_webhook_reads_milliseconds_and_nanoseconds(repo: Path) -> None
     assert mitigated == ["Mitigated: all alerts resolved (Opsgenie; by alice@example.com)"]
 
 
+def test_opsgenie_acknowledge_says_who_and_why(repo: Path) -> None:
+    feed(repo, "opsgenie", sp.og_create())
+    ack = f"/v2/alerts/{sp.ALIAS}/acknowledge?identifierType=alias"
+    feed(repo, "opsgenie", {"user": "alice", "source": "web", "note": "on it"}, "--path", ack)
+    (acknowledged,) = [e for e in only(repo)["timeline"] if e["kind"] == "acknowledged"]
+    assert (acknowledged["by"], acknowledged["text"]) == ("opsgenie", "Acknowledged: Opsgenie by alice (on it)")
+
+
+def test_opsgenie_close_of_an_alias_never_seen_opens_nothing(repo: Path) -> None:
+    close = "/v2/alerts/never-seen/close?identifierType=alias"
+    assert feed(repo, "opsgenie", {"user": "alice"}, "--path", close)["action"] == "unchanged"
+    assert incidents(repo) == []
+
+
+def test_opsgenie_close_keeps_a_long_note_whole(repo: Path) -> None:
+    """Opsgenie takes notes of up to 25,000 characters: one of 12,000 is kept whole."""
+    feed(repo, "opsgenie", sp.og_create())
+    note = "failed over to the replica; " * 429  # 12,012 characters
+    close = f"/v2/alerts/{sp.ALIAS}/close?identifierType=alias"
+    feed(repo, "opsgenie", {"user": "bob", "note": note}, "--path", close)
+    (mitigated,) = [e["text"] for e in only(repo)["timeline"] if e["kind"] == "mitigated"]
+    assert mitigated == f"Mitigated: all alerts resolved (Opsgenie; by bob ({note.strip()}))"
+
+
+def test_opsgenie_webhook_acknowledge(repo: Path) -> None:
+    feed(repo, "opsgenie-webhook", sp.og_webhook("Create"))
+    later()
+    acked = feed(repo, "opsgenie-webhook", sp.og_webhook("Acknowledge", updated_ns=1736952000987654321))
+    assert acked["action"] == "acknowledged"
+    data = only(repo)
+    assert (data["status"], data["acknowledged_at"]) == ("acknowledged", "2025-01-15T14:40:00.987654+00:00")
+    (entry,) = [e for e in data["timeline"] if e["kind"] == "acknowledged"]
+    assert (entry["by"], entry["text"]) == ("opsgenie-webhook", "Acknowledged: Opsgenie by alice@example.com")
+
+
+def test_opsgenie_webhook_note_without_text_is_refused(repo: Path) -> None:
+    feed(repo, "opsgenie-webhook", sp.og_webhook("Create"))
+    blank = sp.og_webhook("AddNote", note=" ")
+    ran = inc("ingest", "opsgenie-webhook", "-", input=json.dumps(blank), root=repo, code=None)
+    check_refused(ran, ExitCode.INVALID, "stdin: alert.note is missing or blank")
+
+
 # -- CloudWatch ---------------------------------------------------------------------------
 
 
@@ -350,6 +421,31 @@ def test_cloudwatch_refuses_what_is_not_an_alarm(repo: Path) -> None:
     check_refused(ran, ExitCode.INVALID, "not a CloudWatch alarm")
     ran = inc("ingest", "cloudwatch", "-", input=json.dumps(sp.sns(sp.cw_alarm("PENDING"))), root=repo, code=None)
     check_refused(ran, ExitCode.INVALID, "NewStateValue is 'PENDING'", "ALARM, OK or INSUFFICIENT_DATA")
+
+
+def test_cloudwatch_insufficient_data_without_a_time_says_so(repo: Path) -> None:
+    """A StateChangeTime of the zero time (no time known) is named as such, not a crash."""
+    feed(repo, "cloudwatch", sp.sns(sp.cw_alarm()))
+    unknown = sp.sns(sp.cw_alarm("INSUFFICIENT_DATA", "0001-01-01T00:00:00.000+0000"))
+    assert feed(repo, "cloudwatch", unknown)["action"] == "noted"
+    assert only(repo)["timeline"][-1]["text"] == (
+        "CloudWatch alarm checkout-5xx is INSUFFICIENT_DATA since an unknown time: "
+        "Threshold Crossed: 1 datapoint [2.5] was greater than the threshold (1.0)."
+    )
+
+
+def test_cloudwatch_long_description_is_cut_with_a_mark(repo: Path) -> None:
+    description = "Checkout answers 5xx. " * 100  # 2,200 characters; AlarmDescription is kept to 2,000
+    feed(repo, "cloudwatch", sp.sns({**sp.cw_alarm(), "AlarmDescription": description}))
+    summary = only(repo)["summary"]
+    assert len(summary) == 2000 and summary == description[:1999] + "…"
+
+
+def test_cloudwatch_refuses_a_payload_that_is_no_object(repo: Path) -> None:
+    ran = inc("ingest", "cloudwatch", "-", input="[1]", root=repo, code=None)
+    check_refused(
+        ran, ExitCode.INVALID, "stdin: the payload must be a JSON object (an SNS message holding a CloudWatch alarm)"
+    )
 
 
 # -- generic ------------------------------------------------------------------------------
@@ -386,3 +482,116 @@ def test_sources_config_is_checked(repo: Path) -> None:
     configure(repo, "sources:\n  pagerduty:\n    routing_key: {a: b}\n")
     ran = inc("ingest", "pagerduty", "-", input=json.dumps(sp.pd_trigger()), root=repo, code=None)
     check_refused(ran, ExitCode.INVALID, "incli.yaml", "sources.pagerduty.routing_key", "routing_keys")
+
+
+def test_generic_source_without_a_status_is_always_firing(repo: Path) -> None:
+    configure(repo, "sources:\n  generic:\n    cron:\n      title: job\n")
+    assert feed(repo, "generic:cron", {"job": "Nightly backup failed"})["action"] == "opened"
+    data = only(repo)
+    assert data["source"]["firing"] == ["Nightly backup failed"] and data["status"] == "open"
+    notes = [e["text"] for e in data["timeline"] if e["kind"] == "note"]
+    assert notes == ["Alert firing: Nightly backup failed: Nightly backup failed"]
+
+
+def test_generic_refusal_names_every_status_value(repo: Path) -> None:
+    configure(
+        repo,
+        "sources:\n  generic:\n    kuma:\n      title: monitor.name\n      status: heartbeat.status\n"
+        "      firing: [0, 2]\n      resolved: [1, 3]\n",
+    )
+    ran = inc("ingest", "generic:kuma", "-", input=json.dumps(sp.kuma(5)), root=repo, code=None)
+    check_refused(
+        ran, ExitCode.INVALID, "status (heartbeat.status) is 5; expected 0 or 2 (firing) or 1 or 3 (resolved)"
+    )
+
+
+# -- inc ingest serve ------------------------------------------------------------------------
+
+TOKEN = "s3cret-t0ken"
+
+
+@contextmanager
+def serving(repo: Path, token: str | None = None, confirm_sns: bool = False) -> Iterator[tuple[str, list[str]]]:
+    """``inc ingest serve`` in this process on a loopback port: its URL, and the lines it logs
+    (all of them once the block ends: closing waits for the requests in flight)."""
+    lines: list[str] = []
+    repository = find_repository(repo)
+    server = IngestServer(("127.0.0.1", 0), lambda: Service(repository), token, lines.append, confirm_sns=confirm_sns)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}", lines
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def post(url: str, payload: Any, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST", headers=headers or {})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_serve_answers_each_sender_in_the_shape_it_reads(repo: Path) -> None:
+    """Grafana (like Alertmanager) gets incli's 200; PagerDuty its 202 naming the dedup_key; Opsgenie its
+    202 with result, took and requestId; a path no source has, 404 in incli's error shape."""
+    with serving(repo) as (url, _lines):
+        status, body = post(url + "/grafana", sp.grafana([sp.grafana_alert("eu-1")]))
+        assert (status, body["status"], body["action"]) == (200, "ok", "opened")
+        answer = {"status": "success", "message": "Event processed", "dedup_key": "checkout/db-pool"}
+        assert post(url + "/v2/enqueue", sp.pd_trigger()) == (202, answer)
+        status, body = post(url + "/v2/alerts", sp.og_create())
+        assert (status, sorted(body), body["result"]) == (
+            202,
+            ["requestId", "result", "took"],
+            "Request will be processed",
+        )
+        status, body = post(url + "/nowhere", {})
+        assert (status, sorted(body), body["status"]) == (404, ["error", "status"], "error")
+        assert body["error"].startswith("no such endpoint /nowhere; POST alerts to one of /alertmanager, /grafana")
+
+
+def test_serve_takes_the_token_in_each_sender_s_scheme(repo: Path) -> None:
+    """Opsgenie's senders send ``Authorization: GenieKey TOKEN``; Bearer is every source's."""
+    genie = {"Authorization": f"GenieKey {TOKEN}"}
+    with serving(repo, token=TOKEN) as (url, _lines):
+        assert post(url + "/v2/alerts", sp.og_create(), genie)[0] == 202
+        grafana = sp.grafana([sp.grafana_alert("eu-1")])
+        assert post(url + "/grafana", grafana, genie) == (
+            401,
+            {"status": "error", "error": "missing or wrong bearer token"},
+        )
+        assert post(url + "/grafana", grafana, {"Authorization": f"Bearer {TOKEN}"})[0] == 200
+
+
+class Answer(urllib.response.addinfourl):
+    """An HTTP answer made in the test (urllib's error check reads its ``msg``)."""
+
+    msg = "OK"
+
+
+def test_serve_confirms_an_sns_subscription_when_asked(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --confirm-sns the SubscribeURL is visited (a GET, as incli) and SNS's answer is logged."""
+    visited: list[urllib.request.Request] = []
+
+    def amazon(handler: urllib.request.HTTPSHandler, request: urllib.request.Request) -> urllib.response.addinfourl:
+        visited.append(request)
+        answer = io.BytesIO(b"<ConfirmSubscriptionResponse/>")
+        return Answer(answer, email.message.Message(), request.full_url, 200)
+
+    monkeypatch.setattr(urllib.request.HTTPSHandler, "https_open", amazon)  # no network: SNS's answer made here
+    with serving(repo, confirm_sns=True) as (url, lines):
+        status, body = post(url + "/cloudwatch", sp.sns_subscription())
+        assert (status, body["action"]) == (200, "subscription")
+    assert lines[-1] == "SNS subscription confirmed (HTTP 200)"
+    (request,) = visited
+    assert (request.get_method(), request.full_url, request.get_header("User-agent")) == (
+        "GET",
+        "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=abc",
+        "incli",
+    )
