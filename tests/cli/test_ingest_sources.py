@@ -289,6 +289,18 @@ def test_pagerduty_trigger_after_a_resolve_fires_again(repo: Path) -> None:
     assert only(repo)["timeline"][-1]["text"].startswith("Firing again: Alert firing since 2025-01-15T14:28:03")
 
 
+def test_dedup_keys_over_the_limit_are_refused_never_cut_into_one(repo: Path) -> None:
+    """Two alerts whose dedup_keys differ past 255 characters, with blanks where a cut would
+    fall, are refused: cut, they would be one key and the second alert would be lost."""
+    for host in ("db-1", "db-2"):
+        long_key = "a" * 250 + " " * 10 + host
+        ran = inc("ingest", "pagerduty", "-", input=json.dumps(sp.pd_trigger(long_key)), root=repo, code=None)
+        check_refused(ran, ExitCode.INVALID, "stdin:", "dedup_key is longer than 255 characters")
+    assert incidents(repo) == []
+    feed(repo, "pagerduty", sp.pd_trigger("b" * 255))  # at the limit: taken whole
+    assert only(repo)["source"]["fingerprints"] == ["b" * 255]
+
+
 def test_pagerduty_client_url_is_cut_at_2000_characters(repo: Path) -> None:
     """Like every text a source keeps, a client_url over its limit is cut and marked with an ellipsis."""
     url = "https://monitoring.example.com/?q=" + "x" * 1967

@@ -200,7 +200,8 @@ def related_score(
     if shared:
         score += FINGERPRINT_WEIGHT
         reasons.append(f"same alert fingerprint {sorted(shared)[0]}")
-    if service_key(this.service) is not None and service_key(this.service) == service_key(other.service):
+    service = service_key(this.service)
+    if service is not None and service == service_key(other.service):
         score += SERVICE_WEIGHT
         reasons.append(f"same service {other.service}")
     if text_score > 0.05:

@@ -406,6 +406,12 @@ def _write_all(fd: int, chunks: list[bytes]) -> None:
         view = view[os.write(fd, view) :]
 
 
+def _summary_shaped(body: Any) -> bool:
+    """Has a stored summary the shape _write_summary gives it: (folder's stat key, active,
+    actions, broken)? An index written by another version may hold anything."""
+    return type(body) is tuple and len(body) == 4
+
+
 class Index:
     """The index of one repository's incident folder."""
 
@@ -629,7 +635,7 @@ class Index:
             if "facts" in parts and document is not None:
                 body = self._load(SUMMARY)
                 changed = bool(fresh["facts"]) or len(old["facts"]) != len(keys)
-                if changed or type(body) is not tuple or len(body) != 4 or body[0] != self._scanned_folder:
+                if changed or not _summary_shaped(body) or body[0] != self._scanned_folder:
                     old_summary = self._read_summary(body)
                     # The documents of active files just parsed came with them (DOCUMENT).
                     documents = {n: r[DOCUMENT][1] for n, r in made.items() if DOCUMENT in r}
@@ -675,7 +681,7 @@ class Index:
                 # it is counted (checked against the size at the end).
                 offset = os.lseek(fd, 0, os.SEEK_END) + sum(len(b) for b in batch)
                 pending = 0
-                old_blob = None if append else self._old_blob_reader(entries)
+                old_blob = None if append else self._old_blob_reader()
                 # Newest first, the order inc list shows, so it reads forwards; any order reads the same.
                 for name in sorted(writing, reverse=True):  # pragma: no mutate
                     payload = writing[name][2]
@@ -714,7 +720,7 @@ class Index:
         blob = self._open_blob(token, recorded)
         return None if blob is None else (blob, recorded)
 
-    def _old_blob_reader(self, entries: dict[str, Entry]) -> _Blob | None:
+    def _old_blob_reader(self) -> _Blob | None:
         """The blob the current json part names (for copying its live texts into a new one)."""
         recorded, token = self._read_part("json")
         return self._open_blob(token, recorded) if recorded else None
@@ -753,7 +759,7 @@ class Index:
         the summary is left as it is, and the folder's new stat key makes the next inc status
         read every file's facts."""
         body = self._load(SUMMARY)
-        if type(body) is not tuple or len(body) != 4 or body[0] is None or body[0] != folder_before:
+        if not _summary_shaped(body) or body[0] is None or body[0] != folder_before:
             return
         _key, active, actions, broken = body
         known = active.get(name)
@@ -776,7 +782,7 @@ class Index:
 
     @staticmethod
     def _read_summary(body: Any) -> Summary | None:
-        if type(body) is not tuple or len(body) != 4:
+        if not _summary_shaped(body):
             return None
         _key, active, actions, broken = body
         return Summary(active=active, actions=actions, broken=broken)
@@ -786,7 +792,6 @@ class Index:
         if disabled():
             return None
         body = self._load(SUMMARY)
-        if type(body) is not tuple or len(body) != 4 or body[0] is None or body[0] != self._folder_key():
+        if not _summary_shaped(body) or body[0] is None or body[0] != self._folder_key():
             return None
-        _key, active, actions, broken = body
-        return Summary(active=active, actions=actions, broken=broken)
+        return self._read_summary(body)

@@ -21,8 +21,8 @@ def obj(value: Any, what: str, expected: str) -> dict[str, Any]:
     return value
 
 
-def text(value: Any, what: str, limit: int = MAX_TEXT, required: bool = False) -> str | None:
-    """Text (numbers are written as text), cut at ``limit``; None when absent or blank."""
+def _text(value: Any, what: str, required: bool) -> str | None:
+    """Text (numbers are written as text) without its outer blanks; None when absent or blank."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise InvalidInput(f"{what} is missing or blank")
@@ -30,13 +30,19 @@ def text(value: Any, what: str, limit: int = MAX_TEXT, required: bool = False) -
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         kind = "an object" if isinstance(value, dict) else "a list" if isinstance(value, list) else type(value).__name__
         raise InvalidInput(f"{what} must be text, not {kind}")
-    result = str(value).strip()
-    return result if len(result) <= limit else result[: limit - 1].rstrip() + "…"
+    return str(value).strip()
+
+
+def text(value: Any, what: str, limit: int = MAX_TEXT, required: bool = False) -> str | None:
+    """Text (numbers are written as text), cut at ``limit``; None when absent or blank."""
+    result = _text(value, what, required)
+    return result if result is None or len(result) <= limit else result[: limit - 1].rstrip() + "…"
 
 
 def key(value: Any, what: str, limit: int = MAX_KEY, required: bool = False) -> str | None:
-    """An identifier: text up to ``limit`` characters, refused (never cut) above it."""
-    found = text(value, what, limit=limit + 1, required=required)
+    """An identifier: text up to ``limit`` characters, refused (never cut) above it: two keys
+    that differ past the limit must never become one."""
+    found = _text(value, what, required)
     if found is not None and len(found) > limit:
         raise InvalidInput(f"{what} is longer than {limit} characters")
     return found
