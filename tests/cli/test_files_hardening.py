@@ -191,6 +191,16 @@ def test_a_symlink_inside_the_repository_is_still_read(run: Run, repo: Path) -> 
     assert result.code == 0 and [i["id"] for i in result.json] == [incident], result.stderr
 
 
+def test_links_to_nothing_hide_no_other_incident(run: Run, repo: Path) -> None:
+    # links left by a half-done checkout or a moved folder, among the files in any order
+    made = sorted(_open(run, f"Outage {n}") for n in range(12))
+    for n in range(6):
+        (repo / "incidents" / f"INC-20250101-gone{n}.yaml").symlink_to(repo / "nowhere" / f"{n}.yaml")
+    result = run("list", "--json")
+    assert result.code == 0, result.stderr
+    assert sorted(i["id"] for i in result.json) == made
+
+
 def test_a_fifo_is_skipped_without_blocking(run: Run, repo: Path) -> None:
     _open(run)
     os.mkfifo(repo / "incidents" / "INC-20250101-fifoo.yaml")
@@ -232,9 +242,10 @@ BOMB = (
 def test_yamlio_load_refuses_aliases_with_their_line() -> None:
     from incli.storage import fastyaml, yamlio
 
-    with pytest.raises(yamlio.YamlError, match="aliases") as caught:
-        yamlio.load(BOMB.encode())
-    assert caught.value.line == 3
+    for data in (BOMB.encode(), BOMB):  # bytes from a file, or text
+        with pytest.raises(yamlio.YamlError, match="aliases") as caught:
+            yamlio.load(data)
+        assert caught.value.line == 3
     assert fastyaml.load(BOMB.encode()) is None  # the fast reader leaves it to yamlio
     simple = b"id: INC-1\ntitle: &t Title\nsummary: *t\n"
     assert fastyaml.load(simple) is None

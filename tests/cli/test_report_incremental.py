@@ -274,6 +274,26 @@ def test_an_earlier_site_that_is_not_what_its_manifest_says_is_not_reused(
     same_as_a_fresh_build(root, out, tmp_path)
 
 
+def test_a_signing_key_incli_did_not_make_is_replaced_and_nothing_it_signed_is_reused(
+    repo: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    root, ids = repo
+    out = tmp_path / "site"
+    report(root, out)
+    key = root / ".incli" / "report.key"
+    assert len(key.read_bytes()) == 32
+    key.write_bytes(b"short")  # cut, or copied in from elsewhere
+    before = pages(out)
+    report(root, out)
+    assert reused(out, before) == set()  # the manifest is not trusted without its key
+    assert len(key.read_bytes()) == 32 and key.read_bytes() != b"short"
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    same_as_a_fresh_build(root, out, tmp_path)
+    again = pages(out)
+    report(root, out)
+    assert reused(out, again) >= set(ids[:5])  # signed with the new key: the resolved ones are reused
+
+
 def test_an_interrupted_rebuild_leaves_the_earlier_report(
     repo: tuple[Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -683,6 +683,11 @@ def test_damaged_incident_files_never_read_differently(doc: dict[str, Any], data
         "k: a\n  b\n  c\u2028n: 1\n",
         "k:\n" + " " * 300 + "a: x\n" + " " * 300 + "b:\n" + " " * 300 + "- y\n" + " " * 301 + "z\n",  # deep margins
         "- " * 130 + "x\n" + " " * 260 + "y\n",
+        "k: |\n  a\u2028  b\n\n\nn: 1\n",  # a literal block with line separators, then blank lines
+        "k: |\n  a\n  b\u2028\u2028n: 1\n",
+        "k: |\n  a\u2028  \u2028\nn: 1\n",
+        "k: |-\n  a\u2028\n\nn: 1\n",
+        "k: |+\n  a\u2028\n\nn: 1\n",
     ],
 )
 def test_hand_written_edges_read_as_pyyaml_reads_them(text: str) -> None:

@@ -203,6 +203,21 @@ def test_an_exact_id_is_found_without_listing_the_folder(tmp_path: Path, monkeyp
     assert store.resolve_id("INC-20250101-exact") == "INC-20250101-exact"
 
 
+def test_a_hidden_copy_or_a_path_is_never_taken_for_an_exact_id(tmp_path: Path) -> None:
+    from incli.errors import NotFound
+    from incli.storage.repo import init_repository
+    from incli.storage.store import Store
+
+    repo, _made = init_repository(tmp_path / "r")
+    store = Store(repo)
+    (repo.incidents_dir / ".INC-20250101-saved.yaml").write_text("schema: 1\n")  # an editor's copy
+    (repo.incidents_dir / "sub").mkdir()
+    (repo.incidents_dir / "sub" / "INC-20250101-inner.yaml").write_text("schema: 1\n")
+    for query in (".INC-20250101-saved", "sub/INC-20250101-inner"):
+        with pytest.raises(NotFound):
+            store.resolve_id(query)
+
+
 def test_a_control_character_in_text_is_named_with_its_line_as_in_bytes() -> None:
     for data in ("a: 1\nb: \x07\n", b"a: 1\nb: \x07\n"):
         with pytest.raises(yamlio.YamlError) as caught:

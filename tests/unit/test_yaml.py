@@ -63,3 +63,12 @@ def test_a_comment_follows_its_list_item_by_content_keys_included() -> None:
     old = b"items:\n- a: 1\n  c: 2 # of a\n- b: 1\n  c: 2 # of b\n"
     moved = yamlio.keep_comments(old, "items:\n- b: 1\n  c: 2\n- a: 1\n  c: 2\n")
     assert moved == "items:\n- b: 1\n  c: 2 # of b\n- a: 1\n  c: 2 # of a\n"
+
+
+def test_a_comment_after_a_value_now_folded_goes_above_its_key_at_its_indent() -> None:
+    old = b"id: A\npostmortem:\n  summary: short  # why it matters\n  author: ann\n"
+    new = yamlio.dump({"id": "A", "postmortem": {"summary": "a long summary " * 10, "author": "ann"}})
+    assert "\n    a long summary" in new  # folded over two lines: no room after it
+    kept = yamlio.keep_comments(old, new)
+    assert kept == new.replace("  summary:", "  # why it matters\n  summary:", 1)
+    assert yamlio.load(kept) == yamlio.load(new)
