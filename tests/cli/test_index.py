@@ -292,6 +292,27 @@ def test_status_sees_an_active_incident_edited_in_place(repo: Path, monkeypatch:
     assert json.loads(inc("status", "--json", root=repo).stdout)[0]["title"].startswith("Incidenz")
 
 
+def test_status_sees_a_resolved_incident_reopened_in_place(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resolved file edited in place back to mitigated (same inode, same size, so the folder
+    itself does not change): inc list reads it again, and inc status then shows it as active."""
+    from incli.storage import index as indexmod
+
+    monkeypatch.setattr(indexmod, "SETTLE_SECONDS", -3600.0)
+    inc("status", root=repo)
+    resolved = [i["id"] for i in json.loads(inc("list", "--json", root=repo).stdout) if i["status"] == "resolved"]
+    path = repo / "incidents" / f"{resolved[0]}.yaml"
+    data = path.read_bytes()
+    assert data.endswith(b"\n")
+    with open(path, "r+b") as handle:  # in place, the same length (the last line break dropped)
+        handle.write(data.replace(b"status: resolved", b"status: mitigated", 1)[:-1])
+        handle.truncate()
+    assert os.path.getsize(path) == len(data)
+    inc("list", root=repo)
+    shown = inc("status", root=repo).stdout
+    assert resolved[0] in shown
+    assert shown == inc("status", root=repo, env={"INC_NO_INDEX": "1"}).stdout
+
+
 def test_the_store_names_the_summary_as_the_index_writes_it(repo: Path) -> None:
     from incli.storage import index as indexmod
     from incli.storage import store as storemod

@@ -688,6 +688,9 @@ def test_damaged_incident_files_never_read_differently(doc: dict[str, Any], data
         "k: |\n  a\u2028  \u2028\nn: 1\n",
         "k: |-\n  a\u2028\n\nn: 1\n",
         "k: |+\n  a\u2028\n\nn: 1\n",
+        'k: "\\uDFFF"\n',  # the last surrogate
+        'k: "fix X  \n  b"\n',  # a quoted line ending in a letter, then spaces the break folds
+        "k: 'BOX  \n  b'\n",
     ],
 )
 def test_hand_written_edges_read_as_pyyaml_reads_them(text: str) -> None:

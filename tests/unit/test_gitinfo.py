@@ -151,6 +151,7 @@ def test_without_git_every_answer_says_so(clone: Path, monkeypatch: pytest.Monke
     assert gitinfo.status(clone) is None and gitinfo.toplevel(clone) is None
     with pytest.raises(OSError, match="git is not installed or did not answer"):
         gitinfo.commit_to_branch(clone, "postmortem/x", {"a.md": b"x"}, "m")
+    assert gitinfo.config_file(clone) == clone / ".git" / "config"
     monkeypatch.setenv("USER", "night-owl")  # who did it: the login name, never a crash
     assert gitinfo.user_name(clone) == "night-owl" and gitinfo.user_email(clone) is None
 
