@@ -48,3 +48,17 @@ def receiver(status: int = 200) -> Iterator[Received]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def serving_in_thread(server: Any) -> Iterator[str]:
+    """``server`` (incli.serve.IngestServer) answering on its loopback port in a thread of this
+    process: its URL. Closing waits for the requests in flight."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import email.message
 import io
 import json
-import threading
 import urllib.error
 import urllib.request
 import urllib.response
@@ -28,6 +27,7 @@ from incli.service.incidents import Service
 from incli.storage.repo import find_repository, init_repository
 from tests import sourcepayloads as sp
 from tests.conftest import check_refused, inc, take_snapshot
+from tests.localhttp import serving_in_thread
 
 
 @pytest.fixture
@@ -529,14 +529,8 @@ def serving(repo: Path, token: str | None = None, confirm_sns: bool = False) -> 
     lines: list[str] = []
     repository = find_repository(repo)
     server = IngestServer(("127.0.0.1", 0), lambda: Service(repository), token, lines.append, confirm_sns=confirm_sns)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}", lines
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving_in_thread(server) as url:
+        yield url, lines
 
 
 def post(url: str, payload: Any, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:

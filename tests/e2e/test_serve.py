@@ -23,7 +23,7 @@ from incli.service.incidents import Service
 from incli.storage.repo import find_repository, init_repository
 from tests.alertpayloads import dumps, firing_two, resolved_two
 from tests.e2e.conftest import INC
-from tests.localhttp import receiver
+from tests.localhttp import receiver, serving_in_thread
 
 
 @pytest.fixture
@@ -46,14 +46,8 @@ def running(repo: Path, token: str | None = None, max_bytes: int = 1024 * 1024) 
         return svc
 
     server = IngestServer(("127.0.0.1", 0), make_service, token, lines.append, max_bytes)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}", lines
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving_in_thread(server) as url:
+        yield url, lines
 
 
 def post(url: str, body: bytes | str, headers: dict[str, str] | None = None, method: str = "POST") -> tuple[int, dict]:
