@@ -25,6 +25,7 @@ from incli.errors import ExitCode
 from incli.serve import IngestServer
 from incli.service.incidents import Service
 from incli.storage.repo import find_repository, init_repository
+from tests import localhttp
 from tests import sourcepayloads as sp
 from tests.conftest import check_refused, inc, take_snapshot
 from tests.localhttp import serving_in_thread
@@ -534,13 +535,7 @@ def serving(repo: Path, token: str | None = None, confirm_sns: bool = False) -> 
 
 
 def post(url: str, payload: Any, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST", headers=headers or {})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
-    try:
-        with opener.open(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    return localhttp.post(url, json.dumps(payload), headers)
 
 
 def test_serve_answers_each_sender_in_the_shape_it_reads(repo: Path) -> None:

@@ -7,8 +7,6 @@ import json
 import os
 import subprocess
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,7 +21,7 @@ from incli.service.incidents import Service
 from incli.storage.repo import find_repository, init_repository
 from tests.alertpayloads import dumps, firing_two, resolved_two
 from tests.e2e.conftest import INC
-from tests.localhttp import receiver, serving_in_thread
+from tests.localhttp import post, receiver, serving_in_thread
 
 
 @pytest.fixture
@@ -48,17 +46,6 @@ def running(repo: Path, token: str | None = None, max_bytes: int = 1024 * 1024) 
     server = IngestServer(("127.0.0.1", 0), make_service, token, lines.append, max_bytes)
     with serving_in_thread(server) as url:
         yield url, lines
-
-
-def post(url: str, body: bytes | str, headers: dict[str, str] | None = None, method: str = "POST") -> tuple[int, dict]:
-    data = body.encode() if isinstance(body, str) else body
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
-    try:
-        with opener.open(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
 
 
 def incidents(repo: Path) -> list[dict]:
