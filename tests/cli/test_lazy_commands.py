@@ -160,3 +160,31 @@ def test_short_commands_pause_the_cycle_collector_and_long_ones_keep_it(repo: Pa
     assert collector_after("report", "-o", str(repo / "site"))
     assert collector_after("statuspage", "-o", str(repo / "status"))
     assert set(commands.KEEP_COLLECTOR) <= set(commands.COMMANDS)
+
+
+def test_the_everyday_commands_never_import_pyyaml_on_files_incli_wrote(tmp_path: Path) -> None:
+    """PyYAML costs about 25 ms to import: incident files and a plain incli.yaml are read and
+    written by the fast reader and writer. Each command here starts without .incli/ (the caches),
+    so incli.yaml is read each time too; inc init's has comments, which the fast reader leaves
+    to PyYAML (and the cache then keeps the parsed config), so they are taken out here."""
+    import shutil
+
+    root = tmp_path / "r"
+    inc("init", root)
+    config = root / "incli.yaml"
+    config.write_text("".join(line for line in config.read_text().splitlines(True) if not line.startswith("#")))
+    ident = inc("open", "Checkout errors", "-s", "SEV2", root=root).stdout.strip()
+    for args in (
+        ("open", "Second", "-s", "SEV3", "--by", "ann"),
+        ("ack", ident, "--by", "ann"),
+        ("note", ident, "pool at 100%: yes", "--by", "ann"),
+        ("mitigate", ident),
+        ("resolve", ident),
+        ("list",),
+        ("show", ident),
+        ("status",),
+    ):
+        shutil.rmtree(root / ".incli", ignore_errors=True)
+        assert "yaml" not in loaded_after(*args, root=root), args
+    timeline = json.loads(inc("show", ident, "--json", root=root).stdout)["timeline"]
+    assert sorted(e["kind"] for e in timeline) == ["acknowledged", "mitigated", "note", "opened", "resolved"]

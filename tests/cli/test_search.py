@@ -383,3 +383,47 @@ def test_inc_show_skips_the_scan_while_the_settled_folder_is_unchanged(
     )
     assert "INC-20240501-zeb00" in inc("show", "INC-20240502-zeb10").stdout
     assert scans == []
+
+
+def test_after_an_edit_only_the_edited_file_is_indexed_again(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each file's stat is recorded: an edit to one of three reads that one again, not all."""
+    from incli.storage import search as storage_search
+
+    monkeypatch.setattr(storage_search, "SETTLE_SECONDS", -3600.0)  # every change long settled
+    paths = []
+    for n, title in enumerate(("Alpha outage", "Bravo outage", "Charlie outage")):
+        ident = f"INC-2024050{n + 1}-abc{n}0"
+        paths.append(repo / "incidents" / f"{ident}.yaml")
+        paths[-1].write_text(incident_yaml(ident, datetime(2024, 5, 1 + n, tzinfo=UTC), title))
+    assert _found("alpha") == ["INC-20240501-abc00"]
+    added: list[str] = []
+    real_add = storage_search.SearchIndex._add.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type, db: object, incident: object) -> None:
+        added.append(incident.id)  # type: ignore[attr-defined]
+        real_add(cls, db, incident)
+
+    monkeypatch.setattr(storage_search.SearchIndex, "_add", classmethod(counted))
+    paths[1].write_text(paths[1].read_text().replace("Bravo outage", "Bravo outage again"))
+    assert _found("bravo") == ["INC-20240502-abc10"]
+    assert added == ["INC-20240502-abc10"]
+
+
+def test_incidents_without_a_service_are_never_related_by_service(repo: Path) -> None:
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    for n, title in enumerate(("Zebra outage", "Zebra again")):
+        ident = f"INC-2024050{n + 1}-nos{n}0"
+        (repo / "incidents" / f"{ident}.yaml").write_text(
+            incident_yaml(ident, start + timedelta(days=n), title, service="")
+        )
+    found = inc("related", "INC-20240502-nos10", "--json").json
+    assert [r["id"] for r in found] == ["INC-20240501-nos00"]  # by their text
+    assert not [reason for r in found for reason in r["reasons"] if "service" in reason], found
+
+
+def test_search_without_an_incident_folder_finds_nothing(repo: Path) -> None:
+    import shutil
+
+    shutil.rmtree(repo / "incidents")
+    assert inc("search", "alpha", "--json").json == []
+    assert inc("search", "alpha", "--json").json == []  # and again, from what the first one recorded

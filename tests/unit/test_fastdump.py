@@ -23,6 +23,15 @@ from incli.storage import fastdump, yamlio
 yamlio._pyyaml()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _empty_caches() -> None:
+    """Start from empty caches, so that filling them (compiling the patterns, writing a key the
+    first time) is tested here even when an earlier test in the same process filled them."""
+    fastdump._YAML11_COMPILED.clear()
+    fastdump._KEYS.clear()
+    fastdump._not_plain = None
+
+
 class PythonEmitterDumper(yaml.SafeDumper):  # type: ignore[misc]
     """incli's Dumper on PyYAML's pure-Python emitter instead of libyaml's."""
 

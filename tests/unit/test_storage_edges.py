@@ -23,7 +23,7 @@ def _blob(tmp_path: Path, texts: list[bytes]) -> tuple[index._Blob, list[tuple[i
         data += text + b",\n"
     path = tmp_path / "blob"
     path.write_bytes(data)
-    return index._Blob(os.open(path, os.O_RDONLY), len(data)), places
+    return index._Blob(os.open(path, os.O_RDONLY)), places
 
 
 def test_the_blob_is_read_forwards_and_backwards_from_its_very_first_byte(tmp_path: Path) -> None:
@@ -32,7 +32,7 @@ def test_the_blob_is_read_forwards_and_backwards_from_its_very_first_byte(tmp_pa
     try:
         assert [blob.raw(p) for p in places] == texts  # inc list: forwards
         # inc export: newest first, from a window that starts at the last text
-        far = index._Blob(blob.fd, blob.size)
+        far = index._Blob(blob.fd)
         assert [far.raw(p) for p in reversed(places[1:])] == texts[:0:-1]
         assert far.raw(places[0]) == texts[0]
     finally:
@@ -111,10 +111,22 @@ def test_a_first_build_on_two_cores_shares_the_work_and_gets_every_result(
         built_here.append(path.name)  # a list of this process: the child's appends stay in the child
         return {part: (True, (path.name, part, "é" * 3)) for part in parts}
 
+    forked: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
     work = [(f"INC-2025010{n}-aaaa{n}.yaml", ("facts", "json")) for n in range(1, 8)]
     done = index.build_all(tmp_path, work, build)
     assert done == {name: {p: (True, (name, p, "ééé")) for p in parts} for name, parts in work}
     assert sorted(built_here) == sorted(name for name, _parts in work[0::2])
+    assert len(forked) == 1
+    with pytest.raises(ChildProcessError):  # waited for: no zombie left behind
+        os.waitpid(forked[0], os.WNOHANG)
 
 
 @pytest.mark.parametrize(

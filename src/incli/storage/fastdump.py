@@ -111,10 +111,10 @@ _not_plain: re.Pattern[str] | None = None
 def _reads_as_another_type(text: str) -> bool:
     """Would YAML 1.1 (PyYAML's resolver) read ``text`` written plain as something else?"""
     first = text[0]
-    patterns = _YAML11_COMPILED.get(first)
+    patterns = _YAML11_COMPILED.get(first)  # pragma: no mutate (a cache: a miss compiles them again)
     if patterns is None:
         patterns = tuple(re.compile(pattern, flags) for pattern, flags in _YAML11_BY_FIRST.get(first, ()))
-        _YAML11_COMPILED[first] = patterns
+        _YAML11_COMPILED[first] = patterns  # pragma: no mutate (a cache: a miss compiles them again)
     return any(pattern.match(text) for pattern in patterns)
 
 
@@ -169,7 +169,9 @@ def _one_line(text: str, column: int, indent: int) -> str:
         _not_plain = re.compile(_NOT_PLAIN)
     quoted = _not_plain.search(text) is not None or _reads_as_another_type(text) or yamlio.str_style(text) is not None
     written = "'" + text.replace("'", "''") + "'" if quoted else text
-    if indent < 0 or column + len(written) <= WIDTH:
+    if indent < 0:
+        return written
+    if column + len(written) <= WIDTH:  # pragma: no mutate (at exactly WIDTH _folded folds nothing either)
         return written
     return _folded(text, quoted, column, indent)
 
@@ -205,7 +207,7 @@ _KEYS: dict[str, str] = {}  # keys as written: a document holds few, written aga
 def _key(key: object) -> str:
     if type(key) is not str:
         raise _Unsupported
-    written = _KEYS.get(key)
+    written = _KEYS.get(key)  # pragma: no mutate (a cache: a miss writes the key again, the same)
     if written is not None:
         return written
     if not key or "\n" in key:
@@ -213,8 +215,8 @@ def _key(key: object) -> str:
     written = _one_line(key, 0, -1)  # a key is never folded
     if len(key.encode()) > WIDTH:
         raise _Unsupported  # a long key is a complex key (``? key``)
-    if len(_KEYS) < 1000:
-        _KEYS[key] = written
+    if len(_KEYS) < 1000:  # pragma: no mutate (a cache's bound)
+        _KEYS[key] = written  # pragma: no mutate (a cache: a miss writes the key again, the same)
     return written
 
 

@@ -303,7 +303,7 @@ class _Reader:
         entry = _ENTRY.match
         result: dict[str, Any] = {}
         text = "" if match is not None else lines[i][col:]
-        start = 0
+        start = 0  # pragma: no mutate (read only after a value read in place has set it)
         while True:
             value: Any
             fast = False  # read in place: a more indented next line means more to read
@@ -603,7 +603,8 @@ class _Reader:
                 value = "".join(ends) if chomp == "+" else ""
             else:
                 stop = len(body) if chomp == "+" else last + 1
-                value = "".join(line + end for line, end in zip(body[:stop], ends[:stop], strict=True))
+                pairs = zip(body[:stop], ends[:stop], strict=True)  # pragma: no mutate (lengths equal)
+                value = "".join(line + end for line, end in pairs)
                 if chomp == "-":
                     value = value[: -len(ends[last])]
         return value, i

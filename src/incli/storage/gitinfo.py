@@ -15,25 +15,28 @@ def run_git(args: list[str], cwd: Path | None = None, timeout: float = 10.0) -> 
     import subprocess  # here: a command that never asks git does not import it
 
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
     except (FileNotFoundError, subprocess.TimeoutExpired):
         return None
 
 
-def user_name(cwd: Path | None = None) -> str | None:
-    """git's user.name, then $USER (or $USERNAME)."""
-    result = run_git(["config", "user.name"], cwd=cwd)
-    if result is not None and result.returncode == 0 and result.stdout.strip():
-        return result.stdout.strip()
-    return os.environ.get("USER") or os.environ.get("USERNAME") or None
-
-
-def user_email(cwd: Path | None = None) -> str | None:
-    """git's user.email (repository, then global and system config); None when unset."""
-    result = run_git(["config", "user.email"], cwd=cwd)
+def _config_value(key: str, cwd: Path | None) -> str | None:
+    """git's value for ``key`` (repository, then global and system config); None when unset."""
+    result = run_git(["config", key], cwd=cwd)
     if result is not None and result.returncode == 0 and result.stdout.strip():
         return result.stdout.strip()
     return None
+
+
+def user_name(cwd: Path | None = None) -> str | None:
+    """git's user.name, then $USER (or $USERNAME)."""
+    name = _config_value("user.name", cwd)  # pragma: no mutate (git's keys ignore case)
+    return name or os.environ.get("USER") or os.environ.get("USERNAME") or None
+
+
+def user_email(cwd: Path | None = None) -> str | None:
+    """git's user.email; None when unset."""
+    return _config_value("user.email", cwd)  # pragma: no mutate (git's keys ignore case)
 
 
 def _ok(result: subprocess.CompletedProcess[str] | None) -> bool:
@@ -249,7 +252,6 @@ def commit_to_branch(top: Path, branch: str, files: dict[str, bytes], message: s
                 input=data,
                 capture_output=True,
                 timeout=30,
-                check=False,
                 env={**os.environ, **(env or {})},
             )
         except (FileNotFoundError, subprocess.TimeoutExpired):

@@ -221,9 +221,8 @@ class Damaged(StorageError):
 class _Blob:
     """An open blob of json texts, read by (offset, length) through a window of BLOB_WINDOW bytes."""
 
-    def __init__(self, fd: int, size: int) -> None:
+    def __init__(self, fd: int) -> None:
         self.fd = fd
-        self.size = size
         self._start = 0  # pragma: no mutate (an empty window holds nothing, wherever it starts)
         self._window = b""
         self._last = 0
@@ -233,7 +232,9 @@ class _Blob:
         end = offset + length
         if not (self._start <= offset and end <= self._start + len(self._window)):
             # Ahead of the text when walking forwards (inc list), behind it when backwards (export).
-            start = offset if offset >= self._last else max(0, end - BLOB_WINDOW)
+            behind = max(0, end - BLOB_WINDOW)
+            # (either start is speed only: the window always holds the text asked for)
+            start = offset if offset >= self._last else behind  # pragma: no mutate
             self._window = os.pread(self.fd, max(BLOB_WINDOW, end - start), start)
             self._start = start
         self._last = offset
@@ -347,7 +348,8 @@ def _workers() -> int:
 def build_all(folder: Path, work: list[tuple[str, tuple[str, ...]]], build: Build) -> dict[str, Made]:
     """``build`` for each (name, parts), on the idle cores: a forked process takes a share and
     sends it back marshalled; when it fails, this process does its share itself."""
-    workers = _workers() if len(work) >= PARALLEL_FROM and hasattr(os, "fork") else 1
+    # (how many processes is speed only: any number builds the same, tests/unit/test_storage_edges.py)
+    workers = _workers() if len(work) >= PARALLEL_FROM and hasattr(os, "fork") else 1  # pragma: no mutate
     if workers <= 1:  # pragma: no mutate (with one worker the loop below forks nothing either)
         return {name: build(folder / name, parts) for name, parts in work}
     shares = [work[i::workers] for i in range(workers)]
@@ -380,7 +382,9 @@ def build_all(folder: Path, work: list[tuple[str, tuple[str, ...]]], build: Buil
                 with os.fdopen(read_end, "rb") as incoming:
                     blob = incoming.read()
             finally:
-                _pid, status = os.waitpid(pid, 0)
+                # (a wait that does not block, 1, finds the child already gone, as it has built
+                # its share while this process built its own; else its 0 only lets marshal judge)
+                _pid, status = os.waitpid(pid, 0)  # pragma: no mutate
             result = None
             if status == 0:
                 with contextlib.suppress(Exception):
@@ -419,7 +423,7 @@ class Index:
         self._state_dir = state_dir
         self.folder = folder
         self._salts = salts or {}
-        self._scanned_folder: StatKey | None = None
+        self._scanned_folder: StatKey | None = None  # pragma: no mutate (each read sets it first)
 
     # -- the files -------------------------------------------------------
 
@@ -501,7 +505,7 @@ class Index:
             size = os.fstat(fd).st_size
             ends = (e[2][0] + e[2][1] for e in entries.values() if e[1])
             if os.pread(fd, TOKEN_SIZE, 0) == token and max(ends, default=0) <= size:
-                return _Blob(fd, size)
+                return _Blob(fd)
         except OSError:
             pass
         os.close(fd)
@@ -668,13 +672,14 @@ class Index:
         places: dict[str, tuple[int, int]] = {}
         try:
             if append and path is not None:
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | CLOEXEC)
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | CLOEXEC)  # pragma: no mutate (lseek below)
                 batch: list[bytes] = []
             else:
                 token = os.urandom(TOKEN_SIZE)
                 path = self._blob_path(token)
                 assert path is not None
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | CLOEXEC, 0o600)
+                flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | CLOEXEC  # pragma: no mutate (a new, random name)
+                fd = os.open(path, flags, 0o600)
                 batch = [token]
             try:
                 # The writer holds the index lock: nobody else appends, so each text lands where

@@ -416,7 +416,8 @@ class Store:
             made = create_many(items)
         except OSError as exc:
             raise StorageError(f"cannot write in {self.folder}: {exc.strerror or exc}") from None
-        return [path if ok else None for (path, _data), ok in zip(items, made, strict=True)]
+        pairs = zip(items, made, strict=True)  # pragma: no mutate (lengths equal)
+        return [path if ok else None for (path, _data), ok in pairs]
 
     def create(self, incident: Incident, *, fresh_id: bool = True) -> Path | None:
         """Write a new incident file and return its path; it never replaces a file.

@@ -124,7 +124,7 @@ def _yaml_error(exc: Any, data: bytes | str) -> YamlError:
     if isinstance(exc, yaml.reader.ReaderError):  # bytes that are not UTF-8, or a control character
         before = data[: exc.position]
         line = (before.count(b"\n") if isinstance(before, bytes) else before.count("\n")) + 1
-        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        code = int(exc.character)  # a code point, or a byte (both readers, PyYAML's and libyaml's)
         if "utf-8" in f"{exc.reason} {exc.encoding}".lower() or code < 0:
             return YamlError("not valid UTF-8; save the file as UTF-8", line)
         return YamlError(f"not valid YAML: the control character U+{code:04X} is not allowed", line)
