@@ -165,3 +165,13 @@ def test_error_stays_one_line_with_a_multiline_title(repo: Path) -> None:
     result = inc("ack", code=None)
     check_refused(result, ExitCode.CONFLICT, first, second, "first line second line")
     assert take_snapshot(repo) == before
+
+
+def test_init_where_a_file_stands_in_the_way_says_why_in_plain_words(tmp_path: Path) -> None:
+    (tmp_path / "notes").write_text("mine\n")
+    result = inc("init", tmp_path / "notes" / "repo", code=None)
+    check_refused(result, ExitCode.STORAGE)
+    assert (
+        result.stderr == f"inc: error: cannot create a repository at {tmp_path / 'notes' / 'repo'}: Not a directory\n"
+    )
+    assert (tmp_path / "notes").read_text() == "mine\n"

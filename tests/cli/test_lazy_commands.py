@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import typer
 
 from incli.cli import commands
@@ -162,18 +163,26 @@ def test_short_commands_pause_the_cycle_collector_and_long_ones_keep_it(repo: Pa
     assert set(commands.KEEP_COLLECTOR) <= set(commands.COMMANDS)
 
 
-def test_the_everyday_commands_never_import_pyyaml_on_files_incli_wrote(tmp_path: Path) -> None:
-    """PyYAML costs about 25 ms to import: incident files and a plain incli.yaml are read and
-    written by the fast reader and writer. Each command here starts without .incli/ (the caches),
-    so incli.yaml is read each time too; inc init's has comments, which the fast reader leaves
-    to PyYAML (and the cache then keeps the parsed config), so they are taken out here."""
+def test_the_everyday_commands_never_use_pyyaml_on_files_incli_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyYAML costs about 25 ms to import and more to run: incident files and a plain incli.yaml
+    are read and written by the fast reader and writer, so no everyday command asks for it
+    (``yamlio._pyyaml``, the one way to PyYAML). Each command here starts without .incli/ (the
+    caches), so incli.yaml is read each time too; inc init's has comments, which the fast reader
+    leaves to PyYAML (and the cache then keeps the parsed config), so they are taken out here.
+    In-process, so that a mutation test can fail it; the fresh process is checked too."""
     import shutil
+
+    from incli.storage import yamlio
 
     root = tmp_path / "r"
     inc("init", root)
     config = root / "incli.yaml"
     config.write_text("".join(line for line in config.read_text().splitlines(True) if not line.startswith("#")))
     ident = inc("open", "Checkout errors", "-s", "SEV2", root=root).stdout.strip()
+    asked: list[tuple[str, ...]] = []
+    real = yamlio._pyyaml
     for args in (
         ("open", "Second", "-s", "SEV3", "--by", "ann"),
         ("ack", ident, "--by", "ann"),
@@ -185,6 +194,10 @@ def test_the_everyday_commands_never_import_pyyaml_on_files_incli_wrote(tmp_path
         ("status",),
     ):
         shutil.rmtree(root / ".incli", ignore_errors=True)
-        assert "yaml" not in loaded_after(*args, root=root), args
+        monkeypatch.setattr(yamlio, "_pyyaml", lambda args=args: asked.append(args) or real())
+        inc(*args, root=root)
+    assert asked == []
+    shutil.rmtree(root / ".incli", ignore_errors=True)
+    assert "yaml" not in loaded_after("ack", ident, "--by", "bo", root=root)
     timeline = json.loads(inc("show", ident, "--json", root=root).stdout)["timeline"]
     assert sorted(e["kind"] for e in timeline) == ["acknowledged", "mitigated", "note", "opened", "resolved"]

@@ -427,3 +427,18 @@ def test_search_without_an_incident_folder_finds_nothing(repo: Path) -> None:
     shutil.rmtree(repo / "incidents")
     assert inc("search", "alpha", "--json").json == []
     assert inc("search", "alpha", "--json").json == []  # and again, from what the first one recorded
+
+
+def test_any_fingerprint_of_an_incident_relates_it(repo: Path) -> None:
+    """An incident whose alert had several fingerprints: the last one shared relates it too."""
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    many = "source:\n  kind: alertmanager\n  fingerprints: [aa11, bb22, cc33]\n  firing: []\n"
+    (repo / "incidents" / "INC-20240501-fpa10.yaml").write_text(
+        incident_yaml("INC-20240501-fpa10", start, "Zebra outage", many, service="web")
+    )
+    (repo / "incidents" / "INC-20240502-fpb20.yaml").write_text(
+        incident_yaml("INC-20240502-fpb20", start + timedelta(days=1), "Quokka latency", alert_source("X", "cc33"))
+    )
+    found = inc("related", "INC-20240502-fpb20", "--json").json
+    assert [r["id"] for r in found] == ["INC-20240501-fpa10"]
+    assert "same alert fingerprint cc33" in found[0]["reasons"], found

@@ -275,6 +275,7 @@ def test_typed_values_read_back_typed() -> None:
         'a: "\\q"\n',
         'a: "\\ud800"\n',
         'a: "\\x4"\n',
+        'a: "x"y"\n',
         "a: |\n   \n  x\n",
         "a: |\nb: 1\n",
         "a: |\n  x\n y\n",

@@ -78,6 +78,11 @@ def test_a_single_quoted_value_is_read_in_place(general_path: Counter[str]) -> N
     assert general_path == Counter()
 
 
+def test_a_double_quoted_value_without_escapes_is_read_in_place(general_path: Counter[str]) -> None:
+    assert fastyaml.load(b'a: "x: y"\nb: "it\'s"\nc: z\n') == {"a": "x: y", "b": "it's", "c": "z"}
+    assert general_path == Counter()
+
+
 def test_only_the_multi_line_values_take_the_general_path(general_path: Counter[str]) -> None:
     read({"a": "one\ntwo\n", "b": "x", "c": {"d": "three\nfour"}, "e": "y"})
     assert general_path == Counter(inline=2)

@@ -310,9 +310,9 @@ class SearchIndex:
             rows = db.execute(
                 f"WITH wanted(kind, value, weight) AS (VALUES {values}), hits(n, weight, fp) AS ("
                 """SELECT alert.n, wanted.weight, 0 FROM wanted JOIN alert """
-                "ON wanted.kind = 'alert' AND alert.name = wanted.value "
+                """ON wanted.kind = 'alert' AND alert.name = wanted.value """
                 """UNION ALL SELECT fingerprint.n, 0, 1 FROM wanted JOIN fingerprint """
-                "ON wanted.kind = 'fingerprint' AND fingerprint.fp = wanted.value) "
+                """ON wanted.kind = 'fingerprint' AND fingerprint.fp = wanted.value) """
                 """SELECT meta.n, SUM(hits.weight) + MAX(hits.fp) * ? + (meta.service IS ?) * ? AS shared """
                 """FROM hits JOIN meta ON meta.n = hits.n WHERE meta.started <= ? """
                 """GROUP BY meta.n ORDER BY shared DESC, meta.started DESC, meta.id LIMIT ?""",
