@@ -245,7 +245,7 @@ def test_a_freezes_file_too_large_or_linked_outside_is_not_read(repo: Path, tmp_
     (tmp_path / "freezes.yaml").rename(outside)
     os.symlink(outside, repo / "freezes.yaml")
     refused = inc("gate", code=None)
-    check_refused(refused, ExitCode.PROBLEMS, f"is a link to {outside}, outside the repository; not read")
+    check_refused(refused, ExitCode.PROBLEMS, f"freezes.yaml: a link to {outside}, outside the repository; not read")
     check_refused(inc("freeze", "--until", "2h", "--reason", "x", code=None), ExitCode.PROBLEMS, "outside")
     assert json.loads(outside.read_text()) == {"freezes": [{"until": LATER}]}
 
@@ -275,3 +275,29 @@ def test_bad_freezes_are_refused_and_change_nothing(repo: Path) -> None:
     check_refused(inc("freeze", "--lift", "--until", "2h", code=None), ExitCode.INVALID, "--lift takes no")
     check_refused(inc("gate", "--severity", "SEV9", code=None), ExitCode.INVALID, "SEV9")
     assert not (repo / "freezes.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        ("freezes: [\n", "freezes.yaml:2: not valid YAML"),
+        ("freezes:\n- {until: soon}\n", "freezes.yaml: freezes[0]: unreadable time"),
+        ("# " + "x" * 1_100_000 + "\n", "freezes.yaml: over the limit of 1,048,576 bytes"),
+    ],
+)
+def test_inc_validate_reports_the_freezes_file_inc_gate_would_refuse(repo: Path, text: str, finding: str) -> None:
+    """A broken freezes.yaml is found before the deploy job's inc gate refuses (exit 6) on it."""
+    assert inc("validate").code == 0
+    (repo / "freezes.yaml").write_text(text)
+    found = inc("validate", code=ExitCode.PROBLEMS).stdout
+    assert f"{repo}/{finding}" in found, found
+    check_refused(inc("gate", code=None), ExitCode.PROBLEMS, f"{repo}/{finding}")
+    assert (repo / "freezes.yaml").read_text() == text
+
+
+def test_inc_validate_reports_a_freezes_file_linked_outside(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("freezes: []\n")
+    os.symlink(outside, repo / "freezes.yaml")
+    found = inc("validate", code=ExitCode.PROBLEMS).stdout
+    assert f"{repo}/freezes.yaml: a link to {outside}, outside the repository; not read" in found, found

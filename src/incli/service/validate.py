@@ -29,7 +29,7 @@ from incli.domain.runbooks import task_problems
 from incli.domain.search import link_problems
 from incli.errors import StorageError
 from incli.storage import gitinfo, yamlio
-from incli.storage.repo import CATALOG_FILE, MAINTENANCE_DIR, Repository
+from incli.storage.repo import CATALOG_FILE, FREEZES_FILE, MAINTENANCE_DIR, Repository
 from incli.storage.store import SUFFIX, BrokenFile, Store, load_document
 
 
@@ -144,6 +144,8 @@ def validate(repo: Repository) -> tuple[int, list[Finding]]:
     # The checks of other files import their features only when the repository has them.
     if (repo.root / MAINTENANCE_DIR).is_dir():
         findings.extend(_maintenance_findings(repo))
+    if os.path.lexists(repo.root / FREEZES_FILE):
+        findings.extend(_freezes_findings(repo))
     if os.path.lexists(repo.root / CATALOG_FILE):
         # The service catalog: its own problems, and every incident naming a service it does not have.
         from incli.service.catalog import validate_catalog
@@ -167,6 +169,19 @@ def validate(repo: Repository) -> tuple[int, list[Finding]]:
             top = gitinfo.toplevel(repo.root) or repo.root
             findings.append(Finding(gitinfo.config_file(top), None, problem))
     return len(paths), findings
+
+
+def _freezes_findings(repo: Repository) -> list[Finding]:
+    """freezes.yaml (inc freeze) when inc gate could not read it."""
+    from incli.storage.freezes import read_freezes
+
+    try:
+        read_freezes(repo)
+    except BrokenFile as exc:
+        return [Finding(exc.broken.path, exc.broken.line, exc.broken.reason)]
+    except StorageError as exc:
+        return [Finding(repo.root / FREEZES_FILE, None, str(exc))]
+    return []
 
 
 def _maintenance_findings(repo: Repository) -> list[Finding]:

@@ -7,38 +7,41 @@ import os
 from pathlib import Path
 
 from incli.domain.gate import Freeze, FreezeFormatError, freezes_from_data
-from incli.errors import Problems, StorageError
+from incli.errors import StorageError
 from incli.storage import yamlio
 from incli.storage.atomic import atomic_write
-from incli.storage.repo import Repository, inside
+from incli.storage.repo import FREEZES_FILE, Repository, inside
+from incli.storage.store import Broken, BrokenFile
 
-FREEZES_NAME = "freezes.yaml"
 HEADER = "# Deploy freezes declared with inc freeze (inc gate refuses while one is in force).\n"
 
 
 def freezes_path(repo: Repository) -> Path:
-    path = repo.root / FREEZES_NAME
+    path = repo.root / FREEZES_FILE
     if os.path.lexists(path) and not inside(path, repo.root):
-        raise Problems(f"{path} is a link to {os.path.realpath(path)}, outside the repository; not read")
+        outside = f"a link to {os.path.realpath(path)}, outside the repository; not read"
+        raise BrokenFile(Broken(path, None, outside))
     return path
 
 
 def read_freezes(repo: Repository) -> list[Freeze]:
+    """The freezes declared; BrokenFile (a Problems) names the file, the line when known, and
+    what is wrong, for inc gate's refusal and inc validate's finding alike."""
     path = freezes_path(repo)
     try:
         if not path.exists():
             return []
         if path.stat().st_size > yamlio.MAX_CONFIG_BYTES:
-            raise Problems(f"{path}: over the limit of {yamlio.MAX_CONFIG_BYTES:,} bytes")
+            raise BrokenFile(Broken(path, None, f"over the limit of {yamlio.MAX_CONFIG_BYTES:,} bytes"))
         data = yamlio.load(path.read_bytes())
     except OSError as exc:
         raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
     except yamlio.YamlError as exc:
-        raise Problems(f"{path}{f':{exc.line}' if exc.line else ''}: {exc}") from None
+        raise BrokenFile(Broken(path, exc.line, str(exc))) from None
     try:
         return freezes_from_data(data)
     except FreezeFormatError as exc:
-        raise Problems(f"{path}: {exc}") from None
+        raise BrokenFile(Broken(path, None, str(exc))) from None
 
 
 def write_freezes(repo: Repository, freezes: list[Freeze]) -> Path:

@@ -29,6 +29,7 @@ STATE_DIR = ".incli"
 SCHEDULES_DIR = "oncall"
 MAINTENANCE_DIR = "maintenance"
 CATALOG_FILE = "catalog.yaml"
+FREEZES_FILE = "freezes.yaml"
 LOCK_NAME = "lock"  # in STATE_DIR: the repository write lock
 CONFIG_CACHE = "index-config.marshal"  # in STATE_DIR: incli.yaml as last parsed, with its bytes (sealed.py)
 ENV_DIR = "INC_DIR"
