@@ -124,7 +124,7 @@ def test_a_runbook_outside_the_repository_is_reported(repo: Path, tmp_path: Path
 def test_a_catalog_too_large_or_linked_outside_is_not_read(repo: Path, tmp_path: Path) -> None:
     (repo / "catalog.yaml").write_text("# " + "x" * 1_100_000 + "\n")
     result = inc("validate", code=ExitCode.PROBLEMS)
-    assert f"{repo}/catalog.yaml: 1,100,003 bytes is over the limit of 1,048,576\n" in result.stdout
+    assert f"{repo}/catalog.yaml: 1,100,003 bytes is over the limit of 1,048,576 for a settings file\n" in result.stdout
     (repo / "catalog.yaml").unlink()
     (tmp_path / "other.yaml").write_text(CATALOG)
     (repo / "catalog.yaml").symlink_to(tmp_path / "other.yaml")

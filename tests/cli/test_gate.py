@@ -238,7 +238,7 @@ def test_a_freezes_file_too_large_or_linked_outside_is_not_read(repo: Path, tmp_
     (repo / "freezes.yaml").write_text(largest + "x" * (1024 * 1024 - len(largest) - 1) + "\n")  # 1 MiB: read
     assert decision()["freeze"]["until"] == LATER
     (repo / "freezes.yaml").write_text("# " + "x" * 1_100_000 + "\n")
-    check_refused(inc("gate", code=None), ExitCode.PROBLEMS, "freezes.yaml: over the limit of")
+    check_refused(inc("gate", code=None), ExitCode.PROBLEMS, "freezes.yaml: 1,100,003 bytes is over the limit of")
     (repo / "freezes.yaml").unlink()
     outside = tmp_path / "elsewhere.yaml"
     write_freezes(tmp_path, {"until": LATER})
@@ -282,7 +282,10 @@ def test_bad_freezes_are_refused_and_change_nothing(repo: Path) -> None:
     [
         ("freezes: [\n", "freezes.yaml:2: not valid YAML"),
         ("freezes:\n- {until: soon}\n", "freezes.yaml: freezes[0]: unreadable time"),
-        ("# " + "x" * 1_100_000 + "\n", "freezes.yaml: over the limit of 1,048,576 bytes"),
+        (
+            "# " + "x" * 1_100_000 + "\n",
+            "freezes.yaml: 1,100,003 bytes is over the limit of 1,048,576 for a settings file",
+        ),
     ],
 )
 def test_inc_validate_reports_the_freezes_file_inc_gate_would_refuse(repo: Path, text: str, finding: str) -> None:

@@ -73,9 +73,9 @@ def read_catalog(repo: Repository) -> CatalogFile:
     if not inside(path, repo.root):
         return unread(None, f"is a link to {os.path.realpath(path)}, outside the repository")
     try:
-        size = path.stat().st_size
-        if size > yamlio.MAX_CONFIG_BYTES:
-            return unread(None, f"{size:,} bytes is over the limit of {yamlio.MAX_CONFIG_BYTES:,}")
+        too_large = yamlio.config_too_large(path.stat().st_size)
+        if too_large:
+            return unread(None, too_large)
         data, lines = yamlio.load_with_lines(path.read_bytes())
     except OSError as exc:
         raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -31,8 +31,9 @@ def read_freezes(repo: Repository) -> list[Freeze]:
     try:
         if not path.exists():
             return []
-        if path.stat().st_size > yamlio.MAX_CONFIG_BYTES:
-            raise BrokenFile(Broken(path, None, f"over the limit of {yamlio.MAX_CONFIG_BYTES:,} bytes"))
+        too_large = yamlio.config_too_large(path.stat().st_size)
+        if too_large:
+            raise BrokenFile(Broken(path, None, too_large))
         data = yamlio.load(path.read_bytes())
     except OSError as exc:
         raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None

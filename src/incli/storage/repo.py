@@ -95,9 +95,9 @@ def load_repository(root: Path) -> Repository:
     """
     path = root / CONFIG_NAME
     try:
-        size = path.stat().st_size
-        if size > yamlio.MAX_CONFIG_BYTES:
-            raise Problems(f"{path}: {size:,} bytes is over the limit of {yamlio.MAX_CONFIG_BYTES:,} for a config file")
+        too_large = yamlio.config_too_large(path.stat().st_size)
+        if too_large:
+            raise Problems(f"{path}: {too_large}")
         text = path.read_bytes()
     except OSError as exc:
         raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -240,6 +240,14 @@ def line_for(lines: dict[str, int], key: str) -> int | None:
 MAX_CONFIG_BYTES = 1024 * 1024  # incli.yaml: a settings file, never megabytes
 
 
+def config_too_large(size: int) -> str | None:
+    """Why a settings file (incli.yaml, catalog.yaml, freezes.yaml) of ``size`` bytes is not
+    read, or None: the one limit, and its one message, for all of them."""
+    if size > MAX_CONFIG_BYTES:
+        return f"{size:,} bytes is over the limit of {MAX_CONFIG_BYTES:,} for a settings file"
+    return None
+
+
 def load_with_lines(data: bytes | str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
     """The document and the 1-based line of every mapping key and list item, by path
     (``("postmortem", "due", "SEV5")``, ``("hooks", "opened", 0)``).
