@@ -134,6 +134,10 @@ def test_no_repository_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.chdir(empty)
     result = inc("list", code=None)
     check_refused(result, ExitCode.NOT_FOUND, str(empty), "inc init")
+    assert result.stderr == (
+        f"inc: error: no incident repository found: looked for incli.yaml in {empty} and every folder above it; "
+        "create one with: inc init (or point at one with --dir or INC_DIR)\n"
+    )
     assert list(empty.iterdir()) == []
 
 

@@ -44,3 +44,19 @@ def test_init_without_a_git_identity_writes_the_attributes_and_says_to_commit_th
     ) in ran.stderr
     assert (root / ".gitattributes").read_text() == ATTRIBUTES
     assert git(root, "log", check=False).returncode != 0  # no commit at all
+
+
+@pytest.mark.usefixtures("git_env")
+def test_validate_checks_the_merge_driver_of_a_git_dir_named_by_git_dir(tmp_path: Path) -> None:
+    """A checkout whose repository is elsewhere (GIT_DIR and GIT_WORK_TREE, no .git in it or
+    above): inc validate still finds that the driver git would run is missing."""
+    root = tmp_path / "r"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    inc("init", root)
+    (root / ".git").rename(tmp_path / "gitdir")
+    (root / ".incli" / "merge-driver").unlink()
+    assert inc("validate", root=root).code == 0  # no .git: git finds no repository, nothing to check
+    env = {"GIT_DIR": str(tmp_path / "gitdir"), "GIT_WORK_TREE": str(root)}
+    found = inc("validate", root=root, env=env, code=6).stdout
+    assert f"the incli merge driver launcher {root}/.incli/merge-driver is missing" in found, found

@@ -475,3 +475,16 @@ def test_inc_no_index_reads_every_file_and_writes_no_index(tmp_path: Path) -> No
     assert index_files(root) == []
     inc("list", "--json", root=root)
     assert index_files(root) != []
+
+
+def test_the_index_files_are_the_users_alone(repo: Path) -> None:
+    """The derived index copies every incident's text: its files are readable and writable by
+    the user only (and never executable), whatever the umask, like the key that seals them."""
+    ident = inc("open", "Checkout errors", "-s", "SEV2", root=repo).stdout.strip()
+    inc("note", ident, "pool at 100%", root=repo)
+    assert ident in [row["id"] for row in inc("list", "--json", root=repo).json]
+    state = repo / ".incli"
+    made = sorted(p.name for p in state.iterdir() if p.name.startswith("index") and p.suffix in (".blob", ".marshal"))
+    assert any(name.endswith(".blob") for name in made) and "index-facts.marshal" in made, made
+    modes = {name: oct((state / name).stat().st_mode & 0o777) for name in made + ["index.key"]}
+    assert set(modes.values()) == {"0o600"}, modes

@@ -198,3 +198,10 @@ def test_a_schedule_with_conflict_markers_is_named_with_its_line(primary: Path) 
     line = primary.read_text().splitlines().index("<<<<<<< ours") + 1
     found = inc("validate", code=ExitCode.PROBLEMS).stdout.splitlines()
     assert f"{primary}:{line}: git conflict markers; resolve the conflict, then run inc validate" in found
+
+
+def test_a_schedule_with_conflict_markers_is_skipped_by_inc_oncall_naming_its_line(primary: Path) -> None:
+    (primary.parent / "other.yaml").write_text("<<<<<<< ours\nlayers: []\n=======\n>>>>>>> theirs\n")
+    shown = inc("oncall", "--at", "2026-10-21T12:00Z", "--json")
+    assert [row["schedule"] for row in shown.json] == ["primary"]
+    assert f"skipped schedule {primary.parent}/other.yaml:1: git conflict markers" in shown.stderr, shown.stderr

@@ -213,6 +213,7 @@ def test_one_line_texts(value: str, written: str) -> None:
         ("a\n\n\nb", "|-"),
         ("a\n  b\n", "|"),
         ("#x\n- y: z\n", "|"),
+        ("X\nY\n", "|"),  # a letter first: no indentation hint
     ],
 )
 def test_literal_blocks(value: str, header: str) -> None:
