@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from incli.errors import ExitCode
 from tests.conftest import git, inc
 
 ATTRIBUTES = "incidents/*.yaml merge=incli\nmaintenance/*.yaml merge=incli\n"
@@ -58,5 +59,5 @@ def test_validate_checks_the_merge_driver_of_a_git_dir_named_by_git_dir(tmp_path
     (root / ".incli" / "merge-driver").unlink()
     assert inc("validate", root=root).code == 0  # no .git: git finds no repository, nothing to check
     env = {"GIT_DIR": str(tmp_path / "gitdir"), "GIT_WORK_TREE": str(root)}
-    found = inc("validate", root=root, env=env, code=6).stdout
+    found = inc("validate", root=root, env=env, code=ExitCode.PROBLEMS).stdout
     assert f"the incli merge driver launcher {root}/.incli/merge-driver is missing" in found, found

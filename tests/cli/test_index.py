@@ -479,7 +479,7 @@ def test_inc_no_index_reads_every_file_and_writes_no_index(tmp_path: Path) -> No
 
 def test_the_index_files_are_the_users_alone(repo: Path) -> None:
     """The derived index copies every incident's text: its files are readable and writable by
-    the user only (and never executable), whatever the umask, like the key that seals them."""
+    the user only (and never executable), like the key that seals them."""
     ident = inc("open", "Checkout errors", "-s", "SEV2", root=repo).stdout.strip()
     inc("note", ident, "pool at 100%", root=repo)
     assert ident in [row["id"] for row in inc("list", "--json", root=repo).json]

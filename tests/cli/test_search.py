@@ -426,7 +426,7 @@ def test_search_without_an_incident_folder_finds_nothing(repo: Path) -> None:
 
     shutil.rmtree(repo / "incidents")
     assert inc("search", "alpha", "--json").json == []
-    assert inc("search", "alpha", "--json").json == []  # and again, from what the first one recorded
+    assert inc("search", "alpha", "--json").json == []  # and again, with the index the first one made
 
 
 def test_any_fingerprint_of_an_incident_relates_it(repo: Path) -> None:

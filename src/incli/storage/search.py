@@ -40,7 +40,7 @@ from incli.storage.index import SETTLE_SECONDS, StatKey, changed_at, scan
 # triple-quoted text alone. A statement with a quoted value in it keeps ordinary quotes.
 FORMAT = 4
 NAME = "index-search.sqlite"
-UNSET = ""  # pragma: no mutate (recorded for what is not settled yet: any text no stat key or digest is)
+UNSET = ""  # recorded for what is not settled yet: any text no stat key or digest is
 BULK = 64  # more changed files than this: read them all through the derived index
 WEIGHTS = (8.0, 4.0, 1.0, 2.0)  # title, summary, timeline, postmortem (bm25 column weights)
 
@@ -131,15 +131,14 @@ class SearchIndex:
         folder's own stat key is the one recorded at the last full refresh)."""
         folder = self._folder_stat()
         if quick and folder:
-            row = db.execute("SELECT value FROM state WHERE key = 'folder_stat'").fetchone()
+            row = db.execute("""SELECT value FROM state WHERE key = 'folder_stat'""").fetchone()
             if row is not None and row[0] == folder:
                 return
         keys = scan(self.folder) if self.folder.is_dir() else {}
         settled_before = (time.time() - SETTLE_SECONDS) * 1e9
         # The whole folder at once: unchanged since the last refresh (every file settled then), done.
         digest = hashlib.blake2b(repr(sorted(keys.items())).encode(), digest_size=16).hexdigest()
-        # (a shortcut: without it the files' own stat keys find nothing stale either)
-        row = db.execute("SELECT value FROM state WHERE key = 'folder'").fetchone()  # pragma: no mutate
+        row = db.execute("""SELECT value FROM state WHERE key = 'folder'""").fetchone()
         if row is not None and row[0] == digest:
             return
         recorded = dict(db.execute("""SELECT name, stat FROM files""").fetchall())
@@ -161,8 +160,7 @@ class SearchIndex:
             for name in gone:
                 self._forget(db, name)
             wanted = set(stale)
-            # (either way reads each stale file once; BULK is where the derived index is quicker)
-            if len(stale) > BULK:  # pragma: no mutate
+            if len(stale) > BULK:  # one at a time through the derived index: never all of them at once
                 for incident in read_all():
                     name = f"{incident.id}.yaml"
                     if name in wanted:
@@ -172,13 +170,13 @@ class SearchIndex:
                 if name in wanted:  # (a file whose id is not its name, or an unreadable one)
                     record(name, read_one(self.folder / name))
             db.execute(
-                "INSERT OR REPLACE INTO state (key, value) VALUES ('folder', ?)", (digest if settled else UNSET,)
+                """INSERT OR REPLACE INTO state (key, value) VALUES ('folder', ?)""", (digest if settled else UNSET,)
             )
             # The folder as this refresh saw it, once it has settled (a coarse clock could hide a
             # change made within the same tick).
             st_settled = folder and settled and int(folder.split(",")[1]) < settled_before
             db.execute(
-                "INSERT OR REPLACE INTO state (key, value) VALUES ('folder_stat', ?)",
+                """INSERT OR REPLACE INTO state (key, value) VALUES ('folder_stat', ?)""",
                 (folder if st_settled else UNSET,),
             )
 

@@ -40,7 +40,8 @@ class Broken(NamedTuple):
 
 
 class BrokenFile(Problems):
-    """An incident file that cannot be read; commands skip it and never rewrite it."""
+    """A file that cannot be read (an incident, a maintenance window, freezes.yaml): the path,
+    the line when known and the reason; commands skip it and never rewrite it."""
 
     def __init__(self, broken: Broken) -> None:
         super().__init__(str(broken))
@@ -416,7 +417,11 @@ class Store:
             made = create_many(items)
         except OSError as exc:
             raise StorageError(f"cannot write in {self.folder}: {exc.strerror or exc}") from None
-        pairs = zip(items, made, strict=True)  # pragma: no mutate (lengths equal)
+        pairs = zip(
+            items,
+            made,
+            strict=True,  # pragma: no mutate (lengths equal)
+        )
         return [path if ok else None for (path, _data), ok in pairs]
 
     def create(self, incident: Incident, *, fresh_id: bool = True) -> Path | None:
