@@ -10,8 +10,10 @@ overlapping overrides.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,17 +173,22 @@ def validate(repo: Repository) -> tuple[int, list[Finding]]:
     return len(paths), findings
 
 
+def _unreadable(path: Path, read: Callable[[], object]) -> list[Finding]:
+    """What keeps ``read`` from reading ``path`` (a file beside the incidents), as a finding."""
+    try:
+        read()
+    except BrokenFile as exc:
+        return [Finding(path, exc.broken.line, exc.broken.reason)]
+    except StorageError as exc:
+        return [Finding(path, None, str(exc))]
+    return []
+
+
 def _freezes_findings(repo: Repository) -> list[Finding]:
     """freezes.yaml (inc freeze) when inc gate could not read it."""
     from incli.storage.freezes import read_freezes
 
-    try:
-        read_freezes(repo)
-    except BrokenFile as exc:
-        return [Finding(exc.broken.path, exc.broken.line, exc.broken.reason)]
-    except StorageError as exc:
-        return [Finding(repo.root / FREEZES_FILE, None, str(exc))]
-    return []
+    return _unreadable(repo.root / FREEZES_FILE, functools.partial(read_freezes, repo))
 
 
 def _maintenance_findings(repo: Repository) -> list[Finding]:
@@ -190,10 +197,5 @@ def _maintenance_findings(repo: Repository) -> list[Finding]:
 
     found: list[Finding] = []
     for path in maintenance.paths(repo):
-        try:
-            maintenance.read(path, repo)
-        except BrokenFile as exc:
-            found.append(Finding(path, exc.broken.line, exc.broken.reason))
-        except StorageError as exc:
-            found.append(Finding(path, None, str(exc)))
+        found.extend(_unreadable(path, functools.partial(maintenance.read, path, repo)))
     return found

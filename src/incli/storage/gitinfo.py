@@ -24,23 +24,15 @@ _USER_NAME = "user.name"  # (module-level: mutmut leaves it alone; git's keys ig
 _USER_EMAIL = "user.email"
 
 
-def _config_value(key: str, cwd: Path | None) -> str | None:
-    """git's value for ``key`` (repository, then global and system config); None when unset."""
-    result = run_git(["config", key], cwd=cwd)
-    if result is not None and result.returncode == 0 and result.stdout.strip():
-        return result.stdout.strip()
-    return None
-
-
 def user_name(cwd: Path | None = None) -> str | None:
-    """git's user.name, then $USER (or $USERNAME)."""
-    name = _config_value(_USER_NAME, cwd)
+    """git's user.name (repository, then global and system config), then $USER (or $USERNAME)."""
+    name = config_get(cwd, _USER_NAME, local=False)
     return name or os.environ.get("USER") or os.environ.get("USERNAME") or None
 
 
 def user_email(cwd: Path | None = None) -> str | None:
-    """git's user.email; None when unset."""
-    return _config_value(_USER_EMAIL, cwd)
+    """git's user.email (repository, then global and system config); None when unset or empty."""
+    return config_get(cwd, _USER_EMAIL, local=False) or None
 
 
 def _ok(result: subprocess.CompletedProcess[str] | None) -> bool:
@@ -76,8 +68,9 @@ def has_identity(cwd: Path) -> bool:
     return _ok(run_git(["var", "GIT_COMMITTER_IDENT"], cwd=cwd)) and _ok(run_git(["var", "GIT_AUTHOR_IDENT"], cwd=cwd))
 
 
-def config_get(cwd: Path, key: str) -> str | None:
-    result = run_git(["config", "--local", "--get", key], cwd=cwd)
+def config_get(cwd: Path | None, key: str, *, local: bool = True) -> str | None:
+    """git's value for ``key``: this clone's own (``local``), else wherever git looks first."""
+    result = run_git(["config", *(["--local"] if local else []), "--get", key], cwd=cwd)
     return result.stdout.strip() if _ok(result) and result is not None else None
 
 
