@@ -64,7 +64,9 @@ def serving_in_thread(server: Any) -> Iterator[str]:
         thread.join()
 
 
-def post(url: str, body: bytes | str, headers: dict[str, str] | None = None, method: str = "POST") -> tuple[int, Any]:
+def post(
+    url: str, body: bytes | str, headers: dict[str, str] | None = None, method: str = "POST", timeout: float = 10
+) -> tuple[int, Any]:
     """``body`` sent to ``url`` (never through a proxy: loopback); the status and the JSON answer,
     an error status included."""
     import urllib.error
@@ -74,7 +76,7 @@ def post(url: str, body: bytes | str, headers: dict[str, str] | None = None, met
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(request, timeout=10) as response:
+        with opener.open(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())

@@ -9,8 +9,6 @@ import base64
 import json
 import os
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +18,7 @@ import pytest
 import yaml
 
 from incli.storage.repo import init_repository
+from tests import localhttp
 from tests import sourcepayloads as sp
 from tests.conftest import take_snapshot
 from tests.e2e.conftest import INC
@@ -39,13 +38,7 @@ class Server:
 
     def post(self, path: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method="POST", headers=headers or {})
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        try:
-            with opener.open(request, timeout=20) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
+        return localhttp.post(self.url + path, data, headers, timeout=20)
 
     def log(self) -> str:
         assert self.proc.stderr is not None
